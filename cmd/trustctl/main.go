@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one trustctl subcommand. run parses args (without the
+// subcommand name) and writes its output to stdout; errors go back to main,
+// which prints them once.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"train", "train and calibrate a model on clean recordings", cmdTrain},
+		{"score", "score a recording frame by frame (JSON lines)", cmdScore},
+		{"eval", "evaluate detection on clean and faulted recordings", cmdEval},
+		{"inspect", "show what a model bundle holds", cmdInspect},
+		{"convert", "convert a recording to KITTI .bin or PNG frames", cmdConvert},
+		{"sim", "simulate a robot's sensors with a fault scenario", cmdSim},
+		{"inject", "apply one fault to a recording", cmdInject},
+		{"bundle", "keygen | sign | verify | inspect | push model bundles", cmdBundle},
+		{"probe", "list the buses, ports and cameras of this machine", cmdProbe},
+		{"version", "print the version", cmdVersion},
+	}
+}
+
+// errUsage marks errors caused by bad arguments; main exits 2 for them.
+var errUsage = errors.New("usage")
+
+// usageError wraps a message as a usage error.
+func usageError(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, a...)...)
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("trustctl "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: tests call it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	if args[0] == "--version" {
+		args[0] = "version"
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "trustctl %s: %v\n", c.name, err)
+			return 2
+		default:
+			fmt.Fprintf(stderr, "trustctl %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "trustctl: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: trustctl <command> [flags]")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'trustctl <command> -h' for a command's flags.")
+}

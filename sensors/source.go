@@ -1,0 +1,53 @@
+package sensors
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Source produces frames from one sensor.
+//
+// Run delivers frames to emit, in order, until ctx is cancelled (it then
+// returns ctx.Err() or nil) or the source fails for good (it returns the
+// error). emit is called from Run's goroutine and must not block for long:
+// the agent puts frames in a bounded queue that drops the oldest. Frames
+// passed to emit belong to the receiver; a source never reuses them.
+// A source that loses its device (cable unplugged, socket closed) retries
+// by itself when it can and reports each failure through Counters; it
+// returns only when retrying cannot help. Cancelling ctx and waiting for Run
+// to return is how a source is halted.
+type Source interface {
+	Info() Info
+	Run(ctx context.Context, emit func(Frame)) error
+}
+
+// Info describes a source.
+type Info struct {
+	Name    string        // configured sensor name
+	Kind    Kind          // what it delivers
+	Model   string        // device model, e.g. "VLP-16"
+	Period  time.Duration // nominal time between frames; 0 if unknown
+	Address string        // where it is read from: UDP address, device path, bus address, directory
+}
+
+// Counters are a source's own error and traffic counts since it started.
+type Counters struct {
+	Frames    uint64 // frames delivered
+	Bytes     uint64 // payload bytes read
+	Malformed uint64 // packets or records rejected by the decoder (bad length, flag, checksum)
+	Resyncs   uint64 // times the decoder hunted for the next frame start
+	Drops     uint64 // frames or packets known to be lost (sequence gaps, overflow)
+	BusErrors uint64 // I²C NACKs, SPI/serial I/O errors, device read failures
+	Reconnect uint64 // times the device was reopened
+}
+
+// Counted is implemented by sources that count their errors (all drivers in
+// this module do).
+type Counted interface {
+	Counters() Counters
+}
+
+// ErrNoData is returned (wrapped) when a source has nothing to deliver, as
+// opposed to having failed: an empty directory, a recording that ended.
+var ErrNoData = errors.New("sensors: no data")
