@@ -1,0 +1,85 @@
+package deploy
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sensortrust/trustagent/internal/config"
+)
+
+// need returns the path of tool, skipping the test when it is missing
+// outside CI and failing it under CI=true.
+func need(t *testing.T, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required under CI (Debian package systemd)", tool)
+		}
+		t.Skipf("%s not installed", tool)
+	}
+	return p
+}
+
+func TestUnitVerifies(t *testing.T) {
+	analyze := need(t, "systemd-analyze")
+	unit, err := os.ReadFile("trustd.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// verify checks that ExecStart's binary exists: point it at a stand-in.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "trustd")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(unit), "/usr/bin/trustd", bin)
+	path := filepath.Join(dir, "trustd.service")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(analyze, "verify", path).CombinedOutput()
+	// Lines about other units on this machine are not ours.
+	var ours []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "trustd.service") {
+			ours = append(ours, l)
+		}
+	}
+	if err != nil || len(ours) > 0 {
+		t.Fatalf("systemd-analyze verify: %v\n%s", err, strings.Join(ours, "\n"))
+	}
+}
+
+func TestUnitHardening(t *testing.T) {
+	unit, err := os.ReadFile("trustd.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Type=notify", "WatchdogSec=", "Restart=always", "DynamicUser=yes",
+		"SupplementaryGroups=i2c spi gpio dialout video", "StateDirectory=trustd",
+		"ConfigurationDirectory=trustd", "ProtectSystem=strict", "DevicePolicy=closed",
+		"DeviceAllow=char-i2c", "DeviceAllow=char-spidev", "DeviceAllow=char-gpiochip",
+		"DeviceAllow=char-video4linux", "DeviceAllow=char-ttyUSB", "NoNewPrivileges=yes",
+		"CapabilityBoundingSet=\n", "SystemCallFilter=@system-service", "MemoryMax=",
+	} {
+		if !strings.Contains(string(unit), want) {
+			t.Errorf("unit lacks %q", strings.TrimSpace(want))
+		}
+	}
+	if strings.Contains(string(unit), "PrivateDevices=yes") {
+		t.Error("PrivateDevices=yes hides the sensors")
+	}
+}
+
+func TestShippedConfigsAreValid(t *testing.T) {
+	for _, f := range []string{"trustd.yaml", "run.yaml"} {
+		if _, err := config.Load(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
