@@ -93,39 +93,40 @@ func (r Reason) String() string {
 	return fmt.Sprintf("%s(%.4g)", r.Code, r.Value)
 }
 
-// Code is a stable, machine-readable reason code. Codes are part of the
+// Code is a stable, machine-readable reason code (lower snake case, as on
+// the wire). Codes are part of the
 // published payload: never rename one, only add.
 type Code string
 
 // Reason codes. The groups say which fusion cause a code points at.
 const (
 	// Stream timing (cause "stream").
-	NoEvents     Code = "NO_EVENTS"      // no frame in the frequency window
-	RateLow      Code = "RATE_LOW"       // frequency below min·(1−tol)
-	RateHigh     Code = "RATE_HIGH"      // frequency above max·(1+tol)
-	StampZero    Code = "STAMP_ZERO"     // a frame with a zero stamp
-	StampEarly   Code = "STAMP_EARLY"    // receive−stamp below the minimum delay (stamp in the future)
-	StampLate    Code = "STAMP_LATE"     // receive−stamp above the maximum delay
-	NoDataUpdate Code = "NO_DATA_UPDATE" // no frame since the last 1 Hz update
-	OutOfOrder   Code = "OUT_OF_ORDER"   // a stamp or sequence number went backwards
-	ClockJump    Code = "CLOCK_JUMP"     // stamps jumped against the receive clock
-	SeqGap       Code = "SEQ_GAP"        // sequence numbers skipped (frames lost upstream)
-	NoData       Code = "NO_DATA"        // STALE: nothing within the stale timeout
-	QueueDrops   Code = "QUEUE_DROPS"    // the agent dropped frames it could not process in time
+	NoEvents     Code = "no_events"            // no frame in the frequency window
+	RateLow      Code = "rate_low"             // frequency below min·(1−tol)
+	RateHigh     Code = "rate_high"            // frequency above max·(1+tol)
+	StampZero    Code = "stamp_zero"           // a frame with a zero stamp
+	StampEarly   Code = "stamp_early"          // receive−stamp below the minimum delay (stamp in the future)
+	StampLate    Code = "stamp_late"           // receive−stamp above the maximum delay
+	NoDataUpdate Code = "no_data_since_update" // no frame since the last 1 Hz update
+	OutOfOrder   Code = "out_of_order"         // a stamp or sequence number went backwards
+	ClockJump    Code = "clock_jump"           // stamps jumped against the receive clock
+	SeqGap       Code = "seq_gap"              // sequence numbers skipped (frames lost upstream)
+	StaleCode    Code = "stale"                // STALE: nothing within the stale timeout
+	QueueDrops   Code = "queue_drops"          // the agent dropped frames it could not process in time
 
 	// Frame content (cause "sensor" or "environment").
-	ScoreHigh   Code = "SCORE_HIGH"   // frame score above its calibrated threshold
-	Frozen      Code = "FROZEN"       // frame byte-identical to the previous one
-	HealthWarn  Code = "HEALTH_WARN"  // health autoencoder error above its 99th percentile
-	HealthError Code = "HEALTH_ERROR" // health autoencoder error above its 99.9th percentile
-	ScorerError Code = "SCORER_ERROR" // the scorer failed on this frame
+	ScoreHigh   Code = "score_high"   // frame score above its calibrated threshold
+	Frozen      Code = "frozen"       // frame byte-identical to the previous one
+	HealthWarn  Code = "health_warn"  // health autoencoder error above its 99th percentile
+	HealthError Code = "health_error" // health autoencoder error above its 99.9th percentile
+	ScorerError Code = "scorer_error" // the scorer failed on this frame
 
 	// Host (cause "host").
-	HostWarn  Code = "HOST_WARN"
-	HostError Code = "HOST_ERROR"
+	HostWarn  Code = "host_warn"
+	HostError Code = "host_error"
 
 	// Informational: never raise the level on their own.
-	Decimated Code = "SCORING_DECIMATED" // only every Value-th frame is scored
+	Decimated Code = "scoring_decimated" // only every Value-th frame is scored
 )
 
 // Group is the family a code belongs to.
@@ -143,7 +144,7 @@ const (
 func (c Code) Group() Group {
 	switch c {
 	case NoEvents, RateLow, RateHigh, StampZero, StampEarly, StampLate, NoDataUpdate,
-		OutOfOrder, ClockJump, SeqGap, NoData, QueueDrops:
+		OutOfOrder, ClockJump, SeqGap, StaleCode, QueueDrops:
 		return GroupStream
 	case ScoreHigh, Frozen, HealthWarn, HealthError, ScorerError:
 		return GroupContent
@@ -151,4 +152,55 @@ func (c Code) Group() Group {
 		return GroupHost
 	}
 	return GroupInfo
+}
+
+// Cause says why a sensor or the robot is not OK. The values are those of
+// the published payload.
+type Cause string
+
+// Causes.
+const (
+	CauseNone        Cause = ""
+	CauseEnvironment Cause = "environment" // LiDAR and camera degrade together (weather, dust, glare)
+	CauseSensor      Cause = "sensor"      // one sensor's content looks wrong to its models
+	CauseStream      Cause = "stream"      // timing: rate, delay, gaps, order, no data
+	CauseHost        Cause = "host"        // the computer the agent runs on
+)
+
+// CauseOf returns the cause the reasons point at: stream when any stream
+// reason is as severe as the worst reason, else sensor for content reasons,
+// host for host reasons, none when there are no raising reasons.
+func CauseOf(rs []Reason) Cause {
+	worstL := OK
+	for _, r := range rs {
+		if r.Code.Group() != GroupInfo {
+			worstL = Worse(worstL, r.Level)
+		}
+	}
+	if worstL == OK {
+		return CauseNone
+	}
+	var stream, content, host bool
+	for _, r := range rs {
+		if r.Level != worstL {
+			continue
+		}
+		switch r.Code.Group() {
+		case GroupStream:
+			stream = true
+		case GroupContent:
+			content = true
+		case GroupHost:
+			host = true
+		}
+	}
+	switch {
+	case stream:
+		return CauseStream
+	case content:
+		return CauseSensor
+	case host:
+		return CauseHost
+	}
+	return CauseNone
 }

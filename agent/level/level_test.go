@@ -37,7 +37,7 @@ func TestReasonJSONNonFinite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(b) != `{"code":"SCORE_HIGH","value":0,"level":"ERROR"}` {
+	if string(b) != `{"code":"score_high","value":0,"level":"ERROR"}` {
 		t.Errorf("got %s", b)
 	}
 }
@@ -46,7 +46,25 @@ func TestWorseAndGroups(t *testing.T) {
 	if Worse(OK, Warn) != Warn || Worse(Error, Warn) != Error || Worse(Error, Stale) != Stale {
 		t.Error("Worse order")
 	}
-	if NoData.Group() != GroupStream || Frozen.Group() != GroupContent || HostWarn.Group() != GroupHost || Decimated.Group() != GroupInfo {
+	if StaleCode.Group() != GroupStream || Frozen.Group() != GroupContent || HostWarn.Group() != GroupHost || Decimated.Group() != GroupInfo {
 		t.Error("groups")
+	}
+}
+
+func TestCauseOf(t *testing.T) {
+	cases := []struct {
+		rs   []Reason
+		want Cause
+	}{
+		{nil, CauseNone},
+		{[]Reason{{Code: Decimated, Level: Warn}}, CauseNone},
+		{[]Reason{{Code: ScoreHigh, Level: Error}, {Code: RateLow, Level: Warn}}, CauseSensor},
+		{[]Reason{{Code: ScoreHigh, Level: Error}, {Code: StampLate, Level: Error}}, CauseStream},
+		{[]Reason{{Code: HostWarn, Level: Warn}}, CauseHost},
+	}
+	for _, c := range cases {
+		if got := CauseOf(c.rs); got != c.want {
+			t.Errorf("CauseOf(%v) = %q, want %q", c.rs, got, c.want)
+		}
 	}
 }

@@ -1,0 +1,243 @@
+package decision
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/level"
+)
+
+// Level is the trust level; see package level for the values.
+type Level = level.Level
+
+// The levels, re-exported.
+const (
+	OK    = level.OK
+	Warn  = level.Warn
+	Error = level.Error
+	Stale = level.Stale
+)
+
+// Options configure persistence. Zero fields take the defaults.
+type Options struct {
+	K int // bad frames among the last N that enter ERROR; default 3
+	N int // window of frames for K; default 5
+	M int // consecutive frames without a bad one that leave ERROR; default 10
+}
+
+// DefaultOptions returns the defaults.
+func DefaultOptions() Options { return Options{K: 3, N: 5, M: 10} }
+
+// ErrOptions is wrapped by New for invalid options.
+var ErrOptions = errors.New("decision: invalid options")
+
+func (o *Options) fill() {
+	d := DefaultOptions()
+	if o.K == 0 {
+		o.K = d.K
+	}
+	if o.N == 0 {
+		o.N = max(d.N, o.K)
+	}
+	if o.M == 0 {
+		o.M = d.M
+	}
+}
+
+// Validate checks filled options.
+func (o Options) Validate() error {
+	if o.K < 1 || o.N < o.K || o.N > 1024 || o.M < 1 {
+		return fmt.Errorf("%w: K=%d of N=%d, M=%d (want 1 ≤ K ≤ N ≤ 1024, M ≥ 1)", ErrOptions, o.K, o.N, o.M)
+	}
+	return nil
+}
+
+// Input is the evidence about one frame.
+type Input struct {
+	// Scored says whether the frame was scored (scoring may be decimated).
+	Scored    bool
+	Score     float64
+	Threshold float64 // score above it makes the frame bad
+	// Reasons from the other checks; each asks for its own level.
+	Reasons []level.Reason
+}
+
+// State is the decision after a frame (or a stale check).
+type State struct {
+	Level   Level
+	Trusted bool
+	Cause   level.Cause
+	// Reasons for the level, most severe first. In ERROR they are those of
+	// the latest bad frame until the sensor leaves ERROR.
+	Reasons []level.Reason
+	Message string
+	// Score and Threshold of the latest scored frame.
+	Score, Threshold float64
+	// Bad is the number of bad frames among the last N.
+	Bad int
+	// Changed is true when Level differs from the previous call's.
+	Changed bool
+}
+
+// Decider holds the persistence state of one sensor. It is not safe for
+// concurrent use.
+type Decider struct {
+	opts    Options
+	hist    []bool // ring of "bad" flags of the last N frames
+	histI   int
+	bad     int
+	clean   int // consecutive frames without a bad verdict
+	level   Level
+	lastBad []level.Reason
+	score   float64
+	thresh  float64
+}
+
+// New returns a Decider starting at OK.
+func New(opts Options) (*Decider, error) {
+	opts.fill()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	return &Decider{opts: opts, hist: make([]bool, opts.N), score: math.NaN(), thresh: math.NaN()}, nil
+}
+
+// Options returns the effective options.
+func (d *Decider) Options() Options { return d.opts }
+
+// Level returns the current level.
+func (d *Decider) Level() Level { return d.level }
+
+// Frame decides after one frame.
+func (d *Decider) Frame(in Input) State {
+	var rs []level.Reason
+	if in.Scored {
+		d.score, d.thresh = in.Score, in.Threshold
+		if in.Score > in.Threshold || math.IsNaN(in.Score) {
+			rs = append(rs, level.Reason{Code: level.ScoreHigh, Feature: "score", Value: in.Score, Level: level.Error})
+		}
+	}
+	rs = append(rs, in.Reasons...)
+	sortReasons(rs)
+	verdict := level.OK
+	for _, r := range rs {
+		if r.Code.Group() != level.GroupInfo {
+			verdict = level.Worse(verdict, r.Level)
+		}
+	}
+	isBad := verdict >= level.Error
+
+	if d.hist[d.histI] {
+		d.bad--
+	}
+	d.hist[d.histI] = isBad
+	if isBad {
+		d.bad++
+		d.lastBad = rs
+		d.clean = 0
+	} else {
+		d.clean++
+	}
+	d.histI = (d.histI + 1) % len(d.hist)
+
+	prev := d.level
+	switch {
+	case d.level == Error && d.clean >= d.opts.M:
+		d.level = OK
+		d.clearHistory()
+		if verdict == level.Warn {
+			d.level = Warn
+		}
+	case d.level == Error:
+	case d.bad >= d.opts.K:
+		d.level = Error
+	case verdict != level.OK:
+		d.level = Warn
+	default:
+		d.level = OK
+	}
+	st := State{Level: d.level, Score: d.score, Threshold: d.thresh, Bad: d.bad, Changed: d.level != prev}
+	st.Reasons = rs
+	if d.level == Error && !isBad {
+		st.Reasons = d.lastBad
+	}
+	st.Trusted = st.Level == OK || st.Level == Warn
+	st.Cause = level.CauseOf(st.Reasons)
+	if st.Level == OK {
+		st.Cause = level.CauseNone
+	}
+	st.Message = d.message(st)
+	return st
+}
+
+// MarkStale records that no frame has arrived for silent, longer than the
+// stream's stale timeout. The history is cleared: when data resumes the sensor starts afresh.
+func (d *Decider) MarkStale(silent time.Duration) State {
+	prev := d.level
+	d.level = Stale
+	d.clearHistory()
+	st := State{
+		Level:     Stale,
+		Cause:     level.CauseStream,
+		Reasons:   []level.Reason{{Code: level.StaleCode, Feature: "silent_s", Value: silent.Seconds(), Level: level.Stale}},
+		Score:     d.score,
+		Threshold: d.thresh,
+		Changed:   prev != Stale,
+	}
+	st.Message = d.message(st)
+	return st
+}
+
+func (d *Decider) clearHistory() {
+	for i := range d.hist {
+		d.hist[i] = false
+	}
+	d.bad, d.clean, d.histI = 0, 0, 0
+}
+
+func (d *Decider) message(st State) string {
+	var b strings.Builder
+	b.WriteString(st.Level.String())
+	switch st.Level {
+	case OK:
+		if !math.IsNaN(st.Score) {
+			fmt.Fprintf(&b, ": score %.3g ≤ threshold %.3g", st.Score, st.Threshold)
+		}
+		return b.String()
+	case Stale:
+		fmt.Fprintf(&b, ": no data for %.1f s", st.Reasons[0].Value)
+		return b.String()
+	case Error:
+		if d.clean == 0 {
+			fmt.Fprintf(&b, ": %d of last %d frames bad", st.Bad, d.opts.N)
+		} else {
+			fmt.Fprintf(&b, ": recovering, %d of %d clean frames", d.clean, d.opts.M)
+		}
+	case Warn:
+		b.WriteString(": suspect frame")
+	}
+	if len(st.Reasons) > 0 {
+		b.WriteString(" (")
+		for i, r := range st.Reasons {
+			if i == 3 {
+				fmt.Fprintf(&b, ", +%d more", len(st.Reasons)-3)
+				break
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(r.String())
+		}
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// sortReasons puts the most severe first, keeping the given order otherwise.
+func sortReasons(rs []level.Reason) {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Level > rs[j].Level })
+}

@@ -1,0 +1,120 @@
+package decision
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/level"
+)
+
+func mustNew(t *testing.T, o Options) *Decider {
+	t.Helper()
+	d, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// run feeds a string of frame verdicts: '.' clean, 'w' suspect, 'x' bad by
+// score, 'e' bad by another check, 's' stale; it returns the level letters.
+func run(d *Decider, seq string) string {
+	var out strings.Builder
+	for _, c := range seq {
+		in := Input{Scored: true, Score: 1, Threshold: 2}
+		switch c {
+		case 'w':
+			in.Reasons = []level.Reason{{Code: level.RateLow, Level: level.Warn}}
+		case 'x':
+			in.Score = 3
+		case 'e':
+			in.Reasons = []level.Reason{{Code: level.HealthError, Feature: "no_return_frac", Value: 0.4, Level: level.Error}}
+		}
+		var st State
+		if c == 's' {
+			st = d.MarkStale(time.Second)
+		} else {
+			st = d.Frame(in)
+		}
+		out.WriteByte(st.Level.String()[0])
+	}
+	return out.String()
+}
+
+func TestPersistence(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+	}{
+		{"clean", ".....", "OOOOO"},
+		{"single outlier warns only", "..x..", "OOWOO"},
+		{"two of five stay WARN", ".x.x...", "OWOWOOO"},
+		{"three of five enter ERROR", "x.x.x", "WOWOE"},
+		{"ERROR held until M clean", "xxx" + strings.Repeat(".", 9) + "..", "WWE" + strings.Repeat("E", 9) + "OO"},
+		{"a bad frame restarts the clean count", "xxx.....x" + strings.Repeat(".", 10), "WWE" + "EEEEEE" + strings.Repeat("E", 9) + "O"},
+		{"warn during recovery does not hold ERROR", "xxx" + strings.Repeat("w", 10), "WWE" + strings.Repeat("E", 9) + "W"},
+		{"other checks count as bad", "eee", "WWE"},
+		{"stale overrides and clears", "xx" + "s" + "x..", "WW" + "S" + "WOO"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := mustNew(t, Options{})
+			if got := run(d, tc.in); got != tc.want {
+				t.Errorf("in %s\n got %s\nwant %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStateFields(t *testing.T) {
+	d := mustNew(t, Options{K: 2, N: 3, M: 2})
+	st := d.Frame(Input{Scored: true, Score: 5, Threshold: 2})
+	if st.Level != Warn || !st.Trusted || !st.Changed || st.Cause != level.CauseSensor || st.Reasons[0].Code != level.ScoreHigh {
+		t.Errorf("first bad: %+v", st)
+	}
+	st = d.Frame(Input{Scored: true, Score: 6, Threshold: 2, Reasons: []level.Reason{{Code: level.RateLow, Level: level.Warn}}})
+	if st.Level != Error || st.Trusted || st.Bad != 2 || !strings.HasPrefix(st.Message, "ERROR: 2 of last 3 frames bad (score_high") {
+		t.Errorf("second bad: %+v", st)
+	}
+	// A decimated (unscored) clean frame keeps the last score and the bad reasons.
+	st = d.Frame(Input{})
+	if st.Level != Error || st.Score != 6 || st.Reasons[0].Code != level.ScoreHigh || !strings.Contains(st.Message, "recovering") || st.Changed {
+		t.Errorf("recovering: %+v", st)
+	}
+	st = d.Frame(Input{})
+	if st.Level != OK || !st.Changed || st.Cause != level.CauseNone || len(st.Reasons) != 0 {
+		t.Errorf("recovered: %+v", st)
+	}
+	st = d.MarkStale(1500 * time.Millisecond)
+	if st.Level != Stale || st.Trusted || st.Cause != level.CauseStream || st.Message != "STALE: no data for 1.5 s" {
+		t.Errorf("stale: %+v", st)
+	}
+	b, err := json.Marshal(st.Level)
+	if err != nil || string(b) != `"STALE"` {
+		t.Errorf("json %s %v", b, err)
+	}
+	// Stream ERROR outranks the score for the cause.
+	d = mustNew(t, Options{})
+	st = d.Frame(Input{Scored: true, Score: 5, Threshold: 2, Reasons: []level.Reason{{Code: level.StampLate, Level: level.Error}}})
+	if st.Cause != level.CauseStream {
+		t.Errorf("cause %q", st.Cause)
+	}
+	// Info reasons never raise the level.
+	st = d.Frame(Input{Reasons: []level.Reason{{Code: level.Decimated, Value: 2, Level: level.Warn}}})
+	if st.Level != OK {
+		t.Errorf("info raised the level: %+v", st)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	for _, o := range []Options{{K: 6, N: 5}, {K: -1}, {M: -2}, {K: 1, N: 5000}} {
+		if _, err := New(o); err == nil {
+			t.Errorf("accepted %+v", o)
+		}
+	}
+	d := mustNew(t, Options{K: 7})
+	if o := d.Options(); o.N != 7 || o.M != 10 {
+		t.Errorf("filled %+v", o)
+	}
+}

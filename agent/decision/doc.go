@@ -1,0 +1,21 @@
+// Package decision turns per-frame evidence about one sensor into its trust
+// level: OK, WARN, ERROR or STALE, a Trusted flag for consumers,
+// machine-readable reasons and a one-line message.
+//
+// Evidence per frame is the frame score against its calibrated threshold
+// (score > threshold is a bad frame), plus reasons from the other checks
+// (stream timing, health autoencoder, frozen content), each carrying the
+// level it asks for. A frame is bad when any evidence asks for ERROR,
+// suspect when the worst asks for WARN, clean otherwise.
+//
+// Persistence keeps single outliers from flipping the published level:
+//
+//	enter ERROR  when at least K of the last N frames were bad
+//	leave ERROR  after M consecutive frames that were not bad
+//	WARN         the current frame is suspect or bad, but ERROR was not entered
+//	STALE        no frame within the stream's stale timeout (overrides all;
+//	             the history is cleared, so data resuming starts afresh)
+//
+// Trusted is false for ERROR and STALE only. Defaults: K=3, N=5, M=10
+// (one second at 10 Hz).
+package decision
