@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/sensortrust/trustagent/internal/config"
+	"github.com/sensortrust/trustagent/internal/version"
+)
+
+// Exit codes (see doc.go).
+const (
+	exitOK      = 0
+	exitRuntime = 1
+	exitUsage   = 2
+)
+
+// flags are the command line. The few per-robot values that operators
+// change (robot id, broker) can also come from the environment; flags win.
+type flags struct {
+	config      string
+	checkConfig string
+	version     bool
+	logLevel    string
+	robot       string
+	broker      string
+	live        bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("trustd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.config, "config", "/etc/trustd/trustd.yaml", "configuration file")
+	fs.StringVar(&f.checkConfig, "check-config", "", "validate `FILE` and exit (0 valid, 2 invalid)")
+	fs.BoolVar(&f.version, "version", false, "print the version and exit")
+	fs.StringVar(&f.logLevel, "log-level", "", "override log_level (trace, debug, info, warn, error)")
+	fs.StringVar(&f.robot, "robot", "", "override robot id (also TRUSTD_ROBOT)")
+	fs.StringVar(&f.broker, "broker", "", "override MQTT broker URL (also TRUSTD_BROKER)")
+	fs.BoolVar(&f.live, "live", false, "print one line per sensor to stdout every second")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return f, nil
+}
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run is main without the process, for tests.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	f, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "trustd: %v\n", err)
+		return exitUsage
+	}
+	if f.version {
+		fmt.Fprintf(stdout, "trustd %s %s/%s\n", version.String(), runtime.GOOS, runtime.GOARCH)
+		return exitOK
+	}
+	if f.checkConfig != "" {
+		if _, err := loadConfig(f.checkConfig, f, getenv); err != nil {
+			fmt.Fprintf(stderr, "trustd: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(stdout, "%s: valid\n", f.checkConfig)
+		return exitOK
+	}
+	cfg, err := loadConfig(f.config, f, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "trustd: %v\n", err)
+		return exitUsage
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	d, err := newDaemon(cfg, f, stdout, stderr, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "trustd: %v\n", err)
+		return exitRuntime
+	}
+	if err := d.run(ctx, hup); err != nil {
+		d.log.Error().Err(err).Msg("trustd stopped on an error")
+		return exitRuntime
+	}
+	return exitOK
+}
+
+// loadConfig reads a file and applies environment, then flag overrides.
+func loadConfig(path string, f flags, getenv func(string) string) (config.Config, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return cfg, err
+	}
+	if err := cfg.ApplyEnv(getenv); err != nil {
+		return cfg, err
+	}
+	over := map[string]string{"TRUSTD_ROBOT": f.robot, "TRUSTD_BROKER": f.broker}
+	if err := cfg.ApplyEnv(func(k string) string { return over[k] }); err != nil {
+		return cfg, err
+	}
+	if f.logLevel != "" {
+		cfg.LogLevel = f.logLevel
+	}
+	return cfg, nil
+}

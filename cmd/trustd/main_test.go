@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runTrustd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb, func(string) string { return "" })
+	return code, out.String(), errb.String()
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runTrustd(t, "--version")
+	if code != exitOK || !strings.HasPrefix(out, "trustd ") {
+		t.Errorf("--version: code %d, out %q", code, out)
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(good, []byte("sensors:\n  - name: lidar0\n    driver: velodyne\n"), 0o644)
+	os.WriteFile(bad, []byte("sensors:\n  - name: lidar0\n    driver: velodyne\n    colour: blue\n"), 0o644)
+
+	if code, out, errs := runTrustd(t, "--check-config", good); code != exitOK || !strings.Contains(out, "valid") {
+		t.Errorf("good config: code %d out %q err %q", code, out, errs)
+	}
+	code, _, errs := runTrustd(t, "--check-config", bad)
+	if code != exitUsage || !strings.Contains(errs, "bad.yaml:4") || !strings.Contains(errs, "colour") {
+		t.Errorf("bad config: code %d, stderr %q", code, errs)
+	}
+	if code, _, _ := runTrustd(t, "--check-config", filepath.Join(dir, "missing.yaml")); code != exitUsage {
+		t.Errorf("missing config: code %d", code)
+	}
+	if code, _, errs := runTrustd(t, "--check-config", good, "--robot", "not valid"); code != exitUsage {
+		t.Errorf("bad --robot override: code %d, %q", code, errs)
+	}
+}
+
+func TestBadUsage(t *testing.T) {
+	if code, _, _ := runTrustd(t, "--no-such-flag"); code != exitUsage {
+		t.Errorf("unknown flag: code %d", code)
+	}
+	if code, _, _ := runTrustd(t, "extra"); code != exitUsage {
+		t.Errorf("extra argument: code %d", code)
+	}
+}
