@@ -1,0 +1,107 @@
+package fixedpoint
+
+// Fully connected layers on int16 activations. Weights are row-major,
+// len(w) == len(dst)·len(x), row o holding the weights of output o. The bias
+// is in accumulator units (scale_x · scale_w[o]); nil means zero. rq holds
+// one Requant per output (per-channel scales) or a single one for all. The
+// kernels allocate nothing.
+
+// DenseI8 computes a fully connected layer with int8 weights:
+//
+//	for o := range dst {
+//		acc := int64(bias[o])
+//		for i := range x { acc += int64(w[o*len(x)+i]) * int64(x[i]) }
+//		dst[o] = act.Apply(rq[o].Apply64(acc)) // rq[0] if len(rq) == 1
+//	}
+func DenseI8(dst, x []int16, w []int8, bias []int32, rq []Requant, act Act) error {
+	if err := checkDense("DenseI8", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
+		return err
+	}
+	n := len(x)
+	for o := range dst {
+		acc := DotI8I16(w[o*n:o*n+n], x)
+		if len(bias) != 0 {
+			acc += int64(bias[o])
+		}
+		dst[o] = act.Apply(rqAt(rq, o).Apply64(acc))
+	}
+	return nil
+}
+
+// DenseI16 computes a fully connected layer with int16 weights and an int64
+// bias:
+//
+//	for o := range dst {
+//		acc := bias[o]
+//		for i := range x { acc += int64(w[o*len(x)+i]) * int64(x[i]) }
+//		dst[o] = act.Apply(rq[o].Apply64(acc)) // rq[0] if len(rq) == 1
+//	}
+func DenseI16(dst, x []int16, w []int16, bias []int64, rq []Requant, act Act) error {
+	if err := checkDense("DenseI16", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
+		return err
+	}
+	n := len(x)
+	for o := range dst {
+		acc := DotI16(w[o*n:o*n+n], x)
+		if len(bias) != 0 {
+			acc += bias[o]
+		}
+		dst[o] = act.Apply(rqAt(rq, o).Apply64(acc))
+	}
+	return nil
+}
+
+// DenseI8Q32 is DenseI8 with int32 outputs and no activation, for layers whose
+// outputs need more than 16 bits (for example a log-variance head in Q16.16):
+//
+//	dst[o] = rq[o].Apply64(int64(bias[o]) + Σ_i int64(w[o*len(x)+i])*int64(x[i]))
+func DenseI8Q32(dst []int32, x []int16, w []int8, bias []int32, rq []Requant) error {
+	if err := checkDense("DenseI8Q32", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
+		return err
+	}
+	n := len(x)
+	for o := range dst {
+		acc := DotI8I16(w[o*n:o*n+n], x)
+		if len(bias) != 0 {
+			acc += int64(bias[o])
+		}
+		dst[o] = rqAt(rq, o).Apply64(acc)
+	}
+	return nil
+}
+
+// DenseI16Q32 is DenseI16 with int32 outputs and no activation.
+func DenseI16Q32(dst []int32, x []int16, w []int16, bias []int64, rq []Requant) error {
+	if err := checkDense("DenseI16Q32", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
+		return err
+	}
+	n := len(x)
+	for o := range dst {
+		acc := DotI16(w[o*n:o*n+n], x)
+		if len(bias) != 0 {
+			acc += bias[o]
+		}
+		dst[o] = rqAt(rq, o).Apply64(acc)
+	}
+	return nil
+}
+
+func rqAt(rq []Requant, o int) Requant {
+	if len(rq) == 1 {
+		return rq[0]
+	}
+	return rq[o]
+}
+
+func checkDense(op string, nOut, nIn, nW, nBias, nRq int) error {
+	if nW != nOut*nIn {
+		return shapeErr(op, "len(w)", nW, nOut*nIn)
+	}
+	if nBias != 0 && nBias != nOut {
+		return shapeErr(op, "len(bias)", nBias, nOut)
+	}
+	if nRq != 1 && nRq != nOut {
+		return shapeErr(op, "len(rq)", nRq, nOut)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package fixedpoint
+
+// Dot products. They are exact (no rounding, no saturation) within the
+// stated length limits; the slices must have equal length, otherwise the
+// shorter length is used and the result is still well defined.
+
+// dotBlock is the number of int8×int16 products that can be summed in an
+// int32 without overflow: 256 · 128 · 32768 = 2^30.
+const dotBlock = 256
+
+// DotI8I16 returns the exact sum of products of int8 weights and int16
+// activations:
+//
+//	var acc int64
+//	for i := range w { acc += int64(w[i]) * int64(x[i]) }
+//	return acc
+//
+// It sums blocks of 256 terms in int32 (cheap on 32-bit ARM) and the blocks in
+// int64, so it is exact for any length below 2^33.
+func DotI8I16(w []int8, x []int16) int64 {
+	n := min(len(w), len(x))
+	w, x = w[:n], x[:n]
+	var acc int64
+	for len(w) > 0 {
+		k := min(len(w), dotBlock)
+		var s int32
+		for i, v := range w[:k] {
+			s += int32(v) * int32(x[i])
+		}
+		acc += int64(s)
+		w, x = w[k:], x[k:]
+	}
+	return acc
+}
+
+// DotI16 returns the exact sum of products of two int16 vectors:
+//
+//	var acc int64
+//	for i := range a { acc += int64(a[i]) * int64(b[i]) }
+//	return acc
+//
+// Exact for any length below 2^33.
+func DotI16(a, b []int16) int64 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var acc int64
+	for i, v := range a {
+		acc += int64(int32(v) * int32(b[i]))
+	}
+	return acc
+}
+
+// DotI32I16 returns the exact sum of products of an int32 vector and an int16
+// vector, for coefficients that need more than 16 bits (for example the
+// per-frame linear term of a Gaussian log-likelihood):
+//
+//	var acc int64
+//	for i := range a { acc += int64(a[i]) * int64(x[i]) }
+//	return acc
+//
+// Exact for lengths up to 2^16; the sum saturates instead of wrapping beyond.
+func DotI32I16(a []int32, x []int16) int64 {
+	n := min(len(a), len(x))
+	a, x = a[:n], x[:n]
+	var acc int64
+	if n <= 1<<16 {
+		for i, v := range a {
+			acc += int64(v) * int64(x[i])
+		}
+		return acc
+	}
+	for i, v := range a {
+		acc = AddSat64(acc, int64(v)*int64(x[i]))
+	}
+	return acc
+}

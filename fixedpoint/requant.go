@@ -1,0 +1,58 @@
+package fixedpoint
+
+// Requant is a real multiplier r > 0 held as an integer multiplier and a
+// power-of-two shift, the way CMSIS-NN and gemmlowp rescale accumulators:
+//
+//	r ≈ M · 2^(Shift − 31),   M in [2^30, 2^31)   (M == 0 means r == 0)
+//
+// A Requant is made once at quantisation time by NewRequant (float side);
+// applying it uses integers only. RequantMinShift and RequantMaxShift bound
+// Shift, so r spans about [2^-32, 2^31).
+type Requant struct {
+	M     int32
+	Shift int32
+}
+
+// Shift bounds of a valid Requant.
+const (
+	RequantMinShift = -31
+	RequantMaxShift = 31
+)
+
+// Valid reports whether q is within the documented ranges.
+func (q Requant) Valid() bool {
+	if q.M == 0 {
+		return true
+	}
+	return q.M >= 1<<30 && q.Shift >= RequantMinShift && q.Shift <= RequantMaxShift
+}
+
+// Apply rescales a 32-bit accumulator. It computes, with a single rounding
+// (ties away from zero) and saturation:
+//
+//	return Sat32(RoundShift64(int64(acc)*int64(q.M), 31−q.Shift))
+//
+// where a negative shift count is a saturating left shift.
+func (q Requant) Apply(acc int32) int32 {
+	p := int64(acc) * int64(q.M) // |p| < 2^62
+	n := 31 - q.Shift
+	if n >= 0 {
+		return Sat32(RoundShift64(p, uint(n)))
+	}
+	return Sat32(ShiftLeftSat64(p, uint(-n)))
+}
+
+// Apply64 rescales a 64-bit accumulator: round(acc · M · 2^(Shift−31)),
+// ties away from zero, clamped to int32. The product is formed in 128 bits,
+// so it is exact for every int64 acc.
+func (q Requant) Apply64(acc int64) int32 {
+	if q.M <= 0 || acc == 0 {
+		return 0
+	}
+	n := 31 - q.Shift
+	if n >= 1 {
+		return Sat32(mulShiftRound64(acc, uint64(q.M), uint(n)))
+	}
+	// r ≥ 1/2: pre-shift (saturating) and keep one bit for the rounding.
+	return Sat32(mulShiftRound64(ShiftLeftSat64(acc, uint(1-n)), uint64(q.M), 1))
+}
