@@ -86,8 +86,17 @@ func (k Kind) Priority() int {
 }
 
 // Coalesces reports whether a newer message of this kind on the same topic
-// makes an older queued one worthless.
-func (k Kind) Coalesces() bool { return k == KindHeartbeat || k == KindHealth }
+// makes an older queued one worthless (only the latest retained value
+// matters): heartbeats, health, summaries and status.
+func (k Kind) Coalesces() bool {
+	return k == KindHeartbeat || k == KindHealth || k == KindSummary || k == KindStatus
+}
+
+// Durable reports whether an outbox must keep a message of this kind across
+// an agent restart: state changes and summaries (and unknown kinds, to be
+// safe). Heartbeats and health are regenerated after a restart; replies
+// answer a command of the past.
+func (k Kind) Durable() bool { return k == KindState || k == KindSummary || k == KindUnknown }
 
 // Sequencer hands out per-sensor sequence numbers that keep increasing across
 // agent restarts. The agent calls Next once per level change and puts the

@@ -1,0 +1,356 @@
+package outbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/sensortrust/trustagent/transport"
+)
+
+// fakeLink records what it is sent; while down it fails every send.
+type fakeLink struct {
+	mu   sync.Mutex
+	down bool
+	got  []transport.Message
+}
+
+func (l *fakeLink) Publish(ctx context.Context, m transport.Message) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.down {
+		return errors.New("fake: not connected")
+	}
+	l.got = append(l.got, m)
+	return nil
+}
+
+func (l *fakeLink) Connected() bool { l.mu.Lock(); defer l.mu.Unlock(); return !l.down }
+
+func (l *fakeLink) setDown(d bool) { l.mu.Lock(); l.down = d; l.mu.Unlock() }
+
+func (l *fakeLink) messages() []transport.Message {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]transport.Message(nil), l.got...)
+}
+
+// failFS wraps an FS and fails writes while failing is set, like a full disk.
+type failFS struct {
+	FS
+	mu      sync.Mutex
+	failing bool
+}
+
+var errNoSpace = errors.New("write: no space left on device")
+
+func (f *failFS) WriteFile(name string, data []byte) error {
+	f.mu.Lock()
+	failing := f.failing
+	f.mu.Unlock()
+	if failing {
+		return errNoSpace
+	}
+	return f.FS.WriteFile(name, data)
+}
+
+func (f *failFS) set(v bool) { f.mu.Lock(); f.failing = v; f.mu.Unlock() }
+
+func stateMsg(sensor string, seq int) transport.Message {
+	return transport.Message{Topic: "t/" + sensor, Payload: fmt.Appendf(nil, `{"sensor":%q,"seq":%d}`, sensor, seq), QoS: 1, Retained: true, Kind: transport.KindState}
+}
+
+func beatMsg(sensor string, n int) transport.Message {
+	return transport.Message{Topic: "t/" + sensor, Payload: fmt.Appendf(nil, `{"beat":%d}`, n), QoS: 1, Retained: true, Kind: transport.KindHeartbeat}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func fastOpts() Options {
+	o := DefaultOptions()
+	o.RetryMin, o.RetryMax = time.Millisecond, 5*time.Millisecond
+	return o
+}
+
+func TestDeliversInOrderAndCleansUp(t *testing.T) {
+	dir := DirFS(t.TempDir())
+	link := &fakeLink{}
+	ob, err := Open(dir, link, fastOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 1; i <= 50; i++ {
+		if err := ob.Publish(ctx, stateMsg("a", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ob.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := link.messages()
+	if len(got) != 50 {
+		t.Fatalf("delivered %d, want 50", len(got))
+	}
+	for i, m := range got {
+		if want := stateMsg("a", i+1); !bytes.Equal(m.Payload, want.Payload) {
+			t.Fatalf("message %d = %s, want %s", i, m.Payload, want.Payload)
+		}
+	}
+	names, _ := dir.List()
+	if len(names) != 0 {
+		t.Fatalf("files left after delivery: %v", names)
+	}
+	if err := ob.Publish(ctx, stateMsg("a", 51)); !errors.Is(err, transport.ErrClosed) {
+		t.Fatalf("publish after close: %v", err)
+	}
+}
+
+func TestSurvivesRestartDuringOutage(t *testing.T) {
+	dir := DirFS(t.TempDir())
+	link := &fakeLink{down: true}
+	ob, err := Open(dir, link, fastOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 1; i <= 5; i++ {
+		ob.Publish(ctx, stateMsg("a", int(ob.Next("a"))))
+		ob.Publish(ctx, beatMsg("b", i)) // not durable: lost on restart, by design
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	err = ob.Close(short)
+	cancel()
+	if err == nil {
+		t.Fatal("close with undeliverable messages reported no error")
+	}
+
+	// Restart: new outbox, same directory; the link is back.
+	link2 := &fakeLink{}
+	ob2, err := Open(dir, link2, fastOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := ob2.Stats(); s.Loaded != 5 {
+		t.Fatalf("loaded %d messages, want 5", s.Loaded)
+	}
+	for i := 6; i <= 8; i++ {
+		ob2.Publish(ctx, stateMsg("a", int(ob2.Next("a"))))
+	}
+	if err := ob2.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := link2.messages()
+	if len(got) != 8 {
+		t.Fatalf("delivered %d, want 8", len(got))
+	}
+	for i, m := range got {
+		if want := stateMsg("a", i+1); !bytes.Equal(m.Payload, want.Payload) {
+			t.Fatalf("message %d = %s, want %s (sequence must continue across the restart)", i, m.Payload, want.Payload)
+		}
+	}
+}
+
+func TestSeqResumesFromQueuedWhenSeqFileCorrupt(t *testing.T) {
+	fsys := DirFS(t.TempDir())
+	ob, _ := Open(fsys, &fakeLink{down: true}, fastOpts())
+	for range 3 {
+		ob.Publish(context.Background(), stateMsg("a", int(ob.Next("a"))))
+	}
+	short, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	ob.Close(short)
+	cancel()
+	if err := fsys.WriteFile(seqFile, []byte("{garbage")); err != nil {
+		t.Fatal(err)
+	}
+	ob2, _ := Open(fsys, &fakeLink{down: true}, fastOpts())
+	if n := ob2.Next("a"); n != 4 {
+		t.Fatalf("Next after restart with corrupt seq file = %d, want 4", n)
+	}
+	short, cancel = context.WithTimeout(context.Background(), 10*time.Millisecond)
+	ob2.Close(short)
+	cancel()
+}
+
+func TestDiskFullKeepsRunningFromMemory(t *testing.T) {
+	fsys := &failFS{FS: DirFS(t.TempDir()), failing: true}
+	var logbuf syncBuffer
+	opt := fastOpts()
+	opt.Log = zerolog.New(&logbuf)
+	link := &fakeLink{down: true}
+	ob, err := Open(fsys, link, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 1; i <= 20; i++ {
+		if err := ob.Publish(ctx, stateMsg("a", int(ob.Next("a")))); err != nil {
+			t.Fatalf("publish with a full disk: %v", err)
+		}
+	}
+	s := ob.Stats()
+	if s.DiskOK || s.DiskErrors < 20 || s.Queued != 20 || s.QueuedDisk != 0 {
+		t.Fatalf("stats with a full disk: %+v", s)
+	}
+	logs := logbuf.String()
+	if n := strings.Count(logs, "no space left on device"); n != 1 {
+		t.Fatalf("want exactly one error line about the disk, got %d:\n%s", n, logs)
+	}
+	if !strings.Contains(logs, `"level":"error"`) || !strings.Contains(logs, "memory only") {
+		t.Fatalf("error not clear:\n%s", logs)
+	}
+	link.setDown(false)
+	waitFor(t, "delivery from memory", func() bool { return len(link.messages()) == 20 })
+	for i, m := range link.messages() {
+		if want := stateMsg("a", i+1); !bytes.Equal(m.Payload, want.Payload) {
+			t.Fatalf("message %d = %s, want %s", i, m.Payload, want.Payload)
+		}
+	}
+	fsys.set(false)
+	ob.Publish(ctx, stateMsg("a", int(ob.Next("a"))))
+	waitFor(t, "recovery", func() bool { return ob.Stats().DiskOK })
+	if !strings.Contains(logbuf.String(), "writable again") {
+		t.Fatal("recovery not logged")
+	}
+	if err := ob.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEvictionOrderAndCoalescing(t *testing.T) {
+	opt := fastOpts()
+	opt.MaxMessages = 4
+	link := &fakeLink{down: true}
+	ob, _ := Open(DirFS(t.TempDir()), link, opt)
+	ctx := context.Background()
+	// Coalescing: five heartbeats on one topic leave one.
+	for i := 1; i <= 5; i++ {
+		ob.Publish(ctx, beatMsg("b", i))
+	}
+	waitFor(t, "in flight", func() bool { return ob.Stats().SendErrors > 0 })
+	ob.Publish(ctx, stateMsg("a", 1))
+	ob.Publish(ctx, stateMsg("a", 2))
+	ob.Publish(ctx, beatMsg("c", 1))
+	// Full (4). A state change evicts the oldest heartbeat, not a state change.
+	ob.Publish(ctx, stateMsg("a", 3))
+	ob.Publish(ctx, stateMsg("a", 4))
+	// Only state changes left: a heartbeat newcomer is the one dropped.
+	ob.Publish(ctx, beatMsg("c", 2))
+	// A state change when only state changes are queued drops the oldest one.
+	ob.Publish(ctx, stateMsg("a", 5))
+	s := ob.Stats()
+	if s.Queued != 4 || s.Dropped != 4 || s.DroppedDur != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	link.setDown(false)
+	if err := ob.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range link.messages() {
+		got = append(got, string(m.Payload))
+	}
+	want := []string{`{"sensor":"a","seq":2}`, `{"sensor":"a","seq":3}`, `{"sensor":"a","seq":4}`, `{"sensor":"a","seq":5}`}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("delivered\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestHeartbeatSupersededByStateChange(t *testing.T) {
+	link := &fakeLink{down: true}
+	ob, _ := Open(DirFS(t.TempDir()), link, fastOpts())
+	ctx := context.Background()
+	ob.Publish(ctx, stateMsg("x", 0)) // occupies the in-flight slot
+	waitFor(t, "in flight", func() bool { return ob.Stats().SendErrors > 0 })
+	ob.Publish(ctx, beatMsg("a", 1))
+	ob.Publish(ctx, stateMsg("a", 1))
+	ob.Publish(ctx, beatMsg("a", 2))
+	link.setDown(false)
+	ob.Close(ctx)
+	var got []string
+	for _, m := range link.messages() {
+		got = append(got, string(m.Payload))
+	}
+	want := `{"sensor":"x","seq":0} {"sensor":"a","seq":1} {"beat":2}`
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got %v, want %s", got, want)
+	}
+}
+
+func TestCorruptFilesAreDropped(t *testing.T) {
+	dir := DirFS(t.TempDir())
+	good, _ := encodeRecord(stateMsg("a", 1))
+	dir.WriteFile(msgName(7), good)
+	dir.WriteFile(msgName(3), []byte("TAOB garbage"))
+	dir.WriteFile(msgName(5)+".tmp", good)
+	link := &fakeLink{}
+	ob, err := Open(dir, link, fastOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob.Close(context.Background())
+	if len(link.messages()) != 1 {
+		t.Fatalf("delivered %d, want 1", len(link.messages()))
+	}
+	if names, _ := dir.List(); len(names) != 0 {
+		t.Fatalf("left %v", names)
+	}
+	if n := ob.Next("a"); n != 2 {
+		t.Fatalf("Next = %d, want 2 (raised by the queued message)", n)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	if err := (Options{MaxMessages: -1}).Validate(); err == nil {
+		t.Fatal("negative max messages accepted")
+	}
+	if err := (Options{RetryMin: time.Second, RetryMax: time.Millisecond}).Validate(); err == nil {
+		t.Fatal("retry max < min accepted")
+	}
+	if err := (Options{}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzDecodeRecord(f *testing.F) {
+	for _, m := range []transport.Message{stateMsg("a", 1), beatMsg("b", 2), {Topic: "x", Kind: transport.KindReply}} {
+		b, _ := encodeRecord(m)
+		f.Add(b)
+	}
+	f.Add([]byte("TAOB"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := decodeRecord(b)
+		if err != nil {
+			return
+		}
+		again, err := encodeRecord(m)
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("round trip differs: %v", err)
+		}
+	})
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
