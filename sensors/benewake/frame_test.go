@@ -41,9 +41,9 @@ func TestMeasurementValidity(t *testing.T) {
 		valid bool
 	}{
 		{Measurement{DistanceCM: 500, Strength: 100}, true},
-		{Measurement{DistanceCM: 500, Strength: 99}, false},     // too weak (TF-Luna §6.4)
-		{Measurement{DistanceCM: 500, Strength: 0xFFFF}, false}, // overexposed
-		{Measurement{DistanceCM: 0xFFFF, Strength: 50}, false},  // TFmini-S −1
+		{Measurement{DistanceCM: 500, Strength: 99}, false},      // too weak (TF-Luna §6.4)
+		{Measurement{DistanceCM: 500, Strength: 0xFFFF}, false},  // overexposed
+		{Measurement{DistanceCM: 0xFFFF, Strength: 50}, false},   // TFmini-S −1
 		{Measurement{DistanceCM: 0xFFFC, Strength: 5000}, false}, // TFmini-S −4
 	}
 	for _, c := range cases {
