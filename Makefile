@@ -49,7 +49,7 @@ lint:
 	$(GO) vet ./...
 
 bench:
-	$(GO) run ./internal/benchsum -- $(BENCHFLAGS)
+	$(GO) run ./internal/benchsum $(BENCHFLAGS)
 
 cross:
 	@mkdir -p $(DIST)
@@ -62,8 +62,15 @@ cross:
 models:
 	$(GO) run ./cmd/trustctl models --out deploy/models
 
+# nfpm (a well-kept packager) is fetched through the Go module proxy at a pinned version.
+NFPM       := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.44.0
+DEBVERSION ?= $(shell v=$$(git describe --tags --abbrev=0 2>/dev/null | sed 's/^v//'); echo "$${v:-0.1.0}+git$$(git rev-parse --short HEAD 2>/dev/null || echo 0)")
+
 deb: cross
-	VERSION=$(VERSION) $(GO) run ./internal/debpkg -version $(VERSION) -dist $(DIST)
+	@test -d deploy/models || { echo "make deb: deploy/models is missing; run make models"; exit 1; }
+	DEBVERSION=$(DEBVERSION) ARCH=arm64 BINDIR=$(DIST)/linux-arm64 $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
+	DEBVERSION=$(DEBVERSION) ARCH=armhf BINDIR=$(DIST)/linux-armv7 $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
+	@ls -l $(DIST)/*.deb
 
 clean:
 	rm -rf $(BIN) $(DIST)
