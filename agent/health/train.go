@@ -19,11 +19,11 @@ type TrainOptions struct {
 	// WarnQuantile and ErrorQuantile of the calibration scores give the
 	// thresholds; defaults 0.99 and 0.999.
 	WarnQuantile, ErrorQuantile float64
-	Epochs       int     // maximum epochs; default 200
-	Patience     int     // epochs without validation improvement before stopping; default 20
-	BatchSize    int     // default 32
-	LearningRate float64 // Adam step; default 1e-3
-	Seed         uint64  // weight initialisation and batch order
+	Epochs                      int     // maximum epochs; default 200
+	Patience                    int     // epochs without validation improvement before stopping; default 20
+	BatchSize                   int     // default 32
+	LearningRate                float64 // Adam step; default 1e-3
+	Seed                        uint64  // weight initialisation and batch order
 }
 
 func (o *TrainOptions) fill() {

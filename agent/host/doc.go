@@ -1,0 +1,23 @@
+// Package host samples the health of the computer the agent runs on, for
+// the host autoencoder (package health) and the <prefix>/health payload:
+//
+//	cpu_temp_c        hottest /sys/class/thermal/thermal_zone*/temp, °C
+//	throttled         1 when the firmware reports throttling now (Raspberry Pi
+//	                  get_throttled bits 1–3) or a core's thermal throttle
+//	                  count grew since the previous sample (x86), else 0
+//	freq_ratio        mean scaling_cur_freq / cpuinfo_max_freq over the cores
+//	cpu_busy_max      busiest core's busy fraction since the previous sample
+//	                  (/proc/stat; busy = 1 − (idle + iowait) / total)
+//	cpu_busy_mean     mean busy fraction over the cores
+//	load1_per_core    1-minute load average / cores (/proc/loadavg)
+//	mem_used_frac     1 − MemAvailable / MemTotal (/proc/meminfo)
+//	rss_mb            the agent's resident set (/proc/self/statm), MiB
+//	gc_pause_p99_ms   99th percentile of the agent's GC stop-the-world
+//	                  pauses since the previous sample (runtime/metrics)
+//	bus_errors_per_s  growth of the sources' BusErrors counters per second
+//	state_free_frac   free fraction of the state directory's file system
+//
+// Files that do not exist on a machine (no thermal zone, no cpufreq, not a
+// Pi) give NaN for their feature, which the health model imputes with its
+// training mean; nothing here fails because a file is missing.
+package host

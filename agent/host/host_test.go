@@ -1,0 +1,89 @@
+package host
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+func write(t *testing.T, root, p, content string) {
+	t.Helper()
+	full := filepath.Join(root, p)
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFakePi(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "sys/class/thermal/thermal_zone0/temp", "61234\n")
+	write(t, root, "sys/class/thermal/thermal_zone1/temp", "48000\n")
+	write(t, root, "sys/devices/platform/soc/soc:firmware/get_throttled", "0x50004\n")
+	write(t, root, "sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq", "600000\n")
+	write(t, root, "sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq", "1500000\n")
+	write(t, root, "proc/loadavg", "3.00 1.00 0.50 2/100 1234\n")
+	write(t, root, "proc/meminfo", "MemTotal:  1000 kB\nMemFree: 100 kB\nMemAvailable:  250 kB\n")
+	write(t, root, "proc/self/statm", "1000 256 10 1 0 100 0\n")
+	stat := func(busy0, idle0, busy1, idle1 int) string {
+		return "cpu  1 2 3 4 5 6 7 8\n" +
+			"cpu0 " + itoa(busy0) + " 0 0 " + itoa(idle0) + " 0 0 0 0\n" +
+			"cpu1 " + itoa(busy1) + " 0 0 " + itoa(idle1) + " 0 0 0 0\nintr 5\n"
+	}
+	write(t, root, "proc/stat", stat(100, 100, 100, 100))
+	var bus uint64 = 5
+	c := New(Options{Root: root, StateDir: root, BusErrors: func() uint64 { return bus }})
+	t0 := time.Unix(1000, 0)
+	s := c.Sample(t0)
+	if s.CPUTempC != 61.234 || !s.Throttled || s.FreqRatio != 0.4 || s.Cores != 2 || s.Load1 != 3 || s.MemUsedFrac != 0.75 {
+		t.Errorf("first sample %+v", s)
+	}
+	if s.RSSBytes != 256*uint64(os.Getpagesize()) || s.CPUBusy != nil || !math.IsNaN(s.BusErrorsPerS) {
+		t.Errorf("first sample rss/busy/bus %+v", s)
+	}
+	if !(s.StateFreeFrac > 0 && s.StateFreeFrac <= 1) || s.StateFreeBytes == 0 {
+		t.Errorf("state free %v %v", s.StateFreeFrac, s.StateFreeBytes)
+	}
+	write(t, root, "proc/stat", stat(190, 110, 125, 175))
+	bus = 9
+	s = c.Sample(t0.Add(2 * time.Second))
+	if len(s.CPUBusy) != 2 || s.CPUBusy[0] != 0.9 || s.CPUBusy[1] != 0.25 || s.BusErrorsPerS != 2 {
+		t.Errorf("second sample busy %v bus %v", s.CPUBusy, s.BusErrorsPerS)
+	}
+	f := s.Features(nil)
+	if len(f) != len(Names()) || f[1] != 1 || f[3] != 0.9 || f[4] != 0.575 || f[5] != 1.5 || f[9] != 2 {
+		t.Errorf("features %v", f)
+	}
+}
+
+func itoa(v int) string { return strconv.Itoa(v) }
+
+func TestMissingFilesAreNaN(t *testing.T) {
+	c := New(Options{Root: t.TempDir(), StateDir: "/nonexistent/dir"})
+	s := c.Sample(time.Unix(1, 0))
+	f := s.Features(nil)
+	for _, i := range []int{0, 2, 3, 4, 6, 10} {
+		if !math.IsNaN(f[i]) {
+			t.Errorf("feature %s = %v, want NaN", names[i], f[i])
+		}
+	}
+	if s.Throttled || s.Cores < 1 || f[9] != 0 {
+		t.Errorf("sample %+v", s)
+	}
+}
+
+func TestRealMachine(t *testing.T) {
+	c := New(Options{StateDir: os.TempDir()})
+	c.Sample(time.Now())
+	time.Sleep(20 * time.Millisecond)
+	s := c.Sample(time.Now())
+	if s.RSSBytes == 0 || s.Cores < 1 {
+		t.Errorf("real sample %+v", s)
+	}
+	t.Logf("this machine: %+v", s)
+}
