@@ -141,7 +141,7 @@ func (k *PrivateKey) MarshalText() ([]byte, error) {
 
 // splitKey splits NAME+KEYID+BASE64 and decodes the key bytes.
 func splitKey(line string, size int) (name string, id KeyID, key []byte, err error) {
-	parts := strings.Split(strings.TrimSpace(line), "+")
+	parts := strings.SplitN(strings.TrimSpace(line), "+", 3) // base64 may contain "+"
 	if len(parts) != 3 {
 		return "", id, nil, fmt.Errorf("firmware: key line: want NAME+KEYID+KEY: %w", ErrMalformed)
 	}

@@ -5,10 +5,43 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sensortrust/trustagent/firmware"
 )
+
+// plusReader is deterministic randomness whose public key's base64 holds a '+'.
+type plusReader struct{ b byte }
+
+func (r *plusReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = r.b
+	}
+	return len(p), nil
+}
+
+func TestKeyWithPlusInBase64(t *testing.T) {
+	for b := 0; b < 256; b++ {
+		k, err := firmware.GenerateKey("k", &plusReader{byte(b)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := k.Public().MarshalText()
+		if !strings.Contains(string(pub[len("k+0123456789abcdef+"):]), "+") {
+			continue
+		}
+		if _, err := firmware.ParsePublicKey(string(pub)); err != nil {
+			t.Fatalf("%s: %v", pub, err)
+		}
+		priv, _ := k.MarshalText()
+		if _, err := firmware.ParsePrivateKey(string(priv)); err != nil {
+			t.Fatalf("private: %v", err)
+		}
+		return
+	}
+	t.Fatal("found no key with '+' in its base64 form")
+}
 
 func TestKeyFiles(t *testing.T) {
 	dir := t.TempDir()
