@@ -69,9 +69,9 @@
 //	Exp         |err| ≤ 0.5 step + 1.0e-6·e^x       x in Q16.16, all int32
 //	Log, LnU64  |err| ≤ 0.5 step + 2.0e-6           x > 0
 //	Log2        |err| ≤ 0.5 step + 2.8e-6           x > 0
-//	Softplus    |err| ≤ 1 step                      all int32
-//	Sigmoid     |err| ≤ 1 step                      all int32
-//	Tanh        |err| ≤ 2 steps                     all int32
+//	Softplus    |err| ≤ 0.65 step                   all int32 (also LogSigmoid)
+//	Sigmoid     |err| ≤ 0.55 step                   all int32
+//	Tanh        |err| ≤ 0.6 step                    all int32
 //	LogSumExp   |err| ≤ 0.5 step + 2.5e-6 + n·2^-31
 //
 // (one step of Q16.16 is 2^-16 ≈ 1.53e-5).

@@ -35,7 +35,7 @@ func lnQ30(x uint64, frac uint32) int64 {
 //	return round(log2(x / 2^frac) · 2^16)
 //
 // Error against math.Log2 (TestLogAccuracy): ≤ 0.5 step + 2.8e-6
-// (interpolation, theoretical h²/8·max|f”| = 2.75e-6), all x.
+// (interpolation, theoretical h²/8·max|d²f/dx²| = 2.75e-6), all x.
 func Log2U64(x uint64, frac uint32) int32 {
 	if x == 0 {
 		return minInt32

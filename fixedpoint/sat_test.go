@@ -1,0 +1,104 @@
+package fixedpoint
+
+import (
+	"math"
+	"math/big"
+	"testing"
+)
+
+var edges64 = []int64{0, 1, -1, 2, -2, 3, -3, 5, -5, 1 << 31, -1 << 31, 1<<31 - 1, 1<<32 + 1,
+	math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, math.MinInt64 + 1, 1 << 62, -1 << 62}
+
+func TestRoundShift64(t *testing.T) {
+	r := NewRand(1)
+	xs := append([]int64(nil), edges64...)
+	for i := 0; i < 2000; i++ {
+		xs = append(xs, int64(uint64(r.Uint32())<<32|uint64(r.Uint32()))>>(r.Uint32()%63))
+	}
+	for _, x := range xs {
+		for _, n := range []uint{0, 1, 2, 5, 14, 16, 31, 32, 33, 62, 63, 64, 70} {
+			want := bigRoundShift(big.NewInt(x), int(n))
+			if n >= 64 {
+				want.SetInt64(0) // documented: n ≥ 64 returns 0
+			}
+			if got := RoundShift64(x, n); got != want.Int64() {
+				t.Fatalf("RoundShift64(%d, %d) = %d, want %d", x, n, got, want)
+			}
+			if x == int64(int32(x)) && n < 40 {
+				w := bigRoundShift(big.NewInt(x), int(n)).Int64()
+				if n >= 32 {
+					w = 0
+				}
+				if got := RoundShift32(int32(x), n); int64(got) != w {
+					t.Fatalf("RoundShift32(%d, %d) = %d, want %d", x, n, got, w)
+				}
+			}
+		}
+	}
+}
+
+func TestRoundShiftTies(t *testing.T) {
+	for _, c := range []struct {
+		x    int64
+		n    uint
+		want int64
+	}{{3, 1, 2}, {-3, 1, -2}, {1, 1, 1}, {-1, 1, -1}, {5, 2, 1}, {-5, 2, -1}, {6, 2, 2}, {-6, 2, -2}, {7, 2, 2}, {-7, 2, -2}} {
+		if got := RoundShift64(c.x, c.n); got != c.want {
+			t.Errorf("RoundShift64(%d, %d) = %d, want %d", c.x, c.n, got, c.want)
+		}
+	}
+}
+
+func TestSaturation(t *testing.T) {
+	if Sat8(200) != 127 || Sat8(-200) != -128 || Sat8(-5) != -5 {
+		t.Error("Sat8")
+	}
+	if Sat16(40000) != 32767 || Sat16(-40000) != -32768 || Sat16(123) != 123 {
+		t.Error("Sat16")
+	}
+	if Sat32(1<<40) != math.MaxInt32 || Sat32(-1<<40) != math.MinInt32 || Sat32(-7) != -7 {
+		t.Error("Sat32")
+	}
+	if AddSat16(30000, 30000) != 32767 || SubSat16(-30000, 30000) != -32768 || AddSat16(-3, 5) != 2 {
+		t.Error("AddSat16/SubSat16")
+	}
+	if AddSat32(math.MaxInt32, 1) != math.MaxInt32 || SubSat32(math.MinInt32, 1) != math.MinInt32 {
+		t.Error("AddSat32/SubSat32")
+	}
+	for _, c := range [][3]int64{
+		{math.MaxInt64, 1, math.MaxInt64}, {math.MinInt64, -1, math.MinInt64}, {math.MaxInt64, math.MinInt64, -1},
+		{1 << 62, 1 << 62, math.MaxInt64}, {-1 << 62, -1 << 62, math.MinInt64}, {-1<<62 - 1, -1 << 62, math.MinInt64}, {5, -7, -2},
+	} {
+		if got := AddSat64(c[0], c[1]); got != c[2] {
+			t.Errorf("AddSat64(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
+		}
+	}
+	for _, c := range [][3]int64{{1, 62, 1 << 62}, {1, 63, math.MaxInt64}, {-1, 63, math.MinInt64}, {3, 62, math.MaxInt64}, {-3, 61, -3 << 61}, {-5, 61, math.MinInt64}, {-2, 62, math.MinInt64}, {0, 90, 0}} {
+		if got := ShiftLeftSat64(c[0], uint(c[1])); got != c[2] {
+			t.Errorf("ShiftLeftSat64(%d, %d) = %d, want %d", c[0], c[1], got, c[2])
+		}
+	}
+}
+
+func TestMulQ(t *testing.T) {
+	// 1.5 · −2.25 = −3.375 in Q16.16.
+	if got := MulQ16(ToQ(1.5, 16), ToQ(-2.25, 16)); got != ToQ(-3.375, 16) {
+		t.Errorf("MulQ16 = %d", got)
+	}
+	if got := MulQ16(math.MaxInt32, math.MaxInt32); got != math.MaxInt32 {
+		t.Errorf("MulQ16 saturation = %d", got)
+	}
+	// Q8.8 × Q4.11 → Q16.16 (left shift by 3) and → Q0.15 (saturates).
+	if got := MulQ(ToQ(2, 8), ToQ(1.5, 11), 8, 11, 16); got != ToQ(3, 16) {
+		t.Errorf("MulQ left = %d", got)
+	}
+	if got := MulQ(ToQ(2, 8), ToQ(1.5, 11), 8, 11, 15); got != ToQ(3, 15) {
+		t.Errorf("MulQ = %d", got)
+	}
+	if got := Rescale(ToQ(-1.75, 16), 16, 8); got != ToQ(-1.75, 8) {
+		t.Errorf("Rescale down = %d", got)
+	}
+	if got := Rescale(1<<20, 0, 16); got != math.MaxInt32 {
+		t.Errorf("Rescale up saturation = %d", got)
+	}
+}
