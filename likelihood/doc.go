@@ -1,0 +1,59 @@
+// Package likelihood scores how trustworthy a sensor frame is with a small
+// per-sensor variational autoencoder (VAE) trained on clean frames, and the
+// approximated Likelihood Regret computed in integer fixed point.
+//
+// # Representation (Repr, saved with the model)
+//
+// LiDAR: a range image of rows × azimuth bins (VLP-16 default 16 × 64) with
+// two channels, normalised range log(1+r)/log(1+r_max) (missing returns
+// marked −0.25, below every valid value) and intensity, nearest return per
+// cell. Rows are the model's elevation table: the ring elevations when the
+// training scans carry them, else 32 rows spanning the training returns'
+// elevations; a point is binned by its ring's elevation, or by
+// atan2(z, hypot(x, y)) for scans without ring numbers (KITTI .bin files).
+// Camera: a thumbnail (default 32 wide, height by aspect ratio) with two
+// channels, mean luma and log mean |5-point Laplacian| at full resolution
+// sampled in each cell (local high-frequency energy, which noise raises and
+// blur lowers and a plain thumbnail averages away). By default the frame
+// statistics of package features are appended as extra inputs, with a
+// likelihood weight (StatWeight) that makes them count against thousands of
+// pixels. Inputs are standardised on the training block (statistics robustly,
+// with a logarithmic tail) and quantised to int8 with scale 1/16.
+//
+// # Model
+//
+// Encoder D → H1 (ReLU) → (μ, log σ²) ∈ R^L; decoder L → H2 (ReLU) → D
+// linear, Gaussian likelihood with a learned per-input log-variance λ
+// independent of z. Then
+//
+//	Σᵢ ωᵢ e^{−λᵢ} (xᵢ − W3ᵢ·h − b3ᵢ)² = c(x) − 2 u(x)ᵀh + hᵀ G h,
+//	u = W3ᵀΛ(x − b3) (once per frame), G = W3ᵀΛW3 (once per model),
+//
+// so one decoder pass costs L·H2 + H2² multiply-accumulates instead of
+// D·H2. Training is float64 Adam on minibatches with KL warm-up and early
+// stopping on a held-out contiguous validation block; the network code is
+// ours.
+//
+// # Scores (all Scorers; higher = less trustworthy)
+//
+// ReconScorer (weighted squared reconstruction error at z = μ), NLLScorer
+// (importance-weighted NLL, Burda et al. 2016), ExactLRScorer (Likelihood
+// Regret, Xiao et al. 2020: Adam re-fit of the encoder weights to the frame),
+// ApproxLRScorer (float) and FixedScorer (integer): approximated LR. The
+// approximated LR re-fits τ = (μ, log σ²) of the frame, not the encoder, by
+// K zeroth-order steps with Q Rademacher directions each (SPSA, one-sided
+// differences), on the S-sample importance-weighted NLL with the same ε in
+// every evaluation (common random numbers), descending, with smoothing and
+// step sizes hundreds of Q12 steps wide, accepting a step only when it lowers
+// the NLL; LR = NLL(τ₀) − NLL(τ_K) ≥ 0 in nats.
+//
+// # Fixed point
+//
+// After float training the network is quantised with per-output-channel
+// scales (int8 input layers, int16 small layers, Q12 activations, integer
+// multiplier-and-shift requantisation, exp and log by 65-entry tables) and
+// the threshold is calibrated on the fixed scores of a held-out contiguous
+// clean block at a target per-frame false-positive rate. The score path
+// after input quantisation (fixedengine.go, intmath.go) is integer-only,
+// checked by an AST test, and gives the same bits on amd64, arm64 and arm.
+package likelihood

@@ -1,0 +1,274 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// ErrBadImage is returned (wrapped) for images whose geometry does not match
+// their pixel buffer.
+var ErrBadImage = errors.New("features: malformed image")
+
+// sampleBudget is the approximate number of sampling centres per image.
+const sampleBudget = 20000
+
+var cameraNames = []string{
+	"bright_p01",          // [0, 1]
+	"bright_p10",          // [0, 1]
+	"bright_p50",          // [0, 1]
+	"bright_p90",          // [0, 1]
+	"bright_p99",          // [0, 1]
+	"bright_mean",         // [0, 1]
+	"bright_std",          // [0, 1]
+	"clip_low_frac",       // samples ≤ 3/255
+	"clip_high_frac",      // samples ≥ 252/255
+	"lap1_logvar",         // log variance of the 5-point Laplacian at spacing 1 px (brightness in [0, 1])
+	"lap2_logvar",         // spacing 2 px
+	"lap4_logvar",         // spacing 4 px
+	"noise_mad",           // 1.4826·median|Laplacian₁|/√20: σ of white noise, robust to edges
+	"blockiness",          // log(mean |step| across 8-px column boundaries / mean |step| elsewhere)
+	"hot_frac",            // samples brighter than all 4 neighbours by > 50/255
+	"cold_frac",           // darker than all 4 neighbours by > 50/255
+	"grad_lo_frac",        // |dx|+|dy| < 4/255
+	"grad_mid_frac",       // 4/255 … 32/255
+	"grad_hi_frac",        // > 32/255
+	"band_ratio_12",       // lap1_logvar − lap2_logvar: high vs mid spatial frequency energy
+	"band_ratio_24",       // lap2_logvar − lap4_logvar: mid vs low
+	"prev_mean_abs_diff",  // mean |Δbrightness| against the previous frame
+	"prev_identical_frac", // samples bit-identical to the previous frame
+	"prev_changed_frac",   // samples changed by > 25/255
+}
+
+// CameraNames returns the names of the statistics Camera computes, in order.
+func CameraNames() []string { return append([]string(nil), cameraNames...) }
+
+// CameraExtractor computes camera statistics frame after frame, remembering
+// the previous frame's samples. The zero value is ready; not safe for
+// concurrent use.
+type CameraExtractor struct {
+	cur, prev     []uint8
+	prevW, prevH  int
+	prevOK        bool
+	hist, lapHist []int32
+}
+
+// Camera computes the statistics of cur (prev may be nil) into dst, resized
+// to len(CameraNames()). It allocates; use a CameraExtractor in a loop.
+func Camera(dst []float64, cur, prev *sensors.Image) ([]float64, error) {
+	var e CameraExtractor
+	if prev != nil {
+		if _, err := e.Next(nil, prev); err != nil {
+			return dst, err
+		}
+	}
+	return e.Next(dst, cur)
+}
+
+// Reset forgets the previous frame.
+func (e *CameraExtractor) Reset() { e.prevOK = false }
+
+// CheckImage reports whether im's geometry fits its pixel buffer.
+func CheckImage(im *sensors.Image) error {
+	if im == nil {
+		return fmt.Errorf("%w: nil image", ErrBadImage)
+	}
+	bpp := im.Format.BytesPerPixel()
+	if im.Format != sensors.Gray8 && im.Format != sensors.RGB24 {
+		return fmt.Errorf("%w: unknown pixel format %d", ErrBadImage, im.Format)
+	}
+	if im.Width <= 0 || im.Height <= 0 || im.Width > 1<<15 || im.Height > 1<<15 {
+		return fmt.Errorf("%w: size %d×%d", ErrBadImage, im.Width, im.Height)
+	}
+	if im.Stride < im.Width*bpp {
+		return fmt.Errorf("%w: stride %d < %d", ErrBadImage, im.Stride, im.Width*bpp)
+	}
+	if need := (im.Height-1)*im.Stride + im.Width*bpp; len(im.Pix) < need {
+		return fmt.Errorf("%w: %d pixel bytes, need %d", ErrBadImage, len(im.Pix), need)
+	}
+	return nil
+}
+
+// Luma returns the 8-bit luma of pixel (x, y), which must be inside im.
+func Luma(im *sensors.Image, x, y int) int32 {
+	if im.Format == sensors.RGB24 {
+		i := y*im.Stride + 3*x
+		r, g, b := int32(im.Pix[i]), int32(im.Pix[i+1]), int32(im.Pix[i+2])
+		return (299*r + 587*g + 114*b + 500) / 1000
+	}
+	return int32(im.Pix[y*im.Stride+x])
+}
+
+// SampleStep is the spacing of the sampling grid for a w × h image.
+func SampleStep(w, h int) int {
+	s := int(math.Sqrt(float64(w) * float64(h) / sampleBudget))
+	if s < 1 {
+		s = 1
+	}
+	return s
+}
+
+// Next computes the statistics of cur into dst and remembers cur.
+func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, error) {
+	dst = resize(dst, len(cameraNames))
+	if err := CheckImage(cur); err != nil {
+		e.prevOK = false
+		return dst, err
+	}
+	if e.hist == nil {
+		e.hist = make([]int32, 256)
+		e.lapHist = make([]int32, 1021)
+	}
+	clear(e.hist)
+	clear(e.lapHist)
+	w, h := cur.Width, cur.Height
+	st := SampleStep(w, h)
+	const m = 4 // margin for the widest Laplacian
+	e.cur = e.cur[:0]
+	var sum, sum2 float64
+	var lap [3]struct{ s, s2 float64 }
+	var hot, cold, g0, g1, g2 int
+	n, nl := 0, 0
+	for y := 0; y < h; y += st {
+		for x := 0; x < w; x += st {
+			v := Luma(cur, x, y)
+			e.cur = append(e.cur, uint8(v))
+			e.hist[v]++
+			fv := float64(v)
+			sum += fv
+			sum2 += fv * fv
+			n++
+			if x < m || y < m || x >= w-m || y >= h-m {
+				continue
+			}
+			nl++
+			for k, s := range [3]int{1, 2, 4} {
+				l := float64(4*v - Luma(cur, x-s, y) - Luma(cur, x+s, y) - Luma(cur, x, y-s) - Luma(cur, x, y+s))
+				lap[k].s += l
+				lap[k].s2 += l * l
+			}
+			l, r, u, d := Luma(cur, x-1, y), Luma(cur, x+1, y), Luma(cur, x, y-1), Luma(cur, x, y+1)
+			l1 := 4*v - l - r - u - d
+			if l1 < 0 {
+				e.lapHist[-l1]++
+			} else {
+				e.lapHist[l1]++
+			}
+			if v-max(l, r, u, d) > 50 {
+				hot++
+			}
+			if min(l, r, u, d)-v > 50 {
+				cold++
+			}
+			g := abs(r-l)/2 + abs(d-u)/2
+			switch {
+			case g < 4:
+				g0++
+			case g <= 32:
+				g1++
+			default:
+				g2++
+			}
+		}
+	}
+	const sc = 1.0 / 255
+	fn := float64(n)
+	dst[0] = histQuantile(e.hist, n, 0.01) * sc
+	dst[1] = histQuantile(e.hist, n, 0.10) * sc
+	dst[2] = histQuantile(e.hist, n, 0.50) * sc
+	dst[3] = histQuantile(e.hist, n, 0.90) * sc
+	dst[4] = histQuantile(e.hist, n, 0.99) * sc
+	mean := sum / fn
+	dst[5] = mean * sc
+	dst[6] = math.Sqrt(math.Max(sum2/fn-mean*mean, 0)) * sc
+	lo, hi := 0, 0
+	for v := 0; v <= 3; v++ {
+		lo += int(e.hist[v])
+	}
+	for v := 252; v < 256; v++ {
+		hi += int(e.hist[v])
+	}
+	dst[7] = float64(lo) / fn
+	dst[8] = float64(hi) / fn
+	nan := math.NaN()
+	if nl > 0 {
+		fl := float64(nl)
+		for k := range lap {
+			mu := lap[k].s / fl
+			dst[9+k] = math.Log(math.Max(lap[k].s2/fl-mu*mu, 0)*sc*sc + 1e-8)
+		}
+		dst[12] = 1.4826 * histQuantile(e.lapHist, nl, 0.5) * sc / math.Sqrt(20)
+		dst[14] = float64(hot) / fl
+		dst[15] = float64(cold) / fl
+		dst[16] = float64(g0) / fl
+		dst[17] = float64(g1) / fl
+		dst[18] = float64(g2) / fl
+		dst[19] = dst[9] - dst[10]
+		dst[20] = dst[10] - dst[11]
+	} else {
+		for k := 9; k <= 20; k++ {
+			if k != 13 {
+				dst[k] = nan
+			}
+		}
+	}
+	dst[13] = blockiness(cur, st)
+	// Change against the previous frame.
+	if e.prevOK && e.prevW == w && e.prevH == h && len(e.prev) == len(e.cur) {
+		var sd float64
+		same, changed := 0, 0
+		for i, v := range e.cur {
+			d := int32(v) - int32(e.prev[i])
+			if d == 0 {
+				same++
+			}
+			if d > 25 || d < -25 {
+				changed++
+			}
+			sd += float64(abs(d))
+		}
+		dst[21] = sd / fn * sc
+		dst[22] = float64(same) / fn
+		dst[23] = float64(changed) / fn
+	} else {
+		dst[21], dst[22], dst[23] = nan, nan, nan
+	}
+	e.cur, e.prev = e.prev, e.cur
+	e.prevW, e.prevH, e.prevOK = w, h, true
+	return dst, nil
+}
+
+// blockiness compares luma steps across 8-pixel column boundaries with steps
+// elsewhere, on every st-th row (JPEG/MPEG 8×8 block artefacts).
+func blockiness(im *sensors.Image, st int) float64 {
+	if im.Width < 17 {
+		return math.NaN()
+	}
+	var at, off float64
+	na, no := 0, 0
+	for y := 0; y < im.Height; y += st {
+		prev := Luma(im, 0, y)
+		for x := 1; x < im.Width; x++ {
+			v := Luma(im, x, y)
+			d := float64(abs(v - prev))
+			if x%8 == 0 {
+				at += d
+				na++
+			} else {
+				off += d
+				no++
+			}
+			prev = v
+		}
+	}
+	return math.Log((at/float64(na) + 0.5) / (off/float64(no) + 0.5))
+}
+
+func abs(x int32) int32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,465 @@
+package features
+
+import (
+	"math"
+
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// Grid geometry of the LiDAR statistics: rings (or 0.5° elevation bands when
+// a scan carries no ring numbers) × 512 azimuth bins. 512 bins keep about
+// three VLP-16 returns per cell at 10 Hz, fine enough for neighbour tests.
+const (
+	gridAz       = 512
+	gridRows     = 128
+	bandDeg      = 0.5
+	bandMinDeg   = -40.0
+	rangeBins    = 520 // 0.25 m bins, 0–130 m
+	rangeBinM    = 0.25
+	heightBins   = 400 // 0.05 m bins, −10…+10 m
+	heightBinM   = 0.05
+	heightMinM   = -10.0
+	intenBins    = 256
+	nearRangeM   = 2.0
+	maxDiffRange = 2.0
+)
+
+var lidarNames = []string{
+	"log_points",          // log(1 + returns)
+	"ring_empty_frac",     // rings (between first and last occupied) with < 10 % of the median ring count
+	"ring_count_cv",       // coefficient of variation of per-ring counts
+	"ring_min_rel",        // smallest ring count / median ring count
+	"range_p10",           // m
+	"range_p50",           // m
+	"range_p90",           // m
+	"range_mean",          // m
+	"intensity_p10",       // [0, 1]
+	"intensity_p50",       // [0, 1]
+	"intensity_p90",       // [0, 1]
+	"intensity_mean",      // [0, 1]
+	"z_mean",              // m
+	"z_std",               // m
+	"z_p05",               // m
+	"z_p95",               // m
+	"near_frac",           // returns closer than 2 m
+	"isolated_frac",       // cells unlike both azimuth neighbours, or with no neighbour at all
+	"rough_mean",          // mean |second difference of range along a ring|, clipped at 1 m
+	"rough_frac_5cm",      // fraction of ring triplets with second difference > 5 cm
+	"rough_frac_20cm",     // > 20 cm
+	"occupied_az_frac",    // azimuth bins (of 512) with any return
+	"grid_fill",           // occupied cells of the rings × 512 grid between first and last ring
+	"low_intensity_frac",  // returns with intensity < 0.02
+	"ground_intensity",    // mean intensity of returns within 0.2 m of the 10th height percentile
+	"prev_count_ratio",    // log(returns / previous returns)
+	"prev_mean_abs_dr",    // mean |Δrange| over cells occupied in both scans, clipped at 2 m
+	"prev_changed_frac",   // cells that appeared, vanished or moved > 0.5 m
+	"prev_identical_frac", // cells occupied in both with bit-identical range
+}
+
+// LidarNames returns the names of the statistics Lidar computes, in order.
+func LidarNames() []string { return append([]string(nil), lidarNames...) }
+
+// LidarExtractor computes LiDAR statistics frame after frame, remembering the
+// previous scan's grid. The zero value is ready to use; it is not safe for
+// concurrent use.
+type LidarExtractor struct {
+	grid, prev      []float32 // rows × gridAz nearest range, 0 = empty
+	prevOK          bool
+	prevCount       int
+	ringCount       []int
+	rangeH, heightH []int32
+	intenH          []int32
+	azOcc           []bool
+	counts          []float64
+}
+
+// Lidar computes the statistics of cur (prev may be nil) into dst, resized
+// to len(LidarNames()), and returns it. It allocates; use a LidarExtractor in
+// a loop.
+func Lidar(dst []float64, cur, prev *sensors.Scan) []float64 {
+	var e LidarExtractor
+	if prev != nil {
+		e.Next(nil, prev)
+	}
+	return e.Next(dst, cur)
+}
+
+// Reset forgets the previous scan.
+func (e *LidarExtractor) Reset() { e.prevOK = false }
+
+func (e *LidarExtractor) init() {
+	if e.grid != nil {
+		return
+	}
+	e.grid = make([]float32, gridRows*gridAz)
+	e.prev = make([]float32, gridRows*gridAz)
+	e.ringCount = make([]int, gridRows)
+	e.rangeH = make([]int32, rangeBins)
+	e.heightH = make([]int32, heightBins)
+	e.intenH = make([]int32, intenBins)
+	e.azOcc = make([]bool, gridAz)
+	e.counts = make([]float64, 0, gridRows)
+}
+
+// row returns the grid row of a point: its ring when the scan numbers rings,
+// else its 0.5° elevation band.
+func row(s *sensors.Scan, p *sensors.Point) int {
+	if s.Rings > 0 && s.Rings <= gridRows && int(p.Ring) < s.Rings {
+		return int(p.Ring)
+	}
+	h := math.Hypot(float64(p.X), float64(p.Y))
+	el := math.Atan2(float64(p.Z), h) * 180 / math.Pi
+	b := int((el - bandMinDeg) / bandDeg)
+	if b < 0 {
+		b = 0
+	}
+	if b >= gridRows {
+		b = gridRows - 1
+	}
+	return b
+}
+
+func azBin(az float32, bins int) int {
+	a := float64(az)
+	if a < 0 || a >= 2*math.Pi {
+		a = math.Mod(a, 2*math.Pi)
+		if a < 0 {
+			a += 2 * math.Pi
+		}
+	}
+	b := int(a / (2 * math.Pi) * float64(bins))
+	if b >= bins {
+		b = bins - 1
+	}
+	if b < 0 {
+		b = 0
+	}
+	return b
+}
+
+func okPoint(p *sensors.Point) bool {
+	r := p.Range
+	return r > 0 && r < 1e4 && !math.IsNaN(float64(p.X)) && !math.IsNaN(float64(p.Y)) &&
+		!math.IsNaN(float64(p.Z)) && !math.IsInf(float64(p.X), 0) && !math.IsInf(float64(p.Y), 0) &&
+		!math.IsInf(float64(p.Z), 0) && !math.IsNaN(float64(p.Azimuth))
+}
+
+// Next computes the statistics of cur into dst (resized), then remembers cur
+// as the previous scan. A nil cur yields NaNs and forgets the previous scan.
+func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
+	e.init()
+	dst = resize(dst, len(lidarNames))
+	if cur == nil {
+		for i := range dst {
+			dst[i] = math.NaN()
+		}
+		e.prevOK = false
+		return dst
+	}
+	clear(e.grid)
+	clear(e.ringCount)
+	clear(e.rangeH)
+	clear(e.heightH)
+	clear(e.intenH)
+	clear(e.azOcc)
+	n := 0
+	var sumR, sumI, sumZ, sumZ2 float64
+	near, lowI := 0, 0
+	for i := range cur.Points {
+		p := &cur.Points[i]
+		if !okPoint(p) {
+			continue
+		}
+		n++
+		r := float64(p.Range)
+		in := float64(p.Intensity)
+		if !(in >= 0) {
+			in = 0
+		}
+		if in > 1 {
+			in = 1
+		}
+		z := float64(p.Z)
+		sumR += r
+		sumI += in
+		sumZ += z
+		sumZ2 += z * z
+		if r < nearRangeM {
+			near++
+		}
+		if in < 0.02 {
+			lowI++
+		}
+		e.rangeH[clampBin(int(r/rangeBinM), rangeBins)]++
+		e.heightH[clampBin(int((z-heightMinM)/heightBinM), heightBins)]++
+		e.intenH[clampBin(int(in*intenBins), intenBins)]++
+		rw := row(cur, p)
+		e.ringCount[rw]++
+		a := azBin(p.Azimuth, gridAz)
+		e.azOcc[a] = true
+		c := &e.grid[rw*gridAz+a]
+		if *c == 0 || p.Range < *c {
+			*c = p.Range
+		}
+	}
+	nan := math.NaN()
+	fn := float64(n)
+	dst[0] = math.Log1p(fn)
+	// Ring span and per-ring counts.
+	first, last := -1, -1
+	for r := 0; r < gridRows; r++ {
+		if e.ringCount[r] > 0 {
+			if first < 0 {
+				first = r
+			}
+			last = r
+		}
+	}
+	if cur.Rings > 0 && cur.Rings <= gridRows {
+		first, last = 0, cur.Rings-1
+	}
+	if n == 0 || first < 0 {
+		for i := 1; i < len(dst); i++ {
+			dst[i] = nan
+		}
+		dst[indexNearFrac] = 0
+		return e.done(dst, 0)
+	}
+	e.counts = e.counts[:0]
+	for r := first; r <= last; r++ {
+		e.counts = append(e.counts, float64(e.ringCount[r]))
+	}
+	med := medianSmall(e.counts)
+	var cm, cs float64
+	empty := 0
+	minC := math.Inf(1)
+	for _, c := range e.counts {
+		cm += c
+		if c < 0.1*med {
+			empty++
+		}
+		minC = math.Min(minC, c)
+	}
+	cm /= float64(len(e.counts))
+	for _, c := range e.counts {
+		cs += (c - cm) * (c - cm)
+	}
+	cs = math.Sqrt(cs / float64(len(e.counts)))
+	dst[1] = float64(empty) / float64(len(e.counts))
+	dst[2] = cs / math.Max(cm, 1)
+	dst[3] = minC / math.Max(med, 1)
+	dst[4] = histQuantile(e.rangeH, n, 0.10) * rangeBinM
+	dst[5] = histQuantile(e.rangeH, n, 0.50) * rangeBinM
+	dst[6] = histQuantile(e.rangeH, n, 0.90) * rangeBinM
+	dst[7] = sumR / fn
+	dst[8] = histQuantile(e.intenH, n, 0.10) / intenBins
+	dst[9] = histQuantile(e.intenH, n, 0.50) / intenBins
+	dst[10] = histQuantile(e.intenH, n, 0.90) / intenBins
+	dst[11] = sumI / fn
+	zm := sumZ / fn
+	dst[12] = zm
+	dst[13] = math.Sqrt(math.Max(sumZ2/fn-zm*zm, 0))
+	dst[14] = histQuantile(e.heightH, n, 0.05)*heightBinM + heightMinM
+	dst[15] = histQuantile(e.heightH, n, 0.95)*heightBinM + heightMinM
+	dst[16] = float64(near) / fn
+	// Neighbourhood statistics on the grid.
+	iso, cells, trip, r5, r20 := 0, 0, 0, 0, 0
+	var rough float64
+	for rw := first; rw <= last; rw++ {
+		line := e.grid[rw*gridAz : (rw+1)*gridAz]
+		for a := 0; a < gridAz; a++ {
+			r := line[a]
+			if r == 0 {
+				continue
+			}
+			cells++
+			rl := line[(a+gridAz-1)%gridAz]
+			rr := line[(a+1)%gridAz]
+			if rl == 0 && rr == 0 {
+				up, down := float32(0), float32(0)
+				if rw > 0 {
+					up = e.grid[(rw-1)*gridAz+a]
+				}
+				if rw+1 < gridRows {
+					down = e.grid[(rw+1)*gridAz+a]
+				}
+				if up == 0 && down == 0 {
+					iso++
+				}
+				continue
+			}
+			if rl == 0 || rr == 0 {
+				continue
+			}
+			t := 0.3 + 0.05*r
+			if abs32(r-rl) > t && abs32(r-rr) > t && abs32(rl-rr) < t {
+				iso++
+			}
+			d := float64(abs32(r - 0.5*(rl+rr)))
+			trip++
+			rough += math.Min(d, 1)
+			if d > 0.05 {
+				r5++
+			}
+			if d > 0.2 {
+				r20++
+			}
+		}
+	}
+	dst[17] = float64(iso) / math.Max(float64(cells), 1)
+	if trip > 0 {
+		dst[18] = rough / float64(trip)
+		dst[19] = float64(r5) / float64(trip)
+		dst[20] = float64(r20) / float64(trip)
+	} else {
+		dst[18], dst[19], dst[20] = nan, nan, nan
+	}
+	occ := 0
+	for _, o := range e.azOcc {
+		if o {
+			occ++
+		}
+	}
+	dst[21] = float64(occ) / gridAz
+	dst[22] = float64(cells) / float64((last-first+1)*gridAz)
+	dst[23] = float64(lowI) / fn
+	// Ground intensity: returns near the low end of the height distribution.
+	zg := dst[14] + 0.2
+	var gs float64
+	gn := 0
+	for i := range cur.Points {
+		p := &cur.Points[i]
+		if okPoint(p) && float64(p.Z) < zg {
+			in := float64(p.Intensity)
+			if in >= 0 && in <= 1 {
+				gs += in
+				gn++
+			}
+		}
+	}
+	if gn > 0 {
+		dst[24] = gs / float64(gn)
+	} else {
+		dst[24] = nan
+	}
+	return e.done(dst, n)
+}
+
+const indexNearFrac = 16
+
+// done fills the previous-scan statistics and makes cur the previous scan.
+func (e *LidarExtractor) done(dst []float64, n int) []float64 {
+	e.changeStats(dst[25:29], n)
+	e.grid, e.prev = e.prev, e.grid
+	e.prevOK = true
+	e.prevCount = n
+	return dst
+}
+
+// changeStats fills the four previous-scan statistics (e.grid is the
+// current grid, e.prev the previous one).
+func (e *LidarExtractor) changeStats(d []float64, n int) {
+	if !e.prevOK {
+		for i := range d {
+			d[i] = math.NaN()
+		}
+		return
+	}
+	d[0] = math.Log(float64(n+1) / float64(e.prevCount+1))
+	both, changed, either, same := 0, 0, 0, 0
+	var sum float64
+	for i, r := range e.grid {
+		p := e.prev[i]
+		if r == 0 && p == 0 {
+			continue
+		}
+		either++
+		if r == 0 || p == 0 {
+			changed++
+			continue
+		}
+		both++
+		dr := float64(abs32(r - p))
+		if dr > 0.5 {
+			changed++
+		}
+		if r == p {
+			same++
+		}
+		sum += math.Min(dr, maxDiffRange)
+	}
+	if both > 0 {
+		d[1] = sum / float64(both)
+		d[3] = float64(same) / float64(both)
+	} else {
+		d[1], d[3] = math.NaN(), math.NaN()
+	}
+	if either > 0 {
+		d[2] = float64(changed) / float64(either)
+	} else {
+		d[2] = math.NaN()
+	}
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func clampBin(b, n int) int {
+	if b < 0 {
+		return 0
+	}
+	if b >= n {
+		return n - 1
+	}
+	return b
+}
+
+// histQuantile returns the bin position (fractional, linear within the bin)
+// below which a fraction q of the n counted values lie.
+func histQuantile(h []int32, n int, q float64) float64 {
+	target := q * float64(n)
+	var acc float64
+	for i, c := range h {
+		fc := float64(c)
+		if acc+fc >= target && fc > 0 {
+			return float64(i) + (target-acc)/fc
+		}
+		acc += fc
+	}
+	return float64(len(h))
+}
+
+// medianSmall returns the median of a short slice without reordering it.
+func medianSmall(v []float64) float64 {
+	// Selection by counting: O(n²) on at most 128 values.
+	n := len(v)
+	if n == 0 {
+		return 0
+	}
+	k := n / 2
+	for _, x := range v {
+		less, eq := 0, 0
+		for _, y := range v {
+			if y < x {
+				less++
+			} else if y == x {
+				eq++
+			}
+		}
+		if less <= k && k < less+eq {
+			return x
+		}
+	}
+	return v[0]
+}
+
+func resize(dst []float64, n int) []float64 {
+	if cap(dst) < n {
+		return make([]float64, n)
+	}
+	return dst[:n]
+}

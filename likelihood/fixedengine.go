@@ -1,0 +1,270 @@
+package likelihood
+
+// The fixed-point approximated Likelihood Regret. This file is the integer
+// score path: no floating point, no allocation after newFixedEngine, the same
+// bits on every GOARCH (TestScorePathIsIntegerOnly checks the first,
+// BenchmarkFixedScore and the qemu runs the others). Values are Q12 int64
+// unless said otherwise.
+
+// fixedEngine holds a quantised network, the refit tables and scratch.
+type fixedEngine struct {
+	q          *qnet
+	steps, dir int
+	s          int   // importance samples
+	c, a       int64 // smoothing and step, Q12
+	eps        []int64
+	dirs       []int8
+	// scratch
+	r        []int64
+	h1       []int64
+	u        []int64
+	tau, trl []int64 // 2L: μ then s
+	pert, g  []int64
+	z, h     []int64
+	sig      []int64
+	nz       []int32
+	lw       []int64
+}
+
+func newFixedEngine(q *qnet, cfg RefitConfig, t *refitTables, c, a int64) *fixedEngine {
+	L := q.L
+	return &fixedEngine{
+		q: q, steps: cfg.Steps, dir: cfg.Directions, s: cfg.Samples, c: c, a: a,
+		eps: t.eps, dirs: t.dirs,
+		r: make([]int64, q.D), h1: make([]int64, q.H1), u: make([]int64, q.H2),
+		tau: make([]int64, 2*L), trl: make([]int64, 2*L), pert: make([]int64, 2*L), g: make([]int64, 2*L),
+		z: make([]int64, L), h: make([]int64, q.H2), sig: make([]int64, L), nz: make([]int32, q.H2),
+		lw: make([]int64, cfg.Samples),
+	}
+}
+
+func clampAct(v int64) int64 {
+	if v > actClamp {
+		return actClamp
+	}
+	if v < -actClamp {
+		return -actClamp
+	}
+	return v
+}
+
+func clampS(v int64) int64 {
+	const lo, hi = int64(minLogVar * one), int64(maxLogVar * one)
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// dotI8 returns Σ a[i]·b[i] over int8 vectors.
+//
+//	for i := range a { s += int32(a[i]) * int32(b[i]) }
+func dotI8(a, b []int8) int32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 int32
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += int32(a[i]) * int32(b[i])
+		s1 += int32(a[i+1]) * int32(b[i+1])
+		s2 += int32(a[i+2]) * int32(b[i+2])
+		s3 += int32(a[i+3]) * int32(b[i+3])
+	}
+	for ; i < len(a); i++ {
+		s0 += int32(a[i]) * int32(b[i])
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// dotI8I64 returns Σ a[i]·b[i] for int8 weights and int64 values.
+func dotI8I64(a []int8, b []int64) int64 {
+	b = b[:len(a)]
+	var s0, s1 int64
+	i := 0
+	for ; i+2 <= len(a); i += 2 {
+		s0 += int64(a[i]) * b[i]
+		s1 += int64(a[i+1]) * b[i+1]
+	}
+	for ; i < len(a); i++ {
+		s0 += int64(a[i]) * b[i]
+	}
+	return s0 + s1
+}
+
+func dotI16I64(a []int16, b []int64) int64 {
+	b = b[:len(a)]
+	var s int64
+	for i, w := range a {
+		s += int64(w) * b[i]
+	}
+	return s
+}
+
+// prepare runs the encoder and the per-frame linear term on the int8 input
+// and sets τ to the encoder's posterior.
+func (e *fixedEngine) prepare(in []int8) {
+	q := e.q
+	D := q.D
+	for j := 0; j < q.H1; j++ {
+		acc := int64(dotI8(q.W1[j*D:(j+1)*D], in))
+		v := requant(acc, int64(q.M1[j]), int(q.S1[j])) + q.B1[j]
+		if v < 0 {
+			v = 0
+		}
+		e.h1[j] = clampAct(v)
+	}
+	L := q.L
+	for j := 0; j < L; j++ {
+		mu := requant(dotI16I64(q.Wm[j*q.H1:(j+1)*q.H1], e.h1), int64(q.Mm[j]), int(q.Sm[j])) + q.Bm[j]
+		s := requant(dotI16I64(q.Wv[j*q.H1:(j+1)*q.H1], e.h1), int64(q.Mv[j]), int(q.Sv[j])) + q.Bv[j]
+		e.tau[j] = clampAct(mu)
+		e.tau[L+j] = clampS(s)
+	}
+	for i := 0; i < D; i++ {
+		e.r[i] = int64(in[i]) - int64(q.B3[i])
+	}
+	for j := 0; j < q.H2; j++ {
+		e.u[j] = requant(dotI8I64(q.Wt[j*D:(j+1)*D], e.r), int64(q.Mt[j]), int(q.St[j]))
+	}
+}
+
+// quad returns Σᵢ Λᵢ(xᵢ − x̂ᵢ(z))² minus its z-independent part, in Q12:
+// hᵀGh − 2uᵀh with h = relu(W2·z + b2). Only the non-zero entries of h
+// enter the H2² term.
+func (e *fixedEngine) quad(z []int64) int64 {
+	q := e.q
+	L, H2 := q.L, q.H2
+	nz := e.nz[:0]
+	var lin int64
+	for k := 0; k < H2; k++ {
+		v := requant(dotI16I64(q.W2[k*L:(k+1)*L], z), int64(q.M2[k]), int(q.S2[k])) + q.B2[k]
+		if v <= 0 {
+			e.h[k] = 0
+			continue
+		}
+		v = clampAct(v)
+		e.h[k] = v
+		nz = append(nz, int32(k))
+		lin += e.u[k] * v
+	}
+	var quadQ24 int64
+	gs := int(q.GShift)
+	for _, a := range nz {
+		row := q.G[int(a)*H2:]
+		var v int64
+		for _, b := range nz {
+			v += int64(row[b]) * e.h[b]
+		}
+		if gs > 0 {
+			v = (v + 1<<(gs-1)) >> gs
+		} else {
+			v <<= -gs
+		}
+		quadQ24 += e.h[a] * v
+	}
+	return (quadQ24 - 2*lin + 1<<(fracBits-1)) >> fracBits
+}
+
+// sigmas sets e.sig[j] = exp(s_j/2) for τ.
+func (e *fixedEngine) sigmas(tau []int64) {
+	L := e.q.L
+	for j := 0; j < L; j++ {
+		e.sig[j] = expQ12(tau[L+j] >> 1)
+	}
+}
+
+// iwnll is the importance-weighted NLL at τ minus terms that do not depend
+// on τ (they cancel in the regret).
+func (e *fixedEngine) iwnll(tau []int64) int64 {
+	L := e.q.L
+	e.sigmas(tau)
+	mx := int64(-1 << 62)
+	for k := 0; k < e.s; k++ {
+		eps := e.eps[k*L : (k+1)*L]
+		var sq, ss int64
+		for j := 0; j < L; j++ {
+			z := clampAct(tau[j] + (e.sig[j]*eps[j])>>fracBits)
+			e.z[j] = z
+			sq += eps[j]*eps[j] - z*z
+			ss += tau[L+j]
+		}
+		lw := (sq>>fracBits+ss)>>1 - e.quad(e.z)>>1
+		e.lw[k] = lw
+		if lw > mx {
+			mx = lw
+		}
+	}
+	var sum int64
+	for _, v := range e.lw {
+		sum += expQ12(v - mx)
+	}
+	return -(mx + lnQ12(sum))
+}
+
+// score returns the approximated Likelihood Regret of one int8 input in Q12:
+// NLL(τ₀) − NLL(τ_K) after K zeroth-order descent steps (same algorithm as
+// floatEngine.refit, in integers).
+func (e *fixedEngine) score(in []int8) int64 {
+	e.prepare(in)
+	L2 := 2 * e.q.L
+	a := e.a
+	f0 := e.iwnll(e.tau)
+	before := f0
+	for k := 0; k < e.steps; k++ {
+		clear(e.g)
+		for qd := 0; qd < e.dir; qd++ {
+			d := e.dirs[(k*e.dir+qd)*L2 : (k*e.dir+qd+1)*L2]
+			for j := range e.pert {
+				e.pert[j] = e.tau[j] + e.c*int64(d[j])
+			}
+			e.clampTau(e.pert)
+			df := e.iwnll(e.pert) - f0
+			for j := range e.g {
+				e.g[j] += df * int64(d[j])
+			}
+		}
+		var gm int64
+		for _, v := range e.g {
+			if v < 0 {
+				v = -v
+			}
+			if v > gm {
+				gm = v
+			}
+		}
+		if gm == 0 {
+			break
+		}
+		// Keep a·g inside int64: drop low bits of g and gm together.
+		for gm >= 1<<40 {
+			gm >>= 8
+			for j := range e.g {
+				e.g[j] >>= 8
+			}
+		}
+		if gm == 0 {
+			break
+		}
+		for j := range e.trl {
+			e.trl[j] = e.tau[j] - a*e.g[j]/gm
+		}
+		e.clampTau(e.trl)
+		if f := e.iwnll(e.trl); f < f0 {
+			copy(e.tau, e.trl)
+			f0 = f
+		} else {
+			a >>= 1
+		}
+	}
+	return before - f0
+}
+
+func (e *fixedEngine) clampTau(tau []int64) {
+	L := e.q.L
+	for j := 0; j < L; j++ {
+		tau[j] = clampAct(tau[j])
+		tau[L+j] = clampS(tau[L+j])
+	}
+}

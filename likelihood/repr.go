@@ -1,0 +1,336 @@
+package likelihood
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/sensortrust/trustagent/likelihood/features"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// Channels says which channels a representation carries besides the image.
+type Channels uint8
+
+// Channel sets.
+const (
+	// ChannelsWithStats appends the frame statistics of package features to
+	// the image (the default: they carry what downsampling throws away).
+	ChannelsWithStats Channels = iota
+	// ChannelsImageOnly uses the range image or thumbnail alone.
+	ChannelsImageOnly
+)
+
+// Input quantisation: standardised inputs are clipped to ±inputClip and
+// stored as int8 with scale 1/inputScale.
+const (
+	inputScale = 16
+	inputClip  = 127.0 / inputScale
+	// missingRange marks a range-image cell without a return, below every
+	// valid normalised range (which lies in (0, 1]).
+	missingRange = -0.25
+	minStd       = 0.02
+)
+
+// Repr is a model's input representation: how a frame becomes the vector the
+// VAE sees. It is saved with the model.
+type Repr struct {
+	Kind sensors.Kind
+	// LiDAR: rows at Elevations (radians, ascending) × AzBins azimuth bins,
+	// channels range (log(1+r)/log(1+MaxRange), missingRange when empty) and
+	// intensity (0 when empty); the nearest return of a cell wins.
+	Elevations []float32
+	AzBins     int
+	MaxRange   float32
+	// Camera: ThumbW × ThumbH cells, channels mean luma in [0, 1] and
+	// log(1/255 + mean |5-point Laplacian|) at full resolution (local
+	// high-frequency energy: noise raises it, blur lowers it).
+	ThumbW, ThumbH int
+	// Channels says whether frame statistics are appended.
+	Channels Channels
+	// StatWeight multiplies the log-likelihood terms of statistic inputs.
+	StatWeight float64
+	// Standardisation, per input: x = (raw − Center)/Scale, clipped to
+	// ±127/16. NaN raws (statistics without a previous frame) become 0.
+	Center, Scale []float64
+}
+
+// ImageDims is the number of image inputs (before statistics).
+func (r *Repr) ImageDims() int {
+	if r.Kind == sensors.KindLidar {
+		return 2 * len(r.Elevations) * r.AzBins
+	}
+	return 2 * r.ThumbW * r.ThumbH
+}
+
+// StatDims is the number of statistic inputs.
+func (r *Repr) StatDims() int {
+	if r.Channels != ChannelsWithStats {
+		return 0
+	}
+	if r.Kind == sensors.KindLidar {
+		return len(features.LidarNames())
+	}
+	return len(features.CameraNames())
+}
+
+// Dims is the input dimension.
+func (r *Repr) Dims() int { return r.ImageDims() + r.StatDims() }
+
+func (r *Repr) validate() error {
+	switch r.Kind {
+	case sensors.KindLidar:
+		if len(r.Elevations) < 1 || len(r.Elevations) > 128 || r.AzBins < 4 || r.AzBins > 4096 ||
+			!(r.MaxRange > 0) || !sort.SliceIsSorted(r.Elevations, func(i, j int) bool { return r.Elevations[i] < r.Elevations[j] }) {
+			return fmt.Errorf("likelihood: bad LiDAR representation (%d rows, %d bins)", len(r.Elevations), r.AzBins)
+		}
+	case sensors.KindCamera:
+		if r.ThumbW < 2 || r.ThumbH < 2 || r.ThumbW > 256 || r.ThumbH > 256 {
+			return fmt.Errorf("likelihood: bad camera representation %d×%d", r.ThumbW, r.ThumbH)
+		}
+	default:
+		return fmt.Errorf("likelihood: %w: representation kind %v", ErrWrongKind, r.Kind)
+	}
+	if r.Channels > ChannelsImageOnly || math.IsNaN(r.StatWeight) || r.StatWeight < 0 || r.StatWeight > 1e6 {
+		return fmt.Errorf("likelihood: bad channel setting")
+	}
+	d := r.Dims()
+	if len(r.Center) != d || len(r.Scale) != d {
+		return fmt.Errorf("likelihood: standardisation has %d/%d entries, want %d", len(r.Center), len(r.Scale), d)
+	}
+	for i := range r.Scale {
+		if !(r.Scale[i] > 0) || math.IsInf(r.Scale[i], 0) || math.IsNaN(r.Center[i]) || math.IsInf(r.Center[i], 0) {
+			return fmt.Errorf("likelihood: bad standardisation at input %d", i)
+		}
+	}
+	return nil
+}
+
+// encoder turns frames into raw representation vectors; it keeps the
+// feature extractors' previous-frame state and scratch, so a steady stream
+// allocates nothing.
+type encoder struct {
+	r     *Repr
+	lid   features.LidarExtractor
+	cam   features.CameraExtractor
+	stats []float64
+	sum   []float64 // camera cell sums
+	cnt   []int32
+}
+
+func newEncoder(r *Repr) *encoder {
+	return &encoder{r: r, stats: make([]float64, r.StatDims()), sum: make([]float64, 2*r.ThumbW*r.ThumbH),
+		cnt: make([]int32, r.ThumbW*r.ThumbH)}
+}
+
+func (e *encoder) reset() {
+	e.lid.Reset()
+	e.cam.Reset()
+}
+
+// raw writes the unstandardised representation of f into dst (len Dims).
+func (e *encoder) raw(dst []float64, f sensors.Frame) error {
+	if f == nil {
+		return fmt.Errorf("likelihood: %w: nil frame", ErrBadFrame)
+	}
+	if f.Kind() != e.r.Kind {
+		return fmt.Errorf("likelihood: %w: model is for %v, frame is %v", ErrWrongKind, e.r.Kind, f.Kind())
+	}
+	nImg := e.r.ImageDims()
+	switch fr := f.(type) {
+	case *sensors.Scan:
+		if fr == nil {
+			return fmt.Errorf("likelihood: %w: nil scan", ErrBadFrame)
+		}
+		e.rangeImage(dst[:nImg], fr)
+		if e.r.Channels == ChannelsWithStats {
+			e.stats = e.lid.Next(e.stats, fr)
+		}
+	case *sensors.Image:
+		if err := features.CheckImage(fr); err != nil {
+			e.cam.Reset()
+			return fmt.Errorf("likelihood: %w: %w", ErrBadFrame, err)
+		}
+		e.thumbnail(dst[:nImg], fr)
+		if e.r.Channels == ChannelsWithStats {
+			var err error
+			if e.stats, err = e.cam.Next(e.stats, fr); err != nil {
+				return fmt.Errorf("likelihood: %w: %w", ErrBadFrame, err)
+			}
+		}
+	default:
+		return fmt.Errorf("likelihood: %w: unsupported frame type %T", ErrWrongKind, f)
+	}
+	copy(dst[nImg:], e.stats)
+	return nil
+}
+
+// rowOf returns the row whose elevation is nearest to el (radians), or −1
+// when el lies more than half a row spacing outside the table.
+func (r *Repr) rowOf(el float64) int {
+	ev := r.Elevations
+	n := len(ev)
+	i := sort.Search(n, func(i int) bool { return float64(ev[i]) >= el })
+	best := i
+	if i == n || (i > 0 && el-float64(ev[i-1]) < float64(ev[i])-el) {
+		best = i - 1
+	}
+	half := 0.5 * spacing(ev, best)
+	if math.Abs(el-float64(ev[best])) > half {
+		return -1
+	}
+	return best
+}
+
+func spacing(ev []float32, i int) float64 {
+	if len(ev) == 1 {
+		return 0.035 // 2°
+	}
+	if i == 0 {
+		return float64(ev[1] - ev[0])
+	}
+	if i == len(ev)-1 {
+		return float64(ev[i] - ev[i-1])
+	}
+	return math.Max(float64(ev[i]-ev[i-1]), float64(ev[i+1]-ev[i]))
+}
+
+func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
+	r := e.r
+	cells := len(r.Elevations) * r.AzBins
+	rng, inten := dst[:cells], dst[cells:2*cells]
+	for i := range rng {
+		rng[i] = missingRange
+		inten[i] = 0
+	}
+	logMax := math.Log1p(float64(r.MaxRange))
+	for i := range s.Points {
+		p := &s.Points[i]
+		pr := float64(p.Range)
+		if !(pr > 0) || pr > 1e4 || math.IsNaN(float64(p.Azimuth)) || math.IsInf(float64(p.Azimuth), 0) {
+			continue
+		}
+		var el float64
+		if s.Rings > 0 && int(p.Ring) < len(s.RingElevations) {
+			el = float64(s.RingElevations[p.Ring])
+		} else {
+			x, y, z := float64(p.X), float64(p.Y), float64(p.Z)
+			if math.IsNaN(x+y+z) || math.IsInf(x+y+z, 0) {
+				continue
+			}
+			el = math.Atan2(z, math.Hypot(x, y))
+		}
+		row := r.rowOf(el)
+		if row < 0 {
+			continue
+		}
+		a := float64(p.Azimuth)
+		if a < 0 || a >= 2*math.Pi {
+			a = math.Mod(a, 2*math.Pi)
+			if a < 0 {
+				a += 2 * math.Pi
+			}
+		}
+		col := int(a / (2 * math.Pi) * float64(r.AzBins))
+		if col >= r.AzBins {
+			col = r.AzBins - 1
+		}
+		c := row*r.AzBins + col
+		v := math.Min(math.Log1p(pr)/logMax, 1.5)
+		if rng[c] == missingRange || v < rng[c] {
+			rng[c] = v
+			in := float64(p.Intensity)
+			if !(in >= 0) {
+				in = 0
+			}
+			inten[c] = math.Min(in, 1)
+		}
+	}
+}
+
+// cellSamples is the side of the sample grid inside one thumbnail cell.
+const cellSamples = 4
+
+func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
+	r := e.r
+	tw, th := r.ThumbW, r.ThumbH
+	n := tw * th
+	lum, hf := dst[:n], dst[n:2*n]
+	w, h := im.Width, im.Height
+	for cy := 0; cy < th; cy++ {
+		y0, y1 := cy*h/th, (cy+1)*h/th
+		for cx := 0; cx < tw; cx++ {
+			x0, x1 := cx*w/tw, (cx+1)*w/tw
+			var sl, sh float64
+			cnt, ch := 0, 0
+			for sy := 0; sy < cellSamples; sy++ {
+				y := y0 + (2*sy+1)*(y1-y0)/(2*cellSamples)
+				if y >= h {
+					y = h - 1
+				}
+				for sx := 0; sx < cellSamples; sx++ {
+					x := x0 + (2*sx+1)*(x1-x0)/(2*cellSamples)
+					if x >= w {
+						x = w - 1
+					}
+					v := features.Luma(im, x, y)
+					sl += float64(v)
+					cnt++
+					if x > 0 && y > 0 && x < w-1 && y < h-1 {
+						l := 4*v - features.Luma(im, x-1, y) - features.Luma(im, x+1, y) -
+							features.Luma(im, x, y-1) - features.Luma(im, x, y+1)
+						if l < 0 {
+							l = -l
+						}
+						sh += float64(l)
+						ch++
+					}
+				}
+			}
+			i := cy*tw + cx
+			lum[i] = sl / float64(cnt) / 255
+			if ch > 0 {
+				hf[i] = math.Log(1.0/255 + sh/float64(ch)/255)
+			} else {
+				hf[i] = math.Log(1.0 / 255)
+			}
+		}
+	}
+}
+
+// standardize maps a raw vector to model inputs in place.
+func (r *Repr) standardize(x []float64) {
+	nImg := r.ImageDims()
+	for i := range x {
+		v := x[i]
+		if math.IsNaN(v) {
+			x[i] = 0
+			continue
+		}
+		z := (v - r.Center[i]) / r.Scale[i]
+		if i >= nImg {
+			// Statistics are heavy-tailed under faults: compress the tail
+			// so that 8σ…3000σ stay ordered inside the int8 range.
+			if z >= 0 {
+				z = math.Log1p(z)
+			} else {
+				z = -math.Log1p(-z)
+			}
+			z *= 1.5
+		}
+		x[i] = math.Max(-inputClip, math.Min(inputClip, z))
+	}
+}
+
+// quantizeInput converts standardised inputs to int8 (scale 1/16).
+func quantizeInput(dst []int8, x []float64) {
+	for i, v := range x {
+		q := math.Round(v * inputScale)
+		if q > 127 {
+			q = 127
+		} else if q < -127 {
+			q = -127
+		}
+		dst[i] = int8(q)
+	}
+}

@@ -1,0 +1,33 @@
+package likelihood
+
+import (
+	"errors"
+
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// Scorer is the pipeline's scorer stage: one frame in, one score out,
+// higher = less trustworthy.
+//
+// Frames of one stream are passed to Score in arrival order, from one
+// goroutine; a Scorer may remember the previous frame (its statistics compare
+// consecutive frames) and Reset forgets it, for example after a gap or a
+// source restart. Score returns an error wrapping ErrWrongKind for a frame of
+// another sensor kind and ErrBadFrame for a frame it cannot read (a malformed
+// image); it never panics. The same sequence of frames after Reset (or on a
+// fresh Scorer of the same model) gives the same scores.
+type Scorer interface {
+	Kind() sensors.Kind
+	Score(f sensors.Frame) (float64, error)
+	Reset()
+}
+
+// Errors callers act on (wrapped; test with errors.Is).
+var (
+	// ErrWrongKind: the frame or model is for another sensor kind.
+	ErrWrongKind = errors.New("wrong sensor kind")
+	// ErrBadFrame: the frame cannot be read (nil, malformed geometry).
+	ErrBadFrame = errors.New("malformed frame")
+	// ErrBadModel: model bytes are corrupt, truncated or inconsistent.
+	ErrBadModel = errors.New("malformed model")
+)
