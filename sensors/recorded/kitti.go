@@ -61,7 +61,7 @@ func AppendKITTI(b []byte, pts []sensors.Point) []byte {
 }
 
 // pointXYZI builds a point from Cartesian coordinates; ok is false for
-// non-finite coordinates. A point at the origin is a no-return (Range 0).
+// non-finite coordinates or range. A point at the origin is a no-return (Range 0).
 func pointXYZI(x, y, z, intensity float32) (sensors.Point, bool) {
 	if !finite(x) || !finite(y) || !finite(z) {
 		return sensors.Point{}, false
@@ -71,6 +71,9 @@ func pointXYZI(x, y, z, intensity float32) (sensors.Point, bool) {
 	}
 	fx, fy, fz := float64(x), float64(y), float64(z)
 	r := math.Sqrt(fx*fx + fy*fy + fz*fz)
+	if r > math.MaxFloat32 {
+		return sensors.Point{}, false // finite coordinates, but a range float32 cannot hold
+	}
 	az := math.Atan2(fx, fy) // clockwise from forward (+y)
 	if az < 0 {
 		az += 2 * math.Pi
