@@ -1,0 +1,432 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/sensortrust/trustagent/agent/fusion"
+	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/level"
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/transport"
+)
+
+// Agent runs the trust pipeline for a robot's sensors. Build it with New,
+// run it once with Run.
+type Agent struct {
+	opts    Options
+	log     zerolog.Logger
+	topics  transport.Topics
+	metrics *metrics
+	pipes   []*pipe
+	byName  map[string]*pipe
+
+	running  atomic.Bool
+	progress atomic.Uint64
+
+	sumMu   sync.Mutex
+	pubSum  sync.Mutex // keeps summary publications in order
+	summary fusion.Summary
+	sumSeq  uint64
+
+	hostMu    sync.Mutex
+	hostEval  *health.Evaluator
+	hostRes   health.Result
+	hostHave  bool
+	hostLast  host.Sample
+	hostLevel level.Level
+}
+
+// New validates opts, fills in the defaults and builds the agent. It does
+// no I/O and starts nothing.
+func New(opts Options) (*Agent, error) {
+	opts.fill()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	topics, _ := transport.NewTopics(opts.TopicPrefix) // checked in validate
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("agent: metrics: %w", err)
+	}
+	if opts.Sequencer == nil {
+		opts.Sequencer = &memSequencer{n: map[string]uint64{}}
+	}
+	a := &Agent{opts: opts, log: *opts.Logger, topics: topics, metrics: m, byName: map[string]*pipe{}}
+	for _, so := range opts.Sensors {
+		p, err := newPipe(a, so)
+		if err != nil {
+			return nil, fmt.Errorf("%w: sensor %s: %w", ErrOptions, so.Source.Info().Name, err)
+		}
+		a.pipes = append(a.pipes, p)
+		a.byName[p.name] = p
+	}
+	if opts.Host.Model != nil {
+		a.hostEval = opts.Host.Model.NewEvaluator()
+	}
+	a.summary = a.fuse()
+	return a, nil
+}
+
+// memSequencer is the default Sequencer: counters from 1 in memory.
+type memSequencer struct {
+	mu sync.Mutex
+	n  map[string]uint64
+}
+
+func (s *memSequencer) Next(key string) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n[key]++
+	return s.n[key]
+}
+
+func (a *Agent) pipe(name string) *pipe { return a.byName[name] }
+
+// Sensors returns the sensor names in configuration order.
+func (a *Agent) Sensors() []string {
+	out := make([]string, len(a.pipes))
+	for i, p := range a.pipes {
+		out[i] = p.name
+	}
+	return out
+}
+
+// SetModel swaps a sensor's scorer, threshold and health model (SIGHUP
+// reload, over-the-air update). Frames already being scored finish with the
+// old model; the next frame uses the new one. Persistence state is kept.
+func (a *Agent) SetModel(sensor string, m SensorModel) error {
+	p := a.pipe(sensor)
+	if p == nil {
+		return fmt.Errorf("%w %q", ErrUnknownSensor, sensor)
+	}
+	if err := p.setModel(m); err != nil {
+		return fmt.Errorf("agent: set model of %s: %w", sensor, err)
+	}
+	a.log.Info().Str("sensor", sensor).Str("model", m.ID).Str("version", m.Version).Float64("threshold", m.Threshold).Msg("model swapped")
+	return nil
+}
+
+// SetHostModel swaps the host model (nil disables the verdict).
+func (a *Agent) SetHostModel(m *health.Model) error {
+	if m != nil && m.D() != len(host.Names()) {
+		return fmt.Errorf("agent: host model has %d features, host vector %d", m.D(), len(host.Names()))
+	}
+	a.hostMu.Lock()
+	defer a.hostMu.Unlock()
+	a.hostEval = nil
+	if m != nil {
+		a.hostEval = m.NewEvaluator()
+	}
+	return nil
+}
+
+// Progress counts frames judged and ticks completed while no worker is
+// stuck on a frame; the systemd watchdog is pinged only while it moves.
+func (a *Agent) Progress() uint64 { return a.progress.Load() }
+
+// ErrRunning is returned by Run when the agent is already running or has run.
+var ErrRunning = errors.New("agent: Run called twice")
+
+// Run starts one goroutine per source and one worker per sensor plus the
+// ticker, and blocks until ctx is cancelled; it returns nil after every
+// goroutine has stopped. A source that fails is restarted with backoff; a
+// source that reports sensors.ErrNoData (a recording that ended) is left
+// stopped and its sensor goes STALE.
+func (a *Agent) Run(ctx context.Context) error {
+	if !a.running.CompareAndSwap(false, true) {
+		return ErrRunning
+	}
+	start := a.opts.Clock.Now()
+	for _, p := range a.pipes {
+		p.mu.Lock()
+		p.checker.Start(start)
+		p.nextUpdate = start.Add(time.Second)
+		p.mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for _, p := range a.pipes {
+		wg.Go(func() { a.runSource(ctx, p) })
+		wg.Go(func() { p.work(ctx) })
+	}
+	wg.Go(func() { a.runTicker(ctx) })
+	a.publishAll(ctx, start)
+	wg.Wait()
+	return nil
+}
+
+func (a *Agent) runSource(ctx context.Context, p *pipe) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := p.src.Run(ctx, p.arrive)
+		if ctx.Err() != nil {
+			return
+		}
+		p.mu.Lock()
+		if err != nil {
+			p.srcErr = err.Error()
+		} else {
+			p.srcErr = "source returned"
+		}
+		p.mu.Unlock()
+		if errors.Is(err, sensors.ErrNoData) {
+			a.log.Info().Str("sensor", p.name).Err(err).Msg("source has no more data")
+			return
+		}
+		a.log.Warn().Str("sensor", p.name).Err(err).Dur("retry_in", backoff).Msg("source stopped; restarting")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// tickInterval is how often stale timeouts and the 1 Hz updates are checked.
+func (a *Agent) tickInterval() time.Duration {
+	iv := 250 * time.Millisecond
+	for _, p := range a.pipes {
+		iv = min(iv, p.checker.Options().StaleAfter/4)
+	}
+	return max(iv, 5*time.Millisecond)
+}
+
+func (a *Agent) runTicker(ctx context.Context) {
+	t := time.NewTicker(a.tickInterval())
+	defer t.Stop()
+	now := a.opts.Clock.Now()
+	nextBeat := now.Add(a.opts.Heartbeat)
+	nextHost := now
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := a.opts.Clock.Now()
+		a.tick(ctx, now)
+		if a.opts.Host.Collector != nil && !now.Before(nextHost) {
+			a.sampleHost(ctx, now)
+			nextHost = now.Add(a.opts.Host.Period)
+		}
+		if !now.Before(nextBeat) {
+			a.publishAll(ctx, now)
+			nextBeat = now.Add(a.opts.Heartbeat)
+		}
+	}
+}
+
+// tick runs every sensor's timing update and stale check, and counts as
+// progress when no worker is stuck.
+func (a *Agent) tick(ctx context.Context, now time.Time) {
+	stuck := false
+	for _, p := range a.pipes {
+		p.tick(ctx, now)
+		if p.wedged(max(10*time.Second, 20*p.period)) {
+			stuck = true
+		}
+	}
+	if !stuck {
+		a.progress.Add(1)
+	}
+}
+
+func (a *Agent) sampleHost(ctx context.Context, now time.Time) {
+	s := a.opts.Host.Collector.Sample(now)
+	a.hostMu.Lock()
+	a.hostLast = s
+	prev := a.hostLevel
+	if a.hostEval != nil {
+		r, err := a.hostEval.Evaluate(s.Features(nil))
+		if err == nil {
+			for i := range r.Reasons {
+				r.Reasons[i].Code = level.HostWarn
+				if r.Level == level.Error {
+					r.Reasons[i].Code = level.HostError
+				}
+			}
+			a.hostRes, a.hostHave = r, true
+			a.hostLevel = r.Level
+		}
+	}
+	a.metrics.hostLevel.Set(float64(a.hostLevel))
+	changed := a.hostLevel != prev
+	a.hostMu.Unlock()
+	if changed {
+		a.publishHealth(ctx, now)
+		a.summaryChanged(ctx)
+	}
+}
+
+func (a *Agent) fuse() fusion.Summary {
+	in := make([]fusion.Sensor, len(a.pipes))
+	for i, p := range a.pipes {
+		p.mu.Lock()
+		in[i] = fusion.Sensor{Name: p.name, Kind: p.info.Kind, Level: p.state.Level, Trusted: p.state.Trusted, Cause: p.state.Cause}
+		p.mu.Unlock()
+	}
+	a.hostMu.Lock()
+	hl := a.hostLevel
+	a.hostMu.Unlock()
+	return fusion.Summarize(in, hl)
+}
+
+// summaryChanged recomputes the summary and publishes it when its level or
+// cause changed.
+func (a *Agent) summaryChanged(ctx context.Context) {
+	a.pubSum.Lock()
+	defer a.pubSum.Unlock()
+	s := a.fuse()
+	a.sumMu.Lock()
+	changed := s.Level != a.summary.Level || s.Cause != a.summary.Cause
+	a.summary = s
+	if changed {
+		a.sumSeq = a.opts.Sequencer.Next("summary")
+	}
+	a.sumMu.Unlock()
+	a.metrics.summaryLevel.Set(float64(s.Level))
+	if changed {
+		a.publishSummary(ctx, a.opts.Clock.Now())
+	}
+}
+
+// publishAll publishes every sensor's state as a heartbeat, the summary
+// and the host health.
+func (a *Agent) publishAll(ctx context.Context, now time.Time) {
+	for _, p := range a.pipes {
+		p.mu.Lock()
+		p.pubMu.Lock()
+		msg, err := a.stateMessageLocked(p, true)
+		p.mu.Unlock()
+		if err == nil {
+			err = a.publish(ctx, msg)
+		}
+		p.pubMu.Unlock()
+		if err != nil {
+			p.m.publishErrors.Inc()
+			a.log.Warn().Err(err).Str("sensor", p.name).Msg("publish heartbeat")
+		}
+	}
+	a.publishSummary(ctx, now)
+	if a.opts.Host.Collector != nil {
+		a.publishHealth(ctx, now)
+	}
+}
+
+func (a *Agent) publish(ctx context.Context, m transport.Message) error {
+	if a.opts.Publisher == nil {
+		return nil
+	}
+	return a.opts.Publisher.Publish(ctx, m)
+}
+
+func (a *Agent) publishSummary(ctx context.Context, now time.Time) {
+	a.sumMu.Lock()
+	s := a.summary
+	ts := transport.Summary{
+		Level: wireLevel(s.Level), Message: s.Message, Robot: a.opts.Robot, Trusted: s.Trusted,
+		Cause: transport.Cause(s.Cause), Seq: a.sumSeq, Time: now,
+	}
+	a.sumMu.Unlock()
+	for _, x := range s.Sensors {
+		ts.Sensors = append(ts.Sensors, transport.SensorLevel{Sensor: x.Name, Level: wireLevel(x.Level), Trusted: x.Trusted, Cause: transport.Cause(x.Cause)})
+	}
+	msg, err := a.topics.SummaryMessage(&ts)
+	if err == nil {
+		err = a.publish(ctx, msg)
+	}
+	if err != nil {
+		a.log.Warn().Err(err).Msg("publish summary")
+	}
+}
+
+func (a *Agent) publishHealth(ctx context.Context, now time.Time) {
+	a.hostMu.Lock()
+	s, r, have := a.hostLast, a.hostRes, a.hostHave
+	hl := a.hostLevel
+	a.hostMu.Unlock()
+	h := transport.Health{
+		Level: wireLevel(hl), Robot: a.opts.Robot, Time: now,
+		Model:   transport.Model{ID: a.opts.Host.ID, Version: a.opts.Host.Version},
+		Reasons: wireReasons(r.Reasons),
+		Host: transport.Host{
+			CPUTempC: finiteOr0(s.CPUTempC), Throttled: s.Throttled, CPULoad: s.CPUBusy, Load1: finiteOr0(s.Load1),
+			MemUsedFrac: finiteOr0(s.MemUsedFrac), RSSBytes: s.RSSBytes, GCPauseP99MS: float64(s.GCPauseP99) / 1e6,
+			BusErrors: s.BusErrors, StateFreeBytes: s.StateFreeBytes,
+		},
+	}
+	h.Message = "OK: host model has no verdict"
+	if have {
+		h.Score, h.Threshold = finiteOr0(r.Score), a.hostThreshold()
+		h.Message = fmt.Sprintf("%s: host score %.3g (warn %.3g)", hl, r.Score, h.Threshold)
+		if len(r.Reasons) > 0 {
+			h.Message += ", most unusual: " + r.Reasons[0].Feature
+		}
+	}
+	msg, err := a.topics.HealthMessage(&h)
+	if err == nil {
+		err = a.publish(ctx, msg)
+	}
+	if err != nil {
+		a.log.Warn().Err(err).Msg("publish health")
+	}
+}
+
+func (a *Agent) hostThreshold() float64 {
+	a.hostMu.Lock()
+	defer a.hostMu.Unlock()
+	if a.hostEval == nil {
+		return 0
+	}
+	return a.hostEval.Model().Warn
+}
+
+// stateMessageLocked builds a sensor's state message; p.mu is held.
+func (a *Agent) stateMessageLocked(p *pipe, heartbeat bool) (transport.Message, error) {
+	st := p.state
+	ms := p.model.Load()
+	s := transport.State{
+		Level: wireLevel(st.Level), Message: st.Message, HardwareID: p.hwID,
+		Robot: a.opts.Robot, Sensor: p.name, Trusted: st.Trusted,
+		Score: finiteOr0(st.Score), Threshold: finiteOr0(ms.threshold), Cause: transport.Cause(st.Cause),
+		Reasons: wireReasons(st.Reasons),
+		Window: transport.Window{
+			Seconds: p.window.Span.Seconds(), Frames: uint64(p.window.Frames), Drops: p.window.Drops,
+			RateHz: p.window.RateHz, LatencyP50MS: float64(p.window.LatencyP50) / 1e6,
+			LatencyP95MS: float64(p.window.LatencyP95) / 1e6, OutOfOrder: uint64(p.window.OutOfOrder),
+			Features: p.features,
+		},
+		Model:     transport.Model{ID: ms.id, Version: ms.version},
+		Seq:       p.seq,
+		Heartbeat: heartbeat,
+		Time:      a.opts.Clock.Now(),
+		Stamp:     p.lastStamp,
+	}
+	return a.topics.StateMessage(&s)
+}
+
+func wireLevel(l level.Level) transport.Level { return transport.Level(l.String()) }
+
+func wireReasons(rs []level.Reason) []transport.Reason {
+	out := make([]transport.Reason, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, transport.Reason{Code: string(r.Code), Feature: r.Feature, Value: finiteOr0(r.Value)})
+	}
+	return out
+}
+
+func finiteOr0(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}

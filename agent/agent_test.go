@@ -1,0 +1,320 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sensortrust/trustagent/agent/level"
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/sensortest"
+	"github.com/sensortrust/trustagent/transport"
+	"github.com/sensortrust/trustagent/transport/transporttest"
+)
+
+var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+const lidarPeriod = 100 * time.Millisecond
+
+// staticSource is a Source for virtual tests: it is never run.
+type staticSource struct{ info sensors.Info }
+
+func (s staticSource) Info() sensors.Info { return s.info }
+func (s staticSource) Run(ctx context.Context, emit func(sensors.Frame)) error {
+	<-ctx.Done()
+	return nil
+}
+
+// scoreByStamp scores frames with a function of their stamp.
+func scoreByStamp(fn func(time.Time) float64) Scorer {
+	return ScorerFunc(func(f sensors.Frame) (float64, error) { return fn(f.Head().Stamp), nil })
+}
+
+func cameraFrame(seq uint64, at time.Time) *sensors.Image {
+	im := sensortest.GrayImage("cam0", seq, at.Add(-5*time.Millisecond), 64, 48)
+	im.Received = at
+	return im
+}
+
+func newTestAgent(t *testing.T, clk *fakeClock, pub Publisher, sc Scorer, reg prometheus.Registerer) *Agent {
+	t.Helper()
+	a, err := New(Options{
+		Robot: "r1",
+		Sensors: []SensorOptions{{
+			Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod, Model: "fake", Address: "mem"}},
+			Model:  SensorModel{Scorer: sc, Threshold: 1, ID: "m", Version: "1"},
+		}},
+		Publisher:  pub,
+		Clock:      clk,
+		Registerer: reg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestVirtualLevelsStaleAndRecovery(t *testing.T) {
+	clk := &fakeClock{}
+	rec := &transporttest.Recorder{}
+	bad := func(at time.Time) bool {
+		s := at.Sub(t0)
+		return s >= 3*time.Second && s < 4*time.Second
+	}
+	a := newTestAgent(t, clk, rec, scoreByStamp(func(at time.Time) float64 {
+		if bad(at.Add(5 * time.Millisecond)) {
+			return 5
+		}
+		return 0.2
+	}), nil)
+	v := newVirtual(a, clk, t0)
+	var timeline []string
+	last := ""
+	v.observe = func(now time.Time) {
+		l := a.pipes[0].state.Level.String()
+		if l != last {
+			timeline = append(timeline, now.Sub(t0).String()+" "+l)
+			last = l
+		}
+	}
+	seq := uint64(0)
+	for at := t0.Add(lidarPeriod); at.Before(t0.Add(8 * time.Second)); at = at.Add(lidarPeriod) {
+		seq++
+		v.deliver(0, cameraFrame(seq, at))
+	}
+	// Silence: STALE after the 1 s timeout (ticks every 250 ms).
+	v.advance(t0.Add(10 * time.Second))
+	for at := t0.Add(10 * time.Second); at.Before(t0.Add(17 * time.Second)); at = at.Add(lidarPeriod) {
+		seq++
+		v.deliver(0, cameraFrame(seq, at))
+	}
+	// After the silence the 5 s frequency window (ROS FrequencyStatus) still
+	// sees the gap: WARN rate_low until it has passed.
+	want := "100ms OK,3s WARN,3.2s ERROR,4.9s OK,9s STALE,10s WARN,15s OK"
+	if got := strings.Join(timeline, ","); got != want {
+		t.Errorf("timeline\n got %s\nwant %s", got, want)
+	}
+	// Level changes were published with contiguous sequence numbers.
+	var seqs []uint64
+	for _, m := range rec.Messages() {
+		if m.Kind != transport.KindState {
+			continue
+		}
+		var s transport.State
+		if err := json.Unmarshal(m.Payload, &s); err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, s.Seq)
+		if s.Level == transport.LevelError && (s.Trusted || s.Cause != transport.CauseSensor || len(s.Reasons) == 0 || s.Reasons[0].Code != "score_high") {
+			t.Errorf("ERROR state %+v", s)
+		}
+		if s.Level == transport.LevelStale && (s.Trusted || s.Cause != transport.CauseStream) {
+			t.Errorf("STALE state %+v", s)
+		}
+	}
+	for i := range seqs {
+		if seqs[i] != uint64(i+1) {
+			t.Errorf("state sequence numbers %v", seqs)
+			break
+		}
+	}
+}
+
+func TestFrozenFramesEnterError(t *testing.T) {
+	clk := &fakeClock{}
+	a := newTestAgent(t, clk, nil, nil, nil)
+	v := newVirtual(a, clk, t0)
+	var f *sensors.Image
+	for i := 1; i <= 30; i++ {
+		at := t0.Add(time.Duration(i) * lidarPeriod)
+		if i <= 20 {
+			f = cameraFrame(uint64(i), at)
+		}
+		g := *f
+		g.Seq, g.Stamp, g.Received = uint64(i), at.Add(-5*time.Millisecond), at
+		g.Pix = append([]byte(nil), f.Pix...)
+		v.deliver(0, &g)
+		l := a.pipes[0].state.Level
+		switch {
+		case i <= 20 && l != level.OK:
+			t.Fatalf("frame %d: %v before the freeze (%s)", i, l, a.pipes[0].state.Message)
+		case i == 23 && (l != level.Error || a.pipes[0].state.Reasons[0].Code != level.Frozen):
+			t.Fatalf("frame %d: %v %v, want ERROR frozen after 3 repeats", i, l, a.pipes[0].state.Reasons)
+		}
+	}
+}
+
+func TestRecalibrate(t *testing.T) {
+	clk := &fakeClock{}
+	a := newTestAgent(t, clk, nil, scoreByStamp(func(at time.Time) float64 {
+		return 0.5 + 0.1*math.Sin(float64(at.UnixNano())/1e8)
+	}), nil)
+	v := newVirtual(a, clk, t0)
+	if _, err := a.Recalibrate("cam0", time.Minute); !errors.Is(err, ErrTooFewSamples) {
+		t.Fatalf("empty history: %v", err)
+	}
+	if _, err := a.Recalibrate("nope", time.Minute); !errors.Is(err, ErrUnknownSensor) {
+		t.Fatalf("unknown sensor: %v", err)
+	}
+	for i := 1; i <= 300; i++ {
+		v.deliver(0, cameraFrame(uint64(i), t0.Add(time.Duration(i)*lidarPeriod)))
+	}
+	rc, err := a.Recalibrate("cam0", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.OldThreshold != 1 || !(rc.NewThreshold > 0.55 && rc.NewThreshold <= 0.6) || rc.Samples != 300 {
+		t.Errorf("recalibration %+v", rc)
+	}
+	if got := a.Status().Sensors[0].Threshold; got != rc.NewThreshold {
+		t.Errorf("threshold in use %v", got)
+	}
+	// A shorter span uses fewer samples.
+	if rc2, err := a.Recalibrate("cam0", 15*time.Second); err != nil || rc2.Samples != 151 {
+		t.Errorf("15 s span: %+v %v", rc2, err)
+	}
+}
+
+func TestSetModelAndValidation(t *testing.T) {
+	clk := &fakeClock{}
+	a := newTestAgent(t, clk, nil, scoreByStamp(func(time.Time) float64 { return 0.5 }), nil)
+	v := newVirtual(a, clk, t0)
+	if err := a.SetModel("cam0", SensorModel{Scorer: scoreByStamp(func(time.Time) float64 { return 9 }), Threshold: 1, ID: "m2", Version: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		v.deliver(0, cameraFrame(uint64(i), t0.Add(time.Duration(i)*lidarPeriod)))
+	}
+	if s := a.Status().Sensors[0]; s.Level != level.Error || s.Model != "m2@2" || s.Score != 9 {
+		t.Errorf("after swap: %+v", s)
+	}
+	if err := a.SetModel("nope", SensorModel{}); !errors.Is(err, ErrUnknownSensor) {
+		t.Error(err)
+	}
+	src := staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}}
+	bad := []Options{
+		{Sensors: []SensorOptions{{Source: src}}},
+		{Robot: "r", Sensors: nil},
+		{Robot: "r", Sensors: []SensorOptions{{Source: src}, {Source: src}}},
+		{Robot: "r", Sensors: []SensorOptions{{Source: staticSource{sensors.Info{Name: "x", Kind: sensors.KindCamera}}}}},
+		{Robot: "r", Sensors: []SensorOptions{{Source: src}}, ScoreBudget: 2},
+		{Robot: "r", Sensors: []SensorOptions{{Source: src, Model: SensorModel{Scorer: scoreByStamp(nil), Threshold: math.NaN()}}}},
+	}
+	for i, o := range bad {
+		if _, err := New(o); !errors.Is(err, ErrOptions) {
+			t.Errorf("options %d accepted: %v", i, err)
+		}
+	}
+}
+
+// slowScorer takes d per frame of real time.
+type slowScorer struct {
+	d time.Duration
+	n atomic.Int64
+}
+
+func (s *slowScorer) Score(f sensors.Frame) (float64, error) {
+	s.n.Add(1)
+	time.Sleep(s.d)
+	return 0.1, nil
+}
+
+func TestRunQueueDropsDecimationAndStop(t *testing.T) {
+	frames := sensortest.Series(8, t0, 5*time.Millisecond, func(seq uint64, at time.Time) sensors.Frame {
+		return sensortest.GrayImage("cam0", seq, at, 64, 48)
+	})
+	src, err := sensortest.NewSource(sensors.Info{Name: "cam0", Kind: sensors.KindCamera}, frames, sensortest.SourceOptions{Period: 5 * time.Millisecond, Loop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	rec := &transporttest.Recorder{}
+	sc := &slowScorer{d: 20 * time.Millisecond}
+	a, err := New(Options{
+		Robot:      "r1",
+		Sensors:    []SensorOptions{{Source: src, Model: SensorModel{Scorer: sc, Threshold: 1}}},
+		Publisher:  rec,
+		Registerer: reg,
+		QueueLen:   2,
+		Heartbeat:  100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		s := a.Status().Sensors[0]
+		if s.QueueDrops > 0 && s.Decimation > 1 && a.Progress() > 10 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s := a.Status().Sensors[0]
+	if s.QueueDrops == 0 || s.Decimation < 2 || s.Scored >= s.Frames {
+		t.Errorf("expected drops and decimation: %+v", s)
+	}
+	if !strings.Contains(strings.Join(a.Lines(), "\n"), "scoring 1/") {
+		t.Errorf("live view does not say it decimates: %q", a.Lines())
+	}
+	b, err := json.Marshal(a.Status())
+	if err != nil || !strings.Contains(string(b), `"decimation"`) {
+		t.Errorf("status json %s %v", b, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	if src.Running() {
+		t.Error("source still running after Run returned")
+	}
+	if err := a.Run(context.Background()); !errors.Is(err, ErrRunning) {
+		t.Errorf("second Run: %v", err)
+	}
+	// Heartbeats, summary and metrics.
+	kinds := map[transport.Kind]int{}
+	for _, m := range rec.Messages() {
+		kinds[m.Kind]++
+	}
+	if kinds[transport.KindHeartbeat] == 0 || kinds[transport.KindSummary] == 0 {
+		t.Errorf("published kinds %v", kinds)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.GetCounter() != nil:
+				got[mf.GetName()] = m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				got[mf.GetName()] = float64(m.GetHistogram().GetSampleCount())
+			case m.GetGauge() != nil:
+				got[mf.GetName()] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	if got["trustagent_queue_drops_total"] == 0 || got["trustagent_scorer_seconds"] == 0 || got["trustagent_frames_total"] == 0 || got["trustagent_decimation"] < 2 {
+		t.Errorf("metrics %v", got)
+	}
+	// A second agent on the same registry (a reload) reuses the collectors.
+	if _, err := New(Options{Robot: "r1", Sensors: []SensorOptions{{Source: src}}, Registerer: reg}); err != nil {
+		t.Errorf("re-register: %v", err)
+	}
+}

@@ -1,0 +1,117 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// cleanRing keeps (time, score) of frames judged clean for the last span,
+// in a fixed-size ring sized for span at the sensor's nominal rate (twice
+// over, for sensors running fast), oldest overwritten first.
+type cleanRing struct {
+	at    []int64 // unix nanoseconds
+	score []float32
+	head  int
+	n     int
+}
+
+func newCleanRing(span, period time.Duration) *cleanRing {
+	n := int(2*span/period) + 1
+	n = min(max(n, 16), 1<<20)
+	return &cleanRing{at: make([]int64, n), score: make([]float32, n)}
+}
+
+func (r *cleanRing) add(t time.Time, s float64) {
+	i := (r.head + r.n) % len(r.at)
+	if r.n == len(r.at) {
+		r.head = (r.head + 1) % len(r.at)
+	} else {
+		r.n++
+	}
+	r.at[i], r.score[i] = t.UnixNano(), float32(s)
+}
+
+// since returns the scores recorded at or after t, and the oldest time.
+func (r *cleanRing) since(t time.Time) ([]float64, time.Time) {
+	cut := t.UnixNano()
+	var out []float64
+	oldest := time.Time{}
+	for k := 0; k < r.n; k++ {
+		i := (r.head + k) % len(r.at)
+		if r.at[i] >= cut {
+			if oldest.IsZero() {
+				oldest = time.Unix(0, r.at[i])
+			}
+			out = append(out, float64(r.score[i]))
+		}
+	}
+	return out, oldest
+}
+
+// MinRecalibrateSamples is the fewest clean scores Recalibrate accepts.
+const MinRecalibrateSamples = 100
+
+// ErrTooFewSamples is returned (wrapped) by Recalibrate when the sensor has
+// not judged enough frames clean in the requested span.
+var ErrTooFewSamples = errors.New("agent: too few clean scores")
+
+// ErrUnknownSensor is returned (wrapped) for a sensor name the agent does not have.
+var ErrUnknownSensor = errors.New("agent: unknown sensor")
+
+// Recalibration is the outcome of Recalibrate, ready for a command reply.
+type Recalibration struct {
+	Sensor       string    `json:"sensor"`
+	OldThreshold float64   `json:"old_threshold"`
+	NewThreshold float64   `json:"new_threshold"`
+	Quantile     float64   `json:"quantile"`
+	Samples      int       `json:"samples"`
+	From         time.Time `json:"from"` // oldest score used
+}
+
+// Recalibrate sets a sensor's frame-score threshold to the
+// Options.RecalibrateQuantile of the scores of the frames it judged clean in
+// the last span (at most Options.CleanHistory is kept). A frame counts as
+// clean when the sensor was not in ERROR or STALE after it and nothing but
+// its own score raised a reason: so single over-threshold frames count, and
+// the new threshold is not biased low by the old one. The scorer and health
+// model are unchanged.
+func (a *Agent) Recalibrate(sensor string, span time.Duration) (Recalibration, error) {
+	p := a.pipe(sensor)
+	if p == nil {
+		return Recalibration{}, fmt.Errorf("%w %q", ErrUnknownSensor, sensor)
+	}
+	if span <= 0 {
+		return Recalibration{}, fmt.Errorf("agent: recalibrate %s: span %v must be positive", sensor, span)
+	}
+	p.mu.Lock()
+	scores, from := p.clean.since(a.opts.Clock.Now().Add(-span))
+	p.mu.Unlock()
+	m := p.model.Load()
+	rc := Recalibration{Sensor: sensor, OldThreshold: m.threshold, Quantile: a.opts.RecalibrateQuantile, Samples: len(scores), From: from}
+	if m.scorer == nil {
+		return rc, fmt.Errorf("agent: recalibrate %s: the sensor has no scorer", sensor)
+	}
+	if len(scores) < MinRecalibrateSamples {
+		return rc, fmt.Errorf("%w: %s has %d in the last %v, need %d", ErrTooFewSamples, sensor, len(scores), span, MinRecalibrateSamples)
+	}
+	slices.Sort(scores)
+	q := a.opts.RecalibrateQuantile * float64(len(scores)-1)
+	i := int(q)
+	v := scores[min(i, len(scores)-1)]
+	if i+1 < len(scores) {
+		v += (q - float64(i)) * (scores[i+1] - v)
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return rc, fmt.Errorf("agent: recalibrate %s: quantile is %v", sensor, v)
+	}
+	rc.NewThreshold = v
+	next := *m
+	next.threshold = v
+	p.model.Store(&next)
+	p.m.threshold.Set(v)
+	a.log.Info().Str("sensor", sensor).Float64("old", rc.OldThreshold).Float64("new", v).Int("samples", len(scores)).Msg("threshold recalibrated")
+	return rc, nil
+}
