@@ -269,8 +269,9 @@ func (a *Assembler) flush(emit func(*sensors.Scan), atWrap bool) {
 	if s == nil || (!complete && a.opts.Partial == DropPartial) {
 		return
 	}
-	if n := len(s.Points); n > a.capHint {
-		a.capHint = n + n/16
+	if n := len(s.Points); complete || n > a.capHint {
+		// Size the next revolution like this one, with room for 1/8 more.
+		a.capHint = max(n+n/8, Lasers*Channels)
 	}
 	s.Seq = a.seq
 	a.seq++
