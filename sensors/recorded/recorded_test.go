@@ -324,3 +324,20 @@ func TestSourceFastLoopAndRealTime(t *testing.T) {
 		t.Errorf("real-time replay took %v", time.Since(begin))
 	}
 }
+
+func TestParsePacing(t *testing.T) {
+	for in, want := range map[string]SourceOptions{
+		"":          {},
+		"fast":      {Pacing: PaceFast},
+		"loop":      {Repeat: Loop, Clock: ClockWall},
+		"fast-loop": {Pacing: PaceFast, Repeat: Loop, Clock: ClockWall},
+	} {
+		got, err := ParsePacing(in)
+		if err != nil || got != want {
+			t.Errorf("%q: %+v %v", in, got, err)
+		}
+	}
+	if _, err := ParsePacing("slow"); err == nil {
+		t.Error("slow accepted")
+	}
+}

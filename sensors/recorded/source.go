@@ -183,3 +183,21 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 		return nil
 	}
 }
+
+// ParsePacing maps the config file's pacing word to SourceOptions:
+// "realtime" (or "") replays once in real time, "fast" once as fast as
+// possible, "loop" in real time forever, "fast-loop" as fast as possible
+// forever. Looping replays are stamped with the wall clock.
+func ParsePacing(s string) (SourceOptions, error) {
+	switch s {
+	case "", "realtime":
+		return SourceOptions{Pacing: PaceRealTime}, nil
+	case "fast":
+		return SourceOptions{Pacing: PaceFast}, nil
+	case "loop":
+		return SourceOptions{Pacing: PaceRealTime, Repeat: Loop, Clock: ClockWall}, nil
+	case "fast-loop":
+		return SourceOptions{Pacing: PaceFast, Repeat: Loop, Clock: ClockWall}, nil
+	}
+	return SourceOptions{}, fmt.Errorf("recorded: pacing %q is not realtime, fast, loop or fast-loop", s)
+}
