@@ -48,8 +48,14 @@ func clampAct(v int64) int64 {
 	return v
 }
 
+// Bounds of log σ² in Q12 (minLogVar, maxLogVar).
+const (
+	minLogVarQ12 = -10 * one
+	maxLogVarQ12 = 4 * one
+)
+
 func clampS(v int64) int64 {
-	const lo, hi = int64(minLogVar * one), int64(maxLogVar * one)
+	const lo, hi = minLogVarQ12, maxLogVarQ12
 	if v < lo {
 		return lo
 	}

@@ -233,3 +233,6 @@ func (e *floatEngine) clampS(tau []float64) {
 		tau[j] = math.Max(minLogVar, math.Min(maxLogVar, tau[j]))
 	}
 }
+
+// The Q12 bounds of the fixed engine must match the float ones.
+var _ = [1]struct{}{}[int64(minLogVar*one)-minLogVarQ12+int64(maxLogVar*one)-maxLogVarQ12]

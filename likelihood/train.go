@@ -314,7 +314,7 @@ func elevationTable(frames []sensors.Frame, rows int) []float32 {
 		}
 		for j := range s.Points {
 			p := &s.Points[j]
-			if p.Range > 0 && j%4 == 0 {
+			if p.Range > 0 && j%7 == 0 { // 7: coprime with common ring counts
 				el := math.Atan2(float64(p.Z), math.Hypot(float64(p.X), float64(p.Y)))
 				if !math.IsNaN(el) {
 					els = append(els, el)

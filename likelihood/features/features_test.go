@@ -1,0 +1,176 @@
+package features
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/sensortrust/trustagent/likelihood/internal/synth"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+func idx(names []string, n string) int {
+	for i, v := range names {
+		if v == n {
+			return i
+		}
+	}
+	panic("no feature " + n)
+}
+
+func TestLidarStatistics(t *testing.T) {
+	names := LidarNames()
+	cur := synth.Scan(3, 360, 1, true)
+	prev := synth.Scan(2, 360, 1, true)
+	f := Lidar(nil, cur, prev)
+	if len(f) != len(names) {
+		t.Fatalf("%d values for %d names", len(f), len(names))
+	}
+	for i, v := range f {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Errorf("%s = %v on a clean scan with a previous one", names[i], v)
+		}
+	}
+	if got, want := f[idx(names, "log_points")], math.Log1p(float64(cur.Returns())); got != want {
+		t.Errorf("log_points %v, want %v", got, want)
+	}
+	if v := f[idx(names, "ring_empty_frac")]; v != 0 {
+		t.Errorf("ring_empty_frac %v on a full scan", v)
+	}
+	// Without a previous scan, the change statistics are NaN.
+	g := Lidar(nil, cur, nil)
+	if !math.IsNaN(g[idx(names, "prev_mean_abs_dr")]) {
+		t.Error("prev statistic without previous scan is not NaN")
+	}
+	// The same scan twice: everything identical.
+	if v := Lidar(nil, cur, cur)[idx(names, "prev_identical_frac")]; v != 1 {
+		t.Errorf("prev_identical_frac of a repeated scan %v", v)
+	}
+	// Delete half the rings.
+	half := *cur
+	half.Points = nil
+	for _, p := range cur.Points {
+		if p.Ring%2 == 0 {
+			half.Points = append(half.Points, p)
+		}
+	}
+	if v := Lidar(nil, &half, nil)[idx(names, "ring_empty_frac")]; math.Abs(v-0.5) > 1e-9 {
+		t.Errorf("ring_empty_frac with 8 of 16 rings %v", v)
+	}
+	// 10 cm point noise raises the roughness along rings.
+	rng := rand.New(rand.NewPCG(1, 1))
+	noisy := *cur
+	noisy.Points = append([]sensors.Point(nil), cur.Points...)
+	for i := range noisy.Points {
+		p := &noisy.Points[i]
+		if p.Range > 0 {
+			p.Range += float32(rng.NormFloat64() * 0.1)
+		}
+	}
+	r0, r1 := f[idx(names, "rough_frac_5cm")], Lidar(nil, &noisy, prev)[idx(names, "rough_frac_5cm")]
+	if !(r1 > r0+0.3) {
+		t.Errorf("rough_frac_5cm clean %v, noisy %v", r0, r1)
+	}
+	// Empty scans give NaNs, not panics.
+	e := Lidar(nil, &sensors.Scan{}, nil)
+	if e[idx(names, "log_points")] != 0 {
+		t.Error("log_points of an empty scan")
+	}
+}
+
+func gray(w, h int, fn func(x, y int) float64) *sensors.Image {
+	im := &sensors.Image{Width: w, Height: h, Stride: w, Format: sensors.Gray8, Pix: make([]byte, w*h)}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			im.Pix[y*w+x] = byte(max(0, min(255, math.Round(fn(x, y)))))
+		}
+	}
+	return im
+}
+
+func TestCameraStatistics(t *testing.T) {
+	names := CameraNames()
+	flat := gray(200, 150, func(x, y int) float64 { return 100 })
+	f, err := Camera(nil, flat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f) != len(names) {
+		t.Fatalf("%d values for %d names", len(f), len(names))
+	}
+	if v := f[idx(names, "bright_p50")]; math.Abs(v-100.5/255) > 0.01 {
+		t.Errorf("median brightness %v", v)
+	}
+	if v := f[idx(names, "noise_mad")]; v > 0.002 {
+		t.Errorf("noise estimate of a flat image %v", v)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	noisy := gray(200, 150, func(x, y int) float64 { return 100 + 10*rng.NormFloat64() })
+	g, _ := Camera(nil, noisy, flat)
+	if v := g[idx(names, "noise_mad")]; math.Abs(v-10.0/255) > 0.2*10/255 {
+		t.Errorf("noise estimate %v, want %v ± 20 %%", v, 10.0/255)
+	}
+	if v := g[idx(names, "prev_mean_abs_diff")]; math.Abs(v-8.0/255) > 0.2*8/255 {
+		t.Errorf("mean |Δ| %v, want about 8/255 (E|N(0,10)|)", v)
+	}
+	black := gray(64, 48, func(x, y int) float64 { return 0 })
+	h, _ := Camera(nil, black, black)
+	if h[idx(names, "clip_low_frac")] != 1 || h[idx(names, "prev_identical_frac")] != 1 {
+		t.Error("black repeated frame: clip_low_frac / prev_identical_frac not 1")
+	}
+	// Sharp texture vs its blurred version: Laplacian energy drops.
+	sharp := gray(200, 150, func(x, y int) float64 { return 128 + 100*math.Sin(float64(x)*1.3)*math.Cos(float64(y)*0.9) })
+	blur := gray(200, 150, func(x, y int) float64 {
+		var s float64
+		for dy := -3; dy <= 3; dy++ {
+			for dx := -3; dx <= 3; dx++ {
+				s += 128 + 100*math.Sin(float64(x+dx)*1.3)*math.Cos(float64(y+dy)*0.9)
+			}
+		}
+		return s / 49
+	})
+	a, _ := Camera(nil, sharp, nil)
+	b, _ := Camera(nil, blur, nil)
+	if !(b[idx(names, "lap1_logvar")] < a[idx(names, "lap1_logvar")]-2) {
+		t.Errorf("blur: lap1_logvar %v vs sharp %v", b[idx(names, "lap1_logvar")], a[idx(names, "lap1_logvar")])
+	}
+	if _, err := Camera(nil, &sensors.Image{Width: 5, Height: 5, Stride: 5, Format: sensors.Gray8}, nil); !errors.Is(err, ErrBadImage) {
+		t.Errorf("short image: %v", err)
+	}
+}
+
+func TestExtractorsDoNotAllocate(t *testing.T) {
+	var le LidarExtractor
+	var ce CameraExtractor
+	scans := []*sensors.Scan{synth.Scan(0, 360, 1, true), synth.Scan(1, 360, 1, true)}
+	ims := []*sensors.Image{synth.Image(0, 64, 48, 1), synth.Image(1, 64, 48, 1)}
+	dst := make([]float64, 64)
+	le.Next(dst, scans[0])
+	ce.Next(dst, ims[0])
+	i := 0
+	if a := testing.AllocsPerRun(10, func() { le.Next(dst, scans[i%2]); i++ }); a != 0 {
+		t.Errorf("LidarExtractor: %v allocs", a)
+	}
+	if a := testing.AllocsPerRun(10, func() { _, _ = ce.Next(dst, ims[i%2]); i++ }); a != 0 {
+		t.Errorf("CameraExtractor: %v allocs", a)
+	}
+}
+
+func BenchmarkLidarFeatures(b *testing.B) {
+	var e LidarExtractor
+	s := synth.Scan(0, 1800, 1, true)
+	dst := make([]float64, 64)
+	for b.Loop() {
+		e.Next(dst, s)
+	}
+}
+
+func BenchmarkCameraFeatures(b *testing.B) {
+	var e CameraExtractor
+	im := synth.Image(0, 768, 576, 1)
+	dst := make([]float64, 64)
+	for b.Loop() {
+		_, _ = e.Next(dst, im)
+	}
+}

@@ -1,0 +1,227 @@
+package likelihood_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/sensortrust/trustagent/likelihood"
+	"github.com/sensortrust/trustagent/likelihood/evaluate"
+	"github.com/sensortrust/trustagent/likelihood/internal/synth"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+func TestMarshalRoundTrip(t *testing.T) {
+	for _, k := range []sensors.Kind{sensors.KindLidar, sensors.KindCamera} {
+		ts := tiny(t, k)
+		b, err := ts.model.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := likelihood.UnmarshalModel(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b2, _ := m2.MarshalBinary()
+		if !bytes.Equal(b, b2) {
+			t.Error("re-marshalled model differs")
+		}
+		if m2.Kind() != k || m2.Threshold() != ts.model.Threshold() {
+			t.Error("kind or threshold lost")
+		}
+		s1, s2 := ts.model.NewFixedScorer(), m2.NewFixedScorer()
+		f1, f2 := ts.model.NewApproxLRScorer(), m2.NewApproxLRScorer()
+		for _, f := range ts.test {
+			a, _ := s1.ScoreInt(f)
+			b, _ := s2.ScoreInt(f)
+			c, _ := f1.Score(f)
+			d, _ := f2.Score(f)
+			if a != b || c != d {
+				t.Fatalf("scores differ after round trip: %d %d, %v %v", a, b, c, d)
+			}
+		}
+		if s := ts.model.Info().String(); len(s) < 100 {
+			t.Errorf("Info too short: %q", s)
+		}
+	}
+}
+
+func TestUnmarshalRejectsCorruption(t *testing.T) {
+	b, _ := tiny(t, sensors.KindCamera).model.MarshalBinary()
+	for _, n := range []int{0, 5, 12, len(b) / 2, len(b) - 1} {
+		if _, err := likelihood.UnmarshalModel(b[:n]); !errors.Is(err, likelihood.ErrBadModel) {
+			t.Errorf("truncated to %d: error %v", n, err)
+		}
+	}
+	for _, i := range []int{3, 20, len(b) / 3, len(b) - 2} {
+		c := append([]byte(nil), b...)
+		c[i] ^= 0x40
+		if _, err := likelihood.UnmarshalModel(c); !errors.Is(err, likelihood.ErrBadModel) {
+			t.Errorf("flip at %d: error %v", i, err)
+		}
+	}
+}
+
+func FuzzUnmarshalModel(f *testing.F) {
+	ms, err := tinyModels()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, ts := range ms {
+		b, _ := ts.model.MarshalBinary()
+		f.Add(b)
+		f.Add(b[:len(b)/2])
+	}
+	f.Add([]byte("TALRVAE1"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := likelihood.UnmarshalModel(b)
+		if err != nil {
+			if !errors.Is(err, likelihood.ErrBadModel) {
+				t.Fatalf("error %v does not wrap ErrBadModel", err)
+			}
+			return
+		}
+		// A model that decodes must score without panicking.
+		s := m.NewFixedScorer()
+		_, _ = s.Score(&sensors.Scan{})
+		_ = m.Info().String()
+	})
+}
+
+func TestTrainDeterministic(t *testing.T) {
+	fr := synth.Frames(sensors.KindCamera, 40, 5)
+	o := tinyOptions()
+	o.Epochs = 5
+	m1, err := likelihood.Train(context.Background(), fr, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, _ := likelihood.Train(context.Background(), fr, o)
+	b1, _ := m1.MarshalBinary()
+	b2, _ := m2.MarshalBinary()
+	// Created and Duration differ; everything before the metadata must not.
+	m1c, m2c := trimMeta(b1), trimMeta(b2)
+	if !bytes.Equal(m1c, m2c) {
+		t.Error("same seed gave different models")
+	}
+	o.Seed = 99
+	m3, _ := likelihood.Train(context.Background(), fr, o)
+	b3, _ := m3.MarshalBinary()
+	if bytes.Equal(trimMeta(b1), trimMeta(b3)) {
+		t.Error("different seeds gave the same model")
+	}
+}
+
+// trimMeta drops the trailing creation time, duration and checksum.
+func trimMeta(b []byte) []byte { return b[:len(b)-20] }
+
+func TestTrainErrors(t *testing.T) {
+	ctx := context.Background()
+	if _, err := likelihood.Train(ctx, synth.Frames(sensors.KindLidar, 5, 1), tinyOptions()); !errors.Is(err, likelihood.ErrTooFewFrames) {
+		t.Errorf("5 frames: %v", err)
+	}
+	mixed := synth.Frames(sensors.KindLidar, 30, 1)
+	mixed[10] = synth.Image(0, 16, 16, 1)
+	if _, err := likelihood.Train(ctx, mixed, tinyOptions()); !errors.Is(err, likelihood.ErrWrongKind) {
+		t.Errorf("mixed kinds: %v", err)
+	}
+	o := tinyOptions()
+	o.TargetFPR = 2
+	if _, err := likelihood.Train(ctx, synth.Frames(sensors.KindLidar, 30, 1), o); err == nil {
+		t.Error("bad FPR accepted")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := likelihood.Train(cctx, synth.Frames(sensors.KindCamera, 30, 1), tinyOptions()); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestNoRingInfo trains on scans without ring numbers (as KITTI files) and
+// checks the elevation binning recovers a usable image.
+func TestNoRingInfo(t *testing.T) {
+	var fr []sensors.Frame
+	for i := 0; i < 40; i++ {
+		fr = append(fr, synth.Scan(i, 180, 2, false))
+	}
+	o := tinyOptions()
+	o.Rows = 16
+	o.Epochs = 5
+	m, err := likelihood.Train(context.Background(), fr, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.Repr()
+	if len(r.Elevations) != 16 {
+		t.Fatalf("%d rows", len(r.Elevations))
+	}
+	lo, hi := float64(r.Elevations[0])*180/math.Pi, float64(r.Elevations[15])*180/math.Pi
+	if math.Abs(lo+15) > 1.5 || math.Abs(hi-15) > 1.5 {
+		t.Errorf("elevation table %.1f°…%.1f°, want about −15°…15°", lo, hi)
+	}
+	// A scan with ring info scores with the ring-less model too.
+	if _, err := m.NewFixedScorer().Score(synth.Scan(50, 180, 2, true)); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestProbe: EncodeProbe + ScoreProbe reproduce the fixed scorer's score of
+// a stream's first frame bit for bit.
+func TestProbe(t *testing.T) {
+	for _, k := range []sensors.Kind{sensors.KindLidar, sensors.KindCamera} {
+		ts := tiny(t, k)
+		m := ts.model
+		for _, f := range ts.test[:3] {
+			in, err := m.EncodeProbe(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.ScoreProbe(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := m.NewFixedScorer()
+			want, _ := s.ScoreInt(f)
+			if got != want {
+				t.Errorf("%v: probe score %d, scorer %d", k, got, want)
+			}
+		}
+		if _, err := m.ScoreProbe([]byte{1, 2, 3}); err == nil {
+			t.Error("short probe accepted")
+		}
+		if _, err := m.EncodeProbe(&sensors.Range{}); !errors.Is(err, likelihood.ErrWrongKind) {
+			t.Error("wrong kind probe accepted")
+		}
+	}
+}
+
+// TestFixedTracksFloat: the integer approximated LR ranks frames like the
+// float one (tiny model; the full-size figure is in the evaluation).
+func TestFixedTracksFloat(t *testing.T) {
+	for _, k := range []sensors.Kind{sensors.KindLidar, sensors.KindCamera} {
+		ts := tiny(t, k)
+		frames := append(append([]sensors.Frame{}, ts.test...), anomalous(k, ts.test)...)
+		frames = append(frames, ts.frames[60:80]...)
+		fs, as := ts.model.NewFixedScorer(), ts.model.NewApproxLRScorer()
+		var a, b []float64
+		for _, f := range frames {
+			fs.Reset()
+			as.Reset()
+			x, _ := fs.Score(f)
+			y, _ := as.Score(f)
+			a = append(a, x)
+			b = append(b, y)
+		}
+		rho, err := evaluate.Spearman(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%v: Spearman ρ fixed vs float = %.4f over %d frames", k, rho, len(a))
+		if rho < 0.95 {
+			t.Errorf("%v: Spearman ρ %.4f < 0.95", k, rho)
+		}
+	}
+}
