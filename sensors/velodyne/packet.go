@@ -13,7 +13,7 @@ const (
 	BlockSize     = 100  // bytes per block
 	Channels      = 32   // channel records per block: two firings of 16 lasers
 	blockFlag     = 0xEEFF
-	ProductVLP16  = 0x22 // product byte of the VLP-16 and Puck LITE
+	ProductVLP16  = 0x22 // product byte of the VLP-16
 	DistanceUnitM = 0.002
 	// DataPort and PositionPort are the VLP-16's default UDP ports.
 	DataPort     = 2368
