@@ -269,3 +269,22 @@ func TestLostMessages(t *testing.T) {
 		t.Fatalf("active %+v", a)
 	}
 }
+
+// TestDuplicatedMessages: every message is delivered twice; nothing is
+// sent twice and the install completes.
+func TestDuplicatedMessages(t *testing.T) {
+	bus := otatest.NewBus()
+	bus.Duplicate = func(string, []byte) bool { return true }
+	d := startDevice(t, t.TempDir(), bus.Client(), ota.ReceiverOptions{})
+	data := bundle(t, 1)
+	res, err := ota.Push(context.Background(), bus.Client(), data, senderOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != len(data) {
+		t.Fatalf("sent %d bytes for a %d-byte bundle", res.Sent, len(data))
+	}
+	if a := d.store.Active(); a == nil || a.Bundle.Version != 1 {
+		t.Fatalf("active %+v", a)
+	}
+}

@@ -190,8 +190,9 @@ func (p *pusher) sendFrom(ctx context.Context, off uint32, res *Result) (*Status
 				return false // an answer to an earlier query or commit
 			}
 			// Acknowledged, a request to rewind (the receiver lacks earlier
-			// bytes), or an outcome.
-			return s.State != StateReceiving || s.NextOffset == uint32(end) || s.NextOffset <= off
+			// bytes), or an outcome. NextOffset == off is the previous
+			// chunk's acknowledgement delivered twice (QoS 1 allows it).
+			return s.State != StateReceiving || s.NextOffset == uint32(end) || s.NextOffset < off
 		})
 		switch {
 		case errors.Is(err, ErrNoReply):

@@ -22,6 +22,9 @@ type Bus struct {
 	retained map[string][]byte
 	// Drop, if set, is asked for every delivery; returning true loses it.
 	Drop func(topic string, payload []byte) bool
+	// Duplicate, if set, is asked for every delivery; returning true
+	// delivers it twice (QoS 1 is at least once).
+	Duplicate func(topic string, payload []byte) bool
 }
 
 // NewBus returns an empty bus.
@@ -81,13 +84,16 @@ func (c *Client) Publish(ctx context.Context, topic string, payload []byte, reta
 			hs = append(hs, h)
 		}
 	}
-	drop := b.Drop
+	drop, dup := b.Drop, b.Duplicate
 	b.mu.Unlock()
 	for _, h := range hs {
 		if drop != nil && drop(topic, payload) {
 			continue
 		}
 		h(append([]byte(nil), payload...))
+		if dup != nil && dup(topic, payload) {
+			h(append([]byte(nil), payload...))
+		}
 	}
 	return nil
 }
