@@ -54,7 +54,7 @@ func runAll(t *testing.T, seed uint64) []string {
 			for _, f := range out {
 				hs = append(hs, hashFrame(f)[:16])
 			}
-			lines = append(lines, fmt.Sprintf("%s/%s/%d %s", sp.Class, sp.Name, sev, strings.Join(hs, ",")))
+			lines = append(lines, fmt.Sprintf("%s/%s/%d %d:%s", sp.Class, sp.Name, sev, len(hs), strings.Join(hs, ",")))
 		}
 	}
 	return lines
