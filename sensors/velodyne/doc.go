@@ -3,7 +3,7 @@
 // with per-point firing times, and delivers them as sensors.Scan from a live
 // UDP socket, a raw payload file or a pcap capture.
 //
-// Payload layout (VLP-16 User Manual, 63-9243 rev. D, §9.3 "Data Packet
+// Payload layout (Velodyne VLP-16 User Manual 63-9243, "Data Packet
 // Format"): 12 data blocks of 100 bytes, each a flag 0xFFEE, an azimuth
 // (uint16 LE, hundredths of a degree) and 32 channel records (distance
 // uint16 LE in 2 mm units, calibrated reflectivity uint8). Channels 16–31 are
@@ -14,12 +14,13 @@
 // equal azimuth: even blocks hold the last return, odd blocks the strongest
 // (or second strongest) one.
 //
-// Timing (manual §9.7 "Precision Azimuth Calculation" and the timing
-// table): a firing sequence of all 16 lasers takes 55.296 µs, lasers fire
+// Timing (manual, "Firing Timing" and "Precise Azimuth Calculation"):
+// a firing sequence of all 16 lasers takes 55.296 µs, lasers fire
 // 2.304 µs apart, and a block holds two sequences.
 //
-// Geometry (manual §9.2.3): with ω the laser elevation, α the azimuth and r
-// the range, x = r·cos ω·sin α, y = r·cos ω·cos α, z = r·sin ω. Units are
+// Geometry (manual, spherical to XYZ conversion): with ω the laser
+// elevation, α the azimuth and r the range, x = r·cos ω·sin α,
+// y = r·cos ω·cos α, z = r·sin ω. Units are
 // metres, radians and microseconds as in package sensors; reflectivity
 // 0–255 is normalised to [0, 1].
 package velodyne

@@ -6,7 +6,7 @@ import "math"
 const Lasers = 16
 
 // ElevationDeg returns the elevation of VLP-16 laser id in degrees
-// (VLP-16 manual, table 9-1): even ids −15, −13, …, −1; odd ids 1, 3, …, 15.
+// (VLP-16 manual, laser elevation table): even ids −15, −13, …, −1; odd ids 1, 3, …, 15.
 // Ids outside 0–15 return NaN.
 func ElevationDeg(id int) float64 {
 	switch {

@@ -256,3 +256,32 @@ func TestNewUDPSourceValidates(t *testing.T) {
 		t.Error("cut 360° accepted")
 	}
 }
+
+// TestUDPSourceConformance runs the sensortest suite on the UDP source fed
+// by a sender that starts once the source has bound its socket. The sender
+// outlives Run until the subtest's cleanup, so the goroutine check is off.
+func TestUDPSourceConformance(t *testing.T) {
+	payloads := split(velodynetest.EinrideFile(t, "recording.bin"))
+	sensortest.RunWith(t, sensortest.Options{SkipLeakCheck: true}, func(t *testing.T) sensors.Source {
+		src, err := velodyne.NewUDPSource(velodyne.UDPOptions{Name: "lidar0", Addr: "127.0.0.1:0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for src.LocalAddr() == "" {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			sendPayloads(ctx, t, src.LocalAddr(), payloads)
+		}()
+		t.Cleanup(func() { cancel(); wg.Wait() })
+		return src
+	})
+}
