@@ -164,3 +164,15 @@ func FuzzParseFrame(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecoder(b *testing.B) {
+	in := stream(1000)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	var d Decoder
+	n := 0
+	for b.Loop() {
+		d.Feed(in, func(Measurement) { n++ })
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "frames/s")
+}

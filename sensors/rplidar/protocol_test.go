@@ -193,3 +193,30 @@ func FuzzParseDescriptor(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkSampleDecoder(b *testing.B) {
+	in := revolutions(10, 360)
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	var d SampleDecoder
+	n := 0
+	for b.Loop() {
+		d.Feed(in, func(Sample) { n++ })
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "samples/s")
+}
+
+func BenchmarkAssembler(b *testing.B) {
+	_, samples := decode(revolutions(10, 360))
+	t0 := time.Unix(0, 0)
+	b.ReportAllocs()
+	var a Assembler
+	n := 0
+	for b.Loop() {
+		for _, s := range samples {
+			a.Add(s, t0)
+		}
+		n += len(samples)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "points/s")
+}
