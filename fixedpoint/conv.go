@@ -102,10 +102,12 @@ func Conv2DI8(dst, x []int16, s Conv2D, w []int8, bias []int32, rq []Requant, ac
 					wk := wc[ic*kSize : (ic+1)*kSize]
 					var sum int32 // |sum| ≤ KH·KW·2^22 ≤ 2^30
 					for ky := ky0; ky < ky1; ky++ {
-						row := xi[(y0+ky)*s.InW : (y0+ky+1)*s.InW]
-						wr := wk[ky*s.KW : (ky+1)*s.KW]
-						for kx := kx0; kx < kx1; kx++ {
-							sum += int32(wr[kx]) * int32(row[x0+kx])
+						// Taps kx0..kx1 of kernel row ky meet inputs x0+kx0.. of image row y0+ky.
+						wr := wk[ky*s.KW+kx0 : ky*s.KW+kx1]
+						row := xi[(y0+ky)*s.InW+x0+kx0:]
+						row = row[:len(wr)]
+						for k, v := range wr {
+							sum += int32(v) * int32(row[k])
 						}
 					}
 					acc += int64(sum)

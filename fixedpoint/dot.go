@@ -23,9 +23,17 @@ func DotI8I16(w []int8, x []int16) int64 {
 	var acc int64
 	for len(w) > 0 {
 		k := min(len(w), dotBlock)
+		wb := w[:k]
+		xb := x[:len(wb)]
 		var s int32
-		for i, v := range w[:k] {
-			s += int32(v) * int32(x[i])
+		i := 0
+		for ; i+4 <= len(wb); i += 4 {
+			ww, xx := wb[i:i+4:i+4], xb[i:i+4:i+4]
+			s += int32(ww[0])*int32(xx[0]) + int32(ww[1])*int32(xx[1]) +
+				int32(ww[2])*int32(xx[2]) + int32(ww[3])*int32(xx[3])
+		}
+		for ; i < len(wb); i++ {
+			s += int32(wb[i]) * int32(xb[i])
 		}
 		acc += int64(s)
 		w, x = w[k:], x[k:]
@@ -42,10 +50,17 @@ func DotI8I16(w []int8, x []int16) int64 {
 // Exact for any length below 2^33.
 func DotI16(a, b []int16) int64 {
 	n := min(len(a), len(b))
-	a, b = a[:n], b[:n]
+	a = a[:n]
+	b = b[:len(a)]
 	var acc int64
-	for i, v := range a {
-		acc += int64(int32(v) * int32(b[i]))
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		aa, bb := a[i:i+4:i+4], b[i:i+4:i+4]
+		acc += int64(int32(aa[0])*int32(bb[0])) + int64(int32(aa[1])*int32(bb[1])) +
+			int64(int32(aa[2])*int32(bb[2])) + int64(int32(aa[3])*int32(bb[3]))
+	}
+	for ; i < len(a); i++ {
+		acc += int64(int32(a[i]) * int32(b[i]))
 	}
 	return acc
 }
@@ -61,7 +76,8 @@ func DotI16(a, b []int16) int64 {
 // Exact for lengths up to 2^16; the sum saturates instead of wrapping beyond.
 func DotI32I16(a []int32, x []int16) int64 {
 	n := min(len(a), len(x))
-	a, x = a[:n], x[:n]
+	a = a[:n]
+	x = x[:len(a)]
 	var acc int64
 	if n <= 1<<16 {
 		for i, v := range a {

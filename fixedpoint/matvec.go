@@ -58,8 +58,9 @@ func MatTVecI16(dst []int64, w []int16, x []int16) error {
 			continue
 		}
 		row := w[r*n : r*n+n]
+		d := dst[:len(row)]
 		for c, v := range row {
-			dst[c] += int64(int32(v) * int32(xv))
+			d[c] += int64(int32(v) * int32(xv))
 		}
 	}
 	return nil
@@ -94,11 +95,7 @@ func QuadFormI16(a []int16, h []int16) (int64, error) {
 			continue
 		}
 		row := a[i*n : i*n+n]
-		var t int64
-		for j := i + 1; j < n; j++ {
-			t += int64(int32(row[j]) * int32(h[j]))
-		}
-		t = 2*t + int64(int32(row[i])*int32(hi))
+		t := 2*DotI16(row[i+1:], h[i+1:]) + int64(int32(row[i])*int32(hi))
 		s += t * int64(hi)
 	}
 	return s, nil
@@ -131,9 +128,12 @@ func QuadFormI32(a []int32, h []int16, shift uint) (int64, error) {
 			continue
 		}
 		row := a[i*n : i*n+n]
+		upper := row[i+1:]
+		hu := h[i+1:]
+		hu = hu[:len(upper)]
 		var t int64
-		for j := i + 1; j < n; j++ {
-			t += int64(row[j]) * int64(h[j])
+		for j, v := range upper {
+			t += int64(v) * int64(hu[j])
 		}
 		t = 2*t + int64(row[i])*int64(hi)
 		s = AddSat64(s, int64(hi)*RoundShift64(t, shift))
