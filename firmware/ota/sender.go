@@ -82,7 +82,7 @@ func Push(ctx context.Context, c Client, bundle []byte, opts SenderOptions) (*Re
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	if len(bundle) == 0 || len(bundle) > math.MaxUint32 {
+	if len(bundle) == 0 || uint64(len(bundle)) > math.MaxUint32 {
 		return nil, fmt.Errorf("ota: bundle of %d bytes", len(bundle))
 	}
 	p := &pusher{c: c, data: bundle, opts: opts, id: IDOf(bundle), size: uint32(len(bundle)),
