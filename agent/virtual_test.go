@@ -30,6 +30,7 @@ func (c *fakeClock) set(t time.Time) {
 // delivered and judged at their Received time, and the ticker runs every
 // tick in between, so a test is exact and an hour of stream takes seconds.
 type virtual struct {
+	now      time.Time
 	a        *Agent
 	clk      *fakeClock
 	ctx      context.Context
@@ -46,11 +47,14 @@ func newVirtual(a *Agent, clk *fakeClock, start time.Time) *virtual {
 		p.checker.Start(start)
 		p.nextUpdate = start.Add(time.Second)
 	}
-	return &virtual{a: a, clk: clk, ctx: context.Background(), tick: a.tickInterval(), nextTick: start.Add(a.tickInterval())}
+	return &virtual{now: start, a: a, clk: clk, ctx: context.Background(), tick: a.tickInterval(), nextTick: start.Add(a.tickInterval())}
 }
 
-// advance runs the ticks up to and including t.
+// advance runs the ticks up to and including t; time never goes back.
 func (v *virtual) advance(t time.Time) {
+	if t.Before(v.now) {
+		t = v.now
+	}
 	for !v.nextTick.After(t) {
 		v.clk.set(v.nextTick)
 		v.a.tick(v.ctx, v.nextTick)
@@ -59,6 +63,7 @@ func (v *virtual) advance(t time.Time) {
 		}
 		v.nextTick = v.nextTick.Add(v.tick)
 	}
+	v.now = t
 	v.clk.set(t)
 }
 
@@ -76,6 +81,6 @@ func (v *virtual) deliver(i int, f sensors.Frame) {
 		p.process(v.ctx, it)
 	}
 	if v.observe != nil {
-		v.observe(at)
+		v.observe(v.now)
 	}
 }

@@ -35,6 +35,7 @@ type arrival struct {
 type Window struct {
 	period, span time.Duration
 	items        []arrival
+	first        time.Time // first arrival since the start or Reset
 	havePrev     bool
 	prevSeq      uint64
 	prevStamp    time.Time
@@ -56,6 +57,9 @@ func (w *Window) Add(h sensors.Header) {
 		}
 		a.ooo = h.Stamp.Before(w.prevStamp) || h.Seq < w.prevSeq
 	}
+	if !w.havePrev {
+		w.first = h.Received
+	}
 	w.havePrev, w.prevSeq, w.prevStamp = true, h.Seq, h.Stamp
 	w.items = append(w.items, a)
 	w.evict(h.Received)
@@ -65,6 +69,7 @@ func (w *Window) Add(h sensors.Header) {
 func (w *Window) Reset() {
 	w.items = w.items[:0]
 	w.havePrev = false
+	w.first = time.Time{}
 }
 
 func (w *Window) evict(now time.Time) {
@@ -76,6 +81,16 @@ func (w *Window) evict(now time.Time) {
 		n := copy(w.items, w.items[cut:])
 		w.items = w.items[:n]
 	}
+}
+
+// covered is the part of the span that data could have arrived in: the
+// whole span, or less just after the start or a Reset, so that a stream
+// that just (re)started does not look slow.
+func (w *Window) covered(now time.Time) time.Duration {
+	if w.first.IsZero() {
+		return w.span
+	}
+	return min(w.span, now.Sub(w.first)+w.period)
 }
 
 // WindowStats summarise the window in natural units.
@@ -92,7 +107,8 @@ type WindowStats struct {
 // Stats returns the statistics of the window ending at now.
 func (w *Window) Stats(now time.Time) WindowStats {
 	w.evict(now)
-	s := WindowStats{Span: w.span, Frames: len(w.items), RateHz: float64(len(w.items)) / w.span.Seconds()}
+	cov := w.covered(now)
+	s := WindowStats{Span: cov, Frames: len(w.items), RateHz: float64(len(w.items)) / cov.Seconds()}
 	w.lat = w.lat[:0]
 	for _, a := range w.items {
 		s.Drops += a.missing
@@ -115,7 +131,7 @@ func (w *Window) Features(dst []float64, now time.Time) []float64 {
 	dst = resize(dst, len(windowNames))
 	s := w.Stats(now)
 	p := w.period.Seconds()
-	expected := w.span.Seconds() / p
+	expected := s.Span.Seconds() / p
 	dst[0] = float64(s.Frames) / expected
 	var sum, sum2, gmax float64
 	n := 0
