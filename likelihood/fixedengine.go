@@ -15,7 +15,7 @@ type fixedEngine struct {
 	eps        []int64
 	dirs       []int8
 	// scratch
-	r        []int64
+	r        []int16
 	h1       []int64
 	u        []int64
 	tau, trl []int64 // 2L: μ then s
@@ -31,7 +31,7 @@ func newFixedEngine(q *qnet, cfg RefitConfig, t *refitTables, c, a int64) *fixed
 	return &fixedEngine{
 		q: q, steps: cfg.Steps, dir: cfg.Directions, s: cfg.Samples, c: c, a: a,
 		eps: t.eps, dirs: t.dirs,
-		r: make([]int64, q.D), h1: make([]int64, q.H1), u: make([]int64, q.H2),
+		r: make([]int16, q.D), h1: make([]int64, q.H1), u: make([]int64, q.H2),
 		tau: make([]int64, 2*L), trl: make([]int64, 2*L), pert: make([]int64, 2*L), g: make([]int64, 2*L),
 		z: make([]int64, L), h: make([]int64, q.H2), sig: make([]int64, L), nz: make([]int32, q.H2),
 		lw: make([]int64, cfg.Samples),
@@ -84,19 +84,25 @@ func dotI8(a, b []int8) int32 {
 	return s0 + s1 + s2 + s3
 }
 
-// dotI8I64 returns Σ a[i]·b[i] for int8 weights and int64 values.
-func dotI8I64(a []int8, b []int64) int64 {
+// dotI8I16 returns Σ a[i]·b[i] for int8 weights and int16 values with
+// |b[i]| ≤ 254 (residuals of int8 inputs), so that the int32 sum cannot
+// overflow for len(a) ≤ maxInputs.
+//
+//	for i := range a { s += int32(a[i]) * int32(b[i]) }
+func dotI8I16(a []int8, b []int16) int32 {
 	b = b[:len(a)]
-	var s0, s1 int64
+	var s0, s1, s2, s3 int32
 	i := 0
-	for ; i+2 <= len(a); i += 2 {
-		s0 += int64(a[i]) * b[i]
-		s1 += int64(a[i+1]) * b[i+1]
+	for ; i+4 <= len(a); i += 4 {
+		s0 += int32(a[i]) * int32(b[i])
+		s1 += int32(a[i+1]) * int32(b[i+1])
+		s2 += int32(a[i+2]) * int32(b[i+2])
+		s3 += int32(a[i+3]) * int32(b[i+3])
 	}
 	for ; i < len(a); i++ {
-		s0 += int64(a[i]) * b[i]
+		s0 += int32(a[i]) * int32(b[i])
 	}
-	return s0 + s1
+	return s0 + s1 + s2 + s3
 }
 
 func dotI16I64(a []int16, b []int64) int64 {
@@ -129,10 +135,10 @@ func (e *fixedEngine) prepare(in []int8) {
 		e.tau[L+j] = clampS(s)
 	}
 	for i := 0; i < D; i++ {
-		e.r[i] = int64(in[i]) - int64(q.B3[i])
+		e.r[i] = int16(in[i]) - q.B3[i]
 	}
 	for j := 0; j < q.H2; j++ {
-		e.u[j] = requant(dotI8I64(q.Wt[j*D:(j+1)*D], e.r), int64(q.Mt[j]), int(q.St[j]))
+		e.u[j] = requant(int64(dotI8I16(q.Wt[j*D:(j+1)*D], e.r)), int64(q.Mt[j]), int(q.St[j]))
 	}
 }
 

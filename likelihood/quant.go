@@ -11,6 +11,8 @@ const (
 	maxQHidden = 256
 	maxQLatent = 64
 	actClamp   = 1 << 20
+	// maxInputs keeps Σ int8·(int8 − int8) below 2^31: 127·254·66 000 < 2^31.
+	maxInputs = 66000
 )
 
 // qnet is the quantised VAE the fixed scorer runs: per-output-channel
@@ -81,7 +83,7 @@ func rowScales(w []float64, rows, cols int, qmax float64) []float64 {
 }
 
 func quantize(n *net, w []float64) (*qnet, error) {
-	if n.H1 > maxQHidden || n.H2 > maxQHidden || n.L > maxQLatent {
+	if n.H1 > maxQHidden || n.H2 > maxQHidden || n.L > maxQLatent || n.D > maxInputs {
 		return nil, fmt.Errorf("likelihood: network too large to quantise (hidden ≤ %d, latent ≤ %d)", maxQHidden, maxQLatent)
 	}
 	q := &qnet{D: n.D, H1: n.H1, L: n.L, H2: n.H2}
@@ -149,7 +151,8 @@ func quantize(n *net, w []float64) (*qnet, error) {
 	}
 	q.B3 = make([]int16, n.D)
 	for i, b := range n.B3 {
-		q.B3[i] = int16(math.Max(-4096, math.Min(4096, math.Round(b*inputScale))))
+		// Clamped to the input range, so residuals fit in ±254.
+		q.B3[i] = int16(math.Max(-127, math.Min(127, math.Round(b*inputScale))))
 	}
 	// Quadratic term, one global power-of-two scale.
 	G := make([]float64, n.H2*n.H2)
@@ -182,7 +185,7 @@ func quantize(n *net, w []float64) (*qnet, error) {
 
 func (q *qnet) check() error {
 	D, H1, L, H2 := q.D, q.H1, q.L, q.H2
-	if D < 1 || H1 < 1 || L < 1 || H2 < 1 || H1 > maxQHidden || H2 > maxQHidden || L > maxQLatent || D > 1<<20 {
+	if D < 1 || H1 < 1 || L < 1 || H2 < 1 || H1 > maxQHidden || H2 > maxQHidden || L > maxQLatent || D > maxInputs {
 		return fmt.Errorf("likelihood: %w: quantised shape %d/%d/%d/%d", ErrBadModel, D, H1, L, H2)
 	}
 	ok := len(q.W1) == H1*D && len(q.M1) == H1 && len(q.S1) == H1 && len(q.B1) == H1 &&
@@ -193,6 +196,11 @@ func (q *qnet) check() error {
 		q.GShift >= -20 && q.GShift <= 40
 	if !ok {
 		return fmt.Errorf("likelihood: %w: quantised tensor sizes", ErrBadModel)
+	}
+	for _, b := range q.B3 {
+		if b < -127 || b > 127 {
+			return fmt.Errorf("likelihood: %w: decoder bias %d outside the input range", ErrBadModel, b)
+		}
 	}
 	for _, set := range [][]int32{q.M1, q.Mm, q.Mv, q.M2, q.Mt} {
 		for _, m := range set {

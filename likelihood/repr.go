@@ -110,17 +110,61 @@ func (r *Repr) validate() error {
 // feature extractors' previous-frame state and scratch, so a steady stream
 // allocates nothing.
 type encoder struct {
-	r     *Repr
-	lid   features.LidarExtractor
-	cam   features.CameraExtractor
-	stats []float64
-	sum   []float64 // camera cell sums
-	cnt   []int32
+	r *Repr
+	// LiDAR scratch: nearest range and its intensity per cell, row of each
+	// ring of the current scan, tangents of the row edges.
+	cellR, cellI []float32
+	ringRow      []int16
+	edgeTan      []float64 // len rows+1; row i covers [edgeTan[i], edgeTan[i+1])
+	lid          features.LidarExtractor
+	cam          features.CameraExtractor
+	stats        []float64
+	rgb          []byte // camera luma scratch for RGB frames
 }
 
 func newEncoder(r *Repr) *encoder {
-	return &encoder{r: r, stats: make([]float64, r.StatDims()), sum: make([]float64, 2*r.ThumbW*r.ThumbH),
-		cnt: make([]int32, r.ThumbW*r.ThumbH)}
+	e := &encoder{r: r, stats: make([]float64, r.StatDims())}
+	if r.Kind == sensors.KindLidar {
+		cells := len(r.Elevations) * r.AzBins
+		e.cellR, e.cellI = make([]float32, cells), make([]float32, cells)
+		e.ringRow = make([]int16, 0, 128)
+		ev := r.Elevations
+		n := len(ev)
+		e.edgeTan = make([]float64, n+1)
+		for i := 0; i <= n; i++ {
+			var el float64
+			switch {
+			case i == 0:
+				el = float64(ev[0]) - 0.5*spacing(ev, 0)
+			case i == n:
+				el = float64(ev[n-1]) + 0.5*spacing(ev, n-1)
+			default:
+				el = 0.5 * float64(ev[i-1]+ev[i])
+			}
+			el = math.Max(-1.55, math.Min(1.55, el))
+			e.edgeTan[i] = math.Tan(el)
+		}
+	}
+	return e
+}
+
+// rowOfTan returns the row whose band holds a point with z/hypot(x,y) = t,
+// or −1 outside the table.
+func (e *encoder) rowOfTan(t float64) int {
+	et := e.edgeTan
+	if !(t >= et[0] && t < et[len(et)-1]) {
+		return -1
+	}
+	lo, hi := 0, len(et)-2
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if et[mid+1] <= t {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 func (e *encoder) reset() {
@@ -198,53 +242,69 @@ func spacing(ev []float32, i int) float64 {
 func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 	r := e.r
 	cells := len(r.Elevations) * r.AzBins
-	rng, inten := dst[:cells], dst[cells:2*cells]
-	for i := range rng {
-		rng[i] = missingRange
-		inten[i] = 0
+	clear(e.cellR)
+	// Rows of the scan's rings, when it numbers them with elevations.
+	e.ringRow = e.ringRow[:0]
+	if s.Rings > 0 && s.Rings <= 1024 && len(s.RingElevations) >= s.Rings {
+		for ring := 0; ring < s.Rings; ring++ {
+			e.ringRow = append(e.ringRow, int16(r.rowOf(float64(s.RingElevations[ring]))))
+		}
 	}
-	logMax := math.Log1p(float64(r.MaxRange))
+	azScale := float64(r.AzBins) / (2 * math.Pi)
 	for i := range s.Points {
 		p := &s.Points[i]
-		pr := float64(p.Range)
-		if !(pr > 0) || pr > 1e4 || math.IsNaN(float64(p.Azimuth)) || math.IsInf(float64(p.Azimuth), 0) {
+		pr := p.Range
+		if !(pr > 0 && pr <= 1e4) {
 			continue
 		}
-		var el float64
-		if s.Rings > 0 && int(p.Ring) < len(s.RingElevations) {
-			el = float64(s.RingElevations[p.Ring])
+		var row int
+		if int(p.Ring) < len(e.ringRow) {
+			row = int(e.ringRow[p.Ring])
 		} else {
 			x, y, z := float64(p.X), float64(p.Y), float64(p.Z)
-			if math.IsNaN(x+y+z) || math.IsInf(x+y+z, 0) {
+			h := math.Sqrt(x*x + y*y)
+			if !(h > 0) || math.IsInf(h, 0) || math.IsNaN(z) {
 				continue
 			}
-			el = math.Atan2(z, math.Hypot(x, y))
+			row = e.rowOfTan(z / h)
 		}
-		row := r.rowOf(el)
 		if row < 0 {
 			continue
 		}
 		a := float64(p.Azimuth)
-		if a < 0 || a >= 2*math.Pi {
+		if !(a >= 0 && a < 2*math.Pi) {
 			a = math.Mod(a, 2*math.Pi)
 			if a < 0 {
 				a += 2 * math.Pi
 			}
+			if !(a >= 0) {
+				continue
+			}
 		}
-		col := int(a / (2 * math.Pi) * float64(r.AzBins))
+		col := int(a * azScale)
 		if col >= r.AzBins {
 			col = r.AzBins - 1
 		}
 		c := row*r.AzBins + col
-		v := math.Min(math.Log1p(pr)/logMax, 1.5)
-		if rng[c] == missingRange || v < rng[c] {
-			rng[c] = v
-			in := float64(p.Intensity)
-			if !(in >= 0) {
-				in = 0
-			}
-			inten[c] = math.Min(in, 1)
+		if e.cellR[c] == 0 || pr < e.cellR[c] {
+			e.cellR[c] = pr
+			e.cellI[c] = p.Intensity
 		}
+	}
+	rng, inten := dst[:cells], dst[cells:2*cells]
+	invLogMax := 1 / math.Log1p(float64(r.MaxRange))
+	for c := 0; c < cells; c++ {
+		pr := e.cellR[c]
+		if pr == 0 {
+			rng[c], inten[c] = missingRange, 0
+			continue
+		}
+		rng[c] = math.Min(math.Log1p(float64(pr))*invLogMax, 1.5)
+		in := float64(e.cellI[c])
+		if !(in >= 0) {
+			in = 0
+		}
+		inten[c] = math.Min(in, 1)
 	}
 }
 
@@ -257,40 +317,37 @@ func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
 	n := tw * th
 	lum, hf := dst[:n], dst[n:2*n]
 	w, h := im.Width, im.Height
+	var g []byte
+	var gs int
+	g, gs, e.rgb = features.GrayView(im, e.rgb)
 	for cy := 0; cy < th; cy++ {
 		y0, y1 := cy*h/th, (cy+1)*h/th
 		for cx := 0; cx < tw; cx++ {
 			x0, x1 := cx*w/tw, (cx+1)*w/tw
-			var sl, sh float64
-			cnt, ch := 0, 0
+			var sl, sh int32
+			cnt, ch := int32(0), int32(0)
 			for sy := 0; sy < cellSamples; sy++ {
-				y := y0 + (2*sy+1)*(y1-y0)/(2*cellSamples)
-				if y >= h {
-					y = h - 1
-				}
+				y := min(h-1, y0+(2*sy+1)*(y1-y0)/(2*cellSamples))
 				for sx := 0; sx < cellSamples; sx++ {
-					x := x0 + (2*sx+1)*(x1-x0)/(2*cellSamples)
-					if x >= w {
-						x = w - 1
-					}
-					v := features.Luma(im, x, y)
-					sl += float64(v)
+					x := min(w-1, x0+(2*sx+1)*(x1-x0)/(2*cellSamples))
+					c := y*gs + x
+					v := int32(g[c])
+					sl += v
 					cnt++
 					if x > 0 && y > 0 && x < w-1 && y < h-1 {
-						l := 4*v - features.Luma(im, x-1, y) - features.Luma(im, x+1, y) -
-							features.Luma(im, x, y-1) - features.Luma(im, x, y+1)
+						l := 4*v - int32(g[c-1]) - int32(g[c+1]) - int32(g[c-gs]) - int32(g[c+gs])
 						if l < 0 {
 							l = -l
 						}
-						sh += float64(l)
+						sh += l
 						ch++
 					}
 				}
 			}
 			i := cy*tw + cx
-			lum[i] = sl / float64(cnt) / 255
+			lum[i] = float64(sl) / float64(cnt) / 255
 			if ch > 0 {
-				hf[i] = math.Log(1.0/255 + sh/float64(ch)/255)
+				hf[i] = math.Log(1.0/255 + float64(sh)/float64(ch)/255)
 			} else {
 				hf[i] = math.Log(1.0 / 255)
 			}

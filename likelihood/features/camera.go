@@ -13,7 +13,7 @@ import (
 var ErrBadImage = errors.New("features: malformed image")
 
 // sampleBudget is the approximate number of sampling centres per image.
-const sampleBudget = 20000
+const sampleBudget = 12000
 
 var cameraNames = []string{
 	"bright_p01",          // [0, 1]
@@ -50,6 +50,7 @@ func CameraNames() []string { return append([]string(nil), cameraNames...) }
 // concurrent use.
 type CameraExtractor struct {
 	cur, prev     []uint8
+	rgb           []byte
 	prevW, prevH  int
 	prevOK        bool
 	hist, lapHist []int32
@@ -101,6 +102,26 @@ func Luma(im *sensors.Image, x, y int) int32 {
 	return int32(im.Pix[y*im.Stride+x])
 }
 
+// GrayView returns the luma plane of im and its stride: the pixel buffer
+// itself for Gray8, else scratch (grown as needed) filled with BT.601 luma.
+// im must have passed CheckImage.
+func GrayView(im *sensors.Image, scratch []byte) (gray []byte, stride int, grown []byte) {
+	if im.Format == sensors.Gray8 {
+		return im.Pix, im.Stride, scratch
+	}
+	n := im.Width * im.Height
+	if cap(scratch) < n {
+		scratch = make([]byte, n)
+	}
+	scratch = scratch[:n]
+	for y := 0; y < im.Height; y++ {
+		for x := 0; x < im.Width; x++ {
+			scratch[y*im.Width+x] = uint8(Luma(im, x, y))
+		}
+	}
+	return scratch, im.Width, scratch
+}
+
 // SampleStep is the spacing of the sampling grid for a w × h image.
 func SampleStep(w, h int) int {
 	s := int(math.Sqrt(float64(w) * float64(h) / sampleBudget))
@@ -126,30 +147,36 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	w, h := cur.Width, cur.Height
 	st := SampleStep(w, h)
 	const m = 4 // margin for the widest Laplacian
+	var g []byte
+	var gs int
+	g, gs, e.rgb = GrayView(cur, e.rgb)
 	e.cur = e.cur[:0]
 	var sum, sum2 float64
 	var lap [3]struct{ s, s2 float64 }
 	var hot, cold, g0, g1, g2 int
 	n, nl := 0, 0
 	for y := 0; y < h; y += st {
+		row := g[y*gs:]
+		inner := y >= m && y < h-m
 		for x := 0; x < w; x += st {
-			v := Luma(cur, x, y)
+			v := int32(row[x])
 			e.cur = append(e.cur, uint8(v))
 			e.hist[v]++
 			fv := float64(v)
 			sum += fv
 			sum2 += fv * fv
 			n++
-			if x < m || y < m || x >= w-m || y >= h-m {
+			if !inner || x < m || x >= w-m {
 				continue
 			}
 			nl++
+			c := y*gs + x
 			for k, s := range [3]int{1, 2, 4} {
-				l := float64(4*v - Luma(cur, x-s, y) - Luma(cur, x+s, y) - Luma(cur, x, y-s) - Luma(cur, x, y+s))
+				l := float64(4*v - int32(g[c-s]) - int32(g[c+s]) - int32(g[c-s*gs]) - int32(g[c+s*gs]))
 				lap[k].s += l
 				lap[k].s2 += l * l
 			}
-			l, r, u, d := Luma(cur, x-1, y), Luma(cur, x+1, y), Luma(cur, x, y-1), Luma(cur, x, y+1)
+			l, r, u, d := int32(g[c-1]), int32(g[c+1]), int32(g[c-gs]), int32(g[c+gs])
 			l1 := 4*v - l - r - u - d
 			if l1 < 0 {
 				e.lapHist[-l1]++
@@ -162,11 +189,11 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 			if min(l, r, u, d)-v > 50 {
 				cold++
 			}
-			g := abs(r-l)/2 + abs(d-u)/2
+			gr := abs(r-l)/2 + abs(d-u)/2
 			switch {
-			case g < 4:
+			case gr < 4:
 				g0++
-			case g <= 32:
+			case gr <= 32:
 				g1++
 			default:
 				g2++
@@ -214,7 +241,7 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 			}
 		}
 	}
-	dst[13] = blockiness(cur, st)
+	dst[13] = blockiness(g, gs, w, h, st)
 	// Change against the previous frame.
 	if e.prevOK && e.prevW == w && e.prevH == h && len(e.prev) == len(e.cur) {
 		var sd float64
@@ -242,17 +269,19 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 
 // blockiness compares luma steps across 8-pixel column boundaries with steps
 // elsewhere, on every st-th row (JPEG/MPEG 8×8 block artefacts).
-func blockiness(im *sensors.Image, st int) float64 {
-	if im.Width < 17 {
+func blockiness(g []byte, gs, w, h, st int) float64 {
+	if w < 17 {
 		return math.NaN()
 	}
-	var at, off float64
+	var at, off int64
 	na, no := 0, 0
-	for y := 0; y < im.Height; y += st {
-		prev := Luma(im, 0, y)
-		for x := 1; x < im.Width; x++ {
-			v := Luma(im, x, y)
-			d := float64(abs(v - prev))
+	for y := 0; y < h; y += st {
+		row := g[y*gs : y*gs+w]
+		for x := 1; x < w; x++ {
+			d := int64(row[x]) - int64(row[x-1])
+			if d < 0 {
+				d = -d
+			}
 			if x%8 == 0 {
 				at += d
 				na++
@@ -260,10 +289,9 @@ func blockiness(im *sensors.Image, st int) float64 {
 				off += d
 				no++
 			}
-			prev = v
 		}
 	}
-	return math.Log((at/float64(na) + 0.5) / (off/float64(no) + 0.5))
+	return math.Log((float64(at)/float64(na) + 0.5) / (float64(off)/float64(no) + 0.5))
 }
 
 func abs(x int32) int32 {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/sensortrust/trustagent/likelihood/internal/cputime"
 	"github.com/sensortrust/trustagent/likelihood/internal/synth"
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -161,16 +162,30 @@ func BenchmarkLidarFeatures(b *testing.B) {
 	var e LidarExtractor
 	s := synth.Scan(0, 1800, 1, true)
 	dst := make([]float64, 64)
-	for b.Loop() {
-		e.Next(dst, s)
-	}
+	cputime.Report(b, func() { e.Next(dst, s) })
 }
 
 func BenchmarkCameraFeatures(b *testing.B) {
 	var e CameraExtractor
 	im := synth.Image(0, 768, 576, 1)
 	dst := make([]float64, 64)
-	for b.Loop() {
-		_, _ = e.Next(dst, im)
+	cputime.Report(b, func() { _, _ = e.Next(dst, im) })
+}
+
+// TestLidarEmptyThenFull: an empty scan between full ones must not corrupt
+// the grid bookkeeping.
+func TestLidarEmptyThenFull(t *testing.T) {
+	var e LidarExtractor
+	a := synth.Scan(0, 360, 1, true)
+	want := Lidar(nil, a, nil)
+	e.Next(nil, a)
+	e.Next(nil, &sensors.Scan{})
+	e.Next(nil, &sensors.Scan{})
+	e.Reset()
+	got := e.Next(nil, a)
+	for i := range want {
+		if !(got[i] == want[i] || math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+			t.Errorf("%s: %v after empty scans, %v fresh", LidarNames()[i], got[i], want[i])
+		}
 	}
 }

@@ -69,6 +69,10 @@ type LidarExtractor struct {
 	ringCount       []int
 	rangeH, heightH []int32
 	intenH          []int32
+	heightI         []float64 // intensity sum per height bin
+	bandTan         []float64 // tan of the elevation band edges
+	gLo, gHi        int       // rows of grid holding data (to clear)
+	pLo, pHi        int       // rows of prev holding data
 	azOcc           []bool
 	counts          []float64
 }
@@ -96,52 +100,71 @@ func (e *LidarExtractor) init() {
 	e.ringCount = make([]int, gridRows)
 	e.rangeH = make([]int32, rangeBins)
 	e.heightH = make([]int32, heightBins)
+	e.heightI = make([]float64, heightBins)
+	e.bandTan = make([]float64, gridRows+1)
+	for i := range e.bandTan {
+		e.bandTan[i] = math.Tan((bandMinDeg + bandDeg*float64(i)) * math.Pi / 180)
+	}
 	e.intenH = make([]int32, intenBins)
 	e.azOcc = make([]bool, gridAz)
 	e.counts = make([]float64, 0, gridRows)
 }
 
 // row returns the grid row of a point: its ring when the scan numbers rings,
-// else its 0.5° elevation band.
-func row(s *sensors.Scan, p *sensors.Point) int {
+// else its 0.5° elevation band (found by comparing z/hypot(x, y) with the
+// tangents of the band edges: no trigonometry per point).
+func (e *LidarExtractor) row(s *sensors.Scan, p *sensors.Point) int {
 	if s.Rings > 0 && s.Rings <= gridRows && int(p.Ring) < s.Rings {
 		return int(p.Ring)
 	}
-	h := math.Hypot(float64(p.X), float64(p.Y))
-	el := math.Atan2(float64(p.Z), h) * 180 / math.Pi
-	b := int((el - bandMinDeg) / bandDeg)
-	if b < 0 {
-		b = 0
+	h := math.Sqrt(float64(p.X)*float64(p.X) + float64(p.Y)*float64(p.Y))
+	if h == 0 {
+		if p.Z > 0 {
+			return gridRows - 1
+		}
+		return 0
 	}
-	if b >= gridRows {
-		b = gridRows - 1
+	t := float64(p.Z) / h
+	lo, hi := 0, gridRows // band b covers [bandTan[b], bandTan[b+1])
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if e.bandTan[mid+1] <= t {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
 	}
-	return b
+	if lo >= gridRows {
+		lo = gridRows - 1
+	}
+	return lo
 }
 
 func azBin(az float32, bins int) int {
 	a := float64(az)
-	if a < 0 || a >= 2*math.Pi {
+	if !(a >= 0 && a < 2*math.Pi) {
 		a = math.Mod(a, 2*math.Pi)
 		if a < 0 {
 			a += 2 * math.Pi
 		}
+		if !(a >= 0) {
+			return 0
+		}
 	}
-	b := int(a / (2 * math.Pi) * float64(bins))
+	b := int(a * (float64(bins) / (2 * math.Pi)))
 	if b >= bins {
 		b = bins - 1
-	}
-	if b < 0 {
-		b = 0
 	}
 	return b
 }
 
+// okPoint reports whether p is a usable return: finite, positive range
+// below 10 km and finite coordinates.
 func okPoint(p *sensors.Point) bool {
+	const lim = 1e4
 	r := p.Range
-	return r > 0 && r < 1e4 && !math.IsNaN(float64(p.X)) && !math.IsNaN(float64(p.Y)) &&
-		!math.IsNaN(float64(p.Z)) && !math.IsInf(float64(p.X), 0) && !math.IsInf(float64(p.Y), 0) &&
-		!math.IsInf(float64(p.Z), 0) && !math.IsNaN(float64(p.Azimuth))
+	return r > 0 && r < lim && p.X > -lim && p.X < lim && p.Y > -lim && p.Y < lim &&
+		p.Z > -lim && p.Z < lim && p.Azimuth == p.Azimuth
 }
 
 // Next computes the statistics of cur into dst (resized), then remembers cur
@@ -156,8 +179,12 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 		e.prevOK = false
 		return dst
 	}
-	clear(e.grid)
+	if e.gLo < e.gHi {
+		clear(e.grid[e.gLo*gridAz : e.gHi*gridAz]) // only the rows this buffer holds
+	}
+	e.gLo, e.gHi = gridRows, 0
 	clear(e.ringCount)
+	clear(e.heightI)
 	clear(e.rangeH)
 	clear(e.heightH)
 	clear(e.intenH)
@@ -190,10 +217,13 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 		if in < 0.02 {
 			lowI++
 		}
-		e.rangeH[clampBin(int(r/rangeBinM), rangeBins)]++
-		e.heightH[clampBin(int((z-heightMinM)/heightBinM), heightBins)]++
+		e.rangeH[clampBin(int(r*(1/rangeBinM)), rangeBins)]++
+		hb := clampBin(int((z-heightMinM)*(1/heightBinM)), heightBins)
+		e.heightH[hb]++
+		e.heightI[hb] += in
 		e.intenH[clampBin(int(in*intenBins), intenBins)]++
-		rw := row(cur, p)
+		rw := e.row(cur, p)
+		e.gLo, e.gHi = min(e.gLo, rw), max(e.gHi, rw+1)
 		e.ringCount[rw]++
 		a := azBin(p.Azimuth, gridAz)
 		e.azOcc[a] = true
@@ -323,19 +353,14 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	dst[21] = float64(occ) / gridAz
 	dst[22] = float64(cells) / float64((last-first+1)*gridAz)
 	dst[23] = float64(lowI) / fn
-	// Ground intensity: returns near the low end of the height distribution.
-	zg := dst[14] + 0.2
+	// Ground intensity: returns within 0.2 m of the 5th height percentile,
+	// from the per-height-bin intensity sums.
+	zg := clampBin(int((dst[14]+0.2-heightMinM)*(1/heightBinM)), heightBins)
 	var gs float64
 	gn := 0
-	for i := range cur.Points {
-		p := &cur.Points[i]
-		if okPoint(p) && float64(p.Z) < zg {
-			in := float64(p.Intensity)
-			if in >= 0 && in <= 1 {
-				gs += in
-				gn++
-			}
-		}
+	for b := 0; b <= zg; b++ {
+		gs += e.heightI[b]
+		gn += int(e.heightH[b])
 	}
 	if gn > 0 {
 		dst[24] = gs / float64(gn)
@@ -351,6 +376,7 @@ const indexNearFrac = 16
 func (e *LidarExtractor) done(dst []float64, n int) []float64 {
 	e.changeStats(dst[25:29], n)
 	e.grid, e.prev = e.prev, e.grid
+	e.gLo, e.gHi, e.pLo, e.pHi = e.pLo, e.pHi, e.gLo, e.gHi
 	e.prevOK = true
 	e.prevCount = n
 	return dst
@@ -368,8 +394,12 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 	d[0] = math.Log(float64(n+1) / float64(e.prevCount+1))
 	both, changed, either, same := 0, 0, 0, 0
 	var sum float64
-	for i, r := range e.grid {
-		p := e.prev[i]
+	lo, hi := min(e.gLo, e.pLo), max(e.gHi, e.pHi)
+	if lo >= hi {
+		lo, hi = 0, 0
+	}
+	for i, r := range e.grid[lo*gridAz : hi*gridAz] {
+		p := e.prev[lo*gridAz+i]
 		if r == 0 && p == 0 {
 			continue
 		}
