@@ -139,6 +139,12 @@ func (f *fakeLidar) unplug() {
 	f.mu.Unlock()
 }
 
+func (f *fakeLidar) resetCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.resets
+}
+
 func (f *fakeLidar) cmds() []byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()

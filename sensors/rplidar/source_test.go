@@ -158,8 +158,8 @@ func TestSourceHealthErrorResets(t *testing.T) {
 	if !errors.As(s.LastError(), new(*HealthError)) {
 		t.Errorf("LastError = %v, want a HealthError", s.LastError())
 	}
-	if dev.resets != 1 {
-		t.Errorf("resets = %d, want 1", dev.resets)
+	if n := dev.resetCount(); n != 1 {
+		t.Errorf("resets = %d, want 1", n)
 	}
 	cn := s.Counters()
 	if cn.BusErrors < 1 || cn.Reconnect != 1 {

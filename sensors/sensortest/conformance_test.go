@@ -33,6 +33,9 @@ func (b *broken) Run(ctx context.Context, emit func(sensors.Frame)) error {
 		} else if ctx.Err() != nil {
 			if b.lateEmit {
 				go func() {
+					// An emit racing Run's return itself cannot be seen;
+					// one a moment later must be.
+					time.Sleep(5 * time.Millisecond)
 					emit(RangeReading(b.info.Name, seq, t0, 1))
 					<-b.lateRelease
 				}()
