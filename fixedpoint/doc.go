@@ -72,9 +72,11 @@
 //	Softplus    |err| ≤ 0.65 step                   all int32 (also LogSigmoid)
 //	Sigmoid     |err| ≤ 0.55 step                   all int32
 //	Tanh        |err| ≤ 0.6 step                    all int32
-//	LogSumExp   |err| ≤ 0.5 step + 2.5e-6 + n·2^-31
+//	LogSumExp   |err| ≤ 0.5 step + 2.5e-6 + n·2^-31  (also LogMeanExp)
 //
-// (one step of Q16.16 is 2^-16 ≈ 1.53e-5).
+// (one step of Q16.16 is 2^-16 ≈ 1.53e-5). ExpQ, LnQ, LogSumExpQ and
+// LogMeanExpQ do the same on int64 values with any frac ≤ 30 fractional
+// bits (for example Q51.12), with the same bounds where "step" is 2^-frac.
 //
 // # Random numbers
 //

@@ -171,6 +171,22 @@ func goldenVectors(t *testing.T) map[string][]int64 {
 	qf32, err := QuadFormI32(a32, h, 16)
 	check(err)
 	put("quadform", []int64{qf, qf32})
+
+	// Exp, log and log-sum-exp in Q51.12 (and other widths).
+	r = NewRand(12)
+	xq := make([]int64, 48)
+	for i := range xq {
+		xq[i] = int64(int32(r.Uint32())) >> 14
+	}
+	put("q12/input", xq)
+	var eq, lq []int64
+	for _, x := range xq {
+		eq = append(eq, ExpQ(x, 12))
+		lq = append(lq, LnQ(x, 12))
+	}
+	put("q12/exp", eq)
+	put("q12/ln", lq)
+	put("q12/lse", []int64{LogSumExpQ(xq, 12), LogMeanExpQ(xq, 12), LogSumExpQ(xq[:5], 30), LogMeanExpQ(xq, 0)})
 	return v
 }
 

@@ -61,6 +61,7 @@ func main() {
 	v += fp.Exp(v) + fp.Log(v) + fp.Log2(v) + fp.LnU64(uint64(s), 3) + fp.Log2U64(uint64(s), 5)
 	v += fp.Softplus(v) + fp.Sigmoid(v) + fp.LogSigmoid(v) + fp.Tanh(v)
 	v += fp.LogSumExp(y32) + fp.LogMeanExp(y32)
+	s += fp.ExpQ(s, uint(len(os.Args))) + fp.LnQ(s, 12) + fp.LogSumExpQ(y64, 12) + fp.LogMeanExpQ(y64, 20)
 	v += rq[0].Apply(v) + rq[0].Apply64(s) + fp.MulQ16(v, v) + fp.MulQ(v, v, 3, 4, 5) + fp.Rescale(v, 3, 9)
 	v += fp.AddSat32(v, 1) + fp.SubSat32(v, 2) + int32(fp.AddSat16(int16(v), 3)+fp.SubSat16(int16(v), 4)+int16(fp.Sat8(v)))
 	v += fp.RoundShift32(v, 3) + int32(fp.RoundShift64(s, 7)+fp.AddSat64(s, s)+fp.ShiftLeftSat64(s, 3))

@@ -1,0 +1,94 @@
+package fixedpoint
+
+import (
+	"math"
+	"testing"
+)
+
+// TestExpQLnQAccuracy checks ExpQ, LnQ, LogSumExpQ and LogMeanExpQ against
+// math for fractional widths 0..30, with the bounds in their doc comments.
+func TestExpQLnQAccuracy(t *testing.T) {
+	r := NewRand(12)
+	for frac := uint(0); frac <= MaxFracQ; frac++ {
+		lsb := math.Ldexp(1, -int(frac))
+		for i := 0; i < 3000; i++ {
+			v := (float64(r.Uniform())*step*2 - 1) * 48 // [−48, 48)
+			x := int64(math.Round(math.Ldexp(v, int(frac))))
+			v = math.Ldexp(float64(x), -int(frac))
+			want := math.Exp(v)
+			got := math.Ldexp(float64(ExpQ(x, frac)), -int(frac))
+			if want*math.Ldexp(1, int(frac)) >= math.MaxInt64 {
+				if ExpQ(x, frac) != math.MaxInt64 {
+					t.Fatalf("ExpQ(%d, %d) = %d, want saturation", x, frac, ExpQ(x, frac))
+				}
+			} else if math.Abs(got-want) > 0.5*lsb+1.0e-6*want {
+				t.Fatalf("ExpQ(%v, frac %d) = %v, want %v", v, frac, got, want)
+			}
+			if x > 0 {
+				if got, want := math.Ldexp(float64(LnQ(x, frac)), -int(frac)), math.Log(v); math.Abs(got-want) > 0.5*lsb+2.0e-6 {
+					t.Fatalf("LnQ(%v, frac %d) = %v, want %v", v, frac, got, want)
+				}
+			}
+		}
+		xs := make([]int64, 1+r.Intn(100))
+		vs := make([]float64, len(xs))
+		m := math.Inf(-1)
+		for i := range xs {
+			xs[i] = int64(int32(r.Uint32())>>3) << 4 >> (30 - frac) // spread up to ±2^27·2^-frac·16
+			vs[i] = math.Ldexp(float64(xs[i]), -int(frac))
+			m = math.Max(m, vs[i])
+		}
+		var sum float64
+		for _, v := range vs {
+			sum += math.Exp(v - m)
+		}
+		bound := 0.5*lsb + 2.5e-6 + float64(len(xs))*0x1p-31
+		want := m + math.Log(sum)
+		if got := math.Ldexp(float64(LogSumExpQ(xs, frac)), -int(frac)); math.Abs(got-want) > bound {
+			t.Fatalf("LogSumExpQ frac %d = %v, want %v", frac, got, want)
+		}
+		want -= math.Log(float64(len(xs)))
+		if got := math.Ldexp(float64(LogMeanExpQ(xs, frac)), -int(frac)); math.Abs(got-want) > bound {
+			t.Fatalf("LogMeanExpQ frac %d = %v, want %v", frac, got, want)
+		}
+	}
+}
+
+func TestExpQEdges(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"ExpQ(0,12)", ExpQ(0, 12), 4096},
+		{"ExpQ(0,0)", ExpQ(0, 0), 1},
+		{"ExpQ(1,0)", ExpQ(1, 0), 3},
+		{"ExpQ(max,12)", ExpQ(math.MaxInt64, 12), math.MaxInt64},
+		{"ExpQ(min,12)", ExpQ(math.MinInt64, 12), 0},
+		{"ExpQ(0,40)=ExpQ(0,30)", ExpQ(0, 40), 1 << 30},
+		{"LnQ(4096,12)", LnQ(4096, 12), 0},
+		{"LnQ(0,12)", LnQ(0, 12), math.MinInt64},
+		{"LnQ(max,0)", LnQ(math.MaxInt64, 0), 44}, // ln(2^63) = 43.67
+		{"LogSumExpQ(nil)", LogSumExpQ(nil, 12), math.MinInt64},
+		{"LogMeanExpQ(nil)", LogMeanExpQ(nil, 12), math.MinInt64},
+		{"LogSumExpQ(wide)", LogSumExpQ([]int64{math.MaxInt64, math.MinInt64}, 12), math.MaxInt64},
+		{"LogSumExpQ(2×0)", LogSumExpQ([]int64{0, 0}, 16), ToQ64(math.Ln2, 16)},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	// The Q16.16 functions and the general ones agree.
+	r := NewRand(13)
+	for i := 0; i < 1000; i++ {
+		x := int32(r.Uint32()) >> 8
+		if int64(Exp(x)) != min(ExpQ(int64(x), 16), math.MaxInt32) {
+			t.Fatalf("Exp(%d) = %d, ExpQ = %d", x, Exp(x), ExpQ(int64(x), 16))
+		}
+		if x > 0 && int64(Log(x)) != LnQ(int64(x), 16) {
+			t.Fatalf("Log(%d) = %d, LnQ = %d", x, Log(x), LnQ(int64(x), 16))
+		}
+	}
+}
+
+// ToQ64 is ToQ for int64 results (test helper).
+func ToQ64(v float64, frac uint) int64 { return int64(math.Round(math.Ldexp(v, int(frac)))) }
