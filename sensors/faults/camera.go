@@ -3,6 +3,7 @@ package faults
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -121,32 +122,33 @@ func camGaussianNoise(p planes, sev int, r *rand.Rand) {
 	}
 }
 
-// poisson draws from Poisson(lambda) by inversion (lambda ≤ ~30 here) and
-// by a rounded normal approximation above.
-func poisson(lambda float64, r *rand.Rand) float64 {
-	if lambda <= 0 {
-		return 0
-	}
-	if lambda > 60 {
-		return math.Max(0, math.Round(lambda+math.Sqrt(lambda)*r.NormFloat64()))
-	}
-	u := r.Float64()
+// poissonCDF returns the cumulative distribution of Poisson(lambda) up to
+// where it reaches 1 − 1e-12 (at most 400 terms).
+func poissonCDF(lambda float64) []float64 {
 	p := math.Exp(-lambda)
-	cdf := p
-	k := 0.0
-	for u > cdf && k < 1000 {
-		k++
-		p *= lambda / k
-		cdf += p
+	cdf := []float64{p}
+	for k := 1; cdf[len(cdf)-1] < 1-1e-12 && k < 400; k++ {
+		p *= lambda / float64(k)
+		cdf = append(cdf, cdf[len(cdf)-1]+p)
 	}
-	return k
+	return cdf
 }
 
+// camShotNoise: Poisson(x·c)/c per pixel, sampled by inversion from one
+// table per 8-bit input level.
 func camShotNoise(p planes, sev int, r *rand.Rand) {
 	c := camShotC(sev)
+	var tables [256][]float64
 	for _, pl := range p.c {
-		for i := range pl {
-			pl[i] = float32(poisson(float64(pl[i])*c, r) / c)
+		for i, v := range pl {
+			level := int(v*255 + 0.5)
+			if tables[level] == nil {
+				tables[level] = poissonCDF(float64(level) / 255 * c)
+			}
+			cdf := tables[level]
+			u := r.Float64()
+			k := sort.SearchFloat64s(cdf, u)
+			pl[i] = float32(float64(k) / c)
 		}
 	}
 }
@@ -265,24 +267,76 @@ func diskKernel(r float64) (taps []float32, rad int) {
 	return taps, rad
 }
 
+// diskRow is one row of a disk kernel: a run of equal full weight from −a
+// to a (a < 0: none) plus the partially covered edge taps.
+type diskRow struct {
+	a     int
+	full  float32
+	edges []diskTap
+}
+
+type diskTap struct {
+	dx int
+	w  float32
+}
+
+// diskRows splits the disk kernel into rows for the running-sum filter.
+func diskRows(taps []float32, rad int) []diskRow {
+	size := 2*rad + 1
+	peak := taps[rad*size+rad]
+	rows := make([]diskRow, size)
+	for ky := 0; ky < size; ky++ {
+		row := taps[ky*size : (ky+1)*size]
+		a := -1
+		for a+1 <= rad && row[rad+a+1] == peak && row[rad-a-1] == peak {
+			a++
+		}
+		dr := diskRow{a: a, full: peak}
+		for kx := -rad; kx <= rad; kx++ {
+			if (kx < -a || kx > a) && row[kx+rad] != 0 {
+				dr.edges = append(dr.edges, diskTap{kx, row[kx+rad]})
+			}
+		}
+		rows[ky] = dr
+	}
+	return rows
+}
+
+// camDefocusBlur convolves with the anti-aliased disk. Each kernel row is a
+// run of full-weight taps, summed in O(1) from a prefix sum of the
+// border-clamped image row, plus a few partial edge taps.
 func camDefocusBlur(p planes, sev int, _ *rand.Rand) {
 	taps, rad := diskKernel(camDefocusR(sev))
-	size := 2*rad + 1
+	rows := diskRows(taps, rad)
+	pw := p.w + 2*rad
 	for _, pl := range p.c {
-		src := append([]float32(nil), pl...)
+		// padded rows and their prefix sums (float64 against drift)
+		pad := make([]float32, p.h*pw)
+		pre := make([]float64, p.h*(pw+1))
+		for y := 0; y < p.h; y++ {
+			for x := 0; x < pw; x++ {
+				v := pl[y*p.w+clampInt(x-rad, 0, p.w-1)]
+				pad[y*pw+x] = v
+				pre[y*(pw+1)+x+1] = pre[y*(pw+1)+x] + float64(v)
+			}
+		}
 		for y := 0; y < p.h; y++ {
 			for x := 0; x < p.w; x++ {
-				acc := float32(0)
+				acc := 0.0
+				px := x + rad // column in the padded row
 				for ky := -rad; ky <= rad; ky++ {
-					row := src[clampInt(y+ky, 0, p.h-1)*p.w:]
-					kr := taps[(ky+rad)*size:]
-					for kx := -rad; kx <= rad; kx++ {
-						if t := kr[kx+rad]; t != 0 {
-							acc += t * row[clampInt(x+kx, 0, p.w-1)]
-						}
+					yy := clampInt(y+ky, 0, p.h-1)
+					dr := &rows[ky+rad]
+					if dr.a >= 0 {
+						base := yy * (pw + 1)
+						acc += float64(dr.full) * (pre[base+px+dr.a+1] - pre[base+px-dr.a])
+					}
+					prow := pad[yy*pw:]
+					for _, e := range dr.edges {
+						acc += float64(e.w * prow[px+e.dx])
 					}
 				}
-				pl[y*p.w+x] = acc
+				pl[y*p.w+x] = float32(acc)
 			}
 		}
 	}
@@ -301,26 +355,50 @@ func bilinear(pl []float32, w, h int, x, y float64) float32 {
 }
 
 // camMotionBlur smears each pixel along a line at angle θ ~ U(−45°, 45°):
-// out(x) = Σ_{i=0..r} w_i·in(x − i·(cos θ, sin θ)), w_i ∝ exp(−i²/2σ²).
+// out(x) = Σ_{i=0..r} w_i·in(x − i·(cos θ, sin θ)), w_i ∝ exp(−i²/2σ²),
+// with bilinear sampling and the border clamped. The offsets are the same
+// for every pixel, so each tap's four bilinear weights are computed once.
 func camMotionBlur(p planes, sev int, r *rand.Rand) {
 	rad, sigma := camMotionR(sev), camMotionSigma(sev)
 	theta := (r.Float64()*90 - 45) * math.Pi / 180
-	w := make([]float32, rad+1)
-	sum := float32(0)
-	for i := range w {
-		w[i] = float32(math.Exp(-float64(i*i) / (2 * sigma * sigma)))
-		sum += w[i]
+	type tap struct {
+		ox, oy             int     // integer offset of the top-left sample
+		w00, w10, w01, w11 float32 // bilinear weights times the tap weight
 	}
+	taps := make([]tap, rad+1)
+	sum := 0.0
+	for i := range taps {
+		sum += math.Exp(-float64(i*i) / (2 * sigma * sigma))
+	}
+	reach := 0
 	dx, dy := math.Cos(theta), math.Sin(theta)
+	for i := range taps {
+		wi := float32(math.Exp(-float64(i*i)/(2*sigma*sigma)) / sum)
+		sx, sy := -float64(i)*dx, -float64(i)*dy
+		fx, fy := math.Floor(sx), math.Floor(sy)
+		ax, ay := float32(sx-fx), float32(sy-fy)
+		taps[i] = tap{int(fx), int(fy), wi * (1 - ax) * (1 - ay), wi * ax * (1 - ay), wi * (1 - ax) * ay, wi * ax * ay}
+		reach = max(reach, -int(fx), -int(fy), int(fy)+1)
+	}
 	for _, pl := range p.c {
 		src := append([]float32(nil), pl...)
 		for y := 0; y < p.h; y++ {
+			inner := y >= reach && y < p.h-reach-1
 			for x := 0; x < p.w; x++ {
 				acc := float32(0)
-				for i, wi := range w {
-					acc += wi * bilinear(src, p.w, p.h, float64(x)-float64(i)*dx, float64(y)-float64(i)*dy)
+				if inner && x >= reach && x < p.w-1 {
+					for _, t := range taps {
+						k := (y+t.oy)*p.w + x + t.ox
+						acc += t.w00*src[k] + t.w10*src[k+1] + t.w01*src[k+p.w] + t.w11*src[k+p.w+1]
+					}
+				} else {
+					for _, t := range taps {
+						x0, y0 := clampInt(x+t.ox, 0, p.w-1), clampInt(y+t.oy, 0, p.h-1)
+						x1, y1 := clampInt(x+t.ox+1, 0, p.w-1), clampInt(y+t.oy+1, 0, p.h-1)
+						acc += t.w00*src[y0*p.w+x0] + t.w10*src[y0*p.w+x1] + t.w01*src[y1*p.w+x0] + t.w11*src[y1*p.w+x1]
+					}
 				}
-				pl[y*p.w+x] = acc / sum
+				pl[y*p.w+x] = acc
 			}
 		}
 	}
