@@ -258,3 +258,45 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("after reboot: %v %+v", err, a)
 	}
 }
+
+// corruptingFS flips a byte of one file whenever it is read, as a failing
+// flash block would after a successful write.
+type corruptingFS struct {
+	firmware.FS
+	name string
+}
+
+func (c corruptingFS) ReadFile(name string) ([]byte, error) {
+	b, err := c.FS.ReadFile(name)
+	if err == nil && name == c.name && len(b) > 100 {
+		b[100] ^= 1
+	}
+	return b, err
+}
+
+// TestInstallRollsBackWhenReadBackFails: the new slot verifies in memory
+// but not as read back from disk after activation; the store points back
+// at the old slot and says so, and a restart runs the old model.
+func TestInstallRollsBackWhenReadBackFails(t *testing.T) {
+	ctx := context.Background()
+	mem := firmwaretest.NewMemFS()
+	if _, err := newStore(t, mem, 0).Install(ctx, mustBuild(t, spec(1), releaseKey)); err != nil {
+		t.Fatal(err)
+	}
+	fsys := corruptingFS{FS: mem, name: "slot-b.bundle"}
+	s := newStore(t, fsys, 0)
+	if _, err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Install(ctx, mustBuild(t, spec(2), releaseKey))
+	if err == nil || !strings.Contains(err.Error(), "rolled back to slot a") || firmware.Code(err) != "tampered" {
+		t.Fatalf("got %v", err)
+	}
+	if a := s.Active(); a.Slot != firmware.SlotA || a.Bundle.Version != 1 {
+		t.Fatalf("active slot %s version %d", a.Slot, a.Bundle.Version)
+	}
+	a, err := newStore(t, fsys, 0).Start(ctx)
+	if err != nil || a.Bundle.Version != 1 || a.Rollback != nil {
+		t.Fatalf("restart: %v %+v", err, a)
+	}
+}

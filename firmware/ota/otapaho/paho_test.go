@@ -299,3 +299,71 @@ func settled(r *ota.Receiver) ota.Status {
 func TestInterruptedPushMochi(t *testing.T) { interruptedPush(t, startMochi(t)) }
 
 func TestInterruptedPushMosquitto(t *testing.T) { interruptedPush(t, startMosquitto(t)) }
+
+// BenchmarkPushMochi1MiB pushes 1 MiB bundles (64 KiB chunks, one in
+// flight) through the embedded broker on loopback into a store on disk;
+// the time includes verification and the install's fsyncs.
+func BenchmarkPushMochi1MiB(b *testing.B) {
+	broker := startMochiB(b)
+	dir := b.TempDir()
+	fsys, err := firmware.OpenDirFS(filepath.Join(dir, "models"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fsys.Close()
+	store, err := firmware.NewStore(fsys, firmware.Options{
+		Trust: firmware.NewTrustStore(releaseKey.Public()), Kind: sensors.KindLidar, Loader: firmwaretest.Loader(0),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rc := otapaho.New(connectB(b, broker, "robot"))
+	recv, err := ota.NewReceiver(store, rc, ota.ReceiverOptions{Prefix: prefix, Dir: filepath.Join(dir, "ota")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); recv.Serve(ctx, rc) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(200 * time.Millisecond)
+	sc := otapaho.New(connectB(b, broker, "operator"))
+	v := uint64(0)
+	for b.Loop() {
+		b.StopTimer()
+		v++
+		data, err := firmwaretest.BuildSigned(firmwaretest.Spec{Kind: sensors.KindLidar, ModelID: "bench", Version: v, WeightSize: 512 << 10}, releaseKey)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(data)))
+		b.StartTimer()
+		if _, err := ota.Push(context.Background(), sc, data, ota.SenderOptions{Prefix: prefix}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func startMochiB(b *testing.B) string {
+	srv := mochi.New(&mochi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv.AddHook(new(auth.AllowHook), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.AddListener(listeners.NewNet("bench", ln)); err != nil {
+		b.Fatal(err)
+	}
+	go srv.Serve()
+	b.Cleanup(func() { srv.Close() })
+	return "tcp://" + ln.Addr().String()
+}
+
+func connectB(b *testing.B, broker, id string) paho.Client {
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(broker).SetClientID(id).SetOrderMatters(false))
+	if tok := c.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		b.Fatal(tok.Error())
+	}
+	b.Cleanup(func() { c.Disconnect(100) })
+	return c
+}
