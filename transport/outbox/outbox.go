@@ -364,10 +364,8 @@ func (o *Outbox) run(ctx context.Context) {
 		if n&(n-1) == 0 {
 			o.log.Warn().Err(err).Str("topic", e.m.Topic).Uint64("send_errors", n).Dur("retry_in", wait).Msg("outbox: send failed; retrying")
 		}
-		select {
-		case <-ctx.Done():
+		if !o.sleep(ctx, wait) {
 			return
-		case <-time.After(wait):
 		}
 		wait = min(2*wait, o.opt.RetryMax)
 	}
@@ -425,6 +423,29 @@ func (o *Outbox) sent(e *entry) {
 	o.inflight = nil
 	o.stats.Sent++
 	o.unpersist(e)
+}
+
+// sleep waits d, or less when the link comes up meanwhile; false when ctx ends.
+func (o *Outbox) sleep(ctx context.Context, d time.Duration) bool {
+	end := time.NewTimer(d)
+	defer end.Stop()
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	was := o.link.Connected()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-end.C:
+			return true
+		case <-poll.C:
+			if now := o.link.Connected(); now && !was {
+				return true
+			} else {
+				was = now
+			}
+		}
+	}
 }
 
 func (o *Outbox) waitConnected(ctx context.Context) bool {

@@ -1,0 +1,227 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sensortrust/trustagent/transport"
+	"github.com/sensortrust/trustagent/transport/broker"
+)
+
+// watcher is a plain paho subscriber that collects what it receives.
+type watcher struct {
+	c  paho.Client
+	mu sync.Mutex
+	by map[string][]string
+}
+
+func watch(t *testing.T, url, filter string) *watcher {
+	t.Helper()
+	w := &watcher{by: map[string][]string{}}
+	o := paho.NewClientOptions().AddBroker(url).SetClientID("watcher-" + t.Name()).SetCleanSession(true).SetOrderMatters(true)
+	w.c = paho.NewClient(o)
+	if tok := w.c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("watcher connect: %v", tok.Error())
+	}
+	tok := w.c.Subscribe(filter, 1, func(_ paho.Client, m paho.Message) {
+		w.mu.Lock()
+		w.by[m.Topic()] = append(w.by[m.Topic()], string(m.Payload()))
+		w.mu.Unlock()
+	})
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("watcher subscribe: %v", tok.Error())
+	}
+	t.Cleanup(func() { w.c.Disconnect(50) })
+	return w
+}
+
+func (w *watcher) get(topic string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.by[topic]...)
+}
+
+func (w *watcher) waitFor(t *testing.T, topic string, cond func([]string) bool) []string {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := w.get(topic)
+		if cond(got) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: got %q", topic, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func last(want string) func([]string) bool {
+	return func(s []string) bool { return len(s) > 0 && s[len(s)-1] == want }
+}
+
+func startBroker(t *testing.T, cfg broker.Config) *broker.Broker {
+	t.Helper()
+	if cfg.Address == "" {
+		cfg.Address = "127.0.0.1:0"
+	}
+	b, err := broker.Start(context.Background(), cfg, broker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func TestPublishStatusAndCommands(t *testing.T) {
+	b := startBroker(t, broker.Config{})
+	cfg := DefaultConfig("r1")
+	cfg.Broker = b.URL()
+	got := make(chan string, 4)
+	c, err := New(cfg, Options{OnCommand: func(_ context.Context, name string, p []byte) { got <- name + " " + string(p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tp := c.Topics()
+	st := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Trusted: true, Seq: 1}
+	m, err := tp.StateMessage(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Publish(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	// A late subscriber gets the retained state and the birth message.
+	w := watch(t, b.URL(), "trust/#")
+	// (At least once: mochi occasionally hands a new subscriber the retained
+	// message twice, so count distinct payloads.)
+	w.waitFor(t, tp.Sensor("lidar0"), func(s []string) bool {
+		return len(s) > 0 && strings.Contains(s[0], `"seq":1`) && len(slices.Compact(s)) == 1
+	})
+	w.waitFor(t, tp.Status(), last("online"))
+
+	// Commands reach the handler, replies and deeper topics do not.
+	w.c.Publish(tp.Reply("loglevel"), 1, false, `{"ok":true}`).Wait()
+	w.c.Publish(tp.Command("loglevel"), 1, false, `{"level":"debug"}`).Wait()
+	select {
+	case s := <-got:
+		if s != `loglevel {"level":"debug"}` {
+			t.Fatalf("command %q", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("command not delivered")
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor(t, tp.Status(), last("offline"))
+	if err := c.Publish(ctx, m); !errors.Is(err, transport.ErrClosed) {
+		t.Fatalf("publish after close: %v", err)
+	}
+	if s := c.Stats(); s.Connects != 1 || s.CommandsReceived != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestBrokerCredentialsAndACL(t *testing.T) {
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "pw")
+	os.WriteFile(pwFile, []byte("s3cret\n"), 0o600)
+	b := startBroker(t, broker.Config{Users: []broker.User{
+		{Username: "robot", PasswordFile: pwFile, ACL: map[string]string{"trust/v1/r1/#": "readwrite"}},
+		{Username: "ops", PasswordFile: pwFile}, // no ACL: everything
+	}})
+	cfg := DefaultConfig("r1")
+	cfg.Broker = b.URL()
+	cfg.Username = "robot"
+	cfg.PasswordEnv = "TRUSTAGENT_TEST_PW"
+	t.Setenv("TRUSTAGENT_TEST_PW", "wrong")
+	c, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Connect(context.Background())
+	var ce *ConnectError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "username or password") {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong") {
+		t.Fatal("password leaked into the error")
+	}
+	c.Close(context.Background())
+
+	t.Setenv("TRUSTAGENT_TEST_PW", "s3cret")
+	c, err = New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Connect(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Publish(ctx, transport.Message{Topic: "trust/v1/r1/lidar0", Payload: []byte("x"), QoS: 1}); err != nil {
+		t.Fatalf("allowed topic: %v", err)
+	}
+	// ACL: the robot may not subscribe outside its prefix. (A denied QoS 1
+	// publish makes mochi disconnect an MQTT 3.1.1 client, so the ACL is
+	// checked with a subscription.)
+	raw := paho.NewClient(paho.NewClientOptions().AddBroker(b.URL()).SetClientID("raw").SetUsername("robot").SetPassword("s3cret"))
+	if tok := raw.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("raw connect: %v", tok.Error())
+	}
+	defer raw.Disconnect(50)
+	tok := raw.SubscribeMultiple(map[string]byte{"other/#": 1, "trust/v1/r1/#": 1}, nil)
+	if !tok.WaitTimeout(5 * time.Second) {
+		t.Fatal("subscribe timed out")
+	}
+	res := tok.(*paho.SubscribeToken).Result()
+	if res["other/#"] != 0x80 || res["trust/v1/r1/#"] != 1 {
+		t.Fatalf("ACL subscribe results %v", res)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	ok := DefaultConfig("r1")
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(*Config){
+		"scheme":       func(c *Config) { c.Broker = "http://x:1" },
+		"no port":      func(c *Config) { c.Broker = "tcp://x" },
+		"tls on tcp":   func(c *Config) { c.CAFile = "ca.pem" },
+		"half pair":    func(c *Config) { c.Broker = "ssl://x:8883"; c.CertFile = "c.pem" },
+		"creds in url": func(c *Config) { c.Broker = "tcp://u:p@x:1883" },
+		"pw no user":   func(c *Config) { c.PasswordEnv = "X" },
+		"both pw":      func(c *Config) { c.Username = "u"; c.PasswordEnv = "X"; c.PasswordFile = "f" },
+		"robot":        func(c *Config) { c.Robot = "a/b" },
+		"prefix":       func(c *Config) { c.TopicPrefix = "a/#" },
+		"keepalive":    func(c *Config) { c.KeepAlive = time.Millisecond },
+		"command":      func(c *Config) { c.Commands = []string{"reboot"} },
+		"client id":    func(c *Config) { c.ClientID = "a/b" },
+	} {
+		c := ok
+		mod(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	c := Config{Robot: "r2"}.WithDefaults()
+	if c.ClientID != "trustd-r2" || c.TopicPrefix != "trust/v1/r2" || c.KeepAlive != 30*time.Second || c.Validate() != nil {
+		t.Fatalf("defaults %+v", c)
+	}
+}
