@@ -25,8 +25,14 @@ func (c Conv2D) OutW() int {
 	return (c.InW+2*c.PadW-c.KW)/sw + 1
 }
 
-// ConvMaxTaps bounds KH·KW so that one channel's taps sum exactly in int32.
-const ConvMaxTaps = 256
+// Conv2D size limits: ConvMaxTaps bounds KH·KW so that one channel's taps
+// sum exactly in int32; ConvMaxDim and ConvMaxElems keep every index
+// computation inside a 32-bit int (int is 32 bits on ARM).
+const (
+	ConvMaxTaps  = 256
+	ConvMaxDim   = 1 << 14
+	ConvMaxElems = 1 << 26
+)
 
 // Validate reports whether the shape is usable: positive sizes, kernel no
 // larger than the padded input, KH·KW ≤ ConvMaxTaps, non-negative padding
@@ -35,7 +41,11 @@ func (c Conv2D) Validate() error {
 	switch {
 	case c.InC <= 0 || c.InH <= 0 || c.InW <= 0 || c.OutC <= 0 || c.KH <= 0 || c.KW <= 0:
 		return shapeErr("Conv2D", "a size", 0, 1)
-	case c.StrideH < 0 || c.StrideW < 0:
+	case c.InC > ConvMaxDim || c.InH > ConvMaxDim || c.InW > ConvMaxDim || c.OutC > ConvMaxDim || c.KH > ConvMaxDim || c.KW > ConvMaxDim:
+		return shapeErr("Conv2D", "a size", max(c.InC, c.InH, c.InW, c.OutC, c.KH, c.KW), ConvMaxDim)
+	case int64(c.InC)*int64(c.InH)*int64(c.InW) > ConvMaxElems || int64(c.OutC)*int64(c.InC)*int64(c.KH)*int64(c.KW) > ConvMaxElems:
+		return shapeErr("Conv2D", "tensor size", 0, ConvMaxElems)
+	case c.StrideH < 0 || c.StrideW < 0 || c.StrideH > ConvMaxDim || c.StrideW > ConvMaxDim:
 		return shapeErr("Conv2D", "stride", -1, 1)
 	case c.KH*c.KW > ConvMaxTaps:
 		return shapeErr("Conv2D", "KH·KW", c.KH*c.KW, ConvMaxTaps)
@@ -71,7 +81,7 @@ func Conv2DI8(dst, x []int16, s Conv2D, w []int8, bias []int32, rq []Requant, ac
 	switch {
 	case len(x) != s.InC*s.InH*s.InW:
 		return shapeErr(op, "len(x)", len(x), s.InC*s.InH*s.InW)
-	case len(dst) != s.OutC*oh*ow:
+	case int64(len(dst)) != int64(s.OutC)*int64(oh)*int64(ow):
 		return shapeErr(op, "len(dst)", len(dst), s.OutC*oh*ow)
 	case len(w) != s.OutC*s.InC*s.KH*s.KW:
 		return shapeErr(op, "len(w)", len(w), s.OutC*s.InC*s.KH*s.KW)

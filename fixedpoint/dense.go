@@ -94,7 +94,7 @@ func rqAt(rq []Requant, o int) Requant {
 }
 
 func checkDense(op string, nOut, nIn, nW, nBias, nRq int) error {
-	if nW != nOut*nIn {
+	if int64(nW) != int64(nOut)*int64(nIn) { // int64: no wrap-around on 32-bit ARM
 		return shapeErr(op, "len(w)", nW, nOut*nIn)
 	}
 	if nBias != 0 && nBias != nOut {

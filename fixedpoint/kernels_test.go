@@ -430,3 +430,28 @@ func TestQuadForm(t *testing.T) {
 		t.Fatalf("QuadFormI16 alternating extreme = %d, want %v", got, want)
 	}
 }
+
+// FuzzKernelShapes feeds arbitrary shapes and slice lengths to the kernels:
+// they must return an error or succeed, never panic.
+func FuzzKernelShapes(f *testing.F) {
+	f.Add(2, 16, 64, 4, 3, 3, 1, 1, 1, 1, 2048, 8192, 72, 4)
+	f.Add(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1)
+	f.Add(-1, 1<<20, 3, 0, 9, 9, 7, -2, 100, 0, 5, 5, 5, 0)
+	f.Add(1, 4, 4, 1, 4, 4, 1, 1, 3, 3, 16, 1, 16, 1)
+	f.Fuzz(func(t *testing.T, inC, inH, inW, outC, kh, kw, sh, sw, ph, pw, nx, nd, nw, nrq int) {
+		clamp := func(n int) int { return min(max(n, 0), 1<<16) }
+		s := Conv2D{InC: inC, InH: inH, InW: inW, OutC: outC, KH: kh, KW: kw, StrideH: sh, StrideW: sw, PadH: ph, PadW: pw}
+		x := make([]int16, clamp(nx))
+		dst := make([]int16, clamp(nd))
+		w := make([]int8, clamp(nw))
+		rq := make([]Requant, clamp(nrq)%5)
+		_ = Conv2DI8(dst, x, s, w, nil, rq, Act{Kind: ActReLU})
+		_ = DenseI8(dst, x, w, nil, rq, Act{})
+		w16 := make([]int16, len(w))
+		_ = DenseI16(dst, x, w16, make([]int64, clamp(nrq)%7), rq, Act{})
+		_ = MatVecI16(make([]int64, len(dst)), w16, x)
+		_ = MatTVecI16(make([]int64, len(dst)), w16, x)
+		_, _ = QuadFormI16(w16, x[:min(len(x), 600)])
+		_, _ = QuadFormI32(make([]int32, len(w)), x[:min(len(x), 100)], uint(clamp(nrq)%70))
+	})
+}

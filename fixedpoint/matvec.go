@@ -13,7 +13,7 @@ package fixedpoint
 //		for c := range x { dst[r] += int64(w[r*len(x)+c]) * int64(x[c]) }
 //	}
 func MatVecI8(dst []int64, w []int8, x []int16) error {
-	if len(w) != len(dst)*len(x) {
+	if int64(len(w)) != int64(len(dst))*int64(len(x)) {
 		return shapeErr("MatVecI8", "len(w)", len(w), len(dst)*len(x))
 	}
 	n := len(x)
@@ -30,7 +30,7 @@ func MatVecI8(dst []int64, w []int8, x []int16) error {
 //		for c := range x { dst[r] += int64(w[r*len(x)+c]) * int64(x[c]) }
 //	}
 func MatVecI16(dst []int64, w []int16, x []int16) error {
-	if len(w) != len(dst)*len(x) {
+	if int64(len(w)) != int64(len(dst))*int64(len(x)) {
 		return shapeErr("MatVecI16", "len(w)", len(w), len(dst)*len(x))
 	}
 	n := len(x)
@@ -48,7 +48,7 @@ func MatVecI16(dst []int64, w []int16, x []int16) error {
 //		for c := range dst { dst[c] += int64(w[r*len(dst)+c]) * int64(x[r]) }
 //	}
 func MatTVecI16(dst []int64, w []int16, x []int16) error {
-	if len(w) != len(dst)*len(x) {
+	if int64(len(w)) != int64(len(dst))*int64(len(x)) {
 		return shapeErr("MatTVecI16", "len(w)", len(w), len(dst)*len(x))
 	}
 	clear(dst)
