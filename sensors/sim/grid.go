@@ -21,11 +21,12 @@ type scene struct {
 	objs  []object
 	start []int32
 	items []int32
+	ztop  []float64 // per cell: the highest point of its objects
 	zmax  float64
 }
 
 func newScene(g gridSpec, objs []object, zmax float64) *scene {
-	s := &scene{g: g, objs: objs, start: make([]int32, g.n*g.n+1), zmax: zmax}
+	s := &scene{g: g, objs: objs, start: make([]int32, g.n*g.n+1), ztop: make([]float64, g.n*g.n), zmax: zmax}
 	span := func(o *object) (x0, y0, x1, y1 int, ok bool) {
 		x0, y0 = g.cellOf(o.minX), g.cellOf(o.minY)
 		x1, y1 = g.cellOf(o.maxX), g.cellOf(o.maxY)
@@ -53,6 +54,7 @@ func newScene(g gridSpec, objs []object, zmax float64) *scene {
 			for y := y0; y <= y1; y++ {
 				for x := x0; x <= x1; x++ {
 					c := y*g.n + x
+					s.ztop[c] = max(s.ztop[c], objs[i].z1)
 					s.items[fill[c]] = int32(i)
 					fill[c]++
 				}
@@ -111,15 +113,21 @@ func (s *scene) cast(org, d vec3, tmax float64) (h hit, ok bool) {
 		tDeltaY = -g.cell / d.y
 	}
 	const tmin = 1e-4
+	tEnter := t0
 	for {
 		c := iy*g.n + ix
-		for _, oi := range s.items[s.start[c]:s.start[c+1]] {
-			o := &s.objs[oi]
-			if t, n, hitOK := o.intersect(org, d, tmin, h.t); hitOK {
-				h.t, h.n, h.mat, h.obj = t, n, o.mat, int(oi)
+		tExit := min(tNextX, tNextY, t1)
+		// the ray's lowest point in this cell is at entry or exit; above
+		// the cell's tallest object nothing here can be hit
+		if zlow := org.z + min(d.z*tEnter, d.z*tExit); zlow <= s.ztop[c] {
+			for _, oi := range s.items[s.start[c]:s.start[c+1]] {
+				o := &s.objs[oi]
+				if t, n, hitOK := o.intersect(org, d, tmin, h.t); hitOK {
+					h.t, h.n, h.mat, h.obj = t, n, o.mat, int(oi)
+				}
 			}
 		}
-		tExit := min(tNextX, tNextY, t1)
+		tEnter = tExit
 		if h.t <= tExit || tExit >= t1 {
 			break
 		}

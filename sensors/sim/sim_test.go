@@ -51,9 +51,12 @@ func hashFrame(f sensors.Frame) string {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(e))
 		}
 		for _, p := range v.Points {
-			for _, x := range []float32{p.X, p.Y, p.Z, p.Intensity, p.Range, p.Azimuth} {
-				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
-			}
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(p.X))
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(p.Y))
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(p.Z))
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(p.Intensity))
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(p.Range))
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(p.Azimuth))
 			b = binary.LittleEndian.AppendUint16(b, p.Ring)
 			b = binary.LittleEndian.AppendUint32(b, uint32(p.Offset))
 		}

@@ -222,7 +222,7 @@ func NewWorld(opts WorldOptions) (*World, error) {
 	for i := range w.movers {
 		w.movers[i].obj.finish()
 	}
-	w.grid = newGridSpec(opts.Size+20, 4)
+	w.grid = newGridSpec(opts.Size+20, 8)
 	for _, o := range w.static {
 		w.zmax = max(w.zmax, o.z1)
 	}
