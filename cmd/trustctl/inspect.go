@@ -2,11 +2,162 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+
+	"github.com/sensortrust/trustagent/firmware"
+	"github.com/sensortrust/trustagent/likelihood"
+	"github.com/sensortrust/trustagent/sensors"
 )
 
-// cmdInspect is not built yet.
-func cmdInspect(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("not built yet")
+// inspectReport is what `trustctl inspect --json` prints.
+type inspectReport struct {
+	File           string                 `json:"file"`
+	Bytes          int                    `json:"bytes"`
+	ModelID        string                 `json:"model_id"`
+	Version        uint64                 `json:"version"`
+	Sensor         string                 `json:"sensor"`
+	Representation string                 `json:"representation"`
+	Sections       map[string]int         `json:"section_bytes"`
+	Inputs         int                    `json:"inputs"`
+	Hidden         int                    `json:"hidden"`
+	Latent         int                    `json:"latent"`
+	FloatParams    int                    `json:"float_params"`
+	QuantBytes     int                    `json:"quantised_bytes"`
+	MACsPerScore   int                    `json:"macs_per_score"`
+	Threshold      float64                `json:"threshold"`
+	Calibration    likelihood.Calibration `json:"calibration"`
+	HealthFeatures int                    `json:"health_features,omitempty"`
+	HealthWarn     float64                `json:"health_warn,omitempty"`
+	HealthError    float64                `json:"health_error,omitempty"`
+	DataHash       string                 `json:"training_data_sha256"`
+	Seed           uint64                 `json:"seed"`
+	Created        string                 `json:"created"`
+	ToolVersion    string                 `json:"tool_version"`
+	Probes         int                    `json:"probes"`
+	Signatures     []string               `json:"signatures"`
+}
+
+// cmdInspect prints what a model bundle holds.
+func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("inspect", stderr)
+	var pubs pathList
+	fs.Var(&pubs, "pub", "public key `file or directory` to check signatures against (repeatable)")
+	asJSON := fs.Bool("json", false, "print JSON instead of text")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: trustctl inspect [--pub KEY] [--json] MODEL")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Loads a model bundle (running its probes) and prints the representation, sizes,")
+		fmt.Fprintln(stderr, "multiply-accumulates per score, threshold, calibration statistics, training data")
+		fmt.Fprintln(stderr, "hash, version and signature state.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path, err := oneArg(fs, "model")
+	if err != nil {
+		return err
+	}
+	ts, err := loadTrust(pubs)
+	if err != nil {
+		return err
+	}
+	ms, err := openModel(ctx, path, sensors.KindUnknown)
+	if err != nil {
+		return err
+	}
+	info := ms.VAE.Info()
+	rep := inspectReport{
+		File: path, Bytes: ms.Size, ModelID: ms.Bundle.ModelID, Version: ms.Bundle.Version,
+		Sensor: ms.Bundle.Kind.String(), Representation: info.Shape, Sections: map[string]int{},
+		Inputs: info.Inputs, Hidden: info.Hidden, Latent: info.Latent, FloatParams: info.FloatParams,
+		QuantBytes: info.QuantBytes, MACsPerScore: info.MACsPerScore, Threshold: ms.VAE.Threshold(),
+		Calibration: info.Calibration,
+	}
+	for _, s := range ms.Bundle.Sections {
+		rep.Sections[s.Type.String()] = len(s.Data)
+	}
+	if ms.Health != nil {
+		rep.HealthFeatures, rep.HealthWarn, rep.HealthError = ms.Health.D(), ms.Health.Warn, ms.Health.Error
+	}
+	if ms.HasMetadata {
+		rep.DataHash = hex.EncodeToString(ms.Metadata.DataHash[:])
+		rep.Seed = ms.Metadata.Seed
+		rep.Created = ms.Metadata.Created.UTC().Format("2006-01-02T15:04:05Z")
+		rep.ToolVersion = ms.Metadata.ToolVersion
+	}
+	if ps, err := ms.Bundle.Probes(); err == nil {
+		rep.Probes = len(ps)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	checks, err := firmware.CheckSignatures(data, ts)
+	if err != nil {
+		return err
+	}
+	if len(checks) == 0 {
+		rep.Signatures = []string{"unsigned (installs only on a robot in development mode; sign with 'trustctl bundle sign')"}
+	}
+	for _, c := range checks {
+		state := "verified"
+		var uk *firmware.UnknownKeyError
+		switch {
+		case errors.As(c.Err, &uk):
+			state = "not checked (key not given with --pub)"
+		case c.Err != nil:
+			state = "BAD SIGNATURE"
+		}
+		rep.Signatures = append(rep.Signatures, fmt.Sprintf("%s %s %s", c.KeyID, c.Name, state))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	w := &errWriter{w: stdout}
+	w.printf("model          %s (%d bytes)\n", path, rep.Bytes)
+	w.printf("id, version    %s, version %d\n", rep.ModelID, rep.Version)
+	w.printf("sensor         %s\n", rep.Sensor)
+	w.printf("representation %s = %d inputs (%d image, %d frame statistics, statistic weight %g)\n",
+		info.Shape, info.Inputs, info.ImageInputs, info.StatInputs, info.StatWeight)
+	w.printf("VAE            %d → %d → latent %d → %d → %d; %d float parameters, %d bytes quantised\n",
+		info.Inputs, info.Hidden, info.Latent, info.DecoderHidden, info.Inputs, info.FloatParams, info.QuantBytes)
+	w.printf("score          fixed-point approximated likelihood regret: %d re-fit steps × %d directions, %d samples\n",
+		info.Refit.Steps, info.Refit.Directions, info.Refit.Samples)
+	w.printf("MACs/score     %d (encoder %d, %d decoder passes × %d; a naive decoder would need %d)\n",
+		info.MACsPerScore, info.MACsEncoder, info.DecoderPasses, info.MACsPerDecoderPass, info.MACsNaiveDecoder)
+	c := info.Calibration
+	w.printf("threshold      %.4f nats (target per-frame FPR %.3g on %d held-out clean frames)\n", c.Threshold, c.TargetFPR, c.Frames)
+	w.printf("clean scores   mean %.4g, std %.4g, p50 %.4g, p90 %.4g, p99 %.4g, max %.4g\n", c.Mean, c.Std, c.P50, c.P90, c.P99, c.Max)
+	if ms.Health != nil {
+		w.printf("health model   %d features → 32 → 8 → 32; WARN above %.4g, ERROR above %.4g\n", ms.Health.D(), ms.Health.Warn, ms.Health.Error)
+	} else {
+		w.printf("health model   none\n")
+	}
+	m := ms.VAE.Meta()
+	w.printf("training       %d frames (train %d, val %d, cal %d, skipped %d), %d epochs (best %d), seed %d\n",
+		m.Frames, m.TrainFrames, m.ValFrames, m.CalFrames, m.Skipped, m.Epochs, m.BestEpoch, m.Seed)
+	w.printf("training data  sha256:%s\n", rep.DataHash)
+	w.printf("created        %s by trustctl %s\n", rep.Created, rep.ToolVersion)
+	w.printf("sections      ")
+	for _, s := range ms.Bundle.Sections {
+		w.printf(" %s %d B;", s.Type, len(s.Data))
+	}
+	w.printf("\nprobes         %d, all reproduced\n", rep.Probes)
+	for i, s := range rep.Signatures {
+		if i == 0 {
+			w.printf("signatures     %s\n", s)
+		} else {
+			w.printf("               %s\n", s)
+		}
+	}
+	return w.err
 }

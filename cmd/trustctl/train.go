@@ -3,10 +3,340 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/internal/version"
+	"github.com/sensortrust/trustagent/likelihood"
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/recorded"
 )
 
-// cmdTrain is not built yet.
-func cmdTrain(_ context.Context, _ []string, _, _ io.Writer) error {
-	return errors.New("not built yet")
+// dirList is a repeatable directory flag.
+type dirList []string
+
+func (d *dirList) String() string     { return strings.Join(*d, ",") }
+func (d *dirList) Set(s string) error { *d = append(*d, s); return nil }
+
+// trainConfig is everything train needs besides the frames.
+type trainConfig struct {
+	kind     sensors.Kind
+	seed     uint64
+	fpr      float64
+	epochs   int
+	hidden   int
+	latent   int
+	thumbW   int
+	azBins   int
+	noHealth bool
+	modelID  string
+	version  uint64
+	created  time.Time // zero: now
+	quiet    bool
+}
+
+// cmdTrain trains, quantises and calibrates a sensor's models on clean
+// recordings and writes a model bundle.
+func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", stderr)
+	sensor := fs.String("sensor", "", "sensor kind: lidar or camera (required)")
+	var ins dirList
+	fs.Var(&ins, "in", "directory of clean frames (KITTI .bin, PCD, PNG, JPEG or PGM, optional timestamps.txt); repeat for several recordings")
+	out := fs.String("out", "", "model bundle to write (required)")
+	cfg := trainConfig{}
+	fs.Uint64Var(&cfg.seed, "seed", 1, "random seed: the same seed and data give the same model")
+	fs.Float64Var(&cfg.fpr, "fpr", 0.01, "target per-frame false-positive rate on held-out clean frames")
+	fs.IntVar(&cfg.epochs, "epochs", 0, "maximum VAE training epochs (0: default 150, early stopping)")
+	fs.IntVar(&cfg.hidden, "hidden", 0, "VAE encoder/decoder hidden width (0: default 64)")
+	fs.IntVar(&cfg.latent, "latent", 0, "VAE latent dimension (0: default 8)")
+	fs.IntVar(&cfg.thumbW, "thumb", 0, "camera thumbnail width (0: default 32)")
+	fs.IntVar(&cfg.azBins, "azimuth-bins", 0, "LiDAR range-image azimuth bins (0: default 64)")
+	fs.BoolVar(&cfg.noHealth, "no-health", false, "do not train the health autoencoder")
+	fs.StringVar(&cfg.modelID, "id", "", "model id recorded in the bundle (default <sensor>-<out file name>)")
+	fs.Uint64Var(&cfg.version, "version", 1, "model version recorded in the bundle (>= 1)")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "no progress bar")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: trustctl train --sensor lidar|camera --in DIR [--in DIR ...] --out MODEL [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Trains the sensor's VAE and health autoencoder on clean frames, quantises them,")
+		fmt.Fprintln(stderr, "calibrates the threshold after quantisation on the last contiguous block of clean")
+		fmt.Fprintln(stderr, "frames at the target false-positive rate and writes an unsigned model bundle")
+		fmt.Fprintln(stderr, "(sign it with 'trustctl bundle sign').")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected arguments %q", fs.Args())
+	}
+	kind, ok := sensors.ParseKind(*sensor)
+	if !ok || (kind != sensors.KindLidar && kind != sensors.KindCamera) {
+		return usageError("--sensor must be lidar or camera, got %q", *sensor)
+	}
+	cfg.kind = kind
+	if len(ins) == 0 || *out == "" {
+		return usageError("--in and --out are required")
+	}
+	if !(cfg.fpr > 0 && cfg.fpr < 0.5) {
+		return usageError("--fpr %v outside (0, 0.5)", cfg.fpr)
+	}
+	if cfg.version == 0 {
+		return usageError("--version must be >= 1")
+	}
+	if cfg.modelID == "" {
+		cfg.modelID = kind.String() + "-" + strings.TrimSuffix(filepath.Base(*out), filepath.Ext(*out))
+	}
+	recs, err := loadRecordings(ctx, ins, kind, "")
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	data, sum, err := trainBundle(ctx, recs, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(*out, data); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d bytes) in %v: %s\n", *out, len(data), time.Since(t0).Round(time.Millisecond), sum)
+	return nil
+}
+
+// recording is one directory's frames in file-name order.
+type recording struct {
+	dir    string
+	names  []string
+	frames []sensors.Frame
+	period time.Duration // median stamp step
+}
+
+// loadRecordings reads every frame of the directories, which must all hold
+// frames of kind (KindUnknown: any, but all the same). lidarModel names
+// the LiDAR for ring recovery from KITTI files ("" detects a VLP-16).
+func loadRecordings(ctx context.Context, dirs []string, kind sensors.Kind, lidarModel string) ([]recording, error) {
+	var recs []recording
+	for _, dir := range dirs {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("recording %s: %w", dir, err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("recording %s: not a directory", dir)
+		}
+		d, err := recorded.OpenDir(dir)
+		if err != nil {
+			if errors.Is(err, sensors.ErrNoData) {
+				return nil, fmt.Errorf("recording %s: no frames in it (want KITTI .bin, PCD, PNG, JPEG or PGM files): %w", dir, err)
+			}
+			return nil, fmt.Errorf("recording %s: %w", dir, err)
+		}
+		if kind != sensors.KindUnknown && d.Kind() != kind {
+			return nil, fmt.Errorf("recording %s holds %v frames (%v), not %v", dir, d.Kind(), d.Format(), kind)
+		}
+		if kind == sensors.KindUnknown {
+			kind = d.Kind()
+		}
+		model := lidarModel
+		if d.Kind() == sensors.KindLidar && model == "" {
+			model, err = detectLidarModel(d)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if model != "" && d.Kind() == sensors.KindLidar {
+			if d, err = recorded.OpenDir(dir, recorded.DirOptions{Model: model}); err != nil {
+				return nil, fmt.Errorf("recording %s: %w", dir, err)
+			}
+		}
+		r := recording{dir: dir}
+		for i := 0; i < d.Len(); i++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			f, err := d.Read(i)
+			if err != nil {
+				return nil, fmt.Errorf("recording %s: %w", dir, err)
+			}
+			r.names = append(r.names, d.Name(i))
+			r.frames = append(r.frames, f)
+		}
+		r.period = framePeriod(d)
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
+// vlp16Elevations are the VLP-16 laser elevations in degrees.
+var vlp16Elevations = [16]float64{-15, 1, -13, 3, -11, 5, -9, 7, -7, 9, -5, 11, -3, 13, -1, 15}
+
+// detectLidarModel says whether a directory of ring-less scans comes from a
+// VLP-16: at least 95 % of the returns of its first frames lie within 0.3°
+// of one of the sixteen laser elevations. Scans that carry rings (PCD with
+// a ring field) need no detection.
+func detectLidarModel(d *recorded.Dir) (string, error) {
+	total, near := 0, 0
+	for i := 0; i < min(d.Len(), 3); i++ {
+		f, err := d.Read(i)
+		if err != nil {
+			return "", fmt.Errorf("recording %s: %w", d.Path(), err)
+		}
+		s, ok := f.(*sensors.Scan)
+		if !ok {
+			return "", nil
+		}
+		if s.Rings > 0 {
+			return "", nil
+		}
+		for _, p := range s.Points {
+			h := math.Hypot(float64(p.X), float64(p.Y))
+			if p.Range == 0 && h == 0 && p.Z == 0 {
+				continue
+			}
+			el := math.Atan2(float64(p.Z), h) * 180 / math.Pi
+			total++
+			for _, e := range vlp16Elevations {
+				if math.Abs(el-e) < 0.3 {
+					near++
+					break
+				}
+			}
+		}
+	}
+	if total > 0 && float64(near) >= 0.95*float64(total) {
+		return recorded.ModelVLP16, nil
+	}
+	return "", nil
+}
+
+// framePeriod is the median time between consecutive frames, 100 ms when
+// it cannot be told.
+func framePeriod(d *recorded.Dir) time.Duration {
+	if s := medianStep(d); s > 0 {
+		return s
+	}
+	return 100 * time.Millisecond
+}
+
+// trainBundle trains the VAE and the health model on the recordings (in
+// order) and returns the bundle bytes and a one-line summary.
+func trainBundle(ctx context.Context, recs []recording, cfg trainConfig, stderr io.Writer) ([]byte, string, error) {
+	var frames []sensors.Frame
+	for _, r := range recs {
+		frames = append(frames, r.frames...)
+	}
+	if len(frames) < likelihood.MinFrames {
+		return nil, "", fmt.Errorf("%d frames given, training needs at least %d clean frames (a few hundred give a good model)", len(frames), likelihood.MinFrames)
+	}
+	bar := newBar(len(frames)*2, "encode", cfg.quiet, stderr)
+	stage := ""
+	opts := likelihood.TrainOptions{
+		Seed: cfg.seed, TargetFPR: cfg.fpr, Epochs: cfg.epochs,
+		Hidden: cfg.hidden, DecoderHidden: cfg.hidden, Latent: cfg.latent,
+		ThumbW: cfg.thumbW, AzBins: cfg.azBins,
+		Progress: func(p likelihood.Progress) {
+			if p.Stage != stage {
+				stage = p.Stage
+				total := p.Total
+				if total <= 0 {
+					total = -1
+				}
+				bar.Reset()
+				bar.ChangeMax(total)
+				bar.Describe(stage)
+			}
+			bar.Set(p.Done)
+		},
+	}
+	vae, err := likelihood.Train(ctx, frames, opts)
+	bar.Finish()
+	if err != nil {
+		if errors.Is(err, likelihood.ErrTooFewFrames) {
+			return nil, "", fmt.Errorf("too few usable frames to train, validate and calibrate: %w", err)
+		}
+		return nil, "", fmt.Errorf("train vae: %w", err)
+	}
+	spec := modelbundle.Spec{VAE: vae, ModelID: cfg.modelID, Version: cfg.version, Created: cfg.created, ToolVersion: version.String()}
+	// Probes: the last frames, from the calibration block.
+	spec.ProbeFrames = frames[max(0, len(frames)-4):]
+	if !cfg.noHealth {
+		hm, rows, err := trainHealth(ctx, recs, cfg)
+		if err != nil {
+			return nil, "", err
+		}
+		spec.Health = hm
+		spec.HealthProbes = rows[max(0, len(rows)-4):]
+	}
+	data, err := modelbundle.Build(spec)
+	if err != nil {
+		return nil, "", err
+	}
+	c := vae.Calibration()
+	m := vae.Meta()
+	sum := fmt.Sprintf("%v model, %d frames (train %d, val %d, cal %d), %d epochs, threshold %.4g at target FPR %.3g",
+		cfg.kind, m.Frames, m.TrainFrames, m.ValFrames, m.CalFrames, m.Epochs, c.Threshold, c.TargetFPR)
+	if spec.Health != nil {
+		sum += fmt.Sprintf(", health model on %d features", spec.Health.D())
+	}
+	return data, sum, nil
+}
+
+// trainHealth computes the per-frame health vectors of every recording
+// (the timing window and frame statistics the daemon computes) and trains
+// the health autoencoder; rows are in recording order, so its calibration
+// block is the last contiguous part.
+func trainHealth(ctx context.Context, recs []recording, cfg trainConfig) (*health.Model, [][]float64, error) {
+	var rows [][]float64
+	var names []string
+	for _, r := range recs {
+		sf, err := health.NewSensorFeatures(cfg.kind, r.period)
+		if err != nil {
+			return nil, nil, fmt.Errorf("health features: %w", err)
+		}
+		names = sf.Names()
+		for i, f := range r.frames {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+			v, err := sf.Next(nil, f)
+			if err != nil {
+				return nil, nil, fmt.Errorf("health features of %s: %w", filepath.Join(r.dir, r.names[i]), err)
+			}
+			rows = append(rows, v)
+		}
+	}
+	if len(rows) < health.MinTrainRows {
+		return nil, nil, fmt.Errorf("%d frames, the health model needs at least %d (or pass --no-health)", len(rows), health.MinTrainRows)
+	}
+	m, _, err := health.Train(rows, names, health.TrainOptions{ID: "health-" + cfg.modelID, Seed: cfg.seed})
+	if err != nil {
+		return nil, nil, fmt.Errorf("train health model: %w", err)
+	}
+	return m, rows, nil
+}
+
+// newBar returns a progress bar with ETA on stderr (silent when quiet).
+func newBar(max int, desc string, quiet bool, w io.Writer) *progressbar.ProgressBar {
+	if quiet {
+		w = io.Discard
+	}
+	return progressbar.NewOptions(max,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+	)
 }
