@@ -70,6 +70,16 @@ func BenchmarkDense(b *testing.B) {
 				_ = DenseI8(y, x, w8, b32, rq, relu)
 			}
 		})
+		x8 := make([]int8, in)
+		for i := range x8 {
+			x8[i] = int8(x[i] >> 5)
+		}
+		b.Run("I8X8/"+name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = DenseI8X8(y, x8, w8, b32, rq, relu)
+			}
+		})
 		b.Run("I16/"+name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -28,6 +28,29 @@ func DenseI8(dst, x []int16, w []int8, bias []int32, rq []Requant, act Act) erro
 	return nil
 }
 
+// DenseI8X8 is DenseI8 for int8 activations (for example an input layer fed
+// with int8-quantised pixels):
+//
+//	for o := range dst {
+//		acc := int64(bias[o])
+//		for i := range x { acc += int64(w[o*len(x)+i]) * int64(x[i]) }
+//		dst[o] = act.Apply(rq[o].Apply64(acc)) // rq[0] if len(rq) == 1
+//	}
+func DenseI8X8(dst []int16, x []int8, w []int8, bias []int32, rq []Requant, act Act) error {
+	if err := checkDense("DenseI8X8", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
+		return err
+	}
+	n := len(x)
+	for o := range dst {
+		acc := DotI8(w[o*n:o*n+n], x)
+		if len(bias) != 0 {
+			acc += int64(bias[o])
+		}
+		dst[o] = act.Apply(rqAt(rq, o).Apply64(acc))
+	}
+	return nil
+}
+
 // DenseI16 computes a fully connected layer with int16 weights and an int64
 // bias:
 //

@@ -39,8 +39,9 @@
 //
 // # Kernels
 //
-// DotI8I16, DotI16, DotI32I16 — exact dot products.
-// DenseI8, DenseI16 (int16 out, with Act), DenseI8Q32, DenseI16Q32 (int32 out)
+// DotI8, DotI8I16, DotI16, DotI32I16 — exact dot products.
+// DenseI8, DenseI8X8 (int8 inputs), DenseI16 (int16 out, with Act),
+// DenseI8Q32, DenseI16Q32 (int32 out)
 // — fully connected layers: bias, per-channel Requant, ReLU/leaky/clamp.
 // Conv2DI8 — 2-D (or 1-D) convolution, CHW layout, zero padding, stride.
 // MatVecI8, MatVecI16, MatTVecI16 — exact matrix-vector products into int64.

@@ -41,6 +41,41 @@ func DotI8I16(w []int8, x []int16) int64 {
 	return acc
 }
 
+// dotBlock8 is the number of int8×int8 products that sum exactly in an
+// int32: 2^16 · 2^14 = 2^30.
+const dotBlock8 = 1 << 16
+
+// DotI8 returns the exact sum of products of two int8 vectors (for example
+// int8 weights and int8-quantised pixels):
+//
+//	var acc int64
+//	for i := range a { acc += int64(a[i]) * int64(b[i]) }
+//	return acc
+//
+// Blocks of 2^16 terms are summed in int32, so it is exact for any length.
+func DotI8(a, b []int8) int64 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var acc int64
+	for len(a) > 0 {
+		ab := a[:min(len(a), dotBlock8)]
+		bb := b[:len(ab)]
+		var s int32
+		i := 0
+		for ; i+4 <= len(ab); i += 4 {
+			aa, xx := ab[i:i+4:i+4], bb[i:i+4:i+4]
+			s += int32(aa[0])*int32(xx[0]) + int32(aa[1])*int32(xx[1]) +
+				int32(aa[2])*int32(xx[2]) + int32(aa[3])*int32(xx[3])
+		}
+		for ; i < len(ab); i++ {
+			s += int32(ab[i]) * int32(bb[i])
+		}
+		acc += int64(s)
+		a, b = a[len(ab):], b[len(ab):]
+	}
+	return acc
+}
+
 // DotI16 returns the exact sum of products of two int16 vectors:
 //
 //	var acc int64

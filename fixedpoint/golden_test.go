@@ -142,6 +142,13 @@ func goldenVectors(t *testing.T) map[string][]int64 {
 		check(DenseI16(d, x, w16, b64, rq[:1], act))
 		put("dense/i16/act"+string(rune('0'+i)), d)
 	}
+	x8 := make([]int8, 48)
+	for i := range x8 {
+		x8[i] = int8(x[i] >> 8)
+	}
+	d8 := make([]int16, 24)
+	check(DenseI8X8(d8, x8, w8, b32, rq, acts[1]))
+	put("dense/i8x8/relu", d8)
 	d32 := make([]int32, 24)
 	check(DenseI8Q32(d32, x, w8, b32, rq))
 	put("dense/i8q32", d32)

@@ -66,6 +66,22 @@ func TestDenseSemantics(t *testing.T) {
 					t.Fatalf("DenseI8 %v %+v out %d = %d, want %d", shape, act, o, got16[o], want)
 				}
 			}
+			x8 := make([]int8, in)
+			for i := range x8 {
+				x8[i] = int8(x[i] >> 8)
+			}
+			if err := DenseI8X8(got16, x8, w8, b32, rq, act); err != nil {
+				t.Fatal(err)
+			}
+			for o := 0; o < out; o++ {
+				acc := int64(b32[o])
+				for i := 0; i < in; i++ {
+					acc += int64(w8[o*in+i]) * int64(x8[i])
+				}
+				if want := act.Apply(refRequant(rq[o], acc)); got16[o] != want {
+					t.Fatalf("DenseI8X8 %v out %d = %d, want %d", shape, o, got16[o], want)
+				}
+			}
 			if err := DenseI16(got16, x, w16, b64, rq, act); err != nil {
 				t.Fatal(err)
 			}
@@ -349,6 +365,16 @@ func TestMatVecAndDot(t *testing.T) {
 	}
 	if got := DotI8I16(wMin, xMin); got != 1000<<22 {
 		t.Fatalf("DotI8I16 worst case = %d, want %d", got, int64(1000)<<22)
+	}
+	if got := DotI8(wMin, wMin); got != 1000<<14 {
+		t.Fatalf("DotI8 worst case = %d, want %d", got, 1000<<14)
+	}
+	long := make([]int8, 3*dotBlock8+5) // several int32 blocks
+	for i := range long {
+		long[i] = math.MinInt8
+	}
+	if got := DotI8(long, long); got != int64(len(long))<<14 {
+		t.Fatalf("DotI8 long = %d, want %d", got, int64(len(long))<<14)
 	}
 	if got := DotI16(xMin, xMin); got != 1000<<30 {
 		t.Fatalf("DotI16 worst case = %d, want %d", got, int64(1000)<<30)

@@ -41,6 +41,8 @@ func main() {
 		}
 	}
 	check(fp.DenseI8(y, x, w8, nil, rq, act))
+	check(fp.DenseI8X8(y, w8[:64], w8, nil, rq, act))
+	s += fp.DotI8(w8, w8)
 	check(fp.DenseI16(y, x, w16, nil, rq, act))
 	check(fp.DenseI8Q32(y32, x, w8, nil, rq))
 	check(fp.DenseI16Q32(y32, x, w16, nil, rq))
