@@ -2,8 +2,10 @@ package mqtt
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,9 +44,10 @@ type Client struct {
 	paho   paho.Client
 	store  paho.Store // paho's in-flight store, consulted to tell an ack from a resend
 	gate   *gate      // closed while a connection attempt has not reached resume
+	tls    *tls.Config
 	onCmd  CommandFunc
 
-	cmds   chan command
+	cmds   chan inbound
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -54,7 +57,7 @@ type Client struct {
 	startOnce                          sync.Once
 }
 
-type command struct {
+type inbound struct {
 	name    string
 	payload []byte
 }
@@ -81,8 +84,8 @@ func New(cfg Config, opt Options) (*Client, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &gate{}
 	g.close() // until the first connection
-	c := &Client{cfg: cfg, topics: topics, log: opt.Log, onCmd: opt.OnCommand, gate: g,
-		store: &gatedStore{paho.NewOrderedMemoryStore(), g}, cmds: make(chan command, 16), ctx: ctx, cancel: cancel}
+	c := &Client{cfg: cfg, topics: topics, log: opt.Log, onCmd: opt.OnCommand, gate: g, tls: tc,
+		store: &gatedStore{paho.NewOrderedMemoryStore(), g}, cmds: make(chan inbound, 16), ctx: ctx, cancel: cancel}
 
 	po := paho.NewClientOptions().
 		AddBroker(cfg.Broker).
@@ -143,7 +146,14 @@ func (c *Client) Connect(ctx context.Context) error {
 		err = errors.New("timed out")
 	}
 	if err != nil {
-		return &ConnectError{Broker: c.cfg.Broker, Err: err, Hint: hint(err)}
+		h := hint(err)
+		if c.tls != nil && strings.HasPrefix(h, "the broker closed") && ctx.Err() == nil {
+			if perr := probeTLS(ctx, c.cfg.Broker, c.tls, c.cfg.ConnectTimeout); perr != nil {
+				err = fmt.Errorf("%w; a TLS handshake alone fails with: %w", err, perr)
+				h = hint(perr)
+			}
+		}
+		return &ConnectError{Broker: c.cfg.Broker, Err: err, Hint: h}
 	}
 	return nil
 }
@@ -313,7 +323,7 @@ func (c *Client) onMessage(_ paho.Client, m paho.Message) {
 		return // our own replies, or deeper topics
 	}
 	c.cmdRecv.Add(1)
-	cmd := command{name: name, payload: append([]byte(nil), m.Payload()...)}
+	cmd := inbound{name: name, payload: append([]byte(nil), m.Payload()...)}
 	select {
 	case c.cmds <- cmd:
 	default:

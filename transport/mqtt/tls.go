@@ -1,6 +1,7 @@
 package mqtt
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // tlsConfig builds the TLS configuration from the files in c; nil for
@@ -107,8 +109,35 @@ func hint(err error) string {
 		return "the broker refused the username or password"
 	case strings.Contains(msg, "connection refused"):
 		return "no broker listening at that address"
-	case strings.Contains(msg, "EOF"), strings.Contains(msg, "connection reset"):
+	case strings.Contains(msg, "EOF"), strings.Contains(msg, "connection reset"), strings.Contains(msg, "broken pipe"):
 		return "the broker closed the connection: TLS required, client certificate refused, or client id in use"
 	}
 	return ""
+}
+
+// probeTLS repeats the TLS handshake alone, after a connection attempt ended
+// in a bare reset or EOF, to learn the broker's reason: with TLS 1.3 the
+// broker's verdict on the client certificate comes after the client's side
+// of the handshake, and a broker may close the socket before the alert is
+// read. It returns nil when the handshake and a short read raise no TLS error.
+func probeTLS(ctx context.Context, broker string, tc *tls.Config, timeout time.Duration) error {
+	u, err := url.Parse(broker)
+	if err != nil || tc == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	d := tls.Dialer{Config: tc}
+	conn, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(timeout))
+	_, err = conn.Read(make([]byte, 1))
+	var alert tls.AlertError
+	if errors.As(err, &alert) || err != nil && strings.Contains(err.Error(), "remote error: tls:") {
+		return err
+	}
+	return nil
 }

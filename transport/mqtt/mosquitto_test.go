@@ -1,0 +1,327 @@
+package mqtt_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/sensortrust/trustagent/transport"
+	"github.com/sensortrust/trustagent/transport/internal/mosquittotest"
+	"github.com/sensortrust/trustagent/transport/mqtt"
+	"github.com/sensortrust/trustagent/transport/outbox"
+)
+
+// Integration tests against a real mosquitto and mosquitto_sub. They skip
+// when mosquitto is not installed, and fail instead under CI=true.
+
+func testConfig(url, dir string) mqtt.Config {
+	cfg := mqtt.DefaultConfig("r1")
+	cfg.Broker = url
+	cfg.OutboxDir = dir
+	cfg.MaxReconnectInterval = time.Second // quick return after the outage
+	cfg.ConnectTimeout = 2 * time.Second
+	return cfg
+}
+
+func openStack(t *testing.T, cfg mqtt.Config) *mqtt.Stack {
+	t.Helper()
+	log := zerolog.Nop()
+	if testing.Verbose() {
+		log = zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	}
+	st, err := mqtt.OpenStack(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// change publishes a level change for sensor through the stack's outbox.
+func change(t *testing.T, st *mqtt.Stack, sensor string, level transport.Level) uint64 {
+	t.Helper()
+	s := &transport.State{Robot: "r1", Sensor: sensor, Level: level, Trusted: level == transport.LevelOK,
+		Seq: st.Outbox.Next(sensor), Stamp: time.Now()}
+	m, err := st.Topics.StateMessage(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Outbox.Publish(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return s.Seq
+}
+
+func heartbeat(t *testing.T, st *mqtt.Stack, sensor string, seq uint64) {
+	t.Helper()
+	s := &transport.State{Robot: "r1", Sensor: sensor, Level: transport.LevelOK, Trusted: true, Seq: seq, Heartbeat: true}
+	m, err := st.Topics.StateMessage(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Outbox.Publish(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type received struct {
+	Seq       uint64 `json:"seq"`
+	Heartbeat bool   `json:"heartbeat"`
+}
+
+func parseStates(t *testing.T, payloads []string) []received {
+	t.Helper()
+	out := make([]received, 0, len(payloads))
+	for _, p := range payloads {
+		var r received
+		if err := json.Unmarshal([]byte(p), &r); err != nil {
+			t.Fatalf("payload %q: %v", p, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// hasSeq reports whether mosquitto_sub received the change seq on topic.
+func hasSeq(topic string, seq uint64) func([]string) bool {
+	needle := fmt.Sprintf(`"seq":%d,"heartbeat":false`, seq)
+	return func(lines []string) bool {
+		for _, l := range lines {
+			if strings.HasPrefix(l, topic+" ") && strings.Contains(l, needle) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func TestMosquittoRetainedStateToLateSubscriber(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	st := openStack(t, testConfig(b.URL("tcp"), t.TempDir()))
+	defer st.Close(context.Background())
+	change(t, st, "lidar0", transport.LevelOK)
+	change(t, st, "lidar0", transport.LevelError)
+	change(t, st, "cam0", transport.LevelWarn)
+	// Wait until the outbox is empty: everything acknowledged by mosquitto.
+	deadline := time.Now().Add(10 * time.Second)
+	for st.Outbox.Stats().Queued > 0 || st.Outbox.Stats().Sent < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("not delivered: %+v\n%s", st.Outbox.Stats(), b.Log())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	sub := mosquittotest.Subscribe(t, b.Port, "-t", "trust/#", "-q", "1")
+	tp := st.Topics
+	sub.WaitFor(t, 5*time.Second, "retained state", func(l []string) bool {
+		return hasSeq(tp.Sensor("lidar0"), 2)(l) && hasSeq(tp.Sensor("cam0"), 1)(l) && mosquittotest.Has(tp.Status(), "online")(l)
+	})
+	// Only the latest state per sensor is retained.
+	if got := sub.Messages(tp.Sensor("lidar0")); len(got) != 1 || !strings.Contains(got[0], `"level":"ERROR"`) {
+		t.Fatalf("late subscriber got %q", got)
+	}
+}
+
+// TestHelperProcess is the agent child of TestMosquittoWillOnSIGKILL.
+func TestHelperProcess(t *testing.T) {
+	url := os.Getenv("TRUSTAGENT_MQTT_HELPER_BROKER")
+	if url == "" {
+		t.Skip("helper process for TestMosquittoWillOnSIGKILL")
+	}
+	st := openStack(t, testConfig(url, os.Getenv("TRUSTAGENT_MQTT_HELPER_DIR")))
+	change(t, st, "lidar0", transport.LevelOK)
+	for st.Outbox.Stats().Sent < 1 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	fmt.Println("ready")
+	time.Sleep(30 * time.Second) // the parent kills us long before
+	os.Exit(3)
+}
+
+func TestMosquittoWillOnSIGKILL(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	sub := mosquittotest.Subscribe(t, b.Port, "-t", "trust/v1/r1/status", "-q", "1")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), "TRUSTAGENT_MQTT_HELPER_BROKER="+b.URL("tcp"), "TRUSTAGENT_MQTT_HELPER_DIR="+t.TempDir())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == "ready" {
+				ready <- true
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			t.Fatal("agent process exited before it was ready")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("agent process not ready")
+	}
+	status := "trust/v1/r1/status"
+	sub.WaitFor(t, 5*time.Second, "online", mosquittotest.Has(status, "online"))
+	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no chance to say goodbye
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	killed := time.Now()
+	sub.WaitFor(t, 5*time.Second, "will", mosquittotest.Has(status, "offline"))
+	t.Logf("will arrived %v after SIGKILL", time.Since(killed).Round(time.Millisecond))
+	// The will is retained: a late subscriber sees the agent offline.
+	late := mosquittotest.Subscribe(t, b.Port, "-t", status)
+	late.WaitFor(t, 5*time.Second, "retained will", mosquittotest.Has(status, "offline"))
+}
+
+func TestMosquittoOutageAndRestartLoseNothing(t *testing.T) {
+	b := mosquittotest.Start(t, nil)
+	dir := t.TempDir()
+	cfg := testConfig(b.URL("tcp"), dir)
+	// A persistent subscriber session (-c, QoS 1): mosquitto keeps what
+	// arrives for it while mosquitto_sub itself reconnects after the outage.
+	sub := mosquittotest.Subscribe(t, b.Port, "-t", "trust/#", "-q", "1", "-c", "-i", "watch-"+fmt.Sprint(os.Getpid()))
+	a := openStack(t, cfg)
+	tp := a.Topics
+	sub.WaitFor(t, 10*time.Second, "agent online", mosquittotest.Has(tp.Status(), "online"))
+
+	sensors := []string{"lidar0", "cam0"}
+	levels := []transport.Level{transport.LevelOK, transport.LevelWarn, transport.LevelError}
+	last := map[string]uint64{}
+	step := 0
+	publish := func(st *mqtt.Stack) {
+		s := sensors[step%2]
+		last[s] = change(t, st, s, levels[step%3])
+		if step%4 == 0 {
+			heartbeat(t, st, s, last[s])
+		}
+		step++
+	}
+	for range 6 {
+		publish(a)
+	}
+	for _, s := range sensors {
+		sub.WaitFor(t, 10*time.Second, "before the outage", hasSeq(tp.Sensor(s), last[s]))
+	}
+
+	// Outage: 10 s without a broker. Level changes keep coming; halfway
+	// through the agent restarts (new client, same state directory).
+	b.Stop()
+	start := time.Now()
+	for time.Since(start) < 4*time.Second {
+		publish(a)
+		time.Sleep(150 * time.Millisecond)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_ = a.Close(short) // messages left on disk
+	cancel()
+	left, _ := outbox.DirFS(dir).List()
+	if len(left) < 10 {
+		t.Fatalf("only %d files left in the outbox after the restart: %v", len(left), left)
+	}
+	a2 := openStack(t, cfg)
+	defer a2.Close(context.Background())
+	for time.Since(start) < 10*time.Second {
+		publish(a2)
+		time.Sleep(150 * time.Millisecond)
+	}
+	b.Restart()
+	back := time.Now()
+	for _, s := range sensors {
+		sub.WaitFor(t, 30*time.Second, "after the outage: "+s, hasSeq(tp.Sensor(s), last[s]))
+	}
+	t.Logf("%d level changes; all delivered %v after the broker returned", step, time.Since(back).Round(time.Millisecond))
+
+	dups := 0
+	for _, s := range sensors {
+		got := parseStates(t, sub.Messages(tp.Sensor(s)))
+		var changes []uint64
+		prev := uint64(0)
+		for _, r := range got {
+			if r.Seq < prev {
+				t.Fatalf("%s: seq %d after %d: reordered", s, r.Seq, prev)
+			}
+			prev = r.Seq
+			if !r.Heartbeat {
+				if len(changes) > 0 && changes[len(changes)-1] == r.Seq {
+					dups++ // at least once: a resend after a lost PUBACK
+					continue
+				}
+				changes = append(changes, r.Seq)
+			}
+		}
+		for i, seq := range changes {
+			if seq != uint64(i+1) {
+				t.Fatalf("%s: changes %v: want 1..%d contiguous", s, changes, last[s])
+			}
+		}
+		if uint64(len(changes)) != last[s] {
+			t.Fatalf("%s: %d changes arrived, want %d", s, len(changes), last[s])
+		}
+	}
+	t.Logf("duplicates: %d", dups)
+}
+
+func TestMosquittoMutualTLS(t *testing.T) {
+	pki := mosquittotest.GeneratePKI(t)
+	b := mosquittotest.Start(t, &mosquittotest.TLS{CAFile: pki.CAFile, CertFile: pki.ServerCert, KeyFile: pki.ServerKey, RequireClientCert: true})
+	url := b.URL("ssl")
+
+	cfg := testConfig(url, t.TempDir())
+	cfg.CAFile, cfg.CertFile, cfg.KeyFile = pki.CAFile, pki.ClientCert, pki.ClientKey
+	c, err := mqtt.New(cfg, mqtt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Connect(ctx); err != nil {
+		t.Fatalf("mutual TLS with the right certificate: %v\n%s", err, b.Log())
+	}
+	m, _ := c.Topics().StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Seq: 1})
+	if err := c.Publish(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	sub := mosquittotest.Subscribe(t, b.Port, "-t", "trust/#", "--cafile", pki.CAFile, "--cert", pki.ClientCert, "--key", pki.ClientKey)
+	sub.WaitFor(t, 5*time.Second, "state over TLS", hasSeq(c.Topics().Sensor("lidar0"), 1))
+	c.Close(ctx)
+
+	for _, tc := range []struct {
+		name, ca, cert, key, want string
+	}{
+		{"client certificate from an untrusted CA", pki.CAFile, pki.WrongClientCert, pki.WrongKey, "refused this robot's client certificate"},
+		{"no client certificate", pki.CAFile, "", "", "client certificate"},
+		{"broker not signed by ca_file", pki.OtherCAFile, pki.ClientCert, pki.ClientKey, "not signed by ca_file"},
+	} {
+		cfg := testConfig(url, t.TempDir())
+		cfg.CAFile, cfg.CertFile, cfg.KeyFile = tc.ca, tc.cert, tc.key
+		c, err := mqtt.New(cfg, mqtt.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Connect(ctx)
+		var ce *mqtt.ConnectError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v; want a ConnectError saying %q", tc.name, err, tc.want)
+		} else {
+			t.Logf("%s: %v", tc.name, err)
+		}
+		c.Close(ctx)
+	}
+}
