@@ -19,7 +19,7 @@ func inputFor(t testing.TB, c Class) (sensors.Kind, []sensors.Frame) {
 	d := testFrames(t)
 	switch c {
 	case ClassLidar:
-		return sensors.KindLidar, []sensors.Frame{d.scans[0], d.scans[1], d.scans[2]}
+		return sensors.KindLidar, []sensors.Frame{d.small[0], d.small[1], d.small[2]}
 	case ClassCamera:
 		return sensors.KindCamera, []sensors.Frame{d.images[0], d.images[1], d.images[2]}
 	}

@@ -15,8 +15,9 @@ import (
 
 // simFrames caches a few simulated frames shared by the tests (read-only).
 type simFrames struct {
-	scans  []*sensors.Scan
-	images []*sensors.Image
+	scans  []*sensors.Scan  // full revolutions
+	small  []*sensors.Scan  // the first 4,000 cells (250 columns) of each
+	images []*sensors.Image // 96×72
 }
 
 var (
@@ -34,7 +35,11 @@ func testFrames(t testing.TB) simFrames {
 		l, _ := sim.NewLidar(w, sim.LidarOptions{Seed: 3})
 		c, _ := sim.NewCamera(w, sim.CameraOptions{Seed: 3, Width: 96, Height: 72})
 		for i := uint64(0); i < 3; i++ {
-			simData.scans = append(simData.scans, l.Scan(i*5))
+			s := l.Scan(i * 5)
+			simData.scans = append(simData.scans, s)
+			small := *s
+			small.Points = s.Points[:4000:4000]
+			simData.small = append(simData.small, &small)
 			simData.images = append(simData.images, c.Image(i*5))
 		}
 	})
