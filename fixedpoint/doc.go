@@ -39,13 +39,16 @@
 //
 // # Kernels
 //
-// DotI8, DotI8I16, DotI16, DotI32I16 — exact dot products.
-// DenseI8, DenseI8X8 (int8 inputs), DenseI16 (int16 out, with Act),
-// DenseI8Q32, DenseI16Q32 (int32 out)
-// — fully connected layers: bias, per-channel Requant, ReLU/leaky/clamp.
-// Conv2DI8 — 2-D (or 1-D) convolution, CHW layout, zero padding, stride.
-// MatVecI8, MatVecI16, MatTVecI16 — exact matrix-vector products into int64.
-// QuadFormI16, QuadFormI32 — symmetric quadratic form hᵀAh in about n²/2 MACs.
+//   - DotI8, DotI8I16, DotI16, DotI32I16: exact dot products into int64.
+//   - DenseI8, DenseI8X8 (int8 inputs), DenseI16: fully connected layers
+//     with bias, per-channel Requant and an Act (none, ReLU, leaky, clamp),
+//     int16 out; DenseI8Q32, DenseI16Q32: the same with int32 out and no Act.
+//   - Conv2DI8: 2-D (or 1-D) convolution, CHW layout, zero padding, stride.
+//   - MatVecI8, MatVecI16, MatTVecI16: exact matrix-vector products into int64.
+//   - QuadFormI16, QuadFormI32: symmetric quadratic form hᵀAh in about n²/2
+//     multiply-accumulates.
+//   - Scalar primitives: Sat8/16/32, AddSat*/SubSat*, RoundShift32/64,
+//     ShiftLeftSat64, MulQ16, MulQ, Rescale.
 //
 // A Gaussian decoder with a linear last layer x̂ = W·h + b and fixed variance
 // Σ turns the data term of the log-likelihood into

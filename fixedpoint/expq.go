@@ -1,14 +1,19 @@
 package fixedpoint
 
-// Exp, log and log-sum-exp on int64 values in any Q format with frac ≤ 30
+// Exp, log and log-sum-exp on int64 values in any Q format with frac ≤ 62
 // fractional bits, for callers that keep log-domain sums in a wider or
 // coarser format than Q16.16 (for example Q51.12). Same tables and the same
-// relative accuracy as the Q16.16 functions; the output rounding step is
-// 2^-frac.
+// relative accuracy as the Q16.16 functions. The internal resolution is
+// 2^-30: for frac > 30 inputs are first rounded to Q33.30 and results are
+// computed in Q33.30 and shifted back, so the rounding step in the error
+// bounds is 2^-min(frac, 30).
 
-// MaxFracQ is the largest fractional width ExpQ, LnQ and LogSumExpQ accept;
-// larger values are treated as MaxFracQ.
-const MaxFracQ = 30
+// MaxFracQ is the largest fractional width ExpQ, LnQ, LogSumExpQ and
+// LogMeanExpQ accept; larger values are treated as MaxFracQ.
+const MaxFracQ = 62
+
+// fracInternal is the finest fractional width the Q functions compute in.
+const fracInternal = 30
 
 // log2eQ46 returns round(x·2^-frac · log2(e) · 2^46) for |x| ≤ 64·2^frac
 // (exact product in 128 bits where needed).
@@ -24,10 +29,15 @@ func log2eQ46(x int64, frac uint) int64 {
 //	return round(exp(x / 2^frac) · 2^frac)      // saturated to 2^63 − 1
 //
 // x/2^frac ≥ 64 saturates and x/2^frac ≤ −64 gives 0 (the result is below
-// 2^-90 there). Error against math.Exp (TestExpQLnQAccuracy):
-// ≤ 0.5·2^-frac + 1.0e-6·e^(x/2^frac).
+// 2^-90 there). Error against math.Exp (TestExpQLnQAccuracy), with
+// f = min(frac, 30): ≤ 0.5·2^-f + 1.0e-6·e^(x/2^frac) (+ 2^-f·e^(x/2^frac)
+// from rounding the input when frac > 30).
 func ExpQ(x int64, frac uint) int64 {
 	frac = min(frac, MaxFracQ)
+	if frac > fracInternal {
+		d := frac - fracInternal
+		return ShiftLeftSat64(ExpQ(RoundShift64(x, d), fracInternal), d)
+	}
 	lim := int64(64) << frac
 	if x >= lim {
 		return maxInt64
@@ -52,13 +62,17 @@ func ExpQ(x int64, frac uint) int64 {
 //
 //	return round(ln(x / 2^frac) · 2^frac)
 //
-// Error against math.Log (TestExpQLnQAccuracy): ≤ 0.5·2^-frac + 2.0e-6.
+// Error against math.Log (TestExpQLnQAccuracy): ≤ 0.5·2^-min(frac,30) + 2.0e-6.
 func LnQ(x int64, frac uint) int64 {
 	if x <= 0 {
 		return minInt64
 	}
 	frac = min(frac, MaxFracQ)
-	return RoundShift64(lnQ30(uint64(x), uint32(frac)), 30-frac)
+	l := lnQ30(uint64(x), uint32(frac))
+	if frac > fracInternal {
+		return ShiftLeftSat64(l, frac-fracInternal)
+	}
+	return RoundShift64(l, fracInternal-frac)
 }
 
 // LogSumExpQ returns ln Σ_i e^(x[i]/2^frac) in the same format, with the
@@ -69,14 +83,15 @@ func LnQ(x int64, frac uint) int64 {
 //	return m + round(ln(s / 2^30) · 2^frac)          // saturated
 //
 // An empty x gives math.MinInt64. Error against math
-// (TestExpQLnQAccuracy): ≤ 0.5·2^-frac + 2.5e-6 + n·2^-31.
+// (TestExpQLnQAccuracy): ≤ 2^-min(frac,30) + 2.5e-6 + n·2^-31 (0.5·2^-frac
+// instead of 2^-min(frac,30) for frac ≤ 30).
 func LogSumExpQ(x []int64, frac uint) int64 {
 	if len(x) == 0 {
 		return minInt64
 	}
 	frac = min(frac, MaxFracQ)
 	m, s := lseSumQ(x, frac)
-	return AddSat64(m, RoundShift64(lnQ30(s, 30), 30-frac))
+	return AddSat64(m, fromQ30(lnQ30(s, 30), frac))
 }
 
 // LogMeanExpQ returns ln((1/n) Σ_i e^(x[i]/2^frac)) in the same format,
@@ -88,7 +103,16 @@ func LogMeanExpQ(x []int64, frac uint) int64 {
 	}
 	frac = min(frac, MaxFracQ)
 	m, s := lseSumQ(x, frac)
-	return AddSat64(m, RoundShift64(lnQ30(s, 30)-lnQ30(uint64(len(x)), 0), 30-frac))
+	return AddSat64(m, fromQ30(lnQ30(s, 30)-lnQ30(uint64(len(x)), 0), frac))
+}
+
+// fromQ30 converts a Q30 value to Q(frac): rounding right shift or
+// saturating left shift.
+func fromQ30(v int64, frac uint) int64 {
+	if frac > fracInternal {
+		return ShiftLeftSat64(v, frac-fracInternal)
+	}
+	return RoundShift64(v, fracInternal-frac)
 }
 
 func lseSumQ(x []int64, frac uint) (m int64, s uint64) {
@@ -96,10 +120,19 @@ func lseSumQ(x []int64, frac uint) (m int64, s uint64) {
 	for _, v := range x[1:] {
 		m = max(m, v)
 	}
+	// Differences are evaluated with at most fracInternal fractional bits.
+	var pre uint
+	if frac > fracInternal {
+		pre, frac = frac-fracInternal, fracInternal
+	}
 	lim := int64(64) << frac
 	for _, v := range x {
 		d := v - m // ≤ 0; wraps only if the spread exceeds 2^63, treated as far below
-		if d > 0 || d <= -lim {
+		if d > 0 {
+			continue
+		}
+		d = RoundShift64(d, pre)
+		if d <= -lim {
 			continue
 		}
 		n, mant := exp2Parts(log2eQ46(d, frac))

@@ -6,13 +6,20 @@ import (
 )
 
 // TestExpQLnQAccuracy checks ExpQ, LnQ, LogSumExpQ and LogMeanExpQ against
-// math for fractional widths 0..30, with the bounds in their doc comments.
+// math for fractional widths 0..40 and 62, with the bounds in their doc
+// comments.
 func TestExpQLnQAccuracy(t *testing.T) {
 	r := NewRand(12)
-	for frac := uint(0); frac <= MaxFracQ; frac++ {
-		lsb := math.Ldexp(1, -int(frac))
+	fracs := []uint{62}
+	for f := uint(0); f <= 40; f++ {
+		fracs = append(fracs, f)
+	}
+	for _, frac := range fracs {
+		f := min(frac, 30)
+		lsb := math.Ldexp(1, -int(f))
+		vmax := math.Min(48, math.Ldexp(1, 62-int(frac))) // representable inputs
 		for i := 0; i < 3000; i++ {
-			v := (float64(r.Uniform())*step*2 - 1) * 48 // [−48, 48)
+			v := (float64(r.Uniform())*step*2 - 1) * vmax
 			x := int64(math.Round(math.Ldexp(v, int(frac))))
 			v = math.Ldexp(float64(x), -int(frac))
 			want := math.Exp(v)
@@ -21,7 +28,7 @@ func TestExpQLnQAccuracy(t *testing.T) {
 				if ExpQ(x, frac) != math.MaxInt64 {
 					t.Fatalf("ExpQ(%d, %d) = %d, want saturation", x, frac, ExpQ(x, frac))
 				}
-			} else if math.Abs(got-want) > 0.5*lsb+1.0e-6*want {
+			} else if inRound := math.Ldexp(1, -int(f)) * want * float64(min(frac-f, 1)); math.Abs(got-want) > 0.5*lsb+1.0e-6*want+inRound {
 				t.Fatalf("ExpQ(%v, frac %d) = %v, want %v", v, frac, got, want)
 			}
 			if x > 0 {
@@ -34,7 +41,8 @@ func TestExpQLnQAccuracy(t *testing.T) {
 		vs := make([]float64, len(xs))
 		m := math.Inf(-1)
 		for i := range xs {
-			xs[i] = int64(int32(r.Uint32())>>3) << 4 >> (30 - frac) // spread up to ±2^27·2^-frac·16
+			v := (float64(r.Uniform())*step*2 - 1) * math.Min(100, vmax) // spread up to 200 nats
+			xs[i] = int64(math.Round(math.Ldexp(v, int(frac))))
 			vs[i] = math.Ldexp(float64(xs[i]), -int(frac))
 			m = math.Max(m, vs[i])
 		}
@@ -42,7 +50,7 @@ func TestExpQLnQAccuracy(t *testing.T) {
 		for _, v := range vs {
 			sum += math.Exp(v - m)
 		}
-		bound := 0.5*lsb + 2.5e-6 + float64(len(xs))*0x1p-31
+		bound := lsb + 2.5e-6 + float64(len(xs))*0x1p-31
 		want := m + math.Log(sum)
 		if got := math.Ldexp(float64(LogSumExpQ(xs, frac)), -int(frac)); math.Abs(got-want) > bound {
 			t.Fatalf("LogSumExpQ frac %d = %v, want %v", frac, got, want)
@@ -64,7 +72,9 @@ func TestExpQEdges(t *testing.T) {
 		{"ExpQ(1,0)", ExpQ(1, 0), 3},
 		{"ExpQ(max,12)", ExpQ(math.MaxInt64, 12), math.MaxInt64},
 		{"ExpQ(min,12)", ExpQ(math.MinInt64, 12), 0},
-		{"ExpQ(0,40)=ExpQ(0,30)", ExpQ(0, 40), 1 << 30},
+		{"ExpQ(0,40)", ExpQ(0, 40), 1 << 40},
+		{"ExpQ(0,70)=ExpQ(0,62)", ExpQ(0, 70), 1 << 62},
+		{"LnQ(2^62,62)", LnQ(1<<62, 62), 0},
 		{"LnQ(4096,12)", LnQ(4096, 12), 0},
 		{"LnQ(0,12)", LnQ(0, 12), math.MinInt64},
 		{"LnQ(max,0)", LnQ(math.MaxInt64, 0), 44}, // ln(2^63) = 43.67
@@ -76,6 +86,10 @@ func TestExpQEdges(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
 		}
+	}
+	// frac > 30 computes in Q30: ln 2 to within 2^-30·2^10 in Q40 units.
+	if got, want := LogSumExpQ([]int64{0, 0}, 40), ToQ64(math.Ln2, 40); got < want-1024 || got > want+1024 {
+		t.Errorf("LogSumExpQ(2×0, 40) = %d, want %d ± 1024", got, want)
 	}
 	// The Q16.16 functions and the general ones agree.
 	r := NewRand(13)
