@@ -272,6 +272,9 @@ func NewTrustStore(keys ...*PublicKey) *TrustStore {
 
 // Verifier implements Verifiers.
 func (ts *TrustStore) Verifier(id KeyID) (Verifier, error) {
+	if ts == nil {
+		return nil, &UnknownKeyError{KeyIDs: []KeyID{id}}
+	}
 	if k, ok := ts.keys[id]; ok {
 		return k, nil
 	}

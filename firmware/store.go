@@ -86,8 +86,9 @@ type Store struct {
 	fs   FS
 	opts Options
 
-	mu     sync.Mutex
-	active *Active
+	mu      sync.Mutex
+	started bool // Start has run (Install runs it first otherwise)
+	active  *Active
 }
 
 // NewStore returns a Store over fsys. It does no I/O; call Start.
@@ -117,6 +118,12 @@ func (s *Store) Active() *Active {
 func (s *Store) Start(ctx context.Context) (*Active, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.start(ctx)
+}
+
+func (s *Store) start(ctx context.Context) (*Active, error) {
+	s.started = true
+	s.active = nil
 	ptr, perr := s.readPointer()
 	if perr != nil && !errors.Is(perr, fs.ErrNotExist) {
 		perr = fmt.Errorf("firmware: pointer: %w", perr)
@@ -174,6 +181,13 @@ func (s *Store) Install(ctx context.Context, data []byte) (*Active, error) {
 	defer s.mu.Unlock()
 	if len(data) > s.opts.MaxBundleSize {
 		return nil, fmt.Errorf("firmware: bundle of %d bytes exceeds the limit of %d: %w", len(data), s.opts.MaxBundleSize, ErrMalformed)
+	}
+	if !s.started {
+		// Learn what is installed first, or the version check and the
+		// choice of slot would be made blind.
+		if _, err := s.start(ctx); err != nil && !errors.Is(err, ErrNoModel) {
+			return nil, err
+		}
 	}
 	old := s.active
 	var installed uint64

@@ -300,3 +300,24 @@ func TestInstallRollsBackWhenReadBackFails(t *testing.T) {
 		t.Fatalf("restart: %v %+v", err, a)
 	}
 }
+
+// TestInstallWithoutStart: a store that was not started still refuses a
+// downgrade and does not overwrite the running slot.
+func TestInstallWithoutStart(t *testing.T) {
+	ctx := context.Background()
+	fsys := firmwaretest.NewMemFS()
+	s := newStore(t, fsys, 0)
+	for v := uint64(1); v <= 2; v++ {
+		if _, err := s.Install(ctx, mustBuild(t, spec(v), releaseKey)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh := newStore(t, fsys, 0)
+	if _, err := fresh.Install(ctx, mustBuild(t, spec(1), releaseKey)); firmware.Code(err) != "downgrade" {
+		t.Fatalf("downgrade through an unstarted store: %v", err)
+	}
+	a, err := fresh.Install(ctx, mustBuild(t, spec(3), releaseKey))
+	if err != nil || a.Slot != firmware.SlotA {
+		t.Fatalf("install v3: %v (slot %v)", err, a)
+	}
+}
