@@ -117,7 +117,7 @@ func TestRecordedScoresReproduce(t *testing.T) {
 	}
 	a, err := store.Install(context.Background(), data)
 	if err != nil {
-		t.Fatalf("%s/%s: %v", runtime.GOOS, runtime.GOARCH, err)
+		t.Fatalf("%s/%s: %v\n(after a deliberate change of the likelihood model format, re-record on amd64: go test ./firmware/crossarch -update)", runtime.GOOS, runtime.GOARCH, err)
 	}
 	probes, _ := a.Bundle.Probes()
 	m := a.Models[firmware.SectionVAE].(*likelihood.Model)
