@@ -57,9 +57,11 @@
 // *FormatVersionError), the content hash (ErrTampered), the signatures
 // (ErrUnsigned, *UnknownKeyError, *SignatureError), the sensor kind
 // (*SensorError) and the version against the installed one
-// (*DowngradeError). Every signature by a trusted key must verify;
-// signatures by unknown keys are ignored, and at least one trusted
-// signature is needed unless the policy is AllowUnsigned (development).
+// (*DowngradeError). Every signature must be by a trusted key and verify,
+// so a flipped byte anywhere in a bundle is refused; a policy may instead
+// ignore signatures by unknown keys (IgnoreUnknownKeys) for bundles signed
+// for several fleets. At least one trusted signature is needed unless the
+// policy is AllowUnsigned (development).
 //
 // # Install
 //
