@@ -15,7 +15,7 @@ import (
 // every slice), CRC-32 (IEEE) of everything before it.
 const (
 	modelMagic   = "TALRVAE1"
-	modelVersion = 1
+	modelVersion = 2
 	maxSlice     = 1 << 26
 )
 
@@ -225,6 +225,16 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	w.i16s(q.B3)
 	w.i32s(q.G)
 	w.i64(int64(q.GShift))
+	w.i16s(q.W3s)
+	w.i32s(q.M3s)
+	w.u8s(q.S3s)
+	w.i64s(q.B3s)
+	w.i64s(q.Lam)
+	w.n(int(q.Mode))
+	w.i64(q.CRegret)
+	w.i64(q.SRegret)
+	w.i64(q.CResid)
+	w.i64(q.SResid)
 	// Refit.
 	c := m.refit
 	w.n(c.Steps)
@@ -311,6 +321,9 @@ func UnmarshalModel(b []byte) (*Model, error) {
 		r.fail("quadratic scale")
 	}
 	q.GShift = int8(gs)
+	q.W3s, q.M3s, q.S3s, q.B3s, q.Lam = r.i16s(), r.i32s(), r.u8s(), r.i64s(), r.i64s()
+	q.Mode = ScoreMode(small())
+	q.CRegret, q.SRegret, q.CResid, q.SResid = r.i64(), r.i64(), r.i64(), r.i64()
 	m.q = q
 	c := &m.refit
 	c.Steps, c.Directions, c.Samples = small(), small(), small()

@@ -215,10 +215,69 @@ func (e *fixedEngine) iwnll(tau []int64) int64 {
 	return -(mx + lnQ12(sum))
 }
 
-// score returns the approximated Likelihood Regret of one int8 input in Q12:
-// NLL(τ₀) − NLL(τ_K) after K zeroth-order descent steps (same algorithm as
-// floatEngine.refit, in integers).
+// score returns the model's score of one int8 input in Q12: the regret in
+// nats (ScoreRegret), or the larger of the robust z-scores of the regret and
+// of the statistics residual (ScoreRegretAndStats).
 func (e *fixedEngine) score(in []int8) int64 {
+	lr := e.regret(in)
+	q := e.q
+	if q.Mode == ScoreRegret {
+		return lr
+	}
+	z := zScore(lr, q.CRegret, q.SRegret)
+	if len(q.B3s) > 0 {
+		z = max(z, zScore(e.residual(in), q.CResid, q.SResid))
+	}
+	return z
+}
+
+// parts returns the regret and the statistics residual (0 without
+// statistic inputs), both Q12 nats.
+func (e *fixedEngine) parts(in []int8) (lr, resid int64) {
+	lr = e.regret(in)
+	if len(e.q.B3s) > 0 {
+		resid = e.residual(in)
+	}
+	return lr, resid
+}
+
+// zScore returns (v − c)/s in Q12 for Q12 v, c, s (s > 0), saturating.
+func zScore(v, c, s int64) int64 {
+	d := v - c
+	if d > 1<<40 {
+		d = 1 << 40
+	} else if d < -1<<40 {
+		d = -1 << 40
+	}
+	return (d << fracBits) / s
+}
+
+// residual returns ½ Σ Λᵢ (xᵢ − x̂ᵢ(μ))² over the statistic inputs, in Q12,
+// at the re-fitted posterior mean μ = τ[:L] left by regret.
+func (e *fixedEngine) residual(in []int8) int64 {
+	q := e.q
+	L, H2 := q.L, q.H2
+	for k := 0; k < H2; k++ {
+		v := requant(dotI16I64(q.W2[k*L:(k+1)*L], e.tau[:L]), int64(q.M2[k]), int(q.S2[k])) + q.B2[k]
+		if v < 0 {
+			v = 0
+		}
+		e.h[k] = clampAct(v)
+	}
+	off := q.D - len(q.B3s)
+	var sum int64
+	for i := range q.B3s {
+		xh := clampAct(requant(dotI16I64(q.W3s[i*H2:(i+1)*H2], e.h), int64(q.M3s[i]), int(q.S3s[i])) + q.B3s[i])
+		d := int64(in[off+i])<<(fracBits-4) - xh // input scale 1/16 → Q12
+		sum += ((d * d) >> fracBits) * q.Lam[i] >> fracBits
+	}
+	return sum >> 1
+}
+
+// regret returns the approximated Likelihood Regret of one int8 input in
+// Q12: NLL(τ₀) − NLL(τ_K) after K zeroth-order descent steps (same algorithm
+// as floatEngine.refit, in integers). τ_K stays in e.tau.
+func (e *fixedEngine) regret(in []int8) int64 {
 	e.prepare(in)
 	L2 := 2 * e.q.L
 	a := e.a

@@ -72,6 +72,16 @@ func goldenNet(seed uint64) *qnet {
 		}
 	}
 	q.GShift = 4
+	const F = 5
+	q.W3s = i16(F * H2)
+	q.M3s, q.S3s = mult(F, 29)
+	q.B3s = bias(F)
+	q.Lam = make([]int64, F)
+	for i := range q.Lam {
+		q.Lam[i] = int64(r.next() % (8 << fracBits))
+	}
+	q.Mode = ScoreRegret
+	q.SRegret, q.SResid = one, one
 	return q
 }
 
@@ -88,7 +98,7 @@ func TestGoldenIntegerScores(t *testing.T) {
 	eng := newFixedEngine(q, cfg, newRefitTables(cfg, q.L), 410, 1024)
 	r := splitmix64{s: 77}
 	in := make([]int8, q.D)
-	var got []int64
+	var got, combined, resid []int64
 	for k := 0; k < 8; k++ {
 		for i := range in {
 			switch k {
@@ -100,11 +110,27 @@ func TestGoldenIntegerScores(t *testing.T) {
 				in[i] = int8(int64(r.next()%(uint64(40*k+15))) - int64(20*k+7))
 			}
 		}
+		q.Mode = ScoreRegret
 		got = append(got, eng.score(in))
+		q.Mode, q.CRegret, q.SRegret, q.CResid, q.SResid = ScoreRegretAndStats, 99_000_000, 5000, 3_000_000, 70_000
+		combined = append(combined, eng.score(in))
+		_, res := eng.parts(in)
+		resid = append(resid, res)
+		q.Mode, q.CRegret, q.SRegret, q.CResid, q.SResid = ScoreRegret, 0, one, 0, one
 	}
 	if *updateGolden {
-		fmt.Printf("var goldenScores = %#v\n", got)
+		fmt.Printf("var goldenScores = %#v\nvar goldenCombined = %#v\nvar goldenResid = %#v\n", got, combined, resid)
 		return
+	}
+	for i := range goldenResid {
+		if resid[i] != goldenResid[i] {
+			t.Errorf("input %d: statistics residual %d, golden %d", i, resid[i], goldenResid[i])
+		}
+	}
+	for i := range goldenCombined {
+		if combined[i] != goldenCombined[i] {
+			t.Errorf("input %d: combined score %d, golden %d", i, combined[i], goldenCombined[i])
+		}
 	}
 	for i := range goldenScores {
 		if got[i] != goldenScores[i] {

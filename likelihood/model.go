@@ -72,6 +72,9 @@ func (m *Model) Repr() Repr {
 	return r
 }
 
+// Mode returns what the fixed score reports.
+func (m *Model) Mode() ScoreMode { return m.q.Mode }
+
 // Refit returns the re-fit configuration.
 func (m *Model) Refit() RefitConfig { return m.refit }
 
@@ -92,6 +95,11 @@ type Info struct {
 	DecoderPasses       int
 	MACsPerScore        int
 	MACsNaiveDecoder    int // what the same passes would cost through the full decoder
+	Mode                ScoreMode
+	RegretCentre        float64 // nats, clean validation median (ScoreRegretAndStats)
+	RegretScale         float64
+	ResidCentre         float64
+	ResidScale          float64
 	Calibration         Calibration
 	Meta                TrainMeta
 	StatWeight          float64
@@ -107,7 +115,9 @@ func (m *Model) Info() Info {
 	in := Info{
 		Kind: r.Kind, Inputs: r.Dims(), ImageInputs: r.ImageDims(), StatInputs: r.StatDims(),
 		Hidden: n.H1, Latent: n.L, DecoderHidden: n.H2, FloatParams: len(n.P), Refit: m.refit,
-		Calibration: m.cal, Meta: m.meta, StatWeight: r.StatWeight,
+		Calibration: m.cal, Meta: m.meta, StatWeight: r.StatWeight, Mode: m.q.Mode,
+		RegretCentre: float64(m.q.CRegret) / one, RegretScale: float64(m.q.SRegret) / one,
+		ResidCentre: float64(m.q.CResid) / one, ResidScale: float64(m.q.SResid) / one,
 	}
 	if r.Kind == sensors.KindLidar {
 		in.Shape = fmt.Sprintf("%d×%d×2", len(r.Elevations), r.AzBins)
@@ -129,7 +139,7 @@ func (m *Model) Info() Info {
 	in.MACsPerDecoderPass = L*H2 + H2*H2 + H2
 	c := m.refit
 	in.DecoderPasses = c.Samples * (1 + c.Steps*(c.Directions+1))
-	in.MACsPerScore = in.MACsEncoder + in.DecoderPasses*in.MACsPerDecoderPass
+	in.MACsPerScore = in.MACsEncoder + in.DecoderPasses*in.MACsPerDecoderPass + L*H2 + len(q.B3s)*H2
 	in.MACsNaiveDecoder = in.DecoderPasses * (L*H2 + D*H2)
 	return in
 }
@@ -149,6 +159,11 @@ func (in Info) String() string {
 		c.Steps, c.Directions, c.Samples, c.Smoothing, c.Step)
 	fmt.Fprintf(&b, "cost            %d MACs per score (encoder %d, %d decoder passes × %d); full decoder would need %d\n",
 		in.MACsPerScore, in.MACsEncoder, in.DecoderPasses, in.MACsPerDecoderPass, in.MACsNaiveDecoder)
+	fmt.Fprintf(&b, "score           %v", in.Mode)
+	if in.Mode == ScoreRegretAndStats {
+		fmt.Fprintf(&b, ": max of (regret − %.4g)/%.4g and (statistics residual − %.4g)/%.4g", in.RegretCentre, in.RegretScale, in.ResidCentre, in.ResidScale)
+	}
+	b.WriteString("\n")
 	k := in.Calibration
 	fmt.Fprintf(&b, "threshold       %.4g (target FPR %.3g on %d clean frames; p50 %.4g p90 %.4g p99 %.4g max %.4g)\n",
 		k.Threshold, k.TargetFPR, k.Frames, k.P50, k.P90, k.P99, k.Max)

@@ -210,7 +210,7 @@ func TestFixedTracksFloat(t *testing.T) {
 		for _, f := range frames {
 			fs.Reset()
 			as.Reset()
-			x, _ := fs.Score(f)
+			x, _, _ := fs.ScoreParts(f)
 			y, _ := as.Score(f)
 			a = append(a, x)
 			b = append(b, y)

@@ -39,6 +39,19 @@ type qnet struct {
 	B3           []int16 // decoder bias in input units (×16)
 	G            []int32 // H2 × H2, W3ᵀΛW3 · 2^GShift
 	GShift       int8
+	// Statistic inputs D−len(B3s) … D−1: their decoder rows (int16, per-row
+	// scale to Q12), biases (Q12) and precisions Λᵢ = ωᵢe^{−λᵢ} (Q12), for
+	// the residual after the re-fit.
+	W3s []int16 // F × H2
+	M3s []int32
+	S3s []uint8
+	B3s []int64
+	Lam []int64
+	// Score combination (Q12): robust centre and scale of the regret and of
+	// the statistics residual on clean validation frames.
+	Mode             ScoreMode
+	CRegret, SRegret int64
+	CResid, SResid   int64
 }
 
 // multShift splits a positive real scale into m·2^−sh with m in
@@ -82,7 +95,7 @@ func rowScales(w []float64, rows, cols int, qmax float64) []float64 {
 	return s
 }
 
-func quantize(n *net, w []float64) (*qnet, error) {
+func quantize(n *net, w []float64, nStats int) (*qnet, error) {
 	if n.H1 > maxQHidden || n.H2 > maxQHidden || n.L > maxQLatent || n.D > maxInputs {
 		return nil, fmt.Errorf("likelihood: network too large to quantise (hidden ≤ %d, latent ≤ %d)", maxQHidden, maxQLatent)
 	}
@@ -171,6 +184,18 @@ func quantize(n *net, w []float64) (*qnet, error) {
 	if gm == 0 {
 		gm = 1
 	}
+	// Statistic rows.
+	nImg := n.D - nStats
+	if nStats > 0 {
+		if q.W3s, q.M3s, q.S3s, q.B3s, err = small(n.W3[nImg*n.H2:], nStats, n.H2, n.B3[nImg:]); err != nil {
+			return nil, err
+		}
+		q.Lam = make([]int64, nStats)
+		for i := range q.Lam {
+			q.Lam[i] = int64(math.Round(math.Min(lam[nImg+i], 1<<20) * one))
+		}
+	}
+	q.SRegret, q.SResid = one, one
 	gs := int(math.Floor(math.Log2(float64(1<<23) / gm)))
 	if gs < -20 || gs > 40 {
 		return nil, fmt.Errorf("likelihood: quadratic form scale 2^%d out of range", gs)
@@ -197,26 +222,37 @@ func (q *qnet) check() error {
 	if !ok {
 		return fmt.Errorf("likelihood: %w: quantised tensor sizes", ErrBadModel)
 	}
+	F := len(q.W3s) / H2
+	if len(q.W3s) != F*H2 || len(q.M3s) != F || len(q.S3s) != F || len(q.B3s) != F || len(q.Lam) != F || F > 256 || F > D ||
+		q.Mode > ScoreRegret || q.SRegret <= 0 || q.SResid <= 0 || absI64(q.CRegret) > 1<<40 || absI64(q.CResid) > 1<<40 ||
+		q.SRegret > 1<<40 || q.SResid > 1<<40 {
+		return fmt.Errorf("likelihood: %w: statistic rows or score combination", ErrBadModel)
+	}
+	for _, l := range q.Lam {
+		if l < 0 || l > 1<<32 {
+			return fmt.Errorf("likelihood: %w: precision %d", ErrBadModel, l)
+		}
+	}
 	for _, b := range q.B3 {
 		if b < -127 || b > 127 {
 			return fmt.Errorf("likelihood: %w: decoder bias %d outside the input range", ErrBadModel, b)
 		}
 	}
-	for _, set := range [][]int32{q.M1, q.Mm, q.Mv, q.M2, q.Mt} {
+	for _, set := range [][]int32{q.M1, q.Mm, q.Mv, q.M2, q.Mt, q.M3s} {
 		for _, m := range set {
 			if m < 0 || m >= 1<<15 {
 				return fmt.Errorf("likelihood: %w: multiplier %d", ErrBadModel, m)
 			}
 		}
 	}
-	for _, set := range [][]uint8{q.S1, q.Sm, q.Sv, q.S2, q.St} {
+	for _, set := range [][]uint8{q.S1, q.Sm, q.Sv, q.S2, q.St, q.S3s} {
 		for _, s := range set {
 			if s > 62 {
 				return fmt.Errorf("likelihood: %w: shift %d", ErrBadModel, s)
 			}
 		}
 	}
-	for _, set := range [][]int64{q.B1, q.Bm, q.Bv, q.B2} {
+	for _, set := range [][]int64{q.B1, q.Bm, q.Bv, q.B2, q.B3s} {
 		for _, b := range set {
 			if b > actClamp || b < -actClamp {
 				return fmt.Errorf("likelihood: %w: bias %d", ErrBadModel, b)
@@ -224,4 +260,11 @@ func (q *qnet) check() error {
 		}
 	}
 	return nil
+}
+
+func absI64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -22,6 +22,29 @@ type Scorer interface {
 	Reset()
 }
 
+// ScoreMode says what FixedScorer reports.
+type ScoreMode uint8
+
+// Score modes.
+const (
+	// ScoreRegretAndStats (the default when the representation carries
+	// statistics): the larger of two robust z-scores, each centred and scaled
+	// by its median and MAD on clean validation frames: the approximated
+	// regret, and the residual ½Σ Λᵢ(xᵢ − x̂ᵢ)² of the statistic inputs at the
+	// re-fitted posterior mean (what the re-fit still cannot explain: the
+	// regret cancels anything the decoder cannot produce for any z).
+	ScoreRegretAndStats ScoreMode = iota
+	// ScoreRegret: the approximated Likelihood Regret alone, in nats.
+	ScoreRegret
+)
+
+func (m ScoreMode) String() string {
+	if m == ScoreRegret {
+		return "regret"
+	}
+	return "regret+stats"
+}
+
 // Errors callers act on (wrapped; test with errors.Is).
 var (
 	// ErrWrongKind: the frame or model is for another sensor kind.

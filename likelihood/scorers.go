@@ -34,7 +34,8 @@ func (s *FixedScorer) Kind() sensors.Kind { return s.m.repr.Kind }
 // Reset implements Scorer.
 func (s *FixedScorer) Reset() { s.enc.reset() }
 
-// Score implements Scorer: the approximated LR in nats (ScoreInt / 4096).
+// Score implements Scorer: ScoreInt / 4096, in nats (ScoreRegret) or robust
+// z-score units (ScoreRegretAndStats).
 func (s *FixedScorer) Score(f sensors.Frame) (float64, error) {
 	v, err := s.ScoreInt(f)
 	return float64(v) / one, err
@@ -49,6 +50,19 @@ func (s *FixedScorer) ScoreInt(f sensors.Frame) (int64, error) {
 	s.m.repr.standardize(s.raw)
 	quantizeInput(s.in, s.raw)
 	return s.eng.score(s.in), nil
+}
+
+// ScoreParts returns the two parts of the fixed score in nats: the
+// approximated regret and the statistics residual (0 when the model has no
+// statistic inputs). Score combines them according to the model's mode.
+func (s *FixedScorer) ScoreParts(f sensors.Frame) (regret, resid float64, err error) {
+	if err := s.enc.raw(s.raw, f); err != nil {
+		return 0, 0, err
+	}
+	s.m.repr.standardize(s.raw)
+	quantizeInput(s.in, s.raw)
+	a, b := s.eng.parts(s.in)
+	return float64(a) / one, float64(b) / one, nil
 }
 
 // EncodeProbe returns the model input of one frame as bytes (int8 two's

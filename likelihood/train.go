@@ -42,6 +42,8 @@ type TrainOptions struct {
 	StatWeight float64
 	// Refit [DefaultRefit()].
 	Refit RefitConfig
+	// Score [ScoreRegretAndStats; ScoreRegret without statistics].
+	Score ScoreMode
 	// Progress, if set, is called after every epoch and stage.
 	Progress func(Progress)
 }
@@ -106,7 +108,7 @@ func (o TrainOptions) withDefaults() (TrainOptions, error) {
 		return o, fmt.Errorf("likelihood: bad LiDAR representation options")
 	case o.ThumbW < 2 || o.ThumbW > 256 || o.ThumbH < 0 || o.ThumbH > 256:
 		return o, fmt.Errorf("likelihood: bad thumbnail size")
-	case o.Channels > ChannelsImageOnly || !(o.StatWeight > 0 && o.StatWeight < 1e6):
+	case o.Channels > ChannelsImageOnly || !(o.StatWeight > 0 && o.StatWeight < 1e6) || o.Score > ScoreRegret:
 		return o, fmt.Errorf("likelihood: bad channel options")
 	}
 	if err := o.Refit.validate(); err != nil {
@@ -189,13 +191,26 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 		return nil, err
 	}
 	model.net = net
-	if model.q, err = quantize(net, w); err != nil {
+	if model.q, err = quantize(net, w, repr.StatDims()); err != nil {
 		return nil, err
 	}
-	// Calibrate after quantisation, on the held-out block, in order.
+	model.q.Mode = o.Score
+	if repr.StatDims() == 0 {
+		model.q.Mode = ScoreRegret
+	}
+	// Centre and scale of the score parts on the validation block, then the
+	// threshold on the calibration block, both after quantisation.
 	progress(Progress{Stage: "calibrate", Done: 0, Total: nCal})
 	fs := model.NewFixedScorer()
 	in := make([]int8, D)
+	var lrs, res []int64
+	for _, x := range xs[nTrain : nTrain+nVal] {
+		quantizeInput(in, x)
+		a, b := fs.eng.parts(in)
+		lrs, res = append(lrs, a), append(res, b)
+	}
+	model.q.CRegret, model.q.SRegret = robustCentreScale(lrs)
+	model.q.CResid, model.q.SResid = robustCentreScale(res)
 	cal := make([]float64, 0, nCal)
 	for _, x := range xs[nTrain+nVal:] {
 		quantizeInput(in, x)
@@ -211,6 +226,20 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 	model.meta = tm
 	progress(Progress{Stage: "done", Done: 1, Total: 1})
 	return model, nil
+}
+
+// robustCentreScale returns the median and 1.4826·MAD of Q12 values, the
+// scale floored at max(5 % of |median|, 0.01 nats).
+func robustCentreScale(v []int64) (c, s int64) {
+	a := slices.Clone(v)
+	slices.Sort(a)
+	c = a[len(a)/2]
+	for i := range a {
+		a[i] = absI64(v[i] - c)
+	}
+	slices.Sort(a)
+	s = a[len(a)/2] * 14826 / 10000
+	return c, max(s, absI64(c)/20, one/100)
 }
 
 // calibrate picks the threshold exceeded by at most a fraction fpr of the
