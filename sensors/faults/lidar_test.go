@@ -253,7 +253,7 @@ func TestFog(t *testing.T) {
 			}
 		}
 		f := far(out, 30)
-		t.Logf("MOR %v m: %d hard returns kept, %d beyond 30 m (clean %d), %d backscatter", mor, checked, f, far(scan, 30), near)
+		t.Logf("MOR %v m (clean %d returns): %d hard returns kept, %d beyond 30 m (clean %d), %d backscatter", mor, scan.Returns(), checked, f, far(scan, 30), near)
 		if f >= prevFar || near <= prevNear || checked == 0 {
 			t.Errorf("severity %d: far returns %d (was %d), backscatter %d (was %d): want fewer far, more near", sev, f, prevFar, near, prevNear)
 		}
