@@ -32,7 +32,14 @@ func TestExpQLnQAccuracy(t *testing.T) {
 				t.Fatalf("ExpQ(%v, frac %d) = %v, want %v", v, frac, got, want)
 			}
 			if x > 0 {
-				if got, want := math.Ldexp(float64(LnQ(x, frac)), -int(frac)), math.Log(v); math.Abs(got-want) > 0.5*lsb+2.0e-6 {
+				got, want := math.Ldexp(float64(LnQ(x, frac)), -int(frac)), math.Log(v)
+				limit := math.Ldexp(1, 63-int(frac)) // Q(63−frac).frac holds [−limit, limit)
+				switch {
+				case want <= -limit:
+					if LnQ(x, frac) != math.MinInt64 {
+						t.Fatalf("LnQ(%v, frac %d) = %d, want saturation", v, frac, LnQ(x, frac))
+					}
+				case math.Abs(got-want) > 0.5*lsb+2.0e-6:
 					t.Fatalf("LnQ(%v, frac %d) = %v, want %v", v, frac, got, want)
 				}
 			}
@@ -51,14 +58,22 @@ func TestExpQLnQAccuracy(t *testing.T) {
 			sum += math.Exp(v - m)
 		}
 		bound := lsb + 2.5e-6 + float64(len(xs))*0x1p-31
+		limit := math.Ldexp(1, 63-int(frac)) // representable magnitude
+		check := func(name string, q int64, want float64) {
+			t.Helper()
+			got := math.Ldexp(float64(q), -int(frac))
+			switch {
+			case want >= limit:
+				if q != math.MaxInt64 {
+					t.Fatalf("%s frac %d = %d, want saturation", name, frac, q)
+				}
+			case math.Abs(got-want) > bound:
+				t.Fatalf("%s frac %d = %v, want %v", name, frac, got, want)
+			}
+		}
 		want := m + math.Log(sum)
-		if got := math.Ldexp(float64(LogSumExpQ(xs, frac)), -int(frac)); math.Abs(got-want) > bound {
-			t.Fatalf("LogSumExpQ frac %d = %v, want %v", frac, got, want)
-		}
-		want -= math.Log(float64(len(xs)))
-		if got := math.Ldexp(float64(LogMeanExpQ(xs, frac)), -int(frac)); math.Abs(got-want) > bound {
-			t.Fatalf("LogMeanExpQ frac %d = %v, want %v", frac, got, want)
-		}
+		check("LogSumExpQ", LogSumExpQ(xs, frac), want)
+		check("LogMeanExpQ", LogMeanExpQ(xs, frac), want-math.Log(float64(len(xs))))
 	}
 }
 
