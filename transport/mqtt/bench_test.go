@@ -1,0 +1,129 @@
+package mqtt_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/rs/zerolog"
+
+	"github.com/sensortrust/trustagent/transport"
+	"github.com/sensortrust/trustagent/transport/broker"
+	"github.com/sensortrust/trustagent/transport/internal/mosquittotest"
+	"github.com/sensortrust/trustagent/transport/mqtt"
+)
+
+// BenchmarkClientPublishQoS1 is one QoS 1 publish acknowledged by the
+// embedded broker on loopback, without the outbox.
+func BenchmarkClientPublishQoS1(b *testing.B) {
+	br, err := broker.Start(context.Background(), broker.Config{Address: "127.0.0.1:0"}, broker.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer br.Close()
+	cfg := mqtt.DefaultConfig("r1")
+	cfg.Broker = br.URL()
+	c, err := mqtt.New(cfg, mqtt.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Connect(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close(ctx)
+	m, _ := c.Topics().StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Publish(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// latency measures decision → subscriber: the agent fills a State, the
+// stack (outbox, paho, broker) carries it, a paho subscriber on loopback
+// decodes it. One change in flight at a time; reports p50 and p99.
+func latency(b *testing.B, url string) {
+	dir := b.TempDir()
+	cfg := mqtt.DefaultConfig("r1")
+	cfg.Broker, cfg.OutboxDir = url, dir
+	st, err := mqtt.OpenStack(context.Background(), cfg, zerolog.Nop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close(context.Background())
+
+	got := make(chan uint64, 16)
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(fmt.Sprintf("bench-%d", time.Now().UnixNano())))
+	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		b.Fatalf("subscriber: %v", tok.Error())
+	}
+	defer sub.Disconnect(50)
+	tok := sub.Subscribe(st.Topics.Sensor("lidar0"), 1, func(_ paho.Client, m paho.Message) {
+		var s struct {
+			Seq       uint64 `json:"seq"`
+			Heartbeat bool   `json:"heartbeat"`
+		}
+		if json.Unmarshal(m.Payload(), &s) == nil && !s.Heartbeat {
+			got <- s.Seq
+		}
+	})
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		b.Fatalf("subscribe: %v", tok.Error())
+	}
+	ctx := context.Background()
+	publish := func() (uint64, time.Time) {
+		t0 := time.Now()
+		s := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelWarn, Seq: st.Outbox.Next("lidar0"), Time: t0}
+		m, err := st.Topics.StateMessage(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Outbox.Publish(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+		return s.Seq, t0
+	}
+	wait := func(seq uint64) {
+		for {
+			select {
+			case n := <-got:
+				if n == seq {
+					return
+				}
+			case <-time.After(10 * time.Second):
+				b.Fatalf("change %d not received", seq)
+			}
+		}
+	}
+	seq, _ := publish() // warm up: connection, retained message
+	wait(seq)
+	var lat []time.Duration
+	for b.Loop() {
+		seq, t0 := publish()
+		wait(seq)
+		lat = append(lat, time.Since(t0))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
+
+func BenchmarkLatencyEmbeddedBroker(b *testing.B) {
+	br, err := broker.Start(context.Background(), broker.Config{Address: "127.0.0.1:0"}, broker.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer br.Close()
+	latency(b, br.URL())
+}
+
+func BenchmarkLatencyMosquitto(b *testing.B) {
+	br := mosquittotest.Start(b, nil)
+	latency(b, br.URL("tcp"))
+}
