@@ -481,3 +481,64 @@ func FuzzKernelShapes(f *testing.F) {
 		_, _ = QuadFormI32(make([]int32, len(w)), x[:min(len(x), 100)], uint(clamp(nrq)%70))
 	})
 }
+
+// TestProductsVsFloat is the float64 reference of the exact products: the
+// integer result must equal the float64 sum to within the float64 rounding of
+// the reference itself (n·2^-53·Σ|terms|).
+func TestProductsVsFloat(t *testing.T) {
+	r := NewRand(14)
+	n := 200
+	a := randI16(r, n*n, 32767)
+	h := randI16(r, n, 32767)
+	w8 := randI8(r, n)
+	a32 := make([]int32, n)
+	for i := range a32 {
+		a32[i] = int32(r.Uint32())
+	}
+	type res struct {
+		name string
+		got  int64
+		f    float64 // float64 reference
+		abs  float64 // Σ|terms|
+	}
+	var rs []res
+	var f, fa float64
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			aij := float64(a[min(i, j)*n+max(i, j)]) // upper triangle, mirrored
+			v := aij * float64(h[i]) * float64(h[j])
+			f += v
+			fa += math.Abs(v)
+		}
+	}
+	q, _ := QuadFormI16(a, h)
+	rs = append(rs, res{"QuadFormI16", q, f, fa})
+	f, fa = 0, 0
+	for i := range h {
+		v := float64(w8[i]) * float64(h[i])
+		f, fa = f+v, fa+math.Abs(v)
+	}
+	rs = append(rs, res{"DotI8I16", DotI8I16(w8, h), f, fa})
+	f, fa = 0, 0
+	for i := range h {
+		v := float64(a32[i]) * float64(h[i])
+		f, fa = f+v, fa+math.Abs(v)
+	}
+	rs = append(rs, res{"DotI32I16", DotI32I16(a32, h), f, fa})
+	mv := make([]int64, n)
+	if err := MatVecI16(mv, a, h); err != nil {
+		t.Fatal(err)
+	}
+	f, fa = 0, 0
+	for j := 0; j < n; j++ {
+		v := float64(a[j]) * float64(h[j])
+		f, fa = f+v, fa+math.Abs(v)
+	}
+	rs = append(rs, res{"MatVecI16 row 0", mv[0], f, fa})
+	for _, x := range rs {
+		tol := float64(n*n) * 0x1p-53 * x.abs
+		if math.Abs(float64(x.got)-x.f) > tol {
+			t.Errorf("%s = %d, float64 %v (tolerance %.3g)", x.name, x.got, x.f, tol)
+		}
+	}
+}

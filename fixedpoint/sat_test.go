@@ -102,3 +102,39 @@ func TestMulQ(t *testing.T) {
 		t.Errorf("Rescale up saturation = %d", got)
 	}
 }
+
+// FuzzRoundShift checks RoundShift64, RoundShift32, MulQ and Rescale against
+// exact big-integer arithmetic.
+func FuzzRoundShift(f *testing.F) {
+	f.Add(int64(-3), uint8(1), int32(7), int32(-9), uint8(3), uint8(4), uint8(5))
+	f.Add(int64(math.MinInt64), uint8(63), int32(math.MinInt32), int32(math.MinInt32), uint8(0), uint8(0), uint8(40))
+	f.Fuzz(func(t *testing.T, x int64, n uint8, a, b int32, fa, fb, fo uint8) {
+		sh := uint(n % 70)
+		want := bigRoundShift(big.NewInt(x), int(sh))
+		if sh >= 64 {
+			want.SetInt64(0)
+		}
+		if got := RoundShift64(x, sh); got != want.Int64() {
+			t.Fatalf("RoundShift64(%d, %d) = %d, want %v", x, sh, got, want)
+		}
+		if got, w := RoundShift32(int32(x), sh%40), bigRoundShift(big.NewInt(int64(int32(x))), int(sh%40)); sh%40 < 32 && int64(got) != w.Int64() {
+			t.Fatalf("RoundShift32(%d, %d) = %d, want %v", int32(x), sh%40, got, w)
+		}
+		ua, ub, uo := uint(fa%40), uint(fb%40), uint(fo%70)
+		p := new(big.Int).Mul(big.NewInt(int64(a)), big.NewInt(int64(b)))
+		wq := bigClamp(bigRoundShift(p, int(ua+ub)-int(uo)), math.MinInt32, math.MaxInt32)
+		if ua+ub >= uo+64 {
+			wq = 0 // documented: shifts of 64 or more give 0
+		}
+		if got := MulQ(a, b, ua, ub, uo); int64(got) != wq {
+			t.Fatalf("MulQ(%d, %d, %d, %d, %d) = %d, want %d", a, b, ua, ub, uo, got, wq)
+		}
+		wr := bigClamp(bigRoundShift(big.NewInt(int64(a)), int(ua)-int(uo)), math.MinInt32, math.MaxInt32)
+		if ua >= uo+32 {
+			wr = 0
+		}
+		if got := Rescale(a, ua, uo); int64(got) != wr {
+			t.Fatalf("Rescale(%d, %d, %d) = %d, want %d", a, ua, uo, got, wr)
+		}
+	})
+}
