@@ -23,11 +23,20 @@
 //     were published even across reconnects (paho resends an unacknowledged
 //     message itself after reconnecting with CleanSession=false).
 //
-// The outbox also persists per-sensor sequence numbers (Next), so they keep
-// increasing across restarts.
+// The outbox also hands out per-sensor sequence numbers (Next) that keep
+// increasing across restarts: every number that reached a durable message
+// is on disk, in that message's file or in seq.json.
 //
 // File format of one message (little endian), name "<id as 16 hex digits>.msg":
 //
 //	magic "TAOB" | version 1 (u8) | kind (u8) | qos (u8) | retained (u8)
-//	| topic length (u16) | topic | payload length (u32) | payload | CRC-32C of all before (u32)
+//	| topic length (u16) | topic | payload length (u32) | payload
+//	| n (u16) | n × (key length (u8) | key | sequence counter (u64)), keys sorted
+//	| CRC-32C of all before (u32)
+//
+// The counters are those that Next advanced since seq.json was last
+// written: a durable message carries the sequence numbers it may contain,
+// so Next itself never touches the disk (one fsync'd write per level
+// change, not two), and seq.json is rewritten only before such a file is
+// deleted, off the agent's path.
 package outbox

@@ -88,6 +88,7 @@ type entry struct {
 	id     uint64
 	m      transport.Message
 	onDisk bool
+	snap   map[string]uint64 // sequence counters written with the message, not yet in seq.json
 	elem   *list.Element
 }
 
@@ -107,7 +108,8 @@ type Outbox struct {
 	inflight *entry
 	bytes    int
 	nextID   uint64
-	seq      map[string]uint64
+	seq      map[string]uint64 // counters handed out by Next
+	durable  map[string]uint64 // counters as written in seq.json
 	stats    Stats
 	closing  bool
 	wake     chan struct{} // capacity 1: something was queued or closing began
@@ -135,7 +137,7 @@ func Open(fsys FS, link Link, opt Options) (*Outbox, error) {
 	o := &Outbox{
 		fs: fsys, link: link, opt: opt, log: opt.Log,
 		queue: list.New(), latest: map[string]*entry{}, nextID: 1,
-		seq: map[string]uint64{}, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		seq: map[string]uint64{}, durable: map[string]uint64{}, wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	o.stats.DiskOK = true
 	o.load()
@@ -247,17 +249,29 @@ func (o *Outbox) remove(e *entry) {
 }
 
 func (o *Outbox) persist(e *entry) {
-	b, err := encodeRecord(e.m)
+	snap := o.dirtySeq()
+	b, err := encodeRecord(e.m, snap)
 	if err == nil {
 		err = o.fs.WriteFile(msgName(e.id), b)
 	}
 	o.diskResult("write", err)
 	e.onDisk = err == nil
+	if e.onDisk {
+		e.snap = snap
+	}
 }
 
+// unpersist deletes e's file, first saving to seq.json the counters that
+// only the file holds.
 func (o *Outbox) unpersist(e *entry) {
 	if !e.onDisk {
 		return
+	}
+	for k, v := range e.snap {
+		if v > o.durable[k] {
+			o.writeSeq()
+			break
+		}
 	}
 	err := o.fs.Remove(msgName(e.id))
 	o.diskResult("remove", err)
@@ -321,11 +335,13 @@ func (o *Outbox) Close(ctx context.Context) error {
 	}
 	select {
 	case <-o.done:
+		o.saveSeq()
 		return nil
 	case <-ctx.Done():
 	}
 	o.cancel()
 	<-o.done
+	o.saveSeq()
 	n := o.Stats().Queued
 	if n > 0 {
 		return fmt.Errorf("outbox: closed with %d messages unsent: %w", n, ctx.Err())
@@ -480,15 +496,19 @@ func (o *Outbox) load() {
 		}
 		b, err := o.fs.ReadFile(name)
 		var m transport.Message
+		var snap map[string]uint64
 		if err == nil {
-			m, err = decodeRecord(b)
+			m, snap, err = decodeRecord(b)
 		}
 		if err != nil {
 			o.log.Error().Err(err).Str("file", name).Msg("outbox: dropping unreadable message file")
 			o.diskResult("remove", o.fs.Remove(name))
 			continue
 		}
-		e := &entry{id: id, m: m, onDisk: true}
+		for k, v := range snap {
+			o.seq[k] = max(o.seq[k], v)
+		}
+		e := &entry{id: id, m: m, onDisk: true, snap: snap}
 		o.nextID = max(o.nextID, id+1)
 		o.supersede(e)
 		if !o.makeRoom(e) {
@@ -498,7 +518,6 @@ func (o *Outbox) load() {
 		}
 		o.push(e)
 		o.stats.Loaded++
-		o.noteSeq(m)
 	}
 	if o.stats.Loaded > 0 {
 		o.log.Info().Int("messages", o.stats.Loaded).Msg("outbox: resending messages left by the previous run")

@@ -3,28 +3,59 @@ package outbox
 import (
 	"encoding/json"
 	"fmt"
-
-	"github.com/sensortrust/trustagent/transport"
 )
 
 const seqFile = "seq.json"
 
 // Next returns the next sequence number for key (a sensor name, or
-// "summary"), starting at 1. The counter is written to disk before Next
-// returns, so numbers keep increasing across restarts; if the disk fails the
-// counter lives on in memory (see Stats.DiskOK) and a restart resumes from
-// the highest number on disk, the seq of any queued message included.
+// "summary"), starting at 1. It does no I/O: the counter reaches the disk
+// with the next durable message published (inside its file) and in
+// seq.json before that file is deleted, and at Close. A number handed out
+// but never published in a durable message may be handed out again after a
+// crash; no consumer has seen it. If the state directory fails, numbers
+// may repeat after a restart.
 func (o *Outbox) Next(key string) uint64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.seq[key]++
-	n := o.seq[key]
+	return o.seq[key]
+}
+
+// dirtySeq returns the counters that moved since seq.json was written.
+func (o *Outbox) dirtySeq() map[string]uint64 {
+	var d map[string]uint64
+	for k, v := range o.seq {
+		if v > o.durable[k] {
+			if d == nil {
+				d = map[string]uint64{}
+			}
+			d[k] = v
+		}
+	}
+	return d
+}
+
+// writeSeq writes all counters to seq.json. Called with o.mu held.
+func (o *Outbox) writeSeq() {
 	b, err := json.Marshal(o.seq)
 	if err == nil {
 		err = o.fs.WriteFile(seqFile, b)
 	}
 	o.diskResult("write "+seqFile, err)
-	return n
+	if err == nil {
+		for k, v := range o.seq {
+			o.durable[k] = v
+		}
+	}
+}
+
+// saveSeq writes seq.json if any counter moved since it was written.
+func (o *Outbox) saveSeq() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.dirtySeq() != nil {
+		o.writeSeq()
+	}
 }
 
 func (o *Outbox) loadSeq() {
@@ -39,23 +70,6 @@ func (o *Outbox) loadSeq() {
 	}
 	for k, v := range m {
 		o.seq[k] = max(o.seq[k], v)
-	}
-}
-
-// noteSeq raises the counter of a loaded message's key to its seq.
-func (o *Outbox) noteSeq(m transport.Message) {
-	var p struct {
-		Sensor string `json:"sensor"`
-		Seq    uint64 `json:"seq"`
-	}
-	switch m.Kind {
-	case transport.KindState, transport.KindHeartbeat:
-		if json.Unmarshal(m.Payload, &p) == nil && p.Sensor != "" {
-			o.seq[p.Sensor] = max(o.seq[p.Sensor], p.Seq)
-		}
-	case transport.KindSummary:
-		if json.Unmarshal(m.Payload, &p) == nil {
-			o.seq["summary"] = max(o.seq["summary"], p.Seq)
-		}
+		o.durable[k] = max(o.durable[k], v)
 	}
 }
