@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/sensortrust/trustagent/transport"
 )
@@ -31,15 +32,31 @@ func BenchmarkPublishHeartbeat(b *testing.B) {
 	}
 }
 
-// BenchmarkPublishStateChange is the durable path: encode, write, fsync,
-// rename, fsync the directory, before Publish returns; plus Next, which
-// persists the sequence counter the same way.
+// downLink never delivers, so the sender does no disk work meanwhile.
+type downLink struct{}
+
+func (downLink) Publish(ctx context.Context, _ transport.Message) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+func (downLink) Connected() bool { return false }
+
+// BenchmarkPublishStateChange is the agent's durable path: Next, then
+// encode, write, fsync, rename, fsync the directory before Publish returns.
+// The link is down, as in an outage, so nothing else touches the disk.
 func BenchmarkPublishStateChange(b *testing.B) {
-	ob, err := Open(DirFS(b.TempDir()), discardLink{}, DefaultOptions())
+	opt := DefaultOptions()
+	opt.MaxMessages = 1 << 30
+	opt.MaxBytes = 1 << 30
+	ob, err := Open(DirFS(b.TempDir()), downLink{}, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ob.Close(context.Background())
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		ob.Close(ctx)
+	}()
 	m := stateMsg("lidar0", 1)
 	m.Payload = make([]byte, 900) // a typical State payload
 	ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -102,7 +103,8 @@ type Outbox struct {
 	opt  Options
 	log  zerolog.Logger
 
-	mu       sync.Mutex
+	mu       sync.Mutex        // guards the fields below; may be held while seqMu is taken, never the reverse
+	seqMu    sync.Mutex        // serialises writes of seq.json
 	queue    *list.List        // of *entry, oldest first; excludes the one in flight
 	latest   map[string]*entry // coalescible entry per topic, queued (not in flight)
 	inflight *entry
@@ -267,11 +269,8 @@ func (o *Outbox) unpersist(e *entry) {
 	if !e.onDisk {
 		return
 	}
-	for k, v := range e.snap {
-		if v > o.durable[k] {
-			o.writeSeq()
-			break
-		}
+	if o.newer(e.snap) {
+		o.writeSeq()
 	}
 	err := o.fs.Remove(msgName(e.id))
 	o.diskResult("remove", err)
@@ -433,12 +432,38 @@ func (o *Outbox) putBack(e *entry) {
 	o.bytes += e.size()
 }
 
+// sent forgets an acknowledged message. The disk work (seq.json when the
+// file holds newer counters, then the removal) runs without o.mu, so
+// Publish does not wait for the sender's fsyncs.
 func (o *Outbox) sent(e *entry) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	o.inflight = nil
 	o.stats.Sent++
-	o.unpersist(e)
+	var counters map[string]uint64
+	if e.onDisk && o.newer(e.snap) {
+		counters = maps.Clone(o.seq)
+	}
+	o.mu.Unlock()
+	if !e.onDisk {
+		return
+	}
+	var seqErr error
+	if counters != nil {
+		seqErr = o.writeSeqFile(counters)
+	}
+	rmErr := o.fs.Remove(msgName(e.id))
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if counters != nil {
+		o.diskResult("write "+seqFile, seqErr)
+		if seqErr == nil {
+			o.markDurable(counters)
+		}
+	}
+	o.diskResult("remove", rmErr)
+	if rmErr == nil {
+		e.onDisk = false
+	}
 }
 
 // sleep waits d, or less when the link comes up meanwhile; false when ctx ends.

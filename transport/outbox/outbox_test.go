@@ -200,7 +200,7 @@ func TestSeqSurvivesCrashAfterDelivery(t *testing.T) {
 		ob.Publish(context.Background(), stateMsg("a", int(ob.Next("a"))))
 	}
 	waitFor(t, "delivery", func() bool { return ob.Stats().Sent == 3 })
-	ob.Next("a") // handed out, never published: may be reused, nobody saw it
+	ob.Next("a")                                     // handed out, never published: may be reused, nobody saw it
 	crashed, _ := Open(dir, &fakeLink{}, fastOpts()) // as if the process had died: no Close
 	defer crashed.Close(context.Background())
 	if n := crashed.Next("a"); n != 4 {

@@ -3,6 +3,7 @@ package outbox
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 )
 
 const seqFile = "seq.json"
@@ -37,16 +38,40 @@ func (o *Outbox) dirtySeq() map[string]uint64 {
 
 // writeSeq writes all counters to seq.json. Called with o.mu held.
 func (o *Outbox) writeSeq() {
-	b, err := json.Marshal(o.seq)
-	if err == nil {
-		err = o.fs.WriteFile(seqFile, b)
-	}
+	counters := maps.Clone(o.seq)
+	err := o.writeSeqFile(counters)
 	o.diskResult("write "+seqFile, err)
 	if err == nil {
-		for k, v := range o.seq {
-			o.durable[k] = v
+		o.markDurable(counters)
+	}
+}
+
+// writeSeqFile writes counters to seq.json.
+func (o *Outbox) writeSeqFile(counters map[string]uint64) error {
+	o.seqMu.Lock()
+	defer o.seqMu.Unlock()
+	b, err := json.Marshal(counters)
+	if err != nil {
+		return err
+	}
+	return o.fs.WriteFile(seqFile, b)
+}
+
+// markDurable records counters as written. Called with o.mu held.
+func (o *Outbox) markDurable(counters map[string]uint64) {
+	for k, v := range counters {
+		o.durable[k] = max(o.durable[k], v)
+	}
+}
+
+// newer reports whether snap holds a counter beyond seq.json. Called with o.mu held.
+func (o *Outbox) newer(snap map[string]uint64) bool {
+	for k, v := range snap {
+		if v > o.durable[k] {
+			return true
 		}
 	}
+	return false
 }
 
 // saveSeq writes seq.json if any counter moved since it was written.
