@@ -83,6 +83,11 @@ func cmdInject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if _, err := faults.New(info.Kind, faults.Config{Fault: *fault, Severity: *severity, Seed: *seed, Period: info.Period}); err != nil {
 			return usageError("%v", err)
 		}
+		if info.Kind == sensors.KindLidar && ringFault(*fault) && dir.Len() > 0 {
+			if f, err := dir.Read(0); err == nil && f.(*sensors.Scan).Rings == 0 {
+				fmt.Fprintf(stderr, "trustctl inject: warning: %s works on rings, but the scans carry no ring ids (give --model)\n", *fault)
+			}
+		}
 		// one fault over the whole recording is a one-event scenario
 		sc = &faults.Scenario{Seed: *seed, Events: []faults.Event{{Sensor: info.Name, Fault: *fault, Severity: *severity, Seed: *seed}}}
 	}
@@ -106,6 +111,11 @@ func cmdInject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "%s: %d frames read, %d written to %s\n", info.Name, dir.Len(), written, *out)
 	return nil
+}
+
+// ringFault reports whether a LiDAR fault selects points by ring.
+func ringFault(name string) bool {
+	return name == "beam_missing" || name == "cross_sensor" || name == "cross_sensor_matched"
 }
 
 func mentions(sc *faults.Scenario, sensor string) bool {

@@ -132,6 +132,10 @@ func TestInjectScenarioAndErrors(t *testing.T) {
 			t.Errorf("%v: exit %d (%s), want 2", args, code, stderr)
 		}
 	}
+	code, _, stderr = runCmd(t, "inject", "--fault", "beam_missing", "--severity", "1", "--model=", "--in", filepath.Join(rec, "lidar0"), "--out", filepath.Join(tmp, "norings"))
+	if code != 0 || !strings.Contains(stderr, "no ring ids") {
+		t.Errorf("beam_missing without rings: exit %d, stderr %q: want a warning", code, stderr)
+	}
 	if code, stdout, _ := runCmd(t, "inject", "--list"); code != 0 || !strings.Contains(stdout, "rolling_tear") {
 		t.Errorf("--list: %d %s", code, stdout)
 	}
