@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,6 +51,7 @@ type daemon struct {
 	getenv func(string) string
 	reg    *prometheus.Registry
 	link   *mqttLink
+	models *modelSet
 
 	cur chan pipeline // holds the running pipeline (capacity 1), for HTTP handlers
 }
@@ -59,6 +61,10 @@ func newDaemon(cfg config.Config, f flags, stdout, stderr io.Writer, getenv func
 	if err != nil {
 		return nil, err
 	}
+	// The level can change at run time (SIGHUP, the loglevel command):
+	// the logger passes everything and zerolog's global level filters.
+	zerolog.SetGlobalLevel(log.GetLevel())
+	log = log.Level(zerolog.TraceLevel)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return &daemon{
@@ -72,11 +78,15 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 	if err := os.MkdirAll(d.cfg.StateDir, 0o750); err != nil {
 		return fmt.Errorf("state directory: %w", err)
 	}
-	link, err := openMQTT(ctx, d.cfg, d.log, d.getenv)
+	link, err := openMQTT(ctx, d.cfg, d.log)
 	if err != nil {
 		return err
 	}
 	d.link = link
+	d.models = newModelSet(d.log, d.cfg.StateDir, d.cfg.Models)
+	if err := d.handleCommands(); err != nil {
+		return err
+	}
 	defer func() {
 		fctx, cancel := context.WithTimeout(context.Background(), flushBudget)
 		defer cancel()
@@ -85,7 +95,8 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 		}
 	}()
 
-	p, err := buildPipeline(ctx, d.cfg, d.link, d.reg, d.log)
+	var p pipeline
+	p, err = buildPipeline(ctx, d.cfg, d.link, d.models, d.reg, d.log)
 	if err != nil {
 		return err
 	}
@@ -153,14 +164,14 @@ func (d *daemon) reload(ctx context.Context) (pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MQTT != d.cfg.MQTT || cfg.Robot != d.cfg.Robot || cfg.StateDir != d.cfg.StateDir {
+	if !reflect.DeepEqual(cfg.MQTT, d.cfg.MQTT) || cfg.Robot != d.cfg.Robot || cfg.StateDir != d.cfg.StateDir {
 		d.log.Warn().Msg("robot, state_dir and mqtt settings take effect at restart; the session is kept")
 		cfg.MQTT, cfg.Robot, cfg.StateDir = d.cfg.MQTT, d.cfg.Robot, d.cfg.StateDir
 	}
 	if lvl, err := zerolog.ParseLevel(cfg.LogLevel); err == nil {
-		d.log = d.log.Level(lvl)
+		zerolog.SetGlobalLevel(lvl)
 	}
-	p, err := buildPipeline(ctx, cfg, d.link, d.reg, d.log)
+	p, err := buildPipeline(ctx, cfg, d.link, d.models, d.reg, d.log)
 	if err != nil {
 		return nil, err
 	}

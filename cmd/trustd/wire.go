@@ -3,24 +3,130 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/sensortrust/trustagent/agent"
+	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/internal/config"
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/transport/broker"
+	"github.com/sensortrust/trustagent/transport/mqtt"
 )
 
-// mqttLink is the daemon's MQTT session: the embedded broker when
-// configured and the publisher in front of the outbox.
-type mqttLink struct{}
-
-func openMQTT(ctx context.Context, cfg config.Config, log zerolog.Logger, getenv func(string) string) (*mqttLink, error) {
-	return nil, errors.New("mqtt transport is not wired into trustd yet")
+// mqttLink is the daemon's MQTT session, kept across reloads: the embedded
+// broker when configured, and the stack of outbox, client and command
+// dispatcher.
+type mqttLink struct {
+	broker *broker.Broker // nil unless mqtt.embedded.enabled
+	stack  *mqtt.Stack
 }
 
-// Close flushes and ends the session.
-func (l *mqttLink) Close(ctx context.Context) error { return nil }
+func openMQTT(ctx context.Context, cfg config.Config, log zerolog.Logger) (*mqttLink, error) {
+	l := &mqttLink{}
+	if cfg.MQTT.Embedded.Enabled {
+		b, err := broker.Start(ctx, broker.Config{Address: cfg.MQTT.Embedded.Listen}, broker.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("embedded broker: %w", err)
+		}
+		l.broker = b
+		log.Info().Str("listen", b.Addr()).Msg("embedded MQTT broker started")
+	}
+	mc := mqtt.Config{
+		Broker:            cfg.MQTT.Broker,
+		Robot:             cfg.Robot,
+		ClientID:          cfg.ClientID(),
+		TopicPrefix:       cfg.TopicPrefix(),
+		CAFile:            cfg.MQTT.TLS.CAFile,
+		CertFile:          cfg.MQTT.TLS.CertFile,
+		KeyFile:           cfg.MQTT.TLS.KeyFile,
+		ServerName:        cfg.MQTT.TLS.ServerName,
+		Username:          cfg.MQTT.Username,
+		PasswordFile:      cfg.MQTT.PasswordFile,
+		PasswordEnv:       cfg.MQTT.PasswordEnv,
+		KeepAlive:         cfg.MQTT.Keepalive,
+		OutboxDir:         filepath.Join(cfg.StateDir, "outbox"),
+		OutboxMaxMessages: cfg.MQTT.OutboxSize,
+		Commands:          cfg.MQTT.Commands,
+	}
+	stack, err := mqtt.OpenStack(ctx, mc, log)
+	if err != nil {
+		if l.broker != nil {
+			l.broker.Close()
+		}
+		return nil, err
+	}
+	l.stack = stack
+	log.Info().Str("broker", mc.Broker).Str("prefix", cfg.TopicPrefix()).Msg("publishing trust flags")
+	return l, nil
+}
 
-func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, reg *prometheus.Registry, log zerolog.Logger) (pipeline, error) {
-	return nil, errors.New("pipeline is not wired into trustd yet")
+// Close flushes the outbox until ctx is done (what is left stays on disk
+// for the next start), says offline, and stops the embedded broker.
+func (l *mqttLink) Close(ctx context.Context) error {
+	err := l.stack.Close(ctx)
+	if l.broker != nil {
+		err = errors.Join(err, l.broker.Close())
+	}
+	return err
+}
+
+// agentPipeline is the running pipeline: the agent and what it was built from.
+type agentPipeline struct {
+	*agent.Agent
+	sensors []config.Sensor
+	kinds   map[string]sensors.Kind // sensor name → kind of its source
+}
+
+func (p *agentPipeline) Status() any { return p.Agent.Status() }
+
+// buildPipeline turns a configuration into an agent: a source and a model
+// per sensor, the host model, and the MQTT stack as publisher. Nothing is
+// started; a failure leaves nothing running.
+func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, models *modelSet, reg *prometheus.Registry, log zerolog.Logger) (*agentPipeline, error) {
+	sims := newSimSet(time.Now())
+	opts := agent.Options{
+		Robot:        cfg.Robot,
+		TopicPrefix:  cfg.TopicPrefix(),
+		Publisher:    link.stack.Outbox,
+		Sequencer:    link.stack.Outbox,
+		Heartbeat:    cfg.MQTT.Heartbeat,
+		QueueLen:     cfg.Agent.QueueLen,
+		StaleTimeout: cfg.Agent.StaleTimeout,
+		ScoreBudget:  cfg.Agent.ScoreBudget,
+		Registerer:   reg,
+		Logger:       &log,
+		Host: agent.HostOptions{
+			Collector: host.New(host.Options{StateDir: cfg.StateDir}),
+		},
+	}
+	kinds := map[string]sensors.Kind{}
+	for _, s := range cfg.Sensors {
+		src, err := newSource(s, sims)
+		if err != nil {
+			return nil, fmt.Errorf("sensor %s: %w", s.Name, err)
+		}
+		kinds[s.Name] = src.Info().Kind
+		m, err := models.sensorModel(ctx, cfg, s, src.Info().Kind)
+		if err != nil {
+			return nil, fmt.Errorf("sensor %s: %w", s.Name, err)
+		}
+		opts.Sensors = append(opts.Sensors, agent.SensorOptions{
+			Source: src,
+			Period: s.Period,
+			Model:  m,
+		})
+		opts.Sensors[len(opts.Sensors)-1].Decision.K = cfg.Agent.EnterK
+		opts.Sensors[len(opts.Sensors)-1].Decision.N = cfg.Agent.EnterN
+		opts.Sensors[len(opts.Sensors)-1].Decision.M = cfg.Agent.ClearM
+	}
+	a, err := agent.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &agentPipeline{Agent: a, sensors: cfg.Sensors, kinds: kinds}, nil
 }

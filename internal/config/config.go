@@ -38,19 +38,21 @@ type MQTT struct {
 	TopicPrefix  string        `yaml:"topic_prefix"`  // default trust/v1/<robot>
 	Keepalive    time.Duration `yaml:"keepalive"`     // MQTT keepalive
 	Heartbeat    time.Duration `yaml:"heartbeat"`     // retained state re-published this often
-	UsernameFile string        `yaml:"username_file"` // file holding the user name (or env TRUSTD_MQTT_USERNAME)
-	PasswordFile string        `yaml:"password_file"` // file holding the password (or env TRUSTD_MQTT_PASSWORD)
+	Username     string        `yaml:"username"`      // broker user name
+	PasswordFile string        `yaml:"password_file"` // file whose first line is the password
+	PasswordEnv  string        `yaml:"password_env"`  // or the environment variable holding it
 	TLS          TLS           `yaml:"tls"`
-	Commands     bool          `yaml:"commands"`    // accept operator commands on <prefix>/cmd/#
+	Commands     []string      `yaml:"commands"`    // operator commands accepted on <prefix>/cmd/<name>: recalibrate, loglevel, model
 	OutboxSize   int           `yaml:"outbox_size"` // messages kept while the broker is away
 	Embedded     Embedded      `yaml:"embedded"`
 }
 
 // TLS files for ssl:// brokers; CertFile and KeyFile enable mutual TLS.
 type TLS struct {
-	CAFile   string `yaml:"ca_file"`
-	CertFile string `yaml:"cert_file"`
-	KeyFile  string `yaml:"key_file"`
+	CAFile     string `yaml:"ca_file"`
+	CertFile   string `yaml:"cert_file"`
+	KeyFile    string `yaml:"key_file"`
+	ServerName string `yaml:"server_name"` // overrides the host name checked in the broker's certificate
 }
 
 // Embedded runs an MQTT broker inside trustd (the zero set-up default).
@@ -88,7 +90,7 @@ type Sensor struct {
 	Device   string        `yaml:"device"`   // serial port or /dev/videoN
 	Baud     int           `yaml:"baud"`     // serial baud rate
 	Dir      string        `yaml:"dir"`      // recorded: directory of frames
-	Pacing   string        `yaml:"pacing"`   // recorded: realtime, fast, loop
+	Pacing   string        `yaml:"pacing"`   // recorded: realtime, fast, loop, fast-loop
 	Width    int           `yaml:"width"`    // camera width
 	Height   int           `yaml:"height"`   // camera height
 	Seed     int64         `yaml:"seed"`     // sim: world seed
@@ -322,9 +324,9 @@ func (m *MQTT) validate() error {
 		return bad("mqtt.broker", "%q is not a broker URL like tcp://127.0.0.1:1883", m.Broker)
 	}
 	switch u.Scheme {
-	case "tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss":
+	case "tcp", "mqtt", "ssl", "tls", "mqtts":
 	default:
-		return bad("mqtt.broker", "scheme %q is not tcp, ssl, ws or wss", u.Scheme)
+		return bad("mqtt.broker", "scheme %q is not tcp, mqtt, ssl, tls or mqtts", u.Scheme)
 	}
 	if strings.ContainsAny(m.TopicPrefix, "#+") {
 		return bad("mqtt.topic_prefix", "%q must not contain MQTT wildcards", m.TopicPrefix)
@@ -337,6 +339,16 @@ func (m *MQTT) validate() error {
 	}
 	if m.OutboxSize < 1 {
 		return bad("mqtt.outbox_size", "%d must be at least 1", m.OutboxSize)
+	}
+	for i, c := range m.Commands {
+		switch c {
+		case "recalibrate", "loglevel", "model":
+		default:
+			return bad(fmt.Sprintf("mqtt.commands[%d]", i), "%q is not recalibrate, loglevel or model", c)
+		}
+	}
+	if m.PasswordFile != "" && m.PasswordEnv != "" {
+		return bad("mqtt.password_file", "password_file and password_env exclude each other")
 	}
 	if (m.TLS.CertFile == "") != (m.TLS.KeyFile == "") {
 		return bad("mqtt.tls", "cert_file and key_file go together")
@@ -400,9 +412,9 @@ func (s *Sensor) validate(key string) error {
 		return bad(key+".baud", "%d is negative", s.Baud)
 	}
 	switch s.Pacing {
-	case "", "realtime", "fast", "loop":
+	case "", "realtime", "fast", "loop", "fast-loop":
 	default:
-		return bad(key+".pacing", "%q is not realtime, fast or loop", s.Pacing)
+		return bad(key+".pacing", "%q is not realtime, fast, loop or fast-loop", s.Pacing)
 	}
 	if s.Driver == "recorded" && s.Dir == "" {
 		return bad(key+".dir", "driver recorded needs dir")

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/rs/zerolog"
+
+	"github.com/sensortrust/trustagent/agent"
+	"github.com/sensortrust/trustagent/firmware"
+	"github.com/sensortrust/trustagent/internal/config"
+	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/likelihood"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// modelSet holds one firmware store per sensor kind in the state directory
+// (models/<kind>/slot-a.bundle, slot-b.bundle, active). A bundle names a
+// sensor kind, not a sensor, so every LiDAR of the robot runs the installed
+// LiDAR model. The packaged bundle (<models.dir>/<kind>.bundle, or a
+// sensor's model:) is installed when the store is empty or holds an older
+// version, which is how a package upgrade delivers new default models.
+type modelSet struct {
+	log      zerolog.Logger
+	stateDir string
+	cfg      config.Models // fixed at start: the stores outlive reloads
+
+	mu     sync.Mutex
+	stores map[sensors.Kind]*firmware.Store
+}
+
+func newModelSet(log zerolog.Logger, stateDir string, cfg config.Models) *modelSet {
+	return &modelSet{log: log, stateDir: stateDir, cfg: cfg, stores: map[sensors.Kind]*firmware.Store{}}
+}
+
+// store returns the started store for kind, creating it on first use.
+func (ms *modelSet) store(ctx context.Context, kind sensors.Kind) (*firmware.Store, error) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if st, ok := ms.stores[kind]; ok {
+		return st, nil
+	}
+	opts := firmware.Options{Kind: kind, Loader: modelbundle.Loader()}
+	if ms.cfg.AllowUnsigned {
+		opts.Signatures = firmware.AllowUnsigned
+	}
+	if ms.cfg.TrustedKeys != "" {
+		ts, err := firmware.LoadTrustStore(ms.cfg.TrustedKeys)
+		switch {
+		case err == nil:
+			opts.Trust = ts
+		case errors.Is(err, os.ErrNotExist) && ms.cfg.AllowUnsigned:
+		default:
+			return nil, err
+		}
+	}
+	fsys, err := firmware.OpenDirFS(filepath.Join(ms.stateDir, "models", kind.String()))
+	if err != nil {
+		return nil, err
+	}
+	st, err := firmware.NewStore(fsys, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := st.Start(ctx); err != nil && !errors.Is(err, firmware.ErrNoModel) {
+		ms.log.Error().Err(err).Str("kind", kind.String()).Msg("installed models unusable")
+	}
+	if a := st.Active(); a != nil && a.Rollback != nil {
+		ms.log.Warn().Err(a.Rollback).Str("kind", kind.String()).Str("slot", string(a.Slot)).Msg("model rolled back")
+	}
+	ms.stores[kind] = st
+	return st, nil
+}
+
+// sensorModel returns the model a sensor runs. A sensor kind without a
+// model (range finders, or a robot not yet given one) is judged by its
+// stream checks alone, and says so in the log.
+func (ms *modelSet) sensorModel(ctx context.Context, cfg config.Config, s config.Sensor, kind sensors.Kind) (agent.SensorModel, error) {
+	if kind != sensors.KindLidar && kind != sensors.KindCamera {
+		return agent.SensorModel{}, nil
+	}
+	st, err := ms.store(ctx, kind)
+	if err != nil {
+		return agent.SensorModel{}, err
+	}
+	packaged := s.Model
+	if packaged == "" {
+		packaged = filepath.Join(cfg.Models.Dir, kind.String()+".bundle")
+	}
+	ms.installPackaged(ctx, st, packaged)
+	a := st.Active()
+	if a == nil {
+		ms.log.Error().Str("sensor", s.Name).Str("looked_for", packaged).
+			Msg("no model for this sensor: only stream checks will judge it (install one with trustctl bundle push)")
+		return agent.SensorModel{}, nil
+	}
+	return sensorModelOf(a)
+}
+
+// installPackaged installs the bundle at path when it is newer than the
+// active one. A missing file is not an error; a refused bundle is logged
+// and the installed model keeps running.
+func (ms *modelSet) installPackaged(ctx context.Context, st *firmware.Store, path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			ms.log.Error().Err(err).Msg("packaged model")
+		}
+		return
+	}
+	b, err := firmware.Parse(data)
+	if err != nil {
+		ms.log.Error().Err(err).Str("file", path).Msg("packaged model refused")
+		return
+	}
+	if a := st.Active(); a != nil && a.Bundle.ModelID == b.ModelID && a.Bundle.Version >= b.Version {
+		return
+	}
+	a, err := st.Install(ctx, data)
+	if err != nil {
+		ms.log.Error().Err(err).Str("file", path).Msg("packaged model refused; keeping the installed one")
+		return
+	}
+	ms.log.Info().Str("file", path).Str("model", a.Bundle.ModelID).Uint64("version", a.Bundle.Version).Str("slot", string(a.Slot)).Msg("model installed")
+}
+
+// sensorModelOf turns an installed bundle into what the agent runs.
+func sensorModelOf(a *firmware.Active) (agent.SensorModel, error) {
+	vae, ok := a.Models[firmware.SectionVAE].(*likelihood.Model)
+	if !ok {
+		return agent.SensorModel{}, fmt.Errorf("model %s has no VAE section", a.Bundle.ModelID)
+	}
+	m := agent.SensorModel{
+		Scorer:    vae.NewFixedScorer(),
+		Threshold: vae.Threshold(),
+		ID:        a.Bundle.ModelID,
+		Version:   strconv.FormatUint(a.Bundle.Version, 10),
+	}
+	if p, ok := a.Models[firmware.SectionHealth]; ok {
+		m.Health, _ = modelbundle.HealthModel(p)
+	}
+	return m, nil
+}
