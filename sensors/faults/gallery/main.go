@@ -11,7 +11,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/image/font"
@@ -26,8 +28,13 @@ import (
 func main() {
 	out := flag.String("out", "docs/faults", "output directory")
 	seed := flag.Uint64("seed", 1, "world, sensor and fault seed")
+	only := flag.String("only", "", "comma-separated fault names to draw (default: all)")
 	flag.Parse()
-	if err := run(*out, *seed); err != nil {
+	var names []string
+	if *only != "" {
+		names = strings.Split(*only, ",")
+	}
+	if err := run(*out, *seed, names); err != nil {
 		fmt.Fprintln(os.Stderr, "gallery:", err)
 		os.Exit(1)
 	}
@@ -45,7 +52,8 @@ const (
 	shown        = 10 // index of the output frame shown
 )
 
-func run(out string, seed uint64) error {
+// run draws the pictures of the named faults (all when names is empty).
+func run(out string, seed uint64, names []string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -67,6 +75,9 @@ func run(out string, seed uint64) error {
 		scans = append(scans, lidar.Scan(200+i))
 	}
 	for _, sp := range faults.Catalogue() {
+		if len(names) > 0 && !slices.Contains(names, sp.Name) {
+			continue
+		}
 		var err error
 		switch sp.Class {
 		case faults.ClassCamera:
