@@ -123,6 +123,7 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 			d.notify.Stopping()
 			cancel()
 			d.drain(errc)
+			d.log.Info().Msg("pipeline stopped; flushing the outbox")
 			return err
 		}
 		// Reload: the new pipeline is built and ready; stop the old one

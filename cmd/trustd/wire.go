@@ -27,6 +27,9 @@ type mqttLink struct {
 }
 
 func openMQTT(ctx context.Context, cfg config.Config, log zerolog.Logger) (*mqttLink, error) {
+	// The session must outlive the signal that stops trustd: Close ends it
+	// after the last flush and the offline message.
+	ctx = context.WithoutCancel(ctx)
 	l := &mqttLink{}
 	if cfg.MQTT.Embedded.Enabled {
 		b, err := broker.Start(ctx, broker.Config{Address: cfg.MQTT.Embedded.Listen}, broker.Options{})

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func writeConfig(t *testing.T, dir string, mqttPort, httpPort int, period string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`robot: testbot
+state_dir: %s
+http:
+  listen: 127.0.0.1:%d
+mqtt:
+  broker: tcp://127.0.0.1:%d
+  heartbeat: 500ms
+  embedded:
+    enabled: true
+    listen: 127.0.0.1:%d
+models:
+  dir: %s
+  allow_unsigned: true
+sensors:
+  - name: lidar0
+    driver: sim-lidar
+    period: %s
+`, filepath.Join(dir, "state"), httpPort, mqttPort, mqttPort, filepath.Join(dir, "models"), period)
+	path := filepath.Join(dir, "trustd.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestDaemonLifecycle runs trustd in-process with a simulated LiDAR and the
+// embedded broker: it must announce READY to systemd, publish retained
+// state that a subscriber sees, serve /healthz and /status, reload on
+// SIGHUP without dropping the MQTT session, and stop within 5 s.
+func TestDaemonLifecycle(t *testing.T) {
+	msgs := fakeSystemd(t)
+	dir := t.TempDir()
+	mqttPort, httpPort := freePort(t), freePort(t)
+	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "100ms")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--config", cfgPath}, &stdout, &stderr, func(string) string { return "" })
+	}()
+
+	waitFor(t, msgs, "READY=1", 10*time.Second)
+
+	// A subscriber on the embedded broker sees the LiDAR's retained state.
+	got := make(chan string, 16)
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker(fmt.Sprintf("tcp://127.0.0.1:%d", mqttPort)).SetClientID("test-sub"))
+	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscriber connect: %v", tok.Error())
+	}
+	defer sub.Disconnect(100)
+	sub.Subscribe("trust/v1/testbot/#", 1, func(_ paho.Client, m paho.Message) {
+		select {
+		case got <- m.Topic() + " " + string(m.Payload()):
+		default:
+		}
+	})
+	deadline := time.After(10 * time.Second)
+	for seen := false; !seen; {
+		select {
+		case m := <-got:
+			if strings.HasPrefix(m, "trust/v1/testbot/lidar0 ") {
+				var st map[string]any
+				if err := json.Unmarshal([]byte(strings.TrimPrefix(m, "trust/v1/testbot/lidar0 ")), &st); err != nil {
+					t.Fatalf("state payload: %v", err)
+				}
+				if st["sensor"] != "lidar0" || st["robot"] != "testbot" {
+					t.Fatalf("state payload %v", st)
+				}
+				seen = true
+			}
+		case <-deadline:
+			t.Fatalf("no lidar0 state on MQTT; stderr:\n%s", stderr.String())
+		}
+	}
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	if code, body := httpGet(t, base+"/healthz"); code != 200 {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+	if code, body := httpGet(t, base+"/status"); code != 200 || !strings.Contains(body, `"lidar0"`) {
+		t.Errorf("/status = %d %q", code, body)
+	}
+	if code, body := httpGet(t, base+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics = %d (%d bytes)", code, len(body))
+	}
+
+	// SIGHUP with a changed period: the pipeline is rebuilt, READY again.
+	writeConfig(t, dir, mqttPort, httpPort, "50ms")
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, msgs, "RELOADING=1", 5*time.Second)
+	waitFor(t, msgs, "READY=1", 10*time.Second)
+	if !sub.IsConnected() {
+		t.Error("subscriber lost its session during reload")
+	}
+	// A bad config on SIGHUP keeps the running pipeline.
+	os.WriteFile(cfgPath, []byte("sensors: [\n"), 0o644)
+	syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	waitFor(t, msgs, "reload failed", 5*time.Second)
+
+	start := time.Now()
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit code %d; stderr:\n%s", code, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("trustd did not stop within 5 s")
+	}
+	t.Logf("stopped in %v", time.Since(start))
+	waitFor(t, msgs, "STOPPING=1", time.Second)
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// fakeSystemd listens on a NOTIFY_SOCKET as systemd does.
+func fakeSystemd(t *testing.T) <-chan string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "notify.sock")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	t.Setenv("NOTIFY_SOCKET", path)
+	msgs := make(chan string, 256)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			msgs <- string(buf[:n])
+		}
+	}()
+	return msgs
+}
+
+func waitFor(t *testing.T, msgs <-chan string, want string, d time.Duration) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case m := <-msgs:
+			if strings.Contains(m, want) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no %q from trustd within %v", want, d)
+		}
+	}
+}
