@@ -9,7 +9,7 @@
 // Usage, from the repository root:
 //
 //	go run ./sensors/faults/gallery -out docs/faults
-//	go run ./sensors/faults/gallery -out /tmp/pics -only fog,frozen
+//	go run ./sensors/faults/gallery -out pics -only fog,frozen
 //
 // The package's tests check that docs/faults holds a picture of every fault
 // of the catalogue and that they stay under 3 MB together.
