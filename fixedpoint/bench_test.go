@@ -10,6 +10,19 @@ import (
 // Benchmarks put each integer kernel beside the float64 (and where it
 // matters float32) loop computing the same thing, on the same shapes.
 
+// cpuLoop runs f b.N times and reports, beside ns/op and allocations, the
+// process CPU time per operation (cpu-ns/op), which on a loaded machine is a
+// steadier figure than wall time.
+func cpuLoop(b *testing.B, f func()) {
+	b.Helper()
+	b.ReportAllocs()
+	start := cpuTime()
+	for b.Loop() {
+		f()
+	}
+	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
 func floatVec(r *Rand, n int) []float64 {
 	v := make([]float64, n)
 	for i := range v {
@@ -65,38 +78,33 @@ func BenchmarkDense(b *testing.B) {
 		name := fmt.Sprintf("%dx%d", in, out)
 		relu := Act{Kind: ActReLU}
 		b.Run("I8/"+name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			cpuLoop(b, func() {
 				_ = DenseI8(y, x, w8, b32, rq, relu)
-			}
+			})
 		})
 		x8 := make([]int8, in)
 		for i := range x8 {
 			x8[i] = int8(x[i] >> 5)
 		}
 		b.Run("I8X8/"+name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			cpuLoop(b, func() {
 				_ = DenseI8X8(y, x8, w8, b32, rq, relu)
-			}
+			})
 		})
 		b.Run("I16/"+name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			cpuLoop(b, func() {
 				_ = DenseI16(y, x, w16, b64, rq, relu)
-			}
+			})
 		})
 		b.Run("F64/"+name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			cpuLoop(b, func() {
 				denseF64(yf, xf, wf, bf)
-			}
+			})
 		})
 		b.Run("F32/"+name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			cpuLoop(b, func() {
 				denseF32(y32, x32, w32, b32f)
-			}
+			})
 		})
 	}
 }
@@ -110,16 +118,14 @@ func BenchmarkConv2D(b *testing.B) {
 	dst := make([]int16, s.OutC*s.OutH()*s.OutW())
 	xf, wf, df := floatVec(r, len(x)), floatVec(r, len(w)), make([]float64, len(dst))
 	b.Run("I8/2x16x64-8c3x3", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			_ = Conv2DI8(dst, x, s, w, nil, rq, Act{Kind: ActReLU})
-		}
+		})
 	})
 	b.Run("F64/2x16x64-8c3x3", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			convF64(df, xf, s, wf)
-		}
+		})
 	})
 }
 
@@ -172,16 +178,14 @@ func BenchmarkQuadForm(b *testing.B) {
 		h := randI16(r, n, 32767)
 		af, hf := floatVec(r, n*n), floatVec(r, n)
 		b.Run(fmt.Sprintf("I16/n=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			cpuLoop(b, func() {
 				_, _ = QuadFormI16(a, h)
-			}
+			})
 		})
 		b.Run(fmt.Sprintf("F64/n=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
+			cpuLoop(b, func() {
 				_ = quadF64(af, hf)
-			}
+			})
 		})
 	}
 }
@@ -194,14 +198,12 @@ func BenchmarkMatTVec(b *testing.B) {
 	dst := make([]int64, cols)
 	wf, xf, df := floatVec(r, rows*cols), floatVec(r, rows), make([]float64, cols)
 	b.Run("I16/2048x64", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			_ = MatTVecI16(dst, w, x)
-		}
+		})
 	})
 	b.Run("F64/2048x64", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			clear(df)
 			for i, xv := range xf {
 				row := wf[i*cols : (i+1)*cols]
@@ -209,7 +211,7 @@ func BenchmarkMatTVec(b *testing.B) {
 					df[j] += v * xv
 				}
 			}
-		}
+		})
 	})
 }
 
@@ -249,6 +251,7 @@ func BenchmarkElementwise(b *testing.B) {
 		fi, ff := intFns[i], floatFns[i]
 		b.Run(fi.name+"/Q16", func(b *testing.B) {
 			var s int32
+			start := cpuTime()
 			for b.Loop() {
 				for _, x := range fi.in {
 					s += fi.f(x)
@@ -256,9 +259,11 @@ func BenchmarkElementwise(b *testing.B) {
 			}
 			sinkI = s
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(fi.in)), "ns/elem")
+			b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N)/float64(len(fi.in)), "cpu-ns/elem")
 		})
 		b.Run(ff.name+"/F64", func(b *testing.B) {
 			var s float64
+			start := cpuTime()
 			for b.Loop() {
 				for _, x := range ff.in {
 					s += ff.f(x)
@@ -266,6 +271,7 @@ func BenchmarkElementwise(b *testing.B) {
 			}
 			sinkF = s
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(ff.in)), "ns/elem")
+			b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N)/float64(len(ff.in)), "cpu-ns/elem")
 		})
 	}
 }
@@ -280,14 +286,12 @@ func BenchmarkLogMeanExp(b *testing.B) {
 		xf[i] = float64(xs[i]) * step
 	}
 	b.Run("Q16/n=64", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			sinkI = LogMeanExp(xs)
-		}
+		})
 	})
 	b.Run("F64/n=64", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			m := xf[0]
 			for _, v := range xf[1:] {
 				m = max(m, v)
@@ -297,7 +301,7 @@ func BenchmarkLogMeanExp(b *testing.B) {
 				s += math.Exp(v - m)
 			}
 			sinkF = m + math.Log(s/n)
-		}
+		})
 	})
 }
 
@@ -308,30 +312,29 @@ func BenchmarkRand(b *testing.B) {
 	signs := make([]int8, 256)
 	pcg := rand.New(rand.NewPCG(1, 2))
 	b.Run("Normal/Q16x256", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			r.FillNormal(z)
-		}
+		})
 	})
 	b.Run("NormFloat64/F64x256", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			for i := range zf {
 				zf[i] = pcg.NormFloat64()
 			}
-		}
+		})
 	})
 	b.Run("Rademacher/x256", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
+		cpuLoop(b, func() {
 			r.FillRademacher(signs)
-		}
+		})
 	})
 	b.Run("Uint32", func(b *testing.B) {
 		var s uint32
+		start := cpuTime()
 		for b.Loop() {
 			s += r.Uint32()
 		}
 		sinkI = int32(s)
+		b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	})
 }

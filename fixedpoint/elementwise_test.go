@@ -38,6 +38,8 @@ func TestTables(t *testing.T) {
 		func(i int) float64 { return math.Round(math.Exp2(float64(i)/256) * (1 << 30)) })
 	check("log2Table", len(log2Table), func(i int) int64 { return int64(log2Table[i]) },
 		func(i int) float64 { return math.Round(math.Log2(1+float64(i)/256) * (1 << 30)) })
+	check("lnTable", len(lnTable), func(i int) int64 { return int64(lnTable[i]) },
+		func(i int) float64 { return math.Round(math.Log1p(float64(i)/256) * (1 << 30)) })
 	check("softplusTable", len(softplusTable), func(i int) int64 { return int64(softplusTable[i]) },
 		func(i int) float64 { return math.Round(math.Log1p(math.Exp(-float64(i)/128)) * (1 << 30)) })
 	check("sigmoidTable", len(sigmoidTable), func(i int) int64 { return int64(sigmoidTable[i]) },

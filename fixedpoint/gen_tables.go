@@ -31,6 +31,8 @@ func main() {
 		func(i int) float64 { return math.Exp2(float64(i)/256) * (1 << 30) })
 	table(&b, "log2Table", "uint32", "round(log2(1 + i/256) * 2^30), i = 0..256: log2(m) on [1, 2] in Q2.30.", 257,
 		func(i int) float64 { return math.Log2(1+float64(i)/256) * (1 << 30) })
+	table(&b, "lnTable", "uint32", "round(ln(1 + i/256) * 2^30), i = 0..256: ln(m) on [1, 2] in Q2.30.", 257,
+		func(i int) float64 { return math.Log1p(float64(i)/256) * (1 << 30) })
 	table(&b, "softplusTable", "int32", "round(ln(1 + exp(-i/128)) * 2^30), i = 0..2048: the softplus correction term on [0, 16] in Q2.30.", 2049,
 		func(i int) float64 { return math.Log1p(math.Exp(-float64(i)/128)) * (1 << 30) })
 	table(&b, "sigmoidTable", "int32", "round(1/(1 + exp(-i/128)) * 2^30), i = 0..2048: the logistic function on [0, 16] in Q2.30.", 2049,

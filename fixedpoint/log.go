@@ -2,6 +2,20 @@ package fixedpoint
 
 import "math/bits"
 
+// mantissa splits x > 0 into p = floor(log2 x) and the first 8 bits (i) and
+// next 16 bits (w, Q0.16) of the fraction f = x/2^p − 1.
+func mantissa(x uint64) (p int, i, w uint64) {
+	p = bits.Len64(x) - 1
+	f := x << uint(64-p) // fraction bits, left aligned; 0 when p == 0
+	return p, f >> 56, (f >> 40) & 0xFFFF
+}
+
+// interpU32 reads a Q2.30 table at i + w/2^16 with linear interpolation.
+func interpU32(t *[257]uint32, i, w uint64) int64 {
+	a, b := t[i], t[i+1]
+	return int64(a) + int64((uint64(b-a)*w+1<<15)>>16)
+}
+
 // log2Q30 returns log2(x·2^-frac) in Q34.30 (int64) for x > 0: the position
 // of the leading bit gives the integer part, log2Table with linear
 // interpolation on the next 16 bits the fraction:
@@ -10,23 +24,17 @@ import "math/bits"
 //	i, w := f·256, f·256 − i                          // w in Q0.16
 //	return (p − frac)·2^30 + log2Table[i] + round((log2Table[i+1] − log2Table[i])·w)
 func log2Q30(x uint64, frac uint32) int64 {
-	p := bits.Len64(x) - 1
-	f := x << uint(64-p) // fraction bits of the mantissa, left aligned
-	if p == 0 {
-		f = 0
-	}
-	i := f >> 56
-	w := (f >> 40) & 0xFFFF
-	a, b := log2Table[i], log2Table[i+1]
-	v := int64(a) + int64((uint64(b-a)*w+1<<15)>>16)
-	return (int64(p)-int64(frac))<<30 + v
+	p, i, w := mantissa(x)
+	return (int64(p)-int64(frac))<<30 + interpU32(&log2Table, i, w)
 }
 
-// lnQ30 returns ln(x·2^-frac) in Q34.30 for x > 0.
+// lnQ30 returns ln(x·2^-frac) in Q34.30 for x > 0, the same way from
+// lnTable:
+//
+//	return (p − frac)·round(ln 2·2^30) + lnTable[i] + round((lnTable[i+1] − lnTable[i])·w)
 func lnQ30(x uint64, frac uint32) int64 {
-	l := log2Q30(x, frac)
-	ip, fp := l>>30, l&(1<<30-1) // floor and fraction, both exact
-	return ip*ln2Q30 + RoundShift64(fp*ln2Q30, 30)
+	p, i, w := mantissa(x)
+	return (int64(p)-int64(frac))*ln2Q30 + interpU32(&lnTable, i, w)
 }
 
 // Log2U64 returns log2(x · 2^-frac) in Q16.16 for an unsigned x with frac
@@ -34,7 +42,7 @@ func lnQ30(x uint64, frac uint32) int64 {
 //
 //	return round(log2(x / 2^frac) · 2^16)
 //
-// Error against math.Log2 (TestLogAccuracy): ≤ 0.5 step + 2.8e-6
+// Error against math.Log2 (TestElementwiseAccuracy, TestLogUnsignedAccuracy): ≤ 0.5 step + 2.8e-6
 // (interpolation, theoretical h²/8·max|d²f/dx²| = 2.75e-6), all x.
 func Log2U64(x uint64, frac uint32) int32 {
 	if x == 0 {
@@ -48,7 +56,8 @@ func Log2U64(x uint64, frac uint32) int32 {
 //
 //	return round(ln(x / 2^frac) · 2^16)
 //
-// Error against math.Log (TestLogAccuracy): ≤ 0.5 step + 2.0e-6, all x.
+// Error against math.Log (TestElementwiseAccuracy, TestLogUnsignedAccuracy):
+// ≤ 0.5 step + 2.0e-6 (interpolation, theoretical 1.9e-6), all x.
 func LnU64(x uint64, frac uint32) int32 {
 	if x == 0 {
 		return minInt32
