@@ -26,6 +26,7 @@ func commands() []command {
 		{"score", "score a recording frame by frame (JSON lines)", cmdScore},
 		{"eval", "evaluate detection on clean and faulted recordings", cmdEval},
 		{"inspect", "show what a model bundle holds", cmdInspect},
+		{"models", "train the default models", cmdModels},
 		{"convert", "convert a recording to KITTI .bin or PNG frames", cmdConvert},
 		{"sim", "simulate a robot's sensors with a fault scenario", cmdSim},
 		{"inject", "apply one fault to a recording", cmdInject},

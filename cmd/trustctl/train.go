@@ -51,6 +51,8 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sensor := fs.String("sensor", "", "sensor kind: lidar or camera (required)")
 	var ins dirList
 	fs.Var(&ins, "in", "directory of clean frames (KITTI .bin, PCD, PNG, JPEG or PGM, optional timestamps.txt); repeat for several recordings")
+	var calIns dirList
+	fs.Var(&calIns, "cal-in", "directory of clean frames used only to calibrate the thresholds (repeatable; default: the last 20 % of every --in)")
 	out := fs.String("out", "", "model bundle to write (required)")
 	cfg := trainConfig{}
 	fs.Uint64Var(&cfg.seed, "seed", 1, "random seed: the same seed and data give the same model")
@@ -97,9 +99,12 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.modelID == "" {
 		cfg.modelID = kind.String() + "-" + strings.TrimSuffix(filepath.Base(*out), filepath.Ext(*out))
 	}
-	recs, err := loadRecordings(ctx, ins, kind, "")
+	recs, err := loadRecordings(ctx, append(append([]string(nil), ins...), calIns...), kind, "")
 	if err != nil {
 		return err
+	}
+	for i := len(ins); i < len(recs); i++ {
+		recs[i].calOnly = true
 	}
 	t0 := time.Now()
 	data, sum, err := trainBundle(ctx, recs, cfg, stderr)
@@ -119,6 +124,8 @@ type recording struct {
 	names  []string
 	frames []sensors.Frame
 	period time.Duration // median stamp step
+	// calOnly: used whole for threshold calibration, never for training.
+	calOnly bool
 }
 
 // loadRecordings reads every frame of the directories, which must all hold
@@ -231,9 +238,10 @@ func framePeriod(d *recorded.Dir) time.Duration {
 // trainBundle trains the VAE and the health model on the recordings (in
 // order) and returns the bundle bytes and a one-line summary.
 func trainBundle(ctx context.Context, recs []recording, cfg trainConfig, stderr io.Writer) ([]byte, string, error) {
-	var frames []sensors.Frame
-	for _, r := range recs {
-		frames = append(frames, r.frames...)
+	parts, valFrac, calFrac := arrange(recs, func(r recording) []sensors.Frame { return r.frames })
+	frames := streamOf(parts)
+	if valFrac <= 0 || calFrac <= 0 || valFrac+calFrac >= 0.8 {
+		return nil, "", fmt.Errorf("the calibration recordings hold %.0f %% of the frames; give more training frames", 100*calFrac)
 	}
 	if len(frames) < likelihood.MinFrames {
 		return nil, "", fmt.Errorf("%d frames given, training needs at least %d clean frames (a few hundred give a good model)", len(frames), likelihood.MinFrames)
@@ -241,7 +249,7 @@ func trainBundle(ctx context.Context, recs []recording, cfg trainConfig, stderr 
 	bar := newBar(len(frames)*2, "encode", cfg.quiet, stderr)
 	stage := ""
 	opts := likelihood.TrainOptions{
-		Seed: cfg.seed, TargetFPR: cfg.fpr, Epochs: cfg.epochs,
+		Seed: cfg.seed, TargetFPR: cfg.fpr, Epochs: cfg.epochs, ValFraction: valFrac, CalFraction: calFrac,
 		Hidden: cfg.hidden, DecoderHidden: cfg.hidden, Latent: cfg.latent,
 		ThumbW: cfg.thumbW, AzBins: cfg.azBins,
 		Progress: func(p likelihood.Progress) {
@@ -268,7 +276,11 @@ func trainBundle(ctx context.Context, recs []recording, cfg trainConfig, stderr 
 	}
 	spec := modelbundle.Spec{VAE: vae, ModelID: cfg.modelID, Version: cfg.version, Created: cfg.created, ToolVersion: version.String()}
 	// Probes: the last frames, from the calibration block.
-	spec.ProbeFrames = frames[max(0, len(frames)-4):]
+	for i := len(frames) - 1; i >= 0 && len(spec.ProbeFrames) < 4; i-- {
+		if frames[i] != nil {
+			spec.ProbeFrames = append(spec.ProbeFrames, frames[i])
+		}
+	}
 	if !cfg.noHealth {
 		hm, rows, err := trainHealth(ctx, recs, cfg)
 		if err != nil {
@@ -291,14 +303,70 @@ func trainBundle(ctx context.Context, recs []recording, cfg trainConfig, stderr 
 	return data, sum, nil
 }
 
+// arrange orders the items of several recordings so that the contiguous
+// blocks Train holds out come from every recording: the first 70 % of each
+// recording (training), then the next 10 % of each (validation, early
+// stopping), then the last 20 % of each (threshold calibration). A
+// recording marked calOnly goes whole into the calibration block, so the
+// thresholds see a scene the models did not learn. Within a part, items
+// keep their order. It returns the parts in order, and the validation and
+// calibration fractions of all items.
+func arrange[T any](recs []recording, items func(recording) []T) (parts [][]T, valFrac, calFrac float64) {
+	var head, val, cal [][]T
+	var nv, nc, n int
+	for _, r := range recs {
+		it := items(r)
+		n += len(it)
+		if r.calOnly {
+			cal = append(cal, it)
+			nc += len(it)
+			continue
+		}
+		a, b := len(it)*7/10, len(it)*8/10
+		head = append(head, it[:a])
+		val = append(val, it[a:b])
+		cal = append(cal, it[b:])
+		nv += b - a
+		nc += len(it) - b
+	}
+	for _, p := range [][][]T{head, val, cal} {
+		for _, q := range p {
+			if len(q) > 0 {
+				parts = append(parts, q)
+			}
+		}
+	}
+	if n == 0 {
+		return parts, 0.1, 0.2
+	}
+	return parts, float64(nv) / float64(n), float64(nc) / float64(n)
+}
+
+// streamOf joins arranged frame parts into one sequence for
+// likelihood.Train with a nil frame between parts: Train skips it and
+// forgets the previous frame, so no statistic compares frames of two
+// different recordings.
+func streamOf(parts [][]sensors.Frame) []sensors.Frame {
+	var out []sensors.Frame
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, nil)
+		}
+		out = append(out, p...)
+	}
+	return out
+}
+
 // trainHealth computes the per-frame health vectors of every recording
 // (the timing window and frame statistics the daemon computes) and trains
-// the health autoencoder; rows are in recording order, so its calibration
-// block is the last contiguous part.
+// the health autoencoder on them, ordered by arrange like the VAE's frames
+// (each recording's vectors are computed in its own order, so the timing
+// window and the previous-frame statistics are those of that recording).
 func trainHealth(ctx context.Context, recs []recording, cfg trainConfig) (*health.Model, [][]float64, error) {
-	var rows [][]float64
+	var perRec [][][]float64
 	var names []string
 	for _, r := range recs {
+		var rows [][]float64
 		sf, err := health.NewSensorFeatures(cfg.kind, r.period)
 		if err != nil {
 			return nil, nil, fmt.Errorf("health features: %w", err)
@@ -314,11 +382,18 @@ func trainHealth(ctx context.Context, recs []recording, cfg trainConfig) (*healt
 			}
 			rows = append(rows, v)
 		}
+		perRec = append(perRec, rows)
+	}
+	k := 0
+	parts, valFrac, calFrac := arrange(recs, func(recording) [][]float64 { k++; return perRec[k-1] })
+	var rows [][]float64
+	for _, p := range parts {
+		rows = append(rows, p...)
 	}
 	if len(rows) < health.MinTrainRows {
 		return nil, nil, fmt.Errorf("%d frames, the health model needs at least %d (or pass --no-health)", len(rows), health.MinTrainRows)
 	}
-	m, _, err := health.Train(rows, names, health.TrainOptions{ID: "health-" + cfg.modelID, Seed: cfg.seed})
+	m, _, err := health.Train(rows, names, health.TrainOptions{ID: "health-" + cfg.modelID, Seed: cfg.seed, ValFrac: valFrac, CalibFrac: calFrac})
 	if err != nil {
 		return nil, nil, fmt.Errorf("train health model: %w", err)
 	}

@@ -1,0 +1,390 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sensortrust/trustagent/internal/report"
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/faults"
+	"github.com/sensortrust/trustagent/sensors/recorded"
+	"github.com/sensortrust/trustagent/sensors/sim"
+)
+
+// Where the real recordings of the default models come from.
+const (
+	einrideModule = "go.einride.tech/vlp16@v0.7.0"
+	vtestPath     = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+)
+
+// modelsCreated is the creation time recorded in the default models, so
+// that `make models` reproduces them byte for byte.
+var modelsCreated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// modelPlan says how one default model is made.
+type modelPlan struct {
+	kind      sensors.Kind
+	file      string
+	simWorlds []uint64 // world seeds of the simulated drives
+	simFrames int      // frames per drive
+	calWorld  uint64   // the world whose drive only calibrates the thresholds (0: none)
+	realTrain float64  // fraction of the real recording used for training (the rest is held out)
+	cfg       trainConfig
+}
+
+// defaultPlans are the shipped models. Sizes keep each bundle at a few
+// hundred KB: the bundle carries the float network for the baselines and
+// re-calibration besides the int8/int16 one the robot runs.
+func defaultPlans(tiny bool) []modelPlan {
+	lidar := modelPlan{kind: sensors.KindLidar, file: "lidar.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorld: 4, simFrames: 200, realTrain: 0.6,
+		cfg: trainConfig{kind: sensors.KindLidar, seed: 1, fpr: 0.01, hidden: 16, latent: 8, azBins: 32}}
+	camera := modelPlan{kind: sensors.KindCamera, file: "camera.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorld: 4, simFrames: 200, realTrain: 0.6,
+		cfg: trainConfig{kind: sensors.KindCamera, seed: 1, fpr: 0.01, hidden: 16, latent: 8, thumbW: 24}}
+	if tiny {
+		for _, p := range []*modelPlan{&lidar, &camera} {
+			p.simWorlds, p.calWorld, p.simFrames, p.realTrain = []uint64{1, 2, 3}, 3, 40, 0
+			p.cfg.epochs, p.cfg.hidden, p.cfg.latent, p.cfg.azBins, p.cfg.thumbW = 3, 4, 2, 8, 8
+		}
+	}
+	for _, p := range []*modelPlan{&lidar, &camera} {
+		p.cfg.modelID = p.kind.String() + "-default"
+		p.cfg.version = 1
+		p.cfg.created = modelsCreated
+	}
+	return []modelPlan{lidar, camera}
+}
+
+// cmdModels trains the default LiDAR and camera models deterministically.
+func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("models", stderr)
+	out := fs.String("out", "", "directory for lidar.bundle and camera.bundle (required)")
+	work := fs.String("work", "", "directory for decoded real recordings (default: a temporary directory, removed afterwards)")
+	tiny := fs.Bool("tiny", false, "tiny simulated-only models (for testing reproducibility)")
+	evalDir := fs.String("eval", "", "also evaluate the models on held-out real and simulated data with every catalogue fault injected, writing results.md, results.json and per-set HTML reports here")
+	evalFrames := fs.Int("eval-frames", 100, "held-out clean frames per evaluation set (each fault is injected into them)")
+	noTrain := fs.Bool("no-train", false, "with --eval: evaluate the bundles already in --out instead of training")
+	quiet := fs.Bool("quiet", false, "no progress bars")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: trustctl models --out DIR [--eval DIR] [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Trains the default models on simulated drives in three procedural worlds plus the")
+		fmt.Fprintln(stderr, "real recordings (einride VLP-16 capture from the Go module "+einrideModule+",")
+		fmt.Fprintln(stderr, "vtest.avi of Debian opencv-doc decoded with ffmpeg), deterministically, and")
+		fmt.Fprintln(stderr, "calibrates the thresholds on a drive in a fourth world plus the last part of each")
+		fmt.Fprintln(stderr, "recording.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *noTrain && *evalDir == "" {
+		return usageError("--no-train only makes sense with --eval")
+	}
+	if fs.NArg() > 0 || *out == "" {
+		return usageError("--out DIR is required and no arguments are taken")
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	wd := *work
+	if wd == "" {
+		d, err := os.MkdirTemp("", "trustctl-models-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		wd = d
+	}
+	var sets []evalSet
+	for _, p := range defaultPlans(*tiny) {
+		p.cfg.quiet = *quiet
+		t0 := time.Now()
+		recs, held, err := modelData(ctx, p, wd, stderr)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(*out, p.file)
+		if !*noTrain {
+			data, sum, err := trainBundle(ctx, recs, p.cfg, stderr)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.file, err)
+			}
+			if err := writeFileAtomic(path, data); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(data), time.Since(t0).Round(time.Second), sum)
+		}
+		if *evalDir != "" {
+			sim, err := heldOutSim(p, *evalFrames)
+			if err != nil {
+				return err
+			}
+			sets = append(sets, evalSet{name: "simulated " + p.kind.String(), model: path, clean: sim})
+			if held.frames != nil {
+				if len(held.frames) > *evalFrames {
+					held.frames, held.names = held.frames[:*evalFrames], held.names[:*evalFrames]
+				}
+				sets = append(sets, evalSet{name: "real " + p.kind.String() + " (" + filepath.Base(held.dir) + ")", model: path, clean: held})
+			}
+		}
+	}
+	if *evalDir != "" {
+		return evalSets(ctx, sets, *evalDir, *quiet, stdout, stderr)
+	}
+	return nil
+}
+
+// modelData returns the training recordings of a plan (simulated drives
+// and the training part of the real recording) and the held-out part of
+// the real recording.
+func modelData(ctx context.Context, p modelPlan, work string, stderr io.Writer) ([]recording, recording, error) {
+	var recs []recording
+	for _, seed := range p.simWorlds {
+		r, err := simDrive(ctx, p, seed, 0, p.simFrames)
+		if err != nil {
+			return nil, recording{}, err
+		}
+		r.calOnly = seed == p.calWorld
+		recs = append(recs, r)
+	}
+	if p.realTrain == 0 {
+		return recs, recording{}, nil
+	}
+	var dir string
+	var err error
+	switch p.kind {
+	case sensors.KindLidar:
+		dir, err = einrideFrames(ctx, work, stderr)
+	case sensors.KindCamera:
+		dir, err = vtestFrames(ctx, work, stderr)
+	}
+	if err != nil {
+		return nil, recording{}, err
+	}
+	rs, err := loadRecordings(ctx, []string{dir}, p.kind, "")
+	if err != nil {
+		return nil, recording{}, err
+	}
+	r := rs[0]
+	n := int(float64(len(r.frames)) * p.realTrain)
+	train := recording{dir: r.dir, names: r.names[:n], frames: r.frames[:n], period: r.period}
+	held := recording{dir: r.dir, names: r.names[n:], frames: r.frames[n:], period: r.period}
+	return append(recs, train), held, nil
+}
+
+// simDrive simulates frames [from, from+n) of a clean drive in the world
+// of the seed, as they would read back from a recording directory (KITTI
+// .bin round trip for scans; Received = Stamp).
+func simDrive(ctx context.Context, p modelPlan, seed uint64, from, n int) (recording, error) {
+	wo := sim.DefaultWorldOptions()
+	wo.Seed = seed
+	w, err := sim.NewWorld(wo)
+	if err != nil {
+		return recording{}, err
+	}
+	var gen sim.Generator
+	tiny := p.simFrames < 100
+	switch p.kind {
+	case sensors.KindLidar:
+		lo := sim.LidarOptions{Seed: seed}
+		if tiny {
+			lo.Columns = 360
+		}
+		gen, err = sim.NewLidar(w, lo)
+	case sensors.KindCamera:
+		co := sim.CameraOptions{Seed: seed}
+		if tiny {
+			co.Width, co.Height = 64, 48
+		}
+		gen, err = sim.NewCamera(w, co)
+	}
+	if err != nil {
+		return recording{}, err
+	}
+	info := gen.Info()
+	r := recording{dir: fmt.Sprintf("sim-%s-world%d", p.kind, seed), period: info.Period}
+	for i := from; i < from+n; i++ {
+		if err := ctx.Err(); err != nil {
+			return r, err
+		}
+		f := gen.Frame(uint64(i))
+		if s, ok := f.(*sensors.Scan); ok {
+			b := recorded.AppendKITTI(nil, s.Points)
+			g, err := recorded.DecodeFile(recorded.FormatKITTI, b, recorded.ModelVLP16)
+			if err != nil {
+				return r, err
+			}
+			*g.Head() = s.Header
+			f = g
+		}
+		f.Head().Received = f.Head().Stamp
+		r.frames = append(r.frames, f)
+		r.names = append(r.names, fmt.Sprintf("%06d", i))
+	}
+	return r, nil
+}
+
+// heldOutSim is a clean drive in a world none of the models saw.
+func heldOutSim(p modelPlan, n int) (recording, error) {
+	return simDrive(context.Background(), p, 101, 0, n)
+}
+
+// einrideFrames converts the real VLP-16 capture of the einride module to
+// KITTI frames in work/einride.
+func einrideFrames(ctx context.Context, work string, stderr io.Writer) (string, error) {
+	out := filepath.Join(work, "einride")
+	if _, err := os.Stat(filepath.Join(out, recorded.TimestampsFile)); err == nil {
+		return out, nil
+	}
+	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", einrideModule)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("locate the real VLP-16 recording (go mod download %s): %w", einrideModule, err)
+	}
+	var mod struct{ Dir string }
+	if err := json.Unmarshal(buf.Bytes(), &mod); err != nil || mod.Dir == "" {
+		return "", fmt.Errorf("locate the real VLP-16 recording: go mod download gave no directory")
+	}
+	in := filepath.Join(mod.Dir, "testdata", "recording.bin")
+	if err := cmdConvert(ctx, []string{"--in", in, "--out", out, "--drop-partial"}, io.Discard, stderr); err != nil {
+		return "", fmt.Errorf("convert %s: %w", in, err)
+	}
+	return out, nil
+}
+
+// vtestFrames decodes vtest.avi to gray PNG frames in work/vtest.
+func vtestFrames(ctx context.Context, work string, stderr io.Writer) (string, error) {
+	out := filepath.Join(work, "vtest")
+	if m, _ := filepath.Glob(filepath.Join(out, "*.png")); len(m) > 0 {
+		return out, nil
+	}
+	if _, err := os.Stat(vtestPath); err != nil {
+		return "", fmt.Errorf("real camera video %s missing (Debian: apt-get install opencv-doc): %w", vtestPath, err)
+	}
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		return "", fmt.Errorf("ffmpeg is needed to decode %s (Debian: apt-get install ffmpeg): %w", vtestPath, err)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "ffmpeg", "-nostdin", "-v", "error", "-i", vtestPath, "-vf", "format=gray", "-f", "image2", filepath.Join(out, "%06d.png"))
+	cmd.Stderr = stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("ffmpeg %s: %w", vtestPath, err)
+	}
+	return out, nil
+}
+
+// evalSet is one held-out clean recording and the model judged on it.
+type evalSet struct {
+	name  string
+	model string
+	clean recording
+}
+
+// evalSets injects every catalogue content fault at every severity into
+// each held-out set, evaluates, and writes results.md, results.json and
+// one HTML report per set.
+func evalSets(ctx context.Context, sets []evalSet, dir string, quiet bool, stdout, stderr io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var md bytes.Buffer
+	all := map[string]*evalResult{}
+	for _, s := range sets {
+		ms, err := openModel(ctx, s.model, sensors.KindUnknown)
+		if err != nil {
+			return err
+		}
+		kind := ms.VAE.Kind()
+		class := faults.ClassLidar
+		if kind == sensors.KindCamera {
+			class = faults.ClassCamera
+		}
+		var names []string
+		for _, sp := range faults.Catalogue() {
+			if sp.Class == class {
+				names = append(names, sp.Name)
+			}
+		}
+		sort.Strings(names)
+		scorers := []string{scFixed, scApprox, scExact, scNLL, scRecon, scHealth}
+		total := len(s.clean.frames) * (1 + 3*len(names))
+		bar := newBar(total, s.name, quiet, stderr)
+		tick := func() { bar.Add(1) }
+		clean, err := scoreStream(ctx, ms, s.clean, scorers, 0, judgeOptions{staleAfter: time.Second}, tick)
+		if err != nil {
+			return err
+		}
+		streams := []scoredStream{clean}
+		for _, name := range names {
+			for sev := 1; sev <= 3; sev++ {
+				inj, err := faults.New(kind, faults.Config{Fault: name, Severity: sev, Seed: 7, Period: s.clean.period})
+				if err != nil {
+					return err
+				}
+				r := recording{dir: fmt.Sprintf("%s_s%d", name, sev), period: s.clean.period}
+				var labels []frameLabel
+				push := func(in sensors.Frame, outs []sensors.Frame) {
+					for _, o := range outs {
+						r.frames = append(r.frames, o)
+						r.names = append(r.names, fmt.Sprintf("%06d", len(r.names)))
+						labels = append(labels, frameLabel{fault: name, severity: sev, altered: o != in})
+					}
+				}
+				for _, f := range s.clean.frames {
+					push(f, inj.Inject(f))
+				}
+				push(nil, inj.Flush())
+				st, err := scoreStream(ctx, ms, r, scorers, 0, judgeOptions{staleAfter: time.Second}, tick)
+				if err != nil {
+					return err
+				}
+				st.labels = labels
+				streams = append(streams, st)
+			}
+		}
+		bar.Finish()
+		res, err := evaluateStreams(ms, s.model, streams, scorers)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		all[s.name] = res
+		tbl := resultTable(res)
+		tbl.Caption = fmt.Sprintf("**%s** (%d held-out clean frames, model %s, threshold %.4g)", s.name, len(s.clean.frames), filepath.Base(s.model), res.Threshold)
+		if err := report.Markdown(&md, tbl); err != nil {
+			return err
+		}
+		md.WriteString("\n")
+		slug := strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(s.name)
+		if err := writeWith(filepath.Join(dir, slug+".html"), func(w io.Writer) error {
+			return report.WriteHTML(w, buildReport(res, tbl, streams, scorers))
+		}); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.md"), md.Bytes(), 0o644); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), js, 0o644); err != nil {
+		return err
+	}
+	_, err = stdout.Write(md.Bytes())
+	return err
+}
