@@ -12,6 +12,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"gopkg.in/yaml.v3"
 
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/broker"
@@ -223,5 +224,36 @@ func TestConfigValidate(t *testing.T) {
 	c := Config{Robot: "r2"}.WithDefaults()
 	if c.ClientID != "trustd-r2" || c.TopicPrefix != "trust/v1/r2" || c.KeepAlive != 30*time.Second || c.Validate() != nil {
 		t.Fatalf("defaults %+v", c)
+	}
+}
+
+func TestConfigFromYAML(t *testing.T) {
+	var doc struct {
+		MQTT Config `yaml:"mqtt"`
+	}
+	src := `
+mqtt:
+  broker: ssl://broker.example.net:8883
+  robot: r7
+  ca_file: /etc/trustagent/ca.pem
+  cert_file: /etc/trustagent/r7.pem
+  key_file: /etc/trustagent/r7.key
+  username: r7
+  password_file: /etc/trustagent/mqtt-password
+  keepalive: 20s
+  max_reconnect_interval: 1m
+  outbox_dir: /var/lib/trustd/outbox
+  commands: [recalibrate, loglevel]
+`
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatal(err)
+	}
+	c := doc.MQTT.WithDefaults()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.KeepAlive != 20*time.Second || c.MaxReconnectInterval != time.Minute || c.ClientID != "trustd-r7" ||
+		c.TopicPrefix != "trust/v1/r7" || !c.CommandEnabled("loglevel") || c.CommandEnabled("model") {
+		t.Fatalf("decoded %+v", c)
 	}
 }
