@@ -53,6 +53,10 @@ func (c Conv2D) Validate() error {
 		return shapeErr("Conv2D", "PadH", c.PadH, c.KH-1)
 	case c.PadW < 0 || c.PadW >= c.KW:
 		return shapeErr("Conv2D", "PadW", c.PadW, c.KW-1)
+	case c.InH+2*c.PadH < c.KH:
+		return shapeErr("Conv2D", "padded input height", c.InH+2*c.PadH, c.KH)
+	case c.InW+2*c.PadW < c.KW:
+		return shapeErr("Conv2D", "padded input width", c.InW+2*c.PadW, c.KW)
 	case c.OutH() <= 0:
 		return shapeErr("Conv2D", "output height", c.OutH(), 1)
 	case c.OutW() <= 0:

@@ -272,6 +272,8 @@ func TestConv2DErrors(t *testing.T) {
 	}
 	bad := []Conv2D{
 		{InC: 1, InH: 2, InW: 2, OutC: 1, KH: 3, KW: 3},
+		{InC: 1, InH: 2, InW: 8, OutC: 1, KH: 3, KW: 3, StrideH: 2}, // (2−3)/2 + 1 truncates to 1
+		{InC: 1, InH: 8, InW: 2, OutC: 1, KH: 3, KW: 3, StrideW: 5},
 		{InC: 0, InH: 2, InW: 2, OutC: 1, KH: 1, KW: 1},
 		{InC: 1, InH: 4, InW: 4, OutC: 1, KH: 3, KW: 3, PadH: 3},
 		{InC: 1, InH: 40, InW: 40, OutC: 1, KH: 17, KW: 17},
