@@ -1,0 +1,5 @@
+//go:build !race
+
+package fixedpoint
+
+const raceEnabled = false
