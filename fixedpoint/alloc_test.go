@@ -42,7 +42,9 @@ func TestNoAllocations(t *testing.T) {
 		"LogSumExpQ":  func() { sink += LogSumExpQ(lw64, 12) },
 		"FillNormal":  func() { r.FillNormal(z) },
 		"Rademacher":  func() { r.FillRademacher(signs) },
-		"Elementwise": func() { sink += int64(Exp(int32(sink)) + Log(int32(sink)) + Softplus(int32(sink)) + Sigmoid(int32(sink))) },
+		"Elementwise": func() {
+			sink += int64(Exp(int32(sink)) + Log(int32(sink)) + Softplus(int32(sink)) + Sigmoid(int32(sink)))
+		},
 	} {
 		if n := testing.AllocsPerRun(20, f); n != 0 {
 			t.Errorf("%s: %v allocations per call", name, n)
