@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,6 +67,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.modelID, "id", "", "model id recorded in the bundle (default <sensor>-<out file name>)")
 	fs.Uint64Var(&cfg.version, "version", 1, "model version recorded in the bundle (>= 1)")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "no progress bar")
+	created := fs.String("created", "", "creation time recorded in the model (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now): fix it to get byte-identical models")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: trustctl train --sensor lidar|camera --in DIR [--in DIR ...] --out MODEL [flags]")
 		fmt.Fprintln(stderr)
@@ -95,6 +97,21 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if cfg.version == 0 {
 		return usageError("--version must be >= 1")
+	}
+	if *created == "" {
+		if sde := os.Getenv("SOURCE_DATE_EPOCH"); sde != "" {
+			sec, err := strconv.ParseInt(sde, 10, 64)
+			if err != nil {
+				return usageError("SOURCE_DATE_EPOCH %q is not a number of seconds", sde)
+			}
+			cfg.created = time.Unix(sec, 0).UTC()
+		}
+	} else {
+		t, err := time.Parse(time.RFC3339, *created)
+		if err != nil {
+			return usageError("--created: %v", err)
+		}
+		cfg.created = t.UTC()
 	}
 	if cfg.modelID == "" {
 		cfg.modelID = kind.String() + "-" + strings.TrimSuffix(filepath.Base(*out), filepath.Ext(*out))
@@ -283,11 +300,15 @@ func trainBundle(ctx context.Context, recs []recording, cfg trainConfig, stderr 
 	}
 	if !cfg.noHealth {
 		hm, rows, err := trainHealth(ctx, recs, cfg)
-		if err != nil {
+		switch {
+		case errors.Is(err, errFewHealthRows):
+			fmt.Fprintf(stderr, "trustctl train: warning: %v; the model has no health autoencoder\n", err)
+		case err != nil:
 			return nil, "", err
+		default:
+			spec.Health = hm
+			spec.HealthProbes = rows[max(0, len(rows)-4):]
 		}
-		spec.Health = hm
-		spec.HealthProbes = rows[max(0, len(rows)-4):]
 	}
 	data, err := modelbundle.Build(spec)
 	if err != nil {
@@ -357,6 +378,10 @@ func streamOf(parts [][]sensors.Frame) []sensors.Frame {
 	return out
 }
 
+// errFewHealthRows: too few frames for the health model (training goes on
+// without it).
+var errFewHealthRows = errors.New("too few frames for the health autoencoder")
+
 // trainHealth computes the per-frame health vectors of every recording
 // (the timing window and frame statistics the daemon computes) and trains
 // the health autoencoder on them, ordered by arrange like the VAE's frames
@@ -391,7 +416,7 @@ func trainHealth(ctx context.Context, recs []recording, cfg trainConfig) (*healt
 		rows = append(rows, p...)
 	}
 	if len(rows) < health.MinTrainRows {
-		return nil, nil, fmt.Errorf("%d frames, the health model needs at least %d (or pass --no-health)", len(rows), health.MinTrainRows)
+		return nil, nil, fmt.Errorf("%w: %d frames, it needs at least %d", errFewHealthRows, len(rows), health.MinTrainRows)
 	}
 	m, _, err := health.Train(rows, names, health.TrainOptions{ID: "health-" + cfg.modelID, Seed: cfg.seed, ValFrac: valFrac, CalibFrac: calFrac})
 	if err != nil {
