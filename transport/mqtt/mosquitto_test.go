@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,60 +131,107 @@ func TestMosquittoRetainedStateToLateSubscriber(t *testing.T) {
 	}
 }
 
-// TestHelperProcess is the agent child of TestMosquittoWillOnSIGKILL.
+// TestHelperProcess is the agent child process of the SIGKILL tests: it
+// publishes through a full stack until the parent kills it. Mode "will"
+// publishes one change and waits; mode "changes" publishes a level change
+// every 150 ms, alternating sensors, and prints "seq <sensor> <n>" once
+// Publish has returned (the change is on disk).
 func TestHelperProcess(t *testing.T) {
 	url := os.Getenv("TRUSTAGENT_MQTT_HELPER_BROKER")
 	if url == "" {
-		t.Skip("helper process for TestMosquittoWillOnSIGKILL")
+		t.Skip("child process of the SIGKILL tests")
 	}
 	st := openStack(t, testConfig(url, os.Getenv("TRUSTAGENT_MQTT_HELPER_DIR")))
-	change(t, st, "lidar0", transport.LevelOK)
-	for st.Outbox.Stats().Sent < 1 {
-		time.Sleep(5 * time.Millisecond)
+	switch os.Getenv("TRUSTAGENT_MQTT_HELPER_MODE") {
+	case "will":
+		change(t, st, "lidar0", transport.LevelOK)
+		for st.Outbox.Stats().Sent < 1 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		fmt.Println("ready")
+	case "changes":
+		fmt.Println("ready")
+		levels := []transport.Level{transport.LevelOK, transport.LevelWarn, transport.LevelError}
+		for i := 0; ; i++ {
+			s := []string{"lidar0", "cam0"}[i%2]
+			n := change(t, st, s, levels[i%3])
+			if i%4 == 0 {
+				heartbeat(t, st, s, n)
+			}
+			fmt.Printf("seq %s %d\n", s, n)
+			time.Sleep(150 * time.Millisecond)
+		}
 	}
-	fmt.Println("ready")
 	time.Sleep(30 * time.Second) // the parent kills us long before
 	os.Exit(3)
+}
+
+// child is a running agent process.
+type child struct {
+	cmd   *exec.Cmd
+	ready chan struct{}
+	mu    sync.Mutex
+	last  map[string]uint64 // highest seq per sensor reported on disk
+}
+
+func startChild(t *testing.T, mode, url, dir string) *child {
+	t.Helper()
+	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcess$"), ready: make(chan struct{}), last: map[string]uint64{}}
+	c.cmd.Env = append(os.Environ(), "TRUSTAGENT_MQTT_HELPER_BROKER="+url, "TRUSTAGENT_MQTT_HELPER_DIR="+dir, "TRUSTAGENT_MQTT_HELPER_MODE="+mode)
+	out, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Stderr = os.Stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.cmd.Process.Kill(); _ = c.cmd.Wait() })
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			var sensor string
+			var n uint64
+			switch line := sc.Text(); {
+			case line == "ready":
+				close(c.ready)
+			case strings.HasPrefix(line, "seq "):
+				if _, err := fmt.Sscanf(line, "seq %s %d", &sensor, &n); err == nil {
+					c.mu.Lock()
+					c.last[sensor] = max(c.last[sensor], n)
+					c.mu.Unlock()
+				}
+			}
+		}
+	}()
+	select {
+	case <-c.ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("agent process not ready")
+	}
+	return c
+}
+
+// kill sends SIGKILL: no chance to close anything.
+func (c *child) kill(t *testing.T) map[string]uint64 {
+	t.Helper()
+	if err := c.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.cmd.Wait()
+	time.Sleep(50 * time.Millisecond) // let the reader take the last lines
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.last)
 }
 
 func TestMosquittoWillOnSIGKILL(t *testing.T) {
 	b := mosquittotest.Start(t, nil)
 	sub := mosquittotest.Subscribe(t, b.Port, "-t", "trust/v1/r1/status", "-q", "1")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), "TRUSTAGENT_MQTT_HELPER_BROKER="+b.URL("tcp"), "TRUSTAGENT_MQTT_HELPER_DIR="+t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if sc.Text() == "ready" {
-				ready <- true
-			}
-		}
-		close(ready)
-	}()
-	select {
-	case ok := <-ready:
-		if !ok {
-			t.Fatal("agent process exited before it was ready")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("agent process not ready")
-	}
+	c := startChild(t, "will", b.URL("tcp"), t.TempDir())
 	status := "trust/v1/r1/status"
 	sub.WaitFor(t, 5*time.Second, "online", mosquittotest.Has(status, "online"))
-	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no chance to say goodbye
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+	c.kill(t)
 	killed := time.Now()
 	sub.WaitFor(t, 5*time.Second, "will", mosquittotest.Has(status, "offline"))
 	t.Logf("will arrived %v after SIGKILL", time.Since(killed).Round(time.Millisecond))
@@ -191,55 +240,50 @@ func TestMosquittoWillOnSIGKILL(t *testing.T) {
 	late.WaitFor(t, 5*time.Second, "retained will", mosquittotest.Has(status, "offline"))
 }
 
-func TestMosquittoOutageAndRestartLoseNothing(t *testing.T) {
+// TestMosquittoOutageAndCrashLoseNothing: an agent process publishes level
+// changes while mosquitto is down for 10 s, is killed with SIGKILL halfway
+// through, and a new agent (new client, same state directory) carries on.
+// After the broker returns every change arrives, per sensor in order with
+// contiguous seq.
+func TestMosquittoOutageAndCrashLoseNothing(t *testing.T) {
 	b := mosquittotest.Start(t, nil)
 	dir := t.TempDir()
 	cfg := testConfig(b.URL("tcp"), dir)
 	// A persistent subscriber session (-c, QoS 1): mosquitto keeps what
 	// arrives for it while mosquitto_sub itself reconnects after the outage.
 	sub := mosquittotest.Subscribe(t, b.Port, "-t", "trust/#", "-q", "1", "-c", "-i", "watch-"+fmt.Sprint(os.Getpid()))
-	a := openStack(t, cfg)
-	tp := a.Topics
-	sub.WaitFor(t, 10*time.Second, "agent online", mosquittotest.Has(tp.Status(), "online"))
-
+	tp, _ := transport.NewTopics(cfg.TopicPrefix)
 	sensors := []string{"lidar0", "cam0"}
-	levels := []transport.Level{transport.LevelOK, transport.LevelWarn, transport.LevelError}
-	last := map[string]uint64{}
-	step := 0
-	publish := func(st *mqtt.Stack) {
-		s := sensors[step%2]
-		last[s] = change(t, st, s, levels[step%3])
-		if step%4 == 0 {
-			heartbeat(t, st, s, last[s])
-		}
-		step++
-	}
-	for range 6 {
-		publish(a)
-	}
-	for _, s := range sensors {
-		sub.WaitFor(t, 10*time.Second, "before the outage", hasSeq(tp.Sensor(s), last[s]))
-	}
 
-	// Outage: 10 s without a broker. Level changes keep coming; halfway
-	// through the agent restarts (new client, same state directory).
+	agent := startChild(t, "changes", cfg.Broker, dir)
+	sub.WaitFor(t, 10*time.Second, "agent online", mosquittotest.Has(tp.Status(), "online"))
+	time.Sleep(time.Second) // some changes while the broker is up
+	sub.WaitFor(t, 10*time.Second, "changes before the outage", hasSeq(tp.Sensor("cam0"), 2))
+
 	b.Stop()
 	start := time.Now()
-	for time.Since(start) < 4*time.Second {
-		publish(a)
-		time.Sleep(150 * time.Millisecond)
-	}
-	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	_ = a.Close(short) // messages left on disk
-	cancel()
+	time.Sleep(4 * time.Second)
+	last := agent.kill(t) // crash in the middle of the outage
 	left, _ := outbox.DirFS(dir).List()
+	t.Logf("killed the agent %v into the outage with %d files in its outbox; last changes on disk %v",
+		time.Since(start).Round(time.Millisecond), len(left), last)
 	if len(left) < 10 {
-		t.Fatalf("only %d files left in the outbox after the restart: %v", len(left), left)
+		t.Fatalf("only %d files in the outbox: %v", len(left), left)
 	}
-	a2 := openStack(t, cfg)
+
+	a2 := openStack(t, cfg) // the restarted agent
 	defer a2.Close(context.Background())
-	for time.Since(start) < 10*time.Second {
-		publish(a2)
+	levels := []transport.Level{transport.LevelOK, transport.LevelWarn, transport.LevelError}
+	for i := 0; time.Since(start) < 10*time.Second; i++ {
+		s := sensors[i%2]
+		n := change(t, a2, s, levels[i%3])
+		if n <= last[s] {
+			t.Fatalf("%s: seq %d after the restart, the crashed agent had reached %d", s, n, last[s])
+		}
+		last[s] = n
+		if i%4 == 0 {
+			heartbeat(t, a2, s, n)
+		}
 		time.Sleep(150 * time.Millisecond)
 	}
 	b.Restart()
@@ -247,7 +291,8 @@ func TestMosquittoOutageAndRestartLoseNothing(t *testing.T) {
 	for _, s := range sensors {
 		sub.WaitFor(t, 30*time.Second, "after the outage: "+s, hasSeq(tp.Sensor(s), last[s]))
 	}
-	t.Logf("%d level changes; all delivered %v after the broker returned", step, time.Since(back).Round(time.Millisecond))
+	t.Logf("%d + %d level changes; all delivered %v after the broker returned",
+		last["lidar0"], last["cam0"], time.Since(back).Round(time.Millisecond))
 
 	dups := 0
 	for _, s := range sensors {
