@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,5 +82,33 @@ func TestShippedConfigsAreValid(t *testing.T) {
 		if _, err := config.Load(f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// TestDocumentedSnippetsAreValid parses every YAML snippet of the README
+// and docs/ that configures sensors, so that what users copy works.
+func TestDocumentedSnippetsAreValid(t *testing.T) {
+	files, _ := filepath.Glob("../docs/*.md")
+	files = append(files, "../README.md")
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := strings.Split(string(b), "```yaml\n")
+		for i, blk := range blocks[1:] {
+			snippet, _, _ := strings.Cut(blk, "```")
+			if !strings.Contains(snippet, "sensors:") {
+				continue
+			}
+			n++
+			if _, err := config.Parse(fmt.Sprintf("%s#%d", filepath.Base(f), i+1), []byte(snippet)); err != nil {
+				t.Errorf("%v\n%s", err, snippet)
+			}
+		}
+	}
+	if n < 5 {
+		t.Errorf("found only %d sensor snippets in the docs", n)
 	}
 }

@@ -23,7 +23,7 @@ import (
 // (models/<kind>/slot-a.bundle, slot-b.bundle, active). A bundle names a
 // sensor kind, not a sensor, so every LiDAR of the robot runs the installed
 // LiDAR model. The packaged bundle (<models.dir>/<kind>.bundle, or a
-// sensor's model:) is installed when the store is empty or holds an older
+// sensor's bundle:) is installed when the store is empty or holds an older
 // version, which is how a package upgrade delivers new default models.
 type modelSet struct {
 	log      zerolog.Logger
@@ -88,7 +88,7 @@ func (ms *modelSet) sensorModel(ctx context.Context, cfg config.Config, s config
 	if err != nil {
 		return agent.SensorModel{}, err
 	}
-	packaged := s.Model
+	packaged := s.Bundle
 	if packaged == "" {
 		packaged = filepath.Join(cfg.Models.Dir, kind.String()+".bundle")
 	}

@@ -23,7 +23,7 @@ func newSource(s config.Sensor, sims *simSet) (sensors.Source, error) {
 	case "velodyne":
 		return velodyne.NewUDPSource(velodyne.UDPOptions{Name: s.Name, Addr: s.Address})
 	case "recorded":
-		d, err := recorded.OpenDir(s.Dir, recorded.DirOptions{Sensor: s.Name})
+		d, err := recorded.OpenDir(s.Dir, recorded.DirOptions{Sensor: s.Name, Model: s.Lidar})
 		if err != nil {
 			return nil, err
 		}
@@ -33,11 +33,19 @@ func newSource(s config.Sensor, sims *simSet) (sensors.Source, error) {
 		}
 		return recorded.NewSource(d, opts)
 	case "rplidar":
-		return rplidar.NewSource(rplidar.OpenSerial(s.Device, baud(s, 115200)),
-			rplidar.SourceOptions{Name: s.Name, Address: s.Device, Period: s.Period})
-	case "tfluna", "tfmini":
+		opts := rplidar.SourceOptions{Name: s.Name, Address: s.Address, Period: s.Period}
+		if s.Motor != "" {
+			m, err := rplidar.ParseMotor(s.Motor)
+			if err != nil {
+				return nil, err
+			}
+			opts.Dev.Motor = m
+		}
+		opts.Dev.PWM = uint16(s.PWM)
+		return rplidar.NewSource(rplidar.OpenSerial(s.Address, baud(s, 115200)), opts)
+	case "tfluna", "tfmini-s":
 		model := benewake.TFLuna
-		if s.Driver == "tfmini" {
+		if s.Driver == "tfmini-s" {
 			model = benewake.TFminiS
 		}
 		opts := benewake.SourceOptions{Name: s.Name, Model: model, Period: s.Period}
@@ -47,10 +55,10 @@ func newSource(s config.Sensor, sims *simSet) (sensors.Source, error) {
 				return nil, err
 			}
 			opts.Address = fmt.Sprintf("%s@%#x", s.Bus, addr)
-			return benewake.NewI2CSource(benewake.OpenI2C(s.Bus), benewake.I2COpts{Addr: addr}, opts)
+			return benewake.NewI2CSource(benewake.OpenI2C(s.Bus), benewake.I2COpts{Addr: addr, Trigger: s.Trigger}, opts)
 		}
-		opts.Address = s.Device
-		return benewake.NewUARTSource(benewake.OpenSerial(s.Device, baud(s, 115200)), opts)
+		opts.Address = s.Address
+		return benewake.NewUARTSource(benewake.OpenSerial(s.Address, baud(s, 115200)), opts)
 	case "lidarlite":
 		addr, err := i2cAddress(s.Address, 0x62)
 		if err != nil {
@@ -60,12 +68,12 @@ func newSource(s config.Sensor, sims *simSet) (sensors.Source, error) {
 		opts.Dev.Addr = addr
 		return lidarlite.NewSource(lidarlite.OpenI2C(s.Bus), opts)
 	case "v4l2":
-		opts := v4l2.SourceOptions{Name: s.Name, Address: s.Device, Period: s.Period}
+		opts := v4l2.SourceOptions{Name: s.Name, Address: s.Address, Period: s.Period}
 		opts.Camera.Width, opts.Camera.Height = uint32(s.Width), uint32(s.Height)
-		return v4l2.NewSource(v4l2.Opener(s.Device), opts)
+		return v4l2.NewSource(v4l2.Opener(s.Address), opts)
 	case "arducam":
-		return arducam.NewSource(arducam.OpenBuses(s.Device, s.Bus),
-			arducam.SourceOptions{Name: s.Name, Address: s.Device + "+" + s.Bus, Period: s.Period})
+		return arducam.NewSource(arducam.OpenBuses(s.SPI, s.Bus),
+			arducam.SourceOptions{Name: s.Name, Address: s.SPI + "+" + s.Bus, Period: s.Period})
 	case "sim-lidar", "sim-camera":
 		return sims.source(s)
 	}

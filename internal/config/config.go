@@ -81,20 +81,25 @@ type Agent struct {
 // Sensor is one configured source. Driver names the kind of device; the
 // fields a driver does not use must stay empty.
 type Sensor struct {
-	Name     string        `yaml:"name"`
-	Driver   string        `yaml:"driver"`
-	Model    string        `yaml:"model"`    // bundle file; default <models.dir>/<kind>.bundle
-	Period   time.Duration `yaml:"period"`   // nominal frame period
-	Address  string        `yaml:"address"`  // velodyne: UDP listen address; i2c: device address (0x10)
-	Bus      string        `yaml:"bus"`      // i2c/spi bus name or path
-	Device   string        `yaml:"device"`   // serial port or /dev/videoN
-	Baud     int           `yaml:"baud"`     // serial baud rate
-	Dir      string        `yaml:"dir"`      // recorded: directory of frames
-	Pacing   string        `yaml:"pacing"`   // recorded: realtime, fast, loop, fast-loop
-	Width    int           `yaml:"width"`    // camera width
-	Height   int           `yaml:"height"`   // camera height
-	Seed     int64         `yaml:"seed"`     // sim: world seed
-	Scenario string        `yaml:"scenario"` // sim: fault scenario file, or "default"
+	Name    string        `yaml:"name"`
+	Driver  string        `yaml:"driver"`
+	Bundle  string        `yaml:"bundle"`  // model bundle to install; default <models.dir>/<kind>.bundle
+	Period  time.Duration `yaml:"period"`  // nominal frame period
+	Address string        `yaml:"address"` // UDP bind address (velodyne); device path (serial, camera); I²C address when bus is set
+	Bus     string        `yaml:"bus"`     // I²C bus, e.g. /dev/i2c-1
+	SPI     string        `yaml:"spi"`     // SPI port, e.g. /dev/spidev0.0
+	Baud    int           `yaml:"baud"`    // serial baud rate
+	Motor   string        `yaml:"motor"`   // rplidar: dtr (A1), pwm (A2), none
+	PWM     int           `yaml:"pwm"`     // rplidar A2 motor duty
+	Trigger bool          `yaml:"trigger"` // tfluna on I²C: one-shot trigger mode
+	Dir     string        `yaml:"dir"`     // recorded: directory of frames
+	Pacing  string        `yaml:"pacing"`  // recorded: realtime, fast, loop, fast-loop
+	Lidar   string        `yaml:"lidar"`   // recorded: LiDAR model of KITTI scans, e.g. VLP-16 (assigns rings)
+	Width   int           `yaml:"width"`   // camera width
+	Height  int           `yaml:"height"`  // camera height
+	Seed    int64         `yaml:"seed"`    // sim: world seed
+	// Scenario is a fault scenario file for simulated sensors, or "default".
+	Scenario string `yaml:"scenario"`
 }
 
 // driverFields says which drivers trustd knows and the fields each may set
@@ -108,24 +113,26 @@ func driverFields(driver string) ([]string, bool) {
 	case "velodyne":
 		return []string{"address"}, true
 	case "recorded":
-		return []string{"dir", "pacing"}, true
-	case "rplidar", "tfmini":
-		return []string{"device", "baud"}, true
+		return []string{"dir", "pacing", "lidar"}, true
+	case "rplidar":
+		return []string{"address", "baud", "motor", "pwm"}, true
+	case "tfmini-s":
+		return []string{"address", "baud"}, true
 	case "tfluna":
-		return []string{"bus", "address", "device", "baud"}, true
+		return []string{"bus", "address", "baud", "trigger"}, true
 	case "lidarlite":
 		return []string{"bus", "address"}, true
 	case "v4l2":
-		return []string{"device", "width", "height"}, true
+		return []string{"address", "width", "height"}, true
 	case "arducam":
-		return []string{"bus", "device", "width", "height"}, true
+		return []string{"spi", "bus", "width", "height"}, true
 	}
 	return nil, false
 }
 
 // Drivers lists the driver names a sensor may use.
 func Drivers() []string {
-	return []string{"arducam", "lidarlite", "recorded", "rplidar", "sim-camera", "sim-lidar", "tfluna", "tfmini", "v4l2", "velodyne"}
+	return []string{"arducam", "lidarlite", "recorded", "rplidar", "sim-camera", "sim-lidar", "tfluna", "tfmini-s", "v4l2", "velodyne"}
 }
 
 // Default returns the configuration used when a key is absent.
@@ -392,8 +399,9 @@ func (s *Sensor) validate(key string) error {
 		return bad(key+".period", "%v is not a frame period", s.Period)
 	}
 	set := map[string]bool{
-		"address": s.Address != "", "bus": s.Bus != "", "device": s.Device != "",
-		"baud": s.Baud != 0, "dir": s.Dir != "", "pacing": s.Pacing != "",
+		"address": s.Address != "", "bus": s.Bus != "", "spi": s.SPI != "",
+		"baud": s.Baud != 0, "motor": s.Motor != "", "pwm": s.PWM != 0, "trigger": s.Trigger,
+		"dir": s.Dir != "", "pacing": s.Pacing != "", "lidar": s.Lidar != "",
 		"width": s.Width != 0, "height": s.Height != 0, "seed": s.Seed != 0,
 		"scenario": s.Scenario != "",
 	}
@@ -418,6 +426,24 @@ func (s *Sensor) validate(key string) error {
 	}
 	if s.Driver == "recorded" && s.Dir == "" {
 		return bad(key+".dir", "driver recorded needs dir")
+	}
+	switch s.Motor {
+	case "", "dtr", "pwm", "none":
+	default:
+		return bad(key+".motor", "%q is not dtr, pwm or none", s.Motor)
+	}
+	if s.PWM < 0 || s.PWM > 1023 {
+		return bad(key+".pwm", "%d is outside 0..1023", s.PWM)
+	}
+	needsAddress := map[string]bool{"rplidar": true, "tfmini-s": true, "v4l2": true}
+	if (needsAddress[s.Driver] || (s.Driver == "tfluna" && s.Bus == "")) && s.Address == "" {
+		return bad(key+".address", "driver %s needs address (the device path)", s.Driver)
+	}
+	if (s.Driver == "lidarlite" || s.Driver == "arducam") && s.Bus == "" {
+		return bad(key+".bus", "driver %s needs bus (the I²C bus)", s.Driver)
+	}
+	if s.Driver == "arducam" && s.SPI == "" {
+		return bad(key+".spi", "driver arducam needs spi (the SPI port)")
 	}
 	return nil
 }

@@ -65,6 +65,8 @@ func TestParseErrorsNameKeyAndLine(t *testing.T) {
 		{"k above n", "agent:\n  enter_k: 9\n  enter_n: 3\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "enter_k"},
 		{"broker scheme", "mqtt:\n  broker: http://x:1\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "scheme"},
 		{"recorded without dir", "sensors:\n  - name: a\n    driver: recorded\n", 2, "needs dir"},
+		{"serial without port", "sensors:\n  - name: a\n    driver: rplidar\n", 2, "needs address"},
+		{"bad motor", "sensors:\n  - name: a\n    driver: rplidar\n    address: /dev/ttyUSB0\n    motor: jet\n", 5, "motor"},
 		{"not yaml", "sensors: [\n", 0, ""},
 		{"empty", "", 0, "empty"},
 	}
