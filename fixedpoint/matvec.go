@@ -53,14 +53,28 @@ func MatTVecI16(dst []int64, w []int16, x []int16) error {
 	}
 	clear(dst)
 	n := len(dst)
-	for r, xv := range x {
-		if xv == 0 {
-			continue
+	r := 0
+	// Four rows per sweep: each dst[c] is read and written once per four
+	// products instead of once per product.
+	for ; r+4 <= len(x); r += 4 {
+		x0, x1, x2, x3 := int32(x[r]), int32(x[r+1]), int32(x[r+2]), int32(x[r+3])
+		w0 := w[r*n : r*n+n]
+		w1 := w[(r+1)*n : (r+1)*n+n]
+		w2 := w[(r+2)*n : (r+2)*n+n]
+		w3 := w[(r+3)*n : (r+3)*n+n]
+		d := dst[:len(w0)]
+		w1, w2, w3 = w1[:len(d)], w2[:len(d)], w3[:len(d)]
+		for c := range d {
+			d[c] += int64(int32(w0[c])*x0) + int64(int32(w1[c])*x1) +
+				int64(int32(w2[c])*x2) + int64(int32(w3[c])*x3)
 		}
+	}
+	for ; r < len(x); r++ {
+		xv := int32(x[r])
 		row := w[r*n : r*n+n]
 		d := dst[:len(row)]
 		for c, v := range row {
-			d[c] += int64(int32(v) * int32(xv))
+			d[c] += int64(int32(v) * xv)
 		}
 	}
 	return nil
