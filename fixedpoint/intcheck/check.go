@@ -204,6 +204,17 @@ func (w *walker) visit(path, key string) error {
 			}
 		case *ast.CallExpr:
 			w.call(name, info, x)
+		case *ast.RangeStmt:
+			// Ranging over a function calls it. A call expression there is
+			// checked as a call (and a function literal it returns is part of
+			// a body that is inspected); any other function value is dynamic.
+			if tv, ok := info.Types[x.X]; ok && tv.Type != nil {
+				if _, isSig := tv.Type.Underlying().(*types.Signature); isSig {
+					if _, isCall := ast.Unparen(x.X).(*ast.CallExpr); !isCall {
+						w.report(x.X.Pos(), name, "range over function value "+types.ExprString(x.X)+" cannot be followed")
+					}
+				}
+			}
 		}
 		if e, ok := n.(ast.Expr); ok {
 			if tv, ok := info.Types[e]; ok && !tv.IsType() && tv.Type != nil && hasFloat(tv.Type, nil) {

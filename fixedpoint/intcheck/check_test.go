@@ -25,7 +25,7 @@ func needGo(t *testing.T) {
 func writeModule(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	files["go.mod"] = "module example.com/m\n\ngo 1.22\n"
+	files["go.mod"] = "module example.com/m\n\ngo 1.23\n"
 	for name, src := range files {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -79,7 +79,25 @@ func Root(x int32, f func() int) int32 {
 	_ = f() // want: dynamic call
 	var e error
 	_ = e.Error() // want: interface method
+	for v := range seq { // want: range over function value
+		_ = v
+	}
+	for v := range ints(3) {
+		_ = v
+	}
 	return half(x)
+}
+
+var seq func(func(int32) bool)
+
+func ints(n int32) func(func(int32) bool) {
+	return func(yield func(int32) bool) {
+		for i := int32(0); i < n; i++ {
+			if !yield(i * 2) { // want: dynamic call
+				return
+			}
+		}
+	}
 }
 
 func half(x int32) int32 {

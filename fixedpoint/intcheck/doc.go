@@ -12,8 +12,8 @@
 //     return floats);
 //   - any call into a package that is neither followed nor allowed (package
 //     math is never allowed; math/bits is allowed by default);
-//   - any dynamic call (function values, interface methods), which cannot be
-//     followed.
+//   - any dynamic call (function values, interface methods, ranging over a
+//     function value, the yield of an iterator), which cannot be followed.
 //
 // SoftFloat complements Check at the machine level: it builds a probe
 // program for GOARCH=arm GOARM=5, where the compiler lowers every float
