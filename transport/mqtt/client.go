@@ -55,6 +55,23 @@ type Client struct {
 	connects, losses, cmdRecv, cmdDrop atomic.Uint64
 	closed                             atomic.Bool
 	startOnce                          sync.Once
+	spawnMu                            sync.Mutex // orders wg.Add in go against wg.Wait in Close
+	stopped                            bool       // under spawnMu: no more goroutines
+}
+
+// spawn runs f on a new goroutine tracked by wg, unless the client is closing.
+func (c *Client) spawn(f func()) bool {
+	c.spawnMu.Lock()
+	defer c.spawnMu.Unlock()
+	if c.stopped {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
 }
 
 type inbound struct {
@@ -116,8 +133,7 @@ func New(cfg Config, opt Options) (*Client, error) {
 	}
 	c.paho = paho.NewClient(po)
 	if c.onCmd != nil {
-		c.wg.Add(1)
-		go c.serveCommands()
+		c.spawn(c.serveCommands)
 	}
 	return c, nil
 }
@@ -132,7 +148,9 @@ func (c *Client) Connect(ctx context.Context) error {
 	if c.closed.Load() {
 		return transport.ErrClosed
 	}
-	c.gate.close()
+	if !c.paho.IsConnected() {
+		c.gate.close() // opened by paho's snapshot of its store (gatedStore.All)
+	}
 	tok := c.paho.Connect()
 	timeout := time.NewTimer(c.cfg.ConnectTimeout + time.Second)
 	defer timeout.Stop()
@@ -155,6 +173,9 @@ func (c *Client) Connect(ctx context.Context) error {
 		}
 		return &ConnectError{Broker: c.cfg.Broker, Err: err, Hint: h}
 	}
+	// paho completes the token after resume, so the gate is open already,
+	// unless this call found the client connected and paho did nothing.
+	c.gate.open()
 	return nil
 }
 
@@ -164,9 +185,7 @@ func (c *Client) Connect(ctx context.Context) error {
 // Publish may be called before the connection is up (the outbox retries).
 func (c *Client) Start(ctx context.Context) {
 	c.startOnce.Do(func() {
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
+		c.spawn(func() {
 			wait := time.Second
 			for failures := 1; ; failures++ {
 				err := c.Connect(ctx)
@@ -185,7 +204,7 @@ func (c *Client) Start(ctx context.Context) {
 				}
 				wait = min(2*wait, c.cfg.MaxReconnectInterval)
 			}
-		}()
+		})
 	})
 }
 
@@ -270,6 +289,9 @@ func (c *Client) Close(ctx context.Context) error {
 		err = c.wait(wctx, tok, "publish offline status")
 		cancel()
 	}
+	c.spawnMu.Lock()
+	c.stopped = true
+	c.spawnMu.Unlock()
 	c.cancel()
 	c.paho.Disconnect(250)
 	done := make(chan struct{})
@@ -287,12 +309,7 @@ func (c *Client) Close(ctx context.Context) error {
 func (c *Client) onConnect(paho.Client) {
 	n := c.connects.Add(1)
 	c.log.Info().Str("broker", c.cfg.Broker).Str("client_id", c.cfg.ClientID).Uint64("connects", n).Msg("mqtt: connected")
-	if c.ctx.Err() != nil {
-		return
-	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
+	c.spawn(func() {
 		ctx, cancel := context.WithTimeout(c.ctx, c.cfg.WriteTimeout)
 		defer cancel()
 		if err := c.gate.wait(ctx, c.ctx); err != nil {
@@ -308,7 +325,7 @@ func (c *Client) onConnect(paho.Client) {
 		if err := c.wait(ctx, tok, "publish online status"); err != nil {
 			c.log.Warn().Err(err).Msg("mqtt: birth message")
 		}
-	}()
+	})
 }
 
 func (c *Client) onConnectionLost(_ paho.Client, err error) {
@@ -334,7 +351,6 @@ func (c *Client) onMessage(_ paho.Client, m paho.Message) {
 }
 
 func (c *Client) serveCommands() {
-	defer c.wg.Done()
 	for {
 		select {
 		case <-c.ctx.Done():

@@ -96,13 +96,18 @@ func TestPublishStatusAndCommands(t *testing.T) {
 	if err := c.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Connect(ctx); err != nil { // already connected: a no-op that must not block publishing
+		t.Fatal(err)
+	}
 	tp := c.Topics()
 	st := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Trusted: true, Seq: 1}
 	m, err := tp.StateMessage(st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Publish(ctx, m); err != nil {
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Publish(pctx, m); err != nil {
 		t.Fatal(err)
 	}
 	// A late subscriber gets the retained state and the birth message.
