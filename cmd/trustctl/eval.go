@@ -57,6 +57,9 @@ type groupResult struct {
 	Error    float64           `json:"error_level"`          // fault frames judged ERROR or STALE by the decision
 	Episodes int               `json:"episodes,omitempty"`
 	Detected int               `json:"detected,omitempty"`
+	// PreAlarmed counts episodes that began while the decision was already
+	// in ERROR (a false alarm running into the fault): no latency.
+	PreAlarmed int `json:"pre_alarmed,omitempty"`
 	// LatencyFrames is the mean number of frames from a fault's onset to
 	// the first ERROR, over detected episodes (labelled streams only).
 	LatencyFrames *float64 `json:"latency_frames,omitempty"`
@@ -428,6 +431,7 @@ func evaluateStreams(ms *modelbundle.Models, model string, streams []scoredStrea
 		pos         map[string][]float64
 		lines       []scoreLine
 		episodes    int
+		preAlarmed  int
 		detected    int
 		latencySum  float64
 		haveLatency bool
@@ -462,7 +466,13 @@ func evaluateStreams(ms *modelbundle.Models, model string, streams []scoredStrea
 			for j < len(s.labels) && s.labels[j].fault == l.fault && s.labels[j].severity == l.severity {
 				j++
 			}
-			if l.fault != "none" && i > 0 { // an episode needs a clean lead-in to have an onset
+			// An episode needs a lead-in that is not in ERROR to have an
+			// onset the decision can react to.
+			if l.fault != "none" && i > 0 && s.lines[i-1].Level == "ERROR" {
+				if g := groups[groupKey{l.fault, l.severity}]; g != nil {
+					g.preAlarmed++
+				}
+			} else if l.fault != "none" && i > 0 {
 				if g := groups[groupKey{l.fault, l.severity}]; g != nil {
 					g.episodes++
 					end := min(len(s.lines), j+10) // the decision may confirm just after the window
@@ -537,7 +547,7 @@ func evaluateStreams(ms *modelbundle.Models, model string, streams []scoredStrea
 		}
 		gr.Flagged = evaluate.Flagged(g.pos[scFixed], thr)
 		gr.Error = errorFraction(g.lines, nil)
-		gr.Episodes, gr.Detected = g.episodes, g.detected
+		gr.Episodes, gr.Detected, gr.PreAlarmed = g.episodes, g.detected, g.preAlarmed
 		if g.haveLatency {
 			v := g.latencySum / float64(g.detected)
 			gr.LatencyFrames = &v

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// TestModelsReproducible: the default-model recipe gives byte-identical
+// bundles run after run (on a tiny configuration; `make models` runs the
+// full one).
+func TestModelsReproducible(t *testing.T) {
+	var got [2]map[string][]byte
+	for i := range got {
+		out := t.TempDir()
+		if code, _, stderr := runCmd(t, "models", "--tiny", "--quiet", "--out", out); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		got[i] = map[string][]byte{}
+		for _, f := range []string{"lidar.bundle", "camera.bundle"} {
+			b, err := os.ReadFile(filepath.Join(out, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[i][f] = b
+		}
+		ms, err := openModel(t.Context(), filepath.Join(out, "lidar.bundle"), sensors.KindLidar)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms.Bundle.ModelID != "lidar-default" || !ms.Metadata.Created.Equal(modelsCreated) {
+			t.Fatalf("id %q created %v", ms.Bundle.ModelID, ms.Metadata.Created)
+		}
+	}
+	for f := range got[0] {
+		if !bytes.Equal(got[0][f], got[1][f]) {
+			t.Errorf("%s differs between two runs", f)
+		}
+	}
+}
+
+// TestDefaultModelsCommitted: the committed default models open, pass their
+// probes and are for the right sensors. They are regenerated with
+// `make models`.
+func TestDefaultModelsCommitted(t *testing.T) {
+	for f, kind := range map[string]sensors.Kind{"lidar.bundle": sensors.KindLidar, "camera.bundle": sensors.KindCamera} {
+		p := filepath.Join("..", "..", "deploy", "models", f)
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s: %v (run make models)", p, err)
+		}
+		ms, err := openModel(t.Context(), p, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms.Size > 512<<10 {
+			t.Errorf("%s is %d bytes; the default models should stay a few hundred KB", f, ms.Size)
+		}
+	}
+}
+
+func TestModelsUsage(t *testing.T) {
+	if code, _, _ := runCmd(t, "models"); code != 2 {
+		t.Fatalf("no --out: exit %d", code)
+	}
+	if code, _, _ := runCmd(t, "models", "--out", t.TempDir(), "--no-train"); code != 2 {
+		t.Fatalf("--no-train without --eval: exit %d", code)
+	}
+}

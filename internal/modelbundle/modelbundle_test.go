@@ -1,0 +1,159 @@
+package modelbundle
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/firmware"
+	"github.com/sensortrust/trustagent/likelihood"
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/sim"
+)
+
+// tiny returns a small camera VAE, health model and frames.
+func tiny(t testing.TB) (*likelihood.Model, *health.Model, []sensors.Frame, [][]float64) {
+	t.Helper()
+	w, err := sim.NewWorld(sim.DefaultWorldOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam, err := sim.NewCamera(w, sim.CameraOptions{Width: 32, Height: 24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []sensors.Frame
+	for i := range 60 {
+		frames = append(frames, cam.Frame(uint64(i)))
+	}
+	m, err := likelihood.Train(context.Background(), frames, likelihood.TrainOptions{Seed: 1, Hidden: 4, Latent: 2, DecoderHidden: 4, Epochs: 2, ThumbW: 4, ThumbH: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, err := health.NewSensorFeatures(sensors.KindCamera, cam.Info().Period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]float64
+	for _, f := range frames {
+		v, err := sf.Next(nil, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, v)
+	}
+	h, _, err := health.Train(rows, sf.Names(), health.TrainOptions{Epochs: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, h, frames, rows
+}
+
+func TestBuildOpen(t *testing.T) {
+	m, h, frames, rows := tiny(t)
+	created := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	spec := Spec{VAE: m, Health: h, ProbeFrames: frames[:3], HealthProbes: rows[:2], Created: created, ToolVersion: "test"}
+	b, err := Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Build(spec)
+	if err != nil || string(again) != string(b) {
+		t.Fatal("Build is not deterministic")
+	}
+	ms, err := Open(context.Background(), b, sensors.KindCamera)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms.VAE.Threshold() != m.Threshold() || ms.Health == nil || ms.Health.Warn != h.Warn {
+		t.Fatal("models changed in the round trip")
+	}
+	if !ms.Metadata.Created.Equal(created) || !ms.VAE.Meta().Created.Equal(created) || ms.VAE.Meta().Duration != 0 {
+		t.Fatalf("created %v / %v", ms.Metadata.Created, ms.VAE.Meta().Created)
+	}
+	if ms.Bundle.ModelID != "camera-default" || ms.Metadata.DataHash != m.Meta().DataHash {
+		t.Fatal("metadata")
+	}
+	if v, ok := ms.Calibration.Threshold(ThresholdVAE); !ok || v == 0 {
+		t.Fatal("no vae threshold in the calibration section")
+	}
+	ps, _ := ms.Bundle.Probes()
+	if len(ps) != 5 {
+		t.Fatalf("%d probes", len(ps))
+	}
+	// The health probe score is the exact integer sum behind the float score.
+	ev := h.NewEvaluator()
+	s, _ := ev.Score(rows[0])
+	if got := ps[3].Score; float64(got) != s*float64(h.D())*(1<<20) {
+		t.Fatalf("health probe %d, score·d·2²⁰ = %v", got, s*float64(h.D())*(1<<20))
+	}
+
+	if _, err := Open(context.Background(), b, sensors.KindLidar); !errors.Is(err, ErrKind) {
+		t.Fatalf("wrong kind: %v", err)
+	}
+	for _, n := range []int{0, 10, len(b) / 2, len(b) - 1} {
+		if _, err := Open(context.Background(), b[:n], sensors.KindUnknown); !errors.Is(err, ErrBundle) {
+			t.Fatalf("truncated to %d: %v", n, err)
+		}
+	}
+}
+
+// TestOpenRejectsWrongProbe: a bundle whose recorded probe score is off
+// fails its self-test.
+func TestOpenRejectsWrongProbe(t *testing.T) {
+	m, _, frames, _ := tiny(t)
+	b, err := Build(Spec{VAE: m, ProbeFrames: frames[:2]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bd, err := firmware.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := bd.Probes()
+	ps[0].Score++
+	pb, _ := firmware.MarshalProbes(ps)
+	bd.SetSection(firmware.SectionProbes, pb)
+	bad, err := bd.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st *firmware.SelfTestError
+	if _, err := Open(context.Background(), bad, sensors.KindCamera); !errors.Is(err, ErrBundle) || !errors.As(err, &st) {
+		t.Fatalf("%v", err)
+	}
+}
+
+func TestBuildNeedsProbes(t *testing.T) {
+	m, h, frames, _ := tiny(t)
+	if _, err := Build(Spec{VAE: m}); !errors.Is(err, ErrBundle) {
+		t.Fatal(err)
+	}
+	if _, err := Build(Spec{VAE: m, Health: h, ProbeFrames: frames[:1]}); !errors.Is(err, ErrBundle) {
+		t.Fatal(err)
+	}
+	if _, err := Build(Spec{}); !errors.Is(err, ErrBundle) {
+		t.Fatal(err)
+	}
+}
+
+// FuzzOpen: arbitrary bytes never panic Open.
+func FuzzOpen(f *testing.F) {
+	m, h, frames, rows := tiny(f)
+	b, err := Build(Spec{VAE: m, Health: h, ProbeFrames: frames[:1], HealthProbes: rows[:1]})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add(b[:len(b)/2])
+	f.Add([]byte("TABN"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ms, err := Open(context.Background(), data, sensors.KindUnknown)
+		if err == nil && ms.VAE == nil {
+			t.Fatal("no error and no model")
+		}
+	})
+}
