@@ -47,8 +47,9 @@ func BenchmarkClientPublishQoS1(b *testing.B) {
 
 // latency measures decision → subscriber: the agent fills a State, the
 // stack (outbox, paho, broker) carries it, a paho subscriber on loopback
-// decodes it. One change in flight at a time; reports p50 and p99.
-func latency(b *testing.B, url string) {
+// decodes it. One message in flight at a time; reports p50 and p99. A level
+// change is fsync'd to the outbox before it leaves; a heartbeat is not.
+func latency(b *testing.B, url string, heartbeat bool) {
 	dir := b.TempDir()
 	cfg := mqtt.DefaultConfig("r1")
 	cfg.Broker, cfg.OutboxDir = url, dir
@@ -69,7 +70,7 @@ func latency(b *testing.B, url string) {
 			Seq       uint64 `json:"seq"`
 			Heartbeat bool   `json:"heartbeat"`
 		}
-		if json.Unmarshal(m.Payload(), &s) == nil && !s.Heartbeat {
+		if json.Unmarshal(m.Payload(), &s) == nil && s.Heartbeat == heartbeat {
 			got <- s.Seq
 		}
 	})
@@ -77,9 +78,16 @@ func latency(b *testing.B, url string) {
 		b.Fatalf("subscribe: %v", tok.Error())
 	}
 	ctx := context.Background()
+	beats := uint64(0)
 	publish := func() (uint64, time.Time) {
 		t0 := time.Now()
-		s := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelWarn, Seq: st.Outbox.Next("lidar0"), Time: t0}
+		s := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelWarn, Time: t0, Heartbeat: heartbeat}
+		if heartbeat {
+			beats++
+			s.Seq = beats // numbered here only so the subscriber can match them
+		} else {
+			s.Seq = st.Outbox.Next("lidar0")
+		}
 		m, err := st.Topics.StateMessage(s)
 		if err != nil {
 			b.Fatal(err)
@@ -114,16 +122,22 @@ func latency(b *testing.B, url string) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 }
 
-func BenchmarkLatencyEmbeddedBroker(b *testing.B) {
+func embedded(b *testing.B) string {
 	br, err := broker.Start(context.Background(), broker.Config{Address: "127.0.0.1:0"}, broker.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer br.Close()
-	latency(b, br.URL())
+	b.Cleanup(func() { br.Close() })
+	return br.URL()
 }
 
+func BenchmarkLatencyEmbeddedBroker(b *testing.B)          { latency(b, embedded(b), false) }
+func BenchmarkLatencyEmbeddedBrokerHeartbeat(b *testing.B) { latency(b, embedded(b), true) }
+
 func BenchmarkLatencyMosquitto(b *testing.B) {
-	br := mosquittotest.Start(b, nil)
-	latency(b, br.URL("tcp"))
+	latency(b, mosquittotest.Start(b, nil).URL("tcp"), false)
+}
+
+func BenchmarkLatencyMosquittoHeartbeat(b *testing.B) {
+	latency(b, mosquittotest.Start(b, nil).URL("tcp"), true)
 }
