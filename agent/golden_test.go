@@ -39,8 +39,8 @@ func TestGoldenTimeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := &fakeClock{}
-	a := buildAgent(t, r, models, clk, decision.Options{})
-	got := timelineText(play(t, a, clk, r, sc, start, sc.Duration, nil))
+	a := buildAgent(t, r.gens(), models, clk, decision.Options{})
+	got := timelineText(play(t, a, clk, r.gens(), sc, start, sc.Duration, nil))
 
 	path := filepath.Join("testdata", "timeline_"+runtime.GOARCH+".txt")
 	if *update {

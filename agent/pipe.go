@@ -43,6 +43,7 @@ type pipe struct {
 	feats      *health.SensorFeatures
 	fv         []float64
 	hashSeed   maphash.Seed
+	hashBuf    []byte
 	prevHash   uint64
 	haveHash   bool
 	frameN     uint64
@@ -346,15 +347,20 @@ func (p *pipe) hash(f sensors.Frame) uint64 {
 	case *sensors.Image:
 		h.Write(fr.Pix)
 	case *sensors.Scan:
-		var buf [16]byte
+		// One pass into a reused buffer: far cheaper than a Write per point.
+		if need := 16 * len(fr.Points); cap(p.hashBuf) < need {
+			p.hashBuf = make([]byte, need)
+		}
+		buf := p.hashBuf[:16*len(fr.Points)]
 		for i := range fr.Points {
 			pt := &fr.Points[i]
-			put32(buf[0:], math.Float32bits(pt.X))
-			put32(buf[4:], math.Float32bits(pt.Y))
-			put32(buf[8:], math.Float32bits(pt.Z))
-			put32(buf[12:], math.Float32bits(pt.Intensity))
-			h.Write(buf[:])
+			b := buf[16*i : 16*i+16 : 16*i+16]
+			put32(b[0:], math.Float32bits(pt.X))
+			put32(b[4:], math.Float32bits(pt.Y))
+			put32(b[8:], math.Float32bits(pt.Z))
+			put32(b[12:], math.Float32bits(pt.Intensity))
 		}
+		h.Write(buf)
 	case *sensors.Range:
 		var buf [8]byte
 		put32(buf[0:], math.Float32bits(fr.Distance))

@@ -160,11 +160,11 @@ func trainHealthModel(t testing.TB, g generator, chunks [][]sensors.Frame) *heal
 // replaySource is an Info-only Source: the virtual driver delivers frames.
 type replaySource struct{ staticSource }
 
-// buildAgent makes an agent over the rig's sensors with the given models.
-func buildAgent(t testing.TB, r *rig, models []SensorModel, clk Clock, dec decision.Options) *Agent {
+// buildAgent makes an agent over the given sensors with their models.
+func buildAgent(t testing.TB, gens []generator, models []SensorModel, clk Clock, dec decision.Options) *Agent {
 	t.Helper()
 	var so []SensorOptions
-	for i, g := range r.gens() {
+	for i, g := range gens {
 		so = append(so, SensorOptions{Source: replaySource{staticSource{g.Info()}}, Model: models[i], Decision: dec})
 	}
 	a, err := New(Options{Robot: "sim", Sensors: so, Clock: clk})
@@ -205,9 +205,8 @@ type labelled struct {
 // play runs a scenario in virtual time: frames [startIdx…) of each sensor,
 // starting at the same scenario time zero, for dur. onFrame is called after
 // each delivered frame (may be nil). It returns the timeline of changes.
-func play(t testing.TB, a *Agent, clk *fakeClock, r *rig, sc *faults.Scenario, start time.Duration, dur time.Duration, onFrame func(now time.Time, lf labelled)) []change {
+func play(t testing.TB, a *Agent, clk *fakeClock, gens []generator, sc *faults.Scenario, start time.Duration, dur time.Duration, onFrame func(now time.Time, lf labelled)) []change {
 	t.Helper()
-	gens := r.gens()
 	players := make([]*faults.Player, len(gens))
 	next := make([]uint64, len(gens))
 	t0 := sim.Epoch().Add(start)
