@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,6 +169,9 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(3)
 }
 
+// qemu names the user-mode emulator for the architectures the agent ships on.
+var qemu = map[string]string{"arm64": "qemu-aarch64", "arm": "qemu-arm"}
+
 // child is a running agent process.
 type child struct {
 	cmd   *exec.Cmd
@@ -176,15 +182,34 @@ type child struct {
 
 func startChild(t *testing.T, mode, url, dir string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcess$"), ready: make(chan struct{}), last: map[string]uint64{}}
-	c.cmd.Env = append(os.Environ(), "TRUSTAGENT_MQTT_HELPER_BROKER="+url, "TRUSTAGENT_MQTT_HELPER_DIR="+dir, "TRUSTAGENT_MQTT_HELPER_MODE="+mode)
-	out, err := c.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	c := &child{ready: make(chan struct{}), last: map[string]uint64{}}
+	var out io.ReadCloser
+	for _, argv := range [][]string{
+		{os.Args[0], "-test.run=^TestHelperProcess$"},
+		// A cross-compiled test binary run by qemu-user (go test -exec
+		// qemu-aarch64) cannot exec itself directly without binfmt_misc.
+		{qemu[runtime.GOARCH], os.Args[0], "-test.run=^TestHelperProcess$"},
+	} {
+		if argv[0] == "" {
+			continue
+		}
+		c.cmd = exec.Command(argv[0], argv[1:]...)
+		c.cmd.Env = append(os.Environ(), "TRUSTAGENT_MQTT_HELPER_BROKER="+url, "TRUSTAGENT_MQTT_HELPER_DIR="+dir, "TRUSTAGENT_MQTT_HELPER_MODE="+mode)
+		var err error
+		if out, err = c.cmd.StdoutPipe(); err != nil {
+			t.Fatal(err)
+		}
+		c.cmd.Stderr = os.Stderr
+		err = c.cmd.Start()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.ENOEXEC) {
+			t.Fatal(err)
+		}
 	}
-	c.cmd.Stderr = os.Stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
+	if c.cmd.Process == nil {
+		t.Fatal("cannot run the agent child process")
 	}
 	t.Cleanup(func() { _ = c.cmd.Process.Kill(); _ = c.cmd.Wait() })
 	go func() {

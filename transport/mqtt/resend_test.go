@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -104,7 +105,7 @@ func (p *proxy) cut() {
 func TestPublishWaitsForTheResendsAck(t *testing.T) {
 	topic := "trust/v1/r1/lidar0"
 	hook := &countHook{topic: topic}
-	srv := mochi.New(&mochi.Options{})
+	srv := mochi.New(&mochi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	_ = srv.AddHook(new(auth.AllowHook), nil)
 	_ = srv.AddHook(hook, nil)
 	tcp := listeners.NewTCP(listeners.Config{ID: "t", Address: "127.0.0.1:0"})
