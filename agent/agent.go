@@ -191,11 +191,12 @@ func (a *Agent) runSource(ctx context.Context, p *pipe) {
 	}
 }
 
-// tickInterval is how often stale timeouts and the 1 Hz updates are checked.
+// tickInterval is how often stale timeouts and the 1 Hz updates are
+// checked: a tenth of the shortest stale timeout, between 5 and 100 ms.
 func (a *Agent) tickInterval() time.Duration {
-	iv := 250 * time.Millisecond
+	iv := 100 * time.Millisecond
 	for _, p := range a.pipes {
-		iv = min(iv, p.checker.Options().StaleAfter/4)
+		iv = min(iv, p.checker.Options().StaleAfter/10)
 	}
 	return max(iv, 5*time.Millisecond)
 }
@@ -229,8 +230,9 @@ func (a *Agent) runTicker(ctx context.Context) {
 // progress when no worker is stuck.
 func (a *Agent) tick(ctx context.Context, now time.Time) {
 	stuck := false
+	iv := a.tickInterval()
 	for _, p := range a.pipes {
-		p.tick(ctx, now)
+		p.tick(ctx, now, iv)
 		if p.wedged(max(10*time.Second, 20*p.period)) {
 			stuck = true
 		}

@@ -97,7 +97,9 @@ func TestVirtualLevelsStaleAndRecovery(t *testing.T) {
 	}
 	// After the silence the 5 s frequency window (ROS FrequencyStatus) still
 	// sees the gap: WARN rate_low until it has passed.
-	want := "100ms OK,3s WARN,3.2s ERROR,4.9s OK,9s STALE,10s WARN,15s OK"
+	// The last frame before the silence arrives at 7.9 s: STALE at 8.9 s, when
+	// the silence reaches the 1 s timeout, not later.
+	want := "100ms OK,3s WARN,3.2s ERROR,4.9s OK,8.9s STALE,10s WARN,15s OK"
 	if got := strings.Join(timeline, ","); got != want {
 		t.Errorf("timeline\n got %s\nwant %s", got, want)
 	}

@@ -302,8 +302,11 @@ func (p *pipe) decimation() int {
 	return int(min(100, math.Ceil(p.ewma/p.budget)))
 }
 
-// tick runs the 1 Hz stream update and the stale check.
-func (p *pipe) tick(ctx context.Context, now time.Time) {
+// tick runs the 1 Hz stream update and the stale check. A sensor is
+// declared STALE at the last tick before its silence exceeds the timeout
+// (the silence then lies in (StaleAfter − every, StaleAfter]), so STALE is
+// never later than the configured timeout.
+func (p *pipe) tick(ctx context.Context, now time.Time, every time.Duration) {
 	p.mu.Lock()
 	if !now.Before(p.nextUpdate) {
 		r := p.checker.Update(now)
@@ -319,7 +322,7 @@ func (p *pipe) tick(ctx context.Context, now time.Time) {
 			p.nextUpdate = now.Add(time.Second)
 		}
 	}
-	if p.checker.Stale(now) && p.decider.Level() != level.Stale {
+	if p.checker.Stale(now.Add(every)) && p.decider.Level() != level.Stale {
 		st := p.decider.MarkStale(now.Sub(p.checker.LastReceived()))
 		p.state = st
 		p.checker.Reset()
