@@ -17,8 +17,9 @@
 //     message of the lowest priority goes first: heartbeats, then health,
 //     replies, summaries, status, and state changes last (transport.Kind.Priority).
 //   - When the disk is full or unwritable the outbox logs one clear error,
-//     keeps the message in memory, counts it in Stats, and keeps running; it
-//     logs again when the disk recovers. It never panics on disk errors.
+//     keeps the message in memory, counts it in Stats, and keeps running; when
+//     a later write succeeds it logs the recovery and writes the durable
+//     messages it kept in memory. It never panics on disk errors.
 //   - One message is in flight at a time, so messages leave in the order they
 //     were published even across reconnects (paho resends an unacknowledged
 //     message itself after reconnecting with CleanSession=false).

@@ -175,10 +175,33 @@ func (o *Outbox) Publish(ctx context.Context, m transport.Message) error {
 		return nil
 	}
 	if m.Kind.Durable() {
+		wasOK := o.stats.DiskOK
 		o.persist(e)
+		if e.onDisk && !wasOK {
+			o.persistQueued() // the disk is back: make the memory-only ones durable too
+		}
 	}
 	o.push(e)
 	return nil
+}
+
+// persistQueued writes the queued durable messages that only live in
+// memory because the disk failed when they were published.
+func (o *Outbox) persistQueued() {
+	n := 0
+	if e := o.inflight; e != nil && e.m.Kind.Durable() && !e.onDisk {
+		o.persist(e) // sent() reads onDisk under o.mu, so it removes the file if it exists
+		n++
+	}
+	for el := o.queue.Front(); el != nil && o.stats.DiskOK; el = el.Next() {
+		if e := el.Value.(*entry); e.m.Kind.Durable() && !e.onDisk {
+			o.persist(e)
+			n++
+		}
+	}
+	if n > 0 {
+		o.log.Info().Int("messages", n).Msg("outbox: wrote messages kept in memory while the disk failed")
+	}
 }
 
 // supersede removes queued messages that e makes worthless: an older

@@ -253,6 +253,40 @@ func TestDiskFullKeepsRunningFromMemory(t *testing.T) {
 	}
 }
 
+// TestDiskRecoveryPersistsMemoryOnlyMessages: changes published while the
+// disk failed are written once it works again, so they survive a restart.
+func TestDiskRecoveryPersistsMemoryOnlyMessages(t *testing.T) {
+	dir := DirFS(t.TempDir())
+	fsys := &failFS{FS: dir, failing: true}
+	ob, _ := Open(fsys, &fakeLink{down: true}, fastOpts())
+	ctx := context.Background()
+	for range 3 {
+		ob.Publish(ctx, stateMsg("a", int(ob.Next("a"))))
+	}
+	if s := ob.Stats(); s.QueuedDisk != 0 {
+		t.Fatalf("on disk while the disk fails: %+v", s)
+	}
+	fsys.set(false)
+	ob.Publish(ctx, stateMsg("a", int(ob.Next("a"))))
+	if s := ob.Stats(); s.QueuedDisk != 4 || !s.DiskOK {
+		t.Fatalf("after recovery: %+v", s)
+	}
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	ob.Close(short)
+	cancel()
+	link := &fakeLink{}
+	ob2, _ := Open(dir, link, fastOpts())
+	ob2.Close(ctx)
+	if got := len(link.messages()); got != 4 {
+		t.Fatalf("after a restart %d messages sent, want 4", got)
+	}
+	for i, m := range link.messages() {
+		if want := stateMsg("a", i+1); !bytes.Equal(m.Payload, want.Payload) {
+			t.Fatalf("message %d = %s, want %s", i, m.Payload, want.Payload)
+		}
+	}
+}
+
 func TestEvictionOrderAndCoalescing(t *testing.T) {
 	opt := fastOpts()
 	opt.MaxMessages = 4
