@@ -34,6 +34,7 @@ type inspectReport struct {
 	HealthFeatures int                    `json:"health_features,omitempty"`
 	HealthWarn     float64                `json:"health_warn,omitempty"`
 	HealthError    float64                `json:"health_error,omitempty"`
+	HealthAdvisory bool                   `json:"health_advisory,omitempty"`
 	DataHash       string                 `json:"training_data_sha256"`
 	Seed           uint64                 `json:"seed"`
 	Created        string                 `json:"created"`
@@ -85,6 +86,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if ms.Health != nil {
 		rep.HealthFeatures, rep.HealthWarn, rep.HealthError = ms.Health.D(), ms.Health.Warn, ms.Health.Error
+		rep.HealthAdvisory = ms.Health.Error >= advisoryError
 	}
 	if ms.HasMetadata {
 		rep.DataHash = hex.EncodeToString(ms.Metadata.DataHash[:])
@@ -137,9 +139,12 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c := info.Calibration
 	w.printf("threshold      %.4f nats (target per-frame FPR %.3g on %d held-out clean frames)\n", c.Threshold, c.TargetFPR, c.Frames)
 	w.printf("clean scores   mean %.4g, std %.4g, p50 %.4g, p90 %.4g, p99 %.4g, max %.4g\n", c.Mean, c.Std, c.P50, c.P90, c.P99, c.Max)
-	if ms.Health != nil {
+	switch {
+	case ms.Health != nil && ms.Health.Error >= advisoryError:
+		w.printf("health model   %d features → 32 → 8 → 32; WARN above %.4g (advisory: never ERROR)\n", ms.Health.D(), ms.Health.Warn)
+	case ms.Health != nil:
 		w.printf("health model   %d features → 32 → 8 → 32; WARN above %.4g, ERROR above %.4g\n", ms.Health.D(), ms.Health.Warn, ms.Health.Error)
-	} else {
+	default:
 		w.printf("health model   none\n")
 	}
 	m := ms.VAE.Meta()

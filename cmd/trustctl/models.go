@@ -7,6 +7,7 @@ import (
 
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,14 +40,16 @@ type modelPlan struct {
 	simFrames int      // frames per drive
 	calWorld  uint64   // the world whose drive only calibrates the thresholds (0: none)
 	realTrain float64  // fraction of the real recording used for training (the rest is held out)
-	cfg       trainConfig
+	// realRotations: LiDAR only, turned copies of the real training scans.
+	realRotations int
+	cfg           trainConfig
 }
 
 // defaultPlans are the shipped models. Sizes keep each bundle at a few
 // hundred KB: the bundle carries the float network for the baselines and
 // re-calibration besides the int8/int16 one the robot runs.
 func defaultPlans(tiny bool) []modelPlan {
-	lidar := modelPlan{kind: sensors.KindLidar, file: "lidar.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorld: 4, simFrames: 200, realTrain: 0.6,
+	lidar := modelPlan{kind: sensors.KindLidar, file: "lidar.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorld: 4, simFrames: 200, realTrain: 0.6, realRotations: 16,
 		cfg: trainConfig{kind: sensors.KindLidar, seed: 1, fpr: 0.01, hidden: 16, latent: 8, azBins: 32}}
 	camera := modelPlan{kind: sensors.KindCamera, file: "camera.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorld: 4, simFrames: 200, realTrain: 0.6,
 		cfg: trainConfig{kind: sensors.KindCamera, seed: 1, fpr: 0.01, hidden: 16, latent: 8, thumbW: 24}}
@@ -57,6 +60,7 @@ func defaultPlans(tiny bool) []modelPlan {
 		}
 	}
 	for _, p := range []*modelPlan{&lidar, &camera} {
+		p.cfg.health = healthWarn
 		p.cfg.modelID = p.kind.String() + "-default"
 		p.cfg.version = 1
 		p.cfg.created = modelsCreated
@@ -180,7 +184,51 @@ func modelData(ctx context.Context, p modelPlan, work string, stderr io.Writer) 
 	n := int(float64(len(r.frames)) * p.realTrain)
 	train := recording{dir: r.dir, names: r.names[:n], frames: r.frames[:n], period: r.period}
 	held := recording{dir: r.dir, names: r.names[n:], frames: r.frames[n:], period: r.period}
+	if p.kind == sensors.KindLidar && p.realRotations > 1 {
+		rot, err := rotated(train, p.realRotations)
+		if err != nil {
+			return nil, recording{}, err
+		}
+		return append(recs, rot...), held, nil
+	}
 	return append(recs, train), held, nil
+}
+
+// rotated returns n copies of a LiDAR recording, copy k turned about the
+// sensor's vertical axis by k·360°/n: the scans the same sensor would have
+// recorded with the robot heading another way. The real VLP-16 capture
+// holds only about a dozen revolutions; its turned copies let the model
+// learn the real sensor's returns without learning one heading. Each copy
+// is its own recording (so no statistic compares two headings) and goes
+// through a KITTI round trip like a file would.
+func rotated(r recording, n int) ([]recording, error) {
+	out := make([]recording, 0, n)
+	for k := 0; k < n; k++ {
+		th := 2 * math.Pi * float64(k) / float64(n)
+		c, s := math.Cos(th), math.Sin(th)
+		rk := recording{dir: fmt.Sprintf("%s@%d°", r.dir, k*360/n), period: r.period}
+		for i, f := range r.frames {
+			sc, ok := f.(*sensors.Scan)
+			if !ok {
+				return nil, fmt.Errorf("rotate %s: not a scan", r.names[i])
+			}
+			pts := make([]sensors.Point, len(sc.Points))
+			for j, p := range sc.Points {
+				x, y := float64(p.X), float64(p.Y)
+				p.X, p.Y = float32(c*x-s*y), float32(s*x+c*y)
+				pts[j] = p
+			}
+			g, err := recorded.DecodeFile(recorded.FormatKITTI, recorded.AppendKITTI(nil, pts), recorded.ModelVLP16)
+			if err != nil {
+				return nil, fmt.Errorf("rotate %s: %w", r.names[i], err)
+			}
+			*g.Head() = sc.Header
+			rk.frames = append(rk.frames, g)
+			rk.names = append(rk.names, r.names[i])
+		}
+		out = append(out, rk)
+	}
+	return out, nil
 }
 
 // simDrive simulates frames [from, from+n) of a clean drive in the world

@@ -30,19 +30,19 @@ func (d *dirList) Set(s string) error { *d = append(*d, s); return nil }
 
 // trainConfig is everything train needs besides the frames.
 type trainConfig struct {
-	kind     sensors.Kind
-	seed     uint64
-	fpr      float64
-	epochs   int
-	hidden   int
-	latent   int
-	thumbW   int
-	azBins   int
-	noHealth bool
-	modelID  string
-	version  uint64
-	created  time.Time // zero: now
-	quiet    bool
+	kind    sensors.Kind
+	seed    uint64
+	fpr     float64
+	epochs  int
+	hidden  int
+	latent  int
+	thumbW  int
+	azBins  int
+	health  string // healthError, healthWarn or healthOff
+	modelID string
+	version uint64
+	created time.Time // zero: now
+	quiet   bool
 }
 
 // cmdTrain trains, quantises and calibrates a sensor's models on clean
@@ -63,7 +63,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.latent, "latent", 0, "VAE latent dimension (0: default 8)")
 	fs.IntVar(&cfg.thumbW, "thumb", 0, "camera thumbnail width (0: default 32)")
 	fs.IntVar(&cfg.azBins, "azimuth-bins", 0, "LiDAR range-image azimuth bins (0: default 64)")
-	fs.BoolVar(&cfg.noHealth, "no-health", false, "do not train the health autoencoder")
+	fs.StringVar(&cfg.health, "health", healthWarn, "what the health autoencoder may raise: warn (advisory reasons, level WARN), error (WARN above its 99th, ERROR above its 99.9th percentile on the calibration block), off (not trained)")
 	fs.StringVar(&cfg.modelID, "id", "", "model id recorded in the bundle (default <sensor>-<out file name>)")
 	fs.Uint64Var(&cfg.version, "version", 1, "model version recorded in the bundle (>= 1)")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "no progress bar")
@@ -97,6 +97,9 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if cfg.version == 0 {
 		return usageError("--version must be >= 1")
+	}
+	if cfg.health != healthWarn && cfg.health != healthError && cfg.health != healthOff {
+		return usageError("--health must be warn, error or off, got %q", cfg.health)
 	}
 	if *created == "" {
 		if sde := os.Getenv("SOURCE_DATE_EPOCH"); sde != "" {
@@ -298,7 +301,7 @@ func trainBundle(ctx context.Context, recs []recording, cfg trainConfig, stderr 
 			spec.ProbeFrames = append(spec.ProbeFrames, frames[i])
 		}
 	}
-	if !cfg.noHealth {
+	if cfg.health != healthOff {
 		hm, rows, err := trainHealth(ctx, recs, cfg)
 		switch {
 		case errors.Is(err, errFewHealthRows):
@@ -378,6 +381,26 @@ func streamOf(parts [][]sensors.Frame) []sensors.Frame {
 	return out
 }
 
+// Health modes of train's --health flag.
+const (
+	healthWarn  = "warn"
+	healthError = "error"
+	healthOff   = "off"
+)
+
+// advisoryError is the health ERROR threshold of an advisory health model:
+// far above any score a real feature vector reaches (the score is a mean
+// squared error in standard deviations), so the model raises WARN only.
+//
+// Why advisory is the default: on a simulated drive in a world none of the
+// training drives saw, the health autoencoder's clean scores exceeded its
+// 99.9th-percentile calibration threshold on 98 % of frames (the frame
+// statistics it sees, such as ring fill and roughness, move with the scene),
+// while the VAE's calibrated threshold flagged none of them. As an ERROR
+// source it would make an unseen scene untrusted; as a WARN source it
+// still names the features that moved.
+const advisoryError = 1e9
+
 // errFewHealthRows: too few frames for the health model (training goes on
 // without it).
 var errFewHealthRows = errors.New("too few frames for the health autoencoder")
@@ -421,6 +444,10 @@ func trainHealth(ctx context.Context, recs []recording, cfg trainConfig) (*healt
 	m, _, err := health.Train(rows, names, health.TrainOptions{ID: "health-" + cfg.modelID, Seed: cfg.seed, ValFrac: valFrac, CalibFrac: calFrac})
 	if err != nil {
 		return nil, nil, fmt.Errorf("train health model: %w", err)
+	}
+	if cfg.health == healthWarn {
+		m = m.Clone()
+		m.Error = advisoryError
 	}
 	return m, rows, nil
 }

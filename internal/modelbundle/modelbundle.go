@@ -83,7 +83,7 @@ func Build(s Spec) ([]byte, error) {
 	cal := s.VAE.Calibration()
 	fc := firmware.Calibration{
 		TargetFPR:  cal.TargetFPR,
-		Thresholds: []firmware.Threshold{{Name: ThresholdVAE, Value: int64(math.Round(cal.Threshold * 4096))}},
+		Thresholds: []firmware.Threshold{{Name: ThresholdVAE, Value: toInt64(cal.Threshold * 4096)}},
 		Stats: []firmware.Stat{
 			{Name: "clean_frames", Value: float64(cal.Frames)},
 			{Name: "score_mean", Value: cal.Mean}, {Name: "score_std", Value: cal.Std},
@@ -129,8 +129,8 @@ func Build(s Spec) ([]byte, error) {
 		}
 		scale := float64(s.Health.D()) * (1 << 20)
 		fc.Thresholds = append(fc.Thresholds,
-			firmware.Threshold{Name: ThresholdWarn, Value: int64(math.Round(s.Health.Warn * scale))},
-			firmware.Threshold{Name: ThresholdError, Value: int64(math.Round(s.Health.Error * scale))})
+			firmware.Threshold{Name: ThresholdWarn, Value: toInt64(s.Health.Warn * scale)},
+			firmware.Threshold{Name: ThresholdError, Value: toInt64(s.Health.Error * scale)})
 		fc.Stats = append(fc.Stats, firmware.Stat{Name: "health_warn", Value: s.Health.Warn}, firmware.Stat{Name: "health_error", Value: s.Health.Error})
 	}
 	cb, err := fc.MarshalBinary()
@@ -172,6 +172,17 @@ func stampVAE(b []byte, created time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("%w: the vae format changed; cannot restamp its creation time", ErrBundle)
 	}
 	return out, nil
+}
+
+// toInt64 rounds v, saturating at the int64 range.
+func toInt64(v float64) int64 {
+	switch {
+	case v >= math.MaxInt64:
+		return math.MaxInt64
+	case v <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(math.Round(v))
 }
 
 func encodeVector(x []float64) []byte {
