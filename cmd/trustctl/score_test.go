@@ -185,3 +185,34 @@ func TestScoreBadInput(t *testing.T) {
 		t.Fatalf("missing flags: exit %d, want 2", code)
 	}
 }
+
+// BenchmarkReplayFrame measures one frame through score's replay of the
+// daemon's stages (timing checks, frozen hash, health model, fixed-point
+// score, decision) with the committed default models, frames from the
+// simulator.
+func BenchmarkReplayFrame(b *testing.B) {
+	for _, kind := range []sensors.Kind{sensors.KindLidar, sensors.KindCamera} {
+		b.Run(kind.String(), func(b *testing.B) {
+			ms, err := openModel(b.Context(), filepath.Join("..", "..", "deploy", "models", kind.String()+".bundle"), kind)
+			if err != nil {
+				b.Skip(err)
+			}
+			r, err := simDrive(b.Context(), modelPlan{kind: kind, simFrames: 200}, 7, 0, 20)
+			if err != nil {
+				b.Fatal(err)
+			}
+			j, err := newJudge(ms, r.period, judgeOptions{staleAfter: time.Second})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				f := r.frames[i%len(r.frames)]
+				h := f.Head()
+				h.Stamp = h.Stamp.Add(time.Duration(len(r.frames)) * r.period)
+				h.Received = h.Stamp
+				j.frame(f)
+			}
+		})
+	}
+}
