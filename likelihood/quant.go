@@ -95,7 +95,10 @@ func rowScales(w []float64, rows, cols int, qmax float64) []float64 {
 	return s
 }
 
-func quantize(n *net, w []float64, nStats int) (*qnet, error) {
+// quantize quantises n; lamStats are the precisions of the statistics
+// residual (one per statistic input).
+func quantize(n *net, w []float64, lamStats []float64) (*qnet, error) {
+	nStats := len(lamStats)
 	if n.H1 > maxQHidden || n.H2 > maxQHidden || n.L > maxQLatent || n.D > maxInputs {
 		return nil, fmt.Errorf("likelihood: network too large to quantise (hidden ≤ %d, latent ≤ %d)", maxQHidden, maxQLatent)
 	}
@@ -192,7 +195,7 @@ func quantize(n *net, w []float64, nStats int) (*qnet, error) {
 		}
 		q.Lam = make([]int64, nStats)
 		for i := range q.Lam {
-			q.Lam[i] = int64(math.Round(math.Min(lam[nImg+i], 1<<20) * one))
+			q.Lam[i] = int64(math.Round(math.Min(lamStats[i], 1<<20) * one))
 		}
 	}
 	q.SRegret, q.SResid = one, one

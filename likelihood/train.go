@@ -24,6 +24,10 @@ type TrainOptions struct {
 	// epochs [10], minibatch [32], Adam learning rate [1e-3].
 	Epochs, Patience, WarmupEpochs, BatchSize int
 	LearningRate                              float64
+	// WeightDecay is the decoupled (AdamW) decay of the weight matrices per
+	// step, relative to the learning rate [0 = none]; it fights the
+	// memorisation of a small training block.
+	WeightDecay float64
 	// Contiguous blocks, in frame order: the first 1−Val−Cal trains, then
 	// Val [0.1] for early stopping, then Cal [0.2] for the threshold.
 	ValFraction, CalFraction float64
@@ -98,7 +102,8 @@ func (o TrainOptions) withDefaults() (TrainOptions, error) {
 	case o.Hidden < 1 || o.Hidden > maxQHidden || o.DecoderHidden < 1 || o.DecoderHidden > maxQHidden ||
 		o.Latent < 1 || o.Latent > maxQLatent:
 		return o, fmt.Errorf("likelihood: network sizes %d/%d/%d out of range", o.Hidden, o.Latent, o.DecoderHidden)
-	case o.Epochs < 1 || o.Patience < 1 || o.WarmupEpochs < 0 || o.BatchSize < 1 || !(o.LearningRate > 0 && o.LearningRate < 1):
+	case o.Epochs < 1 || o.Patience < 1 || o.WarmupEpochs < 0 || o.BatchSize < 1 || !(o.LearningRate > 0 && o.LearningRate < 1) ||
+		!(o.WeightDecay >= 0 && o.WeightDecay < 1):
 		return o, fmt.Errorf("likelihood: bad optimiser options")
 	case !(o.ValFraction > 0 && o.CalFraction > 0 && o.ValFraction+o.CalFraction < 0.8):
 		return o, fmt.Errorf("likelihood: validation %g + calibration %g fractions must be positive and < 0.8", o.ValFraction, o.CalFraction)
@@ -191,7 +196,7 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 		return nil, err
 	}
 	model.net = net
-	if model.q, err = quantize(net, w, repr.StatDims()); err != nil {
+	if model.q, err = quantize(net, w, residualPrecision(net, xs[nTrain:nTrain+nVal], repr)); err != nil {
 		return nil, err
 	}
 	model.q.Mode = o.Score
@@ -226,6 +231,31 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 	model.meta = tm
 	progress(Progress{Stage: "done", Done: 1, Total: 1})
 	return model, nil
+}
+
+// residualPrecision returns the precisions of the statistics residual:
+// ωᵢ / vᵢ with vᵢ the mean squared error of statistic i, decoded at the
+// encoder's posterior mean, on the held-out validation block (floored at
+// 0.05). Variances learnt on the training block understate how far a
+// statistic strays on frames the model has not seen (scene-dependent ones
+// most); the held-out error keeps the residual about sensor health.
+func residualPrecision(n *net, val [][]float64, r *Repr) []float64 {
+	nImg, nStats := r.ImageDims(), r.StatDims()
+	v := make([]float64, nStats)
+	a := newAct(n)
+	for _, x := range val {
+		n.encode(a, x)
+		n.decodeHidden(a.a2, a.h2, a.mu)
+		for i := 0; i < nStats; i++ {
+			d := x[nImg+i] - (dot(n.W3[(nImg+i)*n.H2:(nImg+i+1)*n.H2], a.h2) + n.B3[nImg+i])
+			v[i] += d * d
+		}
+	}
+	lam := make([]float64, nStats)
+	for i := range v {
+		lam[i] = r.StatWeight / math.Max(v[i]/float64(len(val)), 0.05)
+	}
+	return lam
 }
 
 // robustCentreScale returns the median and 1.4826·MAD of Q12 values, the
@@ -430,6 +460,21 @@ func fit(ctx context.Context, train, val [][]float64, w []float64, o TrainOption
 			valEps[i][j] = rng.NormFloat64()
 		}
 	}
+	// Weight matrices (decayed), as a mask over P.
+	decay := make([]bool, len(n.P))
+	{
+		off := 0
+		for _, blk := range []struct {
+			k int
+			w bool
+		}{{len(n.W1), true}, {len(n.B1), false}, {len(n.Wm), true}, {len(n.Bm), false}, {len(n.Wv), true},
+			{len(n.Bv), false}, {len(n.W2), true}, {len(n.B2), false}, {len(n.W3), true}, {len(n.B3), false}, {len(n.LogVar), false}} {
+			for i := off; i < off+blk.k; i++ {
+				decay[i] = blk.w
+			}
+			off += blk.k
+		}
+	}
 	order := make([]int, len(train))
 	for i := range order {
 		order[i] = i
@@ -473,6 +518,9 @@ func fit(ctx context.Context, train, val [][]float64, w []float64, o TrainOption
 				m1[i] = b1*m1[i] + (1-b1)*g
 				m2[i] = b2*m2[i] + (1-b2)*g*g
 				n.P[i] -= lr * m1[i] / (math.Sqrt(m2[i]) + adamEps)
+				if decay[i] {
+					n.P[i] -= o.LearningRate * o.WeightDecay * n.P[i]
+				}
 			}
 			for i, v := range n.LogVar {
 				n.LogVar[i] = decLogVar(v)
