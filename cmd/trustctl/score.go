@@ -72,11 +72,11 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	recs, err := loadRecordings(ctx, []string{*in}, sensors.KindUnknown, lidarModelFor(ms.VAE))
+	d, err := openRecording(*in, sensors.KindUnknown, lidarModelFor(ms.VAE))
 	if err != nil {
 		return err
 	}
-	if k := recs[0].frames[0].Kind(); k != ms.VAE.Kind() {
+	if k := d.Kind(); k != ms.VAE.Kind() {
 		return fmt.Errorf("model %s is for %v, %s holds %v frames: %w", *model, ms.VAE.Kind(), *in, k, modelbundle.ErrKind)
 	}
 	var w io.Writer = stdout
@@ -90,18 +90,22 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
-	r := recs[0]
-	j, err := newJudge(ms, r.period, jo)
+	j, err := newJudge(ms, framePeriod(d), jo)
 	if err != nil {
 		return err
 	}
 	counts := map[string]int{}
-	for i, fr := range r.frames {
+	for i := 0; i < d.Len(); i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		line := j.frame(fr)
-		line.Frame, line.Index = r.names[i], i
+		var line scoreLine
+		if fr, err := d.Read(i); err != nil {
+			line = j.unreadable(d.Stamp(i), err)
+		} else {
+			line = j.frame(fr)
+		}
+		line.Frame, line.Index = d.Name(i), i
 		counts[line.Level]++
 		if err := enc.Encode(line); err != nil {
 			return err
@@ -115,7 +119,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		fmt.Fprintf(stdout, "%d frames scored to %s: OK %d, WARN %d, ERROR %d, STALE %d\n",
-			len(r.frames), *out, counts["OK"], counts["WARN"], counts["ERROR"], counts["STALE"])
+			d.Len(), *out, counts["OK"], counts["WARN"], counts["ERROR"], counts["STALE"])
 	}
 	return nil
 }
@@ -288,7 +292,7 @@ func (j *judge) frame(f sensors.Frame) scoreLine {
 	if err != nil {
 		line.Error = err.Error()
 		reasons = append(reasons, level.Reason{Code: level.ScorerError, Feature: "score", Level: level.Warn})
-		line.Score = math.Inf(1)
+		line.Score = math.MaxFloat64 // JSON has no infinity
 	} else {
 		in.Scored, in.Score = true, s
 		line.Score = s
@@ -305,6 +309,33 @@ func (j *judge) frame(f sensors.Frame) scoreLine {
 		if r.Level == level.Error {
 			line.Bad = true
 		}
+	}
+	return line
+}
+
+// unreadable judges a frame whose file could not be decoded: in the
+// daemon such a frame never leaves the driver; here it gets its line, as
+// bad evidence (a sensor writing frames nobody can read is not to be
+// trusted), with the highest score and the decoder's error.
+func (j *judge) unreadable(stamp time.Time, ferr error) scoreLine {
+	if !j.started {
+		j.started = true
+		j.checker.Start(stamp)
+		j.nextTick = stamp.Add(j.tick)
+		j.nextUpdate = stamp.Add(time.Second)
+	}
+	j.advance(stamp)
+	line := scoreLine{Stamp: recorded.FormatStamp(stamp), Threshold: j.threshold, Score: math.MaxFloat64, Error: ferr.Error(), Bad: true}
+	if j.staleFor > 0 {
+		line.StaleBefore = j.staleFor.Seconds()
+		j.staleFor = 0
+	}
+	j.haveHash = false
+	in := decision.Input{Threshold: j.threshold, Reasons: append([]level.Reason{{Code: level.ScorerError, Feature: "unreadable_frame", Value: 1, Level: level.Error}}, j.lastUpdate...)}
+	st := j.decider.Frame(in)
+	line.Level, line.Trusted, line.Reasons = st.Level.String(), st.Trusted, st.Reasons
+	if line.Reasons == nil {
+		line.Reasons = []level.Reason{}
 	}
 	return line
 }

@@ -216,3 +216,33 @@ func BenchmarkReplayFrame(b *testing.B) {
 		})
 	}
 }
+
+// TestScoreUnreadableFrame: a frame file that cannot be decoded still gets
+// its line (as bad evidence with the decoder's error) and the rest are
+// scored.
+func TestScoreUnreadableFrame(t *testing.T) {
+	model := tinyModel(t, sensors.KindCamera)
+	in := simDir(t, sensors.KindCamera, 5, 8)
+	for _, n := range []string{"000003.png", "000004.png", "000005.png"} {
+		os.WriteFile(filepath.Join(in, n), []byte("\x89PNG\r\n\x1a\nbroken"), 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "s.jsonl")
+	if code, _, stderr := runCmd(t, "score", "--model", model, "--in", in, "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := readLines(t, out)
+	if len(lines) != 8 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for i := 3; i <= 5; i++ {
+		if e, _ := lines[i]["error"].(string); e == "" || lines[i]["bad"] != true {
+			t.Fatalf("line %d: %v", i, lines[i])
+		}
+	}
+	if lines[5]["level"] != "ERROR" || lines[5]["trusted"] != false {
+		t.Fatalf("three unreadable frames in a row: %v", lines[5])
+	}
+	if _, ok := lines[7]["error"]; ok {
+		t.Fatalf("line 7: %v", lines[7])
+	}
+}

@@ -154,38 +154,11 @@ type recording struct {
 func loadRecordings(ctx context.Context, dirs []string, kind sensors.Kind, lidarModel string) ([]recording, error) {
 	var recs []recording
 	for _, dir := range dirs {
-		st, err := os.Stat(dir)
+		d, err := openRecording(dir, kind, lidarModel)
 		if err != nil {
-			return nil, fmt.Errorf("recording %s: %w", dir, err)
+			return nil, err
 		}
-		if !st.IsDir() {
-			return nil, fmt.Errorf("recording %s: not a directory", dir)
-		}
-		d, err := recorded.OpenDir(dir)
-		if err != nil {
-			if errors.Is(err, sensors.ErrNoData) {
-				return nil, fmt.Errorf("recording %s: no frames in it (want KITTI .bin, PCD, PNG, JPEG or PGM files): %w", dir, err)
-			}
-			return nil, fmt.Errorf("recording %s: %w", dir, err)
-		}
-		if kind != sensors.KindUnknown && d.Kind() != kind {
-			return nil, fmt.Errorf("recording %s holds %v frames (%v), not %v", dir, d.Kind(), d.Format(), kind)
-		}
-		if kind == sensors.KindUnknown {
-			kind = d.Kind()
-		}
-		model := lidarModel
-		if d.Kind() == sensors.KindLidar && model == "" {
-			model, err = detectLidarModel(d)
-			if err != nil {
-				return nil, err
-			}
-		}
-		if model != "" && d.Kind() == sensors.KindLidar {
-			if d, err = recorded.OpenDir(dir, recorded.DirOptions{Model: model}); err != nil {
-				return nil, fmt.Errorf("recording %s: %w", dir, err)
-			}
-		}
+		kind = d.Kind()
 		r := recording{dir: dir}
 		for i := 0; i < d.Len(); i++ {
 			if err := ctx.Err(); err != nil {
@@ -202,6 +175,41 @@ func loadRecordings(ctx context.Context, dirs []string, kind sensors.Kind, lidar
 		recs = append(recs, r)
 	}
 	return recs, nil
+}
+
+// openRecording indexes a directory of frames of kind (KindUnknown: any).
+// lidarModel names the LiDAR for ring recovery from KITTI files ("" detects
+// a VLP-16).
+func openRecording(dir string, kind sensors.Kind, lidarModel string) (*recorded.Dir, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("recording %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("recording %s: not a directory", dir)
+	}
+	d, err := recorded.OpenDir(dir)
+	if err != nil {
+		if errors.Is(err, sensors.ErrNoData) {
+			return nil, fmt.Errorf("recording %s: no frames in it (want KITTI .bin, PCD, PNG, JPEG or PGM files): %w", dir, err)
+		}
+		return nil, fmt.Errorf("recording %s: %w", dir, err)
+	}
+	if kind != sensors.KindUnknown && d.Kind() != kind {
+		return nil, fmt.Errorf("recording %s holds %v frames (%v), not %v", dir, d.Kind(), d.Format(), kind)
+	}
+	model := lidarModel
+	if d.Kind() == sensors.KindLidar && model == "" {
+		if model, err = detectLidarModel(d); err != nil {
+			return nil, err
+		}
+	}
+	if model != "" && d.Kind() == sensors.KindLidar {
+		if d, err = recorded.OpenDir(dir, recorded.DirOptions{Model: model}); err != nil {
+			return nil, fmt.Errorf("recording %s: %w", dir, err)
+		}
+	}
+	return d, nil
 }
 
 // vlp16Elevations are the VLP-16 laser elevations in degrees.
