@@ -319,10 +319,19 @@ func readLabelsCSV(path string) (map[string]map[string]frameLabel, error) {
 		return nil, fmt.Errorf("labels: %w", err)
 	}
 	defer f.Close()
-	cr := csv.NewReader(f)
-	head, err := cr.Read()
+	m, err := parseLabels(f)
 	if err != nil {
 		return nil, fmt.Errorf("labels %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// parseLabels parses labels.csv text.
+func parseLabels(r io.Reader) (map[string]map[string]frameLabel, error) {
+	cr := csv.NewReader(r)
+	head, err := cr.Read()
+	if err != nil {
+		return nil, err
 	}
 	col := map[string]int{}
 	for i, h := range head {
@@ -330,7 +339,7 @@ func readLabelsCSV(path string) (map[string]map[string]frameLabel, error) {
 	}
 	for _, need := range []string{"file", "fault", "severity"} {
 		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("labels %s: no %q column (want the labels.csv of trustctl sim or inject)", path, need)
+			return nil, fmt.Errorf("no %q column (want the labels.csv of trustctl sim or inject)", need)
 		}
 	}
 	out := map[string]map[string]frameLabel{}
@@ -340,11 +349,11 @@ func readLabelsCSV(path string) (map[string]map[string]frameLabel, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("labels %s: %w", path, err)
+			return nil, err
 		}
 		sev, err := strconv.Atoi(rec[col["severity"]])
-		if err != nil {
-			return nil, fmt.Errorf("labels %s line %d: severity %q", path, line, rec[col["severity"]])
+		if err != nil || sev < 0 || sev > 3 {
+			return nil, fmt.Errorf("line %d: severity %q", line, rec[col["severity"]])
 		}
 		l := frameLabel{fault: rec[col["fault"]], severity: sev, altered: rec[col["fault"]] != "none"}
 		if i, ok := col["altered"]; ok {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -145,4 +146,41 @@ func fmtPtr(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// FuzzParseLabels: labels files are user input; no panic on any bytes.
+func FuzzParseLabels(f *testing.F) {
+	f.Add([]byte("sensor,frame,file,stamp,fault,severity,altered\ncam0,0,cam0/000000.png,2026-01-01 00:00:00.000000000,none,0,false\ncam0,1,cam0/000001.png,x,fog,2,true\n"))
+	f.Add([]byte("file,fault,severity\n000000.png,fog,1\n"))
+	f.Add([]byte("file,fault\n"))
+	f.Add([]byte("file,fault,severity\n\"unterminated"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := parseLabels(bytes.NewReader(b))
+		if err == nil {
+			for _, d := range m {
+				for _, l := range d {
+					if l.severity < 0 || l.severity > 3 {
+						t.Fatalf("severity %d accepted", l.severity)
+					}
+				}
+			}
+		}
+	})
+}
+
+func TestParseLabels(t *testing.T) {
+	m, err := parseLabels(strings.NewReader("sensor,frame,file,stamp,fault,severity,altered\ncam0,0,cam0/000000.png,s,none,0,false\ncam0,1,cam0/000001.png,s,fog,2,true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := m["cam0"]["000001.png"]; l.fault != "fog" || l.severity != 2 || !l.altered {
+		t.Fatalf("%+v", l)
+	}
+	if l := m["cam0"]["000000.png"]; l.fault != "none" || l.altered {
+		t.Fatalf("%+v", l)
+	}
+	if _, err := parseLabels(strings.NewReader("file,fault,severity\na.png,fog,9\n")); err == nil {
+		t.Fatal("severity 9 accepted")
+	}
 }
