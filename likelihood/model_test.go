@@ -3,7 +3,9 @@ package likelihood_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math"
 	"testing"
 
@@ -76,7 +78,7 @@ func FuzzUnmarshalModel(f *testing.F) {
 	}
 	f.Add([]byte("TALRVAE1"))
 	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, b []byte) {
+	check := func(t *testing.T, b []byte) {
 		m, err := likelihood.UnmarshalModel(b)
 		if err != nil {
 			if !errors.Is(err, likelihood.ErrBadModel) {
@@ -87,7 +89,17 @@ func FuzzUnmarshalModel(f *testing.F) {
 		// A model that decodes must score without panicking.
 		s := m.NewFixedScorer()
 		_, _ = s.Score(&sensors.Scan{})
+		_, _ = s.Score(synth.Image(0, 16, 12, 1))
 		_ = m.Info().String()
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		check(t, b)
+		// Also with a valid checksum, so that mutations reach the decoder
+		// behind the CRC.
+		if len(b) > 4 {
+			body := b[: len(b)-4 : len(b)-4]
+			check(t, binary.LittleEndian.AppendUint32(body, crc32.ChecksumIEEE(body)))
+		}
 	})
 }
 
