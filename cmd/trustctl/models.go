@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,7 +39,7 @@ type modelPlan struct {
 	file      string
 	simWorlds []uint64 // world seeds of the simulated drives
 	simFrames int      // frames per drive
-	calWorld  uint64   // the world whose drive only calibrates the thresholds (0: none)
+	calWorlds []uint64 // worlds whose drives only calibrate the thresholds
 	realTrain float64  // fraction of the real recording used for training (the rest is held out)
 	// realRotations: LiDAR only, turned copies of the real training scans.
 	realRotations int
@@ -49,13 +50,13 @@ type modelPlan struct {
 // hundred KB: the bundle carries the float network for the baselines and
 // re-calibration besides the int8/int16 one the robot runs.
 func defaultPlans(tiny bool) []modelPlan {
-	lidar := modelPlan{kind: sensors.KindLidar, file: "lidar.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorld: 4, simFrames: 200, realTrain: 0.6, realRotations: 16,
+	lidar := modelPlan{kind: sensors.KindLidar, file: "lidar.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorlds: []uint64{4}, simFrames: 200, realTrain: 0.6, realRotations: 16,
 		cfg: trainConfig{kind: sensors.KindLidar, seed: 1, fpr: 0.01, hidden: 16, latent: 8, azBins: 32}}
-	camera := modelPlan{kind: sensors.KindCamera, file: "camera.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorld: 4, simFrames: 200, realTrain: 0.6,
+	camera := modelPlan{kind: sensors.KindCamera, file: "camera.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorlds: []uint64{4}, simFrames: 200, realTrain: 0.6,
 		cfg: trainConfig{kind: sensors.KindCamera, seed: 1, fpr: 0.01, hidden: 16, latent: 8, thumbW: 24}}
 	if tiny {
 		for _, p := range []*modelPlan{&lidar, &camera} {
-			p.simWorlds, p.calWorld, p.simFrames, p.realTrain = []uint64{1, 2, 3}, 3, 40, 0
+			p.simWorlds, p.calWorlds, p.simFrames, p.realTrain = []uint64{1, 2, 3}, []uint64{3}, 40, 0
 			p.cfg.epochs, p.cfg.hidden, p.cfg.latent, p.cfg.azBins, p.cfg.thumbW = 3, 4, 2, 8, 8
 		}
 	}
@@ -159,7 +160,7 @@ func modelData(ctx context.Context, p modelPlan, work string, stderr io.Writer) 
 		if err != nil {
 			return nil, recording{}, err
 		}
-		r.calOnly = seed == p.calWorld
+		r.calOnly = slices.Contains(p.calWorlds, seed)
 		recs = append(recs, r)
 	}
 	if p.realTrain == 0 {
