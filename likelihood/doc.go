@@ -47,6 +47,16 @@
 // step sizes hundreds of Q12 steps wide, accepting a step only when it lowers
 // the NLL; LR = NLL(τ₀) − NLL(τ_K) ≥ 0 in nats.
 //
+// The regret cancels every likelihood term the decoder cannot change with
+// z, so faults that only move statistics the model cannot produce at all
+// are invisible to it. FixedScorer therefore reports, by default
+// (ScoreRegretAndStats), the larger of two robust z-scores: the regret and
+// the statistics residual ½ Σ Λᵢ (xᵢ − x̂ᵢ(μ_K))² at the re-fitted posterior
+// mean, with precisions Λᵢ from the held-out validation error (variances
+// learnt on the training block understate how far scene-dependent
+// statistics stray on new frames). Both are centred and scaled by their
+// median and MAD on the validation block. ScoreParts returns the two parts.
+//
 // # Fixed point
 //
 // After float training the network is quantised with per-output-channel
