@@ -133,7 +133,8 @@ func (m *Model) Info() Info {
 	}
 	q := m.q
 	in.QuantBytes = len(q.W1) + 2*(len(q.Wm)+len(q.Wv)+len(q.W2)) + len(q.Wt) + 2*len(q.B3) + 4*len(q.G) +
-		8*(len(q.B1)+len(q.Bm)+len(q.Bv)+len(q.B2)) + 5*(len(q.M1)+len(q.Mm)+len(q.Mv)+len(q.M2)+len(q.Mt))
+		8*(len(q.B1)+len(q.Bm)+len(q.Bv)+len(q.B2)) + 5*(len(q.M1)+len(q.Mm)+len(q.Mv)+len(q.M2)+len(q.Mt)) +
+		2*len(q.W3s) + 5*len(q.M3s) + 8*(len(q.B3s)+len(q.Lam))
 	D, H1, L, H2 := n.D, n.H1, n.L, n.H2
 	in.MACsEncoder = D*H1 + 2*L*H1 + D*H2
 	in.MACsPerDecoderPass = L*H2 + H2*H2 + H2

@@ -237,3 +237,23 @@ func TestFixedTracksFloat(t *testing.T) {
 		}
 	}
 }
+
+// TestReasons: a scan with most rings deleted names ring statistics first.
+func TestReasons(t *testing.T) {
+	ts := tiny(t, sensors.KindLidar)
+	s := ts.model.NewFixedScorer()
+	for _, f := range ts.test[:3] {
+		if _, err := s.Score(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := anomalous(sensors.KindLidar, ts.test[3:4])[0]
+	if _, err := s.Score(bad); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Reasons(3)
+	if len(r) != 3 || r[0].Nats < r[1].Nats || r[1].Nats < r[2].Nats {
+		t.Fatalf("reasons %+v", r)
+	}
+	t.Logf("reasons: %+v", r)
+}

@@ -3,7 +3,9 @@ package likelihood
 import (
 	"fmt"
 	"math"
+	"sort"
 
+	"github.com/sensortrust/trustagent/likelihood/features"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -270,3 +272,38 @@ var (
 	_ Scorer = (*ReconScorer)(nil)
 	_ Scorer = (*ExactLRScorer)(nil)
 )
+
+// Reason is one statistic's share of the statistics residual.
+type Reason struct {
+	Name string  // feature name (features.LidarNames or CameraNames)
+	Nats float64 // ½ Λᵢ (xᵢ − x̂ᵢ)² at the re-fitted posterior mean
+}
+
+// Reasons returns up to n statistics with the largest residual terms for
+// the frame last scored (by Score, ScoreInt or ScoreParts), largest first:
+// what the model could not explain. It allocates; call it only for frames
+// over the threshold. Nil when the model has no statistic inputs.
+func (s *FixedScorer) Reasons(n int) []Reason {
+	q := s.eng.q
+	if len(q.B3s) == 0 || n <= 0 {
+		return nil
+	}
+	names := features.CameraNames()
+	if s.m.repr.Kind == sensors.KindLidar {
+		names = features.LidarNames()
+	}
+	s.eng.residual(s.in) // leaves h at the re-fitted mean
+	off := q.D - len(q.B3s)
+	out := make([]Reason, 0, len(q.B3s))
+	for i := range q.B3s {
+		xh := clampAct(requant(dotI16I64(q.W3s[i*q.H2:(i+1)*q.H2], s.eng.h), int64(q.M3s[i]), int(q.S3s[i])) + q.B3s[i])
+		d := float64(int64(s.in[off+i])<<(fracBits-4)-xh) / one
+		name := fmt.Sprintf("stat%d", i)
+		if i < len(names) {
+			name = names[i]
+		}
+		out = append(out, Reason{Name: name, Nats: 0.5 * d * d * float64(q.Lam[i]) / one})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].Nats > out[b].Nats })
+	return out[:min(n, len(out))]
+}
