@@ -189,3 +189,21 @@ func TestLidarEmptyThenFull(t *testing.T) {
 		}
 	}
 }
+
+func TestReturnsPerCell(t *testing.T) {
+	names := LidarNames()
+	cur := synth.Scan(3, 1800, 1, true)
+	half := *cur
+	half.Points = nil
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, p := range cur.Points {
+		if rng.IntN(2) == 0 {
+			half.Points = append(half.Points, p)
+		}
+	}
+	a := Lidar(nil, cur, nil)[idx(names, "returns_per_cell")]
+	b := Lidar(nil, &half, nil)[idx(names, "returns_per_cell")]
+	if !(a > 3 && b < 0.7*a) {
+		t.Errorf("returns per cell: full %v, half the points %v", a, b)
+	}
+}

@@ -54,6 +54,7 @@ var lidarNames = []string{
 	"prev_mean_abs_dr",    // mean |Δrange| over cells occupied in both scans, clipped at 2 m
 	"prev_changed_frac",   // cells that appeared, vanished or moved > 0.5 m
 	"prev_identical_frac", // cells occupied in both with bit-identical range
+	"returns_per_cell",    // returns / occupied cells of the 512-bin grid: density on surfaces, not scene openness
 }
 
 // LidarNames returns the names of the statistics Lidar computes, in order.
@@ -352,6 +353,7 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	}
 	dst[21] = float64(occ) / gridAz
 	dst[22] = float64(cells) / float64((last-first+1)*gridAz)
+	dst[29] = fn / math.Max(float64(cells), 1)
 	dst[23] = float64(lowI) / fn
 	// Ground intensity: returns within 0.2 m of the 5th height percentile,
 	// from the per-height-bin intensity sums.
