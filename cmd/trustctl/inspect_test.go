@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,8 @@ func TestInspect(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"sensor         lidar", "MACs/score", "threshold", "clean scores", "health model   37 features",
+	ms, _ := openModel(t.Context(), model, sensors.KindLidar)
+	for _, want := range []string{"sensor         lidar", "MACs/score", "threshold", "clean scores", fmt.Sprintf("health model   %d features", ms.Health.D()),
 		"training data  sha256:", "unsigned", "probes         8, all reproduced", "created        2026-01-01T00:00:00Z"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspect output lacks %q:\n%s", want, out)
@@ -32,7 +34,6 @@ func TestInspect(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	ms, _ := openModel(t.Context(), model, sensors.KindLidar)
 	if rep.Threshold != ms.VAE.Threshold() || rep.MACsPerScore <= 0 || rep.Sensor != "lidar" || len(rep.DataHash) != 64 {
 		t.Fatalf("report %+v", rep)
 	}
