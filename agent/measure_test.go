@@ -86,7 +86,7 @@ func TestMeasure(t *testing.T) {
 	}
 	fmt.Fprintf(&report, "\nSeverity ≥ 2: %d runs, %d detected, median latency %.0f frames (onset to first ERROR, STALE for disconnect), %d missed, %d not back to OK within 15 s.\n",
 		runs, runs-missed, med, missed, notRecovered)
-	fmt.Fprintf(&report, "STALE after the last frame of a disconnect: %v (timeout 1 s, ticks every 250 ms).\n", staleDelays)
+	fmt.Fprintf(&report, "STALE after the last frame of a disconnect: %v (timeout 1 s, ticks every 100 ms).\n", staleDelays)
 
 	for i, g := range gens {
 		d := time.Duration(hours * float64(time.Hour))

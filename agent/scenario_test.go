@@ -226,10 +226,9 @@ func play(t testing.TB, a *Agent, clk *fakeClock, gens []generator, sc *faults.S
 			st := p.state
 			c := change{at: now.Sub(t0), sensor: p.name, level: st.Level, cause: st.Cause}
 			if len(st.Reasons) > 0 && st.Level != level.OK {
+				// The code only: which health feature ranks first moves with
+				// every change to likelihood/features.
 				c.reason = string(st.Reasons[0].Code)
-				if st.Reasons[0].Feature != "" && (st.Reasons[0].Code == level.HealthError || st.Reasons[0].Code == level.HealthWarn) {
-					c.reason += ":" + st.Reasons[0].Feature
-				}
 			}
 			if l, ok := last[p.name]; !ok || l.level != c.level || l.cause != c.cause {
 				out = append(out, c)
