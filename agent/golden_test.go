@@ -24,8 +24,8 @@ var update = flag.Bool("update", false, "rewrite the golden timeline files")
 // as deployed. `go test -run Golden -update`
 // regenerates the file; the float training makes it per architecture.
 func TestGoldenTimeline(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulates 75 s of two sensors")
+	if testing.Short() || raceEnabled {
+		t.Skip("simulates 75 s of two sensors (minutes under -race; the other tests cover the same code with the race detector)")
 	}
 	const start = 30 * time.Second
 	r := newRig(t, rigOptions{lidarColumns: 900, camW: 96, camH: 72, camPeriod: 100 * time.Millisecond})

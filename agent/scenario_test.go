@@ -2,8 +2,6 @@ package agent
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,59 +72,6 @@ func stretches(g generator, d time.Duration, at ...time.Duration) [][]sensors.Fr
 		out = append(out, fs)
 	}
 	return out
-}
-
-// standIn is the stand-in frame scorer of the scenario tests: one global
-// statistic per frame (LiDAR log returns, camera mean brightness) as a
-// z-score against clean training frames. FINDINGS.md measured such a
-// statistic at AUROC 0.83 (LiDAR) and 0.77 (camera); the trained likelihood
-// model replaces it in the measurement run (TRUSTAGENT_MEASURE=1).
-type standIn struct{ mean, std float64 }
-
-func frameStat(f sensors.Frame) float64 {
-	switch fr := f.(type) {
-	case *sensors.Scan:
-		return math.Log1p(float64(fr.Returns()))
-	case *sensors.Image:
-		var s float64
-		for y := 0; y < fr.Height; y += 2 {
-			for x := 0; x < fr.Width; x += 2 {
-				s += float64(fr.GrayAt(x, y))
-			}
-		}
-		return s / float64(((fr.Height+1)/2)*((fr.Width+1)/2))
-	}
-	return 0
-}
-
-func (s standIn) Score(f sensors.Frame) (float64, error) {
-	return math.Abs(frameStat(f)-s.mean) / s.std, nil
-}
-
-// trainStandIn fits the stand-in on the first 80 % of clean frames and
-// returns it with its threshold: the 99.9th percentile of the last 20 %.
-func trainStandIn(chunks [][]sensors.Frame) (standIn, float64) {
-	var clean []sensors.Frame
-	for _, c := range chunks {
-		clean = append(clean, c...)
-	}
-	n := len(clean) * 4 / 5
-	var s, s2 float64
-	for _, f := range clean[:n] {
-		v := frameStat(f)
-		s += v
-		s2 += v * v
-	}
-	m := s / float64(n)
-	sd := math.Sqrt(max(s2/float64(n)-m*m, 1e-12))
-	si := standIn{mean: m, std: sd}
-	var cal []float64
-	for _, f := range clean[n:] {
-		v, _ := si.Score(f)
-		cal = append(cal, v)
-	}
-	slices.Sort(cal)
-	return si, cal[min(len(cal)-1, int(0.999*float64(len(cal))))]
 }
 
 // trainHealthModel computes the health features of clean stretches of
