@@ -3,6 +3,8 @@ package modelbundle
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -156,4 +158,23 @@ func FuzzOpen(f *testing.F) {
 			t.Fatal("no error and no model")
 		}
 	})
+}
+
+// TestCommittedModelsOpen opens the default models (built on amd64) and
+// re-runs their probes, VAE and health: run on arm64 and arm (qemu) this
+// checks that the probes reproduce bit for bit on the robots.
+func TestCommittedModelsOpen(t *testing.T) {
+	for f, kind := range map[string]sensors.Kind{"lidar.bundle": sensors.KindLidar, "camera.bundle": sensors.KindCamera} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "deploy", "models", f))
+		if err != nil {
+			t.Fatalf("%s: %v (run make models)", f, err)
+		}
+		ms, err := Open(context.Background(), b, kind)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if ms.Health == nil {
+			t.Fatalf("%s has no health model", f)
+		}
+	}
 }
