@@ -72,8 +72,22 @@ func New(opts Options) (*Agent, error) {
 	if opts.Host.Model != nil {
 		a.hostEval = opts.Host.Model.NewEvaluator()
 	}
+	if opts.Host.Collector != nil {
+		opts.Host.Collector.SetBusErrorsIfUnset(a.busErrors)
+	}
 	a.summary = a.fuse()
 	return a, nil
+}
+
+// busErrors sums the BusErrors counters of the sources that count.
+func (a *Agent) busErrors() uint64 {
+	var n uint64
+	for _, p := range a.pipes {
+		if c, ok := p.src.(sensors.Counted); ok {
+			n += c.Counters().BusErrors
+		}
+	}
+	return n
 }
 
 // memSequencer is the default Sequencer: counters from 1 in memory.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/sensortest"
@@ -318,5 +319,41 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 	// A second agent on the same registry (a reload) reuses the collectors.
 	if _, err := New(Options{Robot: "r1", Sensors: []SensorOptions{{Source: src}}, Registerer: reg}); err != nil {
 		t.Errorf("re-register: %v", err)
+	}
+}
+
+func TestHostSampleAndHealthMessage(t *testing.T) {
+	clk := &fakeClock{}
+	clk.set(t0)
+	rec := &transporttest.Recorder{}
+	a, err := New(Options{
+		Robot:     "r1",
+		Sensors:   []SensorOptions{{Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}}}},
+		Publisher: rec,
+		Clock:     clk,
+		Host:      HostOptions{Collector: host.New(host.Options{StateDir: t.TempDir()}), ID: "host", Version: "0"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.sampleHost(context.Background(), t0)
+	a.publishAll(context.Background(), t0)
+	st := a.Status()
+	if st.Host == nil || st.Host.Level != level.OK || st.Host.Features["rss_mb"] <= 0 {
+		t.Fatalf("host status %+v", st.Host)
+	}
+	found := false
+	for _, m := range rec.Messages() {
+		if m.Kind != transport.KindHealth {
+			continue
+		}
+		var h transport.Health
+		if err := json.Unmarshal(m.Payload, &h); err != nil {
+			t.Fatal(err)
+		}
+		found = h.Host.RSSBytes > 0 && h.Level == transport.LevelOK && h.Model.ID == "host"
+	}
+	if !found {
+		t.Error("no health message with the host sample")
 	}
 }

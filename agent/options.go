@@ -93,7 +93,9 @@ type SensorModel struct {
 
 // HostOptions configure the host model.
 type HostOptions struct {
-	// Collector samples the host; nil disables the host model.
+	// Collector samples the host; nil disables the host model. When its
+	// options name no bus error counter, the agent installs the sum of its
+	// sources' Counters().BusErrors.
 	Collector *host.Collector
 	// Model judges the host feature vector (host.Names()); nil publishes
 	// the samples with level OK.

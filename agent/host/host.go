@@ -75,6 +75,15 @@ func New(opts Options) *Collector {
 	return &Collector{opts: opts, gcSample: []metrics.Sample{{Name: "/sched/pauses/total/gc:seconds"}}}
 }
 
+// SetBusErrorsIfUnset installs fn as the bus error counter when Options
+// gave none (the agent passes the sum over its sources). Call it before the
+// first Sample; it is not synchronised with Sample.
+func (c *Collector) SetBusErrorsIfUnset(fn func() uint64) {
+	if c.opts.BusErrors == nil {
+		c.opts.BusErrors = fn
+	}
+}
+
 func (c *Collector) path(p string) string { return filepath.Join(c.opts.Root, p) }
 
 // Sample reads the host now. Rates and busy fractions are over the time

@@ -87,3 +87,16 @@ func TestRealMachine(t *testing.T) {
 	}
 	t.Logf("this machine: %+v", s)
 }
+
+func TestSetBusErrorsIfUnset(t *testing.T) {
+	c := New(Options{Root: t.TempDir()})
+	c.SetBusErrorsIfUnset(func() uint64 { return 7 })
+	if s := c.Sample(time.Unix(1, 0)); s.BusErrors != 7 {
+		t.Errorf("bus errors %d", s.BusErrors)
+	}
+	c = New(Options{Root: t.TempDir(), BusErrors: func() uint64 { return 1 }})
+	c.SetBusErrorsIfUnset(func() uint64 { return 7 })
+	if s := c.Sample(time.Unix(1, 0)); s.BusErrors != 1 {
+		t.Errorf("configured counter replaced: %d", s.BusErrors)
+	}
+}
