@@ -344,6 +344,10 @@ func trainBundle(ctx context.Context, recs []recording, cfg trainConfig, stderr 
 // keep their order. It returns the parts in order, and the validation and
 // calibration fractions of all items.
 func arrange[T any](recs []recording, items func(recording) []T) (parts [][]T, valFrac, calFrac float64) {
+	if len(recs) == 1 && !recs[0].calOnly {
+		// One recording stays one stream: its blocks are contiguous.
+		return [][]T{items(recs[0])}, 0.1, 0.2
+	}
 	var head, val, cal [][]T
 	var nv, nc, n int
 	for _, r := range recs {
