@@ -39,6 +39,11 @@ var scorerTitles = map[string]string{
 	scNLL: "NLL", scRecon: "reconstruction error", scHealth: "health autoencoder",
 }
 
+// scorerShort are the legend names of the ROC plots.
+var scorerShort = map[string]string{
+	scFixed: "fixed LR", scApprox: "float LR", scExact: "exact LR", scNLL: "NLL", scRecon: "recon. error", scHealth: "health AE",
+}
+
 // metric is one scorer's detection quality on one fault group.
 type metric struct {
 	AUROC float64 `json:"auroc"`
@@ -709,7 +714,7 @@ func buildReport(res *evalResult, tbl report.Table, streams []scoredStream, scor
 					}
 				}
 			}
-			roc.Curves = append(roc.Curves, report.Curve{Name: scorerTitles[s], Neg: clean.scores[s], Pos: pos})
+			roc.Curves = append(roc.Curves, report.Curve{Name: scorerShort[s], Neg: clean.scores[s], Pos: pos})
 		}
 		rep.ROCs = append(rep.ROCs, roc)
 	}

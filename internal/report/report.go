@@ -156,7 +156,8 @@ func rocSVG(r ROC) (template.HTML, error) {
 	p.Legend.Left = false
 	p.Legend.XOffs = -vg.Points(4)
 	p.Legend.YOffs = vg.Points(4)
-	return svgOf(p, 9*vg.Centimeter, 8*vg.Centimeter)
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	return svgOf(p, 11*vg.Centimeter, 9*vg.Centimeter)
 }
 
 // shade fills fault windows in a timeline.
@@ -167,7 +168,7 @@ type shade struct {
 
 func (s shade) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
-	fill := color.RGBA{R: 255, G: 120, B: 90, A: 70}
+	fill := color.NRGBA{R: 255, G: 120, B: 90, A: 70}
 	for _, w := range s.windows {
 		x0, x1 := trX(float64(w.Start)), trX(float64(w.End))
 		y0, y1 := trY(s.yMin), trY(s.yMax)
