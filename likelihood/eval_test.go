@@ -156,7 +156,7 @@ func evalOne(t *testing.T, d evalData, rep *strings.Builder) {
 	maxDiff := 0.0
 	type agg struct {
 		sum [6]float64
-		n   int
+		n   [6]int // entries with positives (NaN AUROCs are skipped)
 	}
 	exact := strings.Contains(os.Getenv("LIKELIHOOD_EVAL"), "exact")
 	var cleanExact []float64
@@ -226,9 +226,11 @@ func evalOne(t *testing.T, d evalData, rep *strings.Builder) {
 			}
 			a := sev[s]
 			for i := range au {
-				a.sum[i] += au[i]
+				if !math.IsNaN(au[i]) {
+					a.sum[i] += au[i]
+					a.n[i]++
+				}
 			}
-			a.n++
 			maxDiff = math.Max(maxDiff, math.Abs(au[1]-au[2]))
 			fmt.Fprintf(rep, "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.2f |\n", name, s, au[0], au[1], au[2], au[3], au[4],
 				au[5], fpr95, flagF)
@@ -236,8 +238,11 @@ func evalOne(t *testing.T, d evalData, rep *strings.Builder) {
 	}
 	for s := 1; s <= 3; s++ {
 		a := sev[s]
-		fmt.Fprintf(rep, "| **mean** | %d | **%.3f** | %.3f | %.3f | %.3f | %.3f | %.3f | | |\n", s, a.sum[0]/float64(a.n), a.sum[1]/float64(a.n),
-			a.sum[2]/float64(a.n), a.sum[3]/float64(a.n), a.sum[4]/float64(a.n), a.sum[5]/float64(a.n))
+		var mean [6]float64
+		for i := range mean {
+			mean[i] = a.sum[i] / float64(a.n[i])
+		}
+		fmt.Fprintf(rep, "| **mean** | %d | **%.3f** | %.3f | %.3f | %.3f | %.3f | %.3f | | |\n", s, mean[0], mean[1], mean[2], mean[3], mean[4], mean[5])
 	}
 	rho, _ := evaluate.Spearman(allFixed, allFloat)
 	fmt.Fprintf(rep, "\nfixed vs float approximated LR over %d clean and faulted frames: Spearman ρ = %.4f; largest AUROC difference %.3f\n", len(allFixed), rho, maxDiff)
