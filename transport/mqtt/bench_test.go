@@ -13,7 +13,7 @@ import (
 
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/broker"
-	"github.com/sensortrust/trustagent/transport/internal/mosquittotest"
+	"github.com/sensortrust/trustagent/internal/mosquittotest"
 	"github.com/sensortrust/trustagent/transport/mqtt"
 )
 

@@ -7,8 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	"github.com/sensortrust/trustagent/firmware/firmwaretest"
 	"github.com/sensortrust/trustagent/firmware/ota"
 	"github.com/sensortrust/trustagent/firmware/ota/otapaho"
+	"github.com/sensortrust/trustagent/internal/mosquittotest"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -62,49 +61,7 @@ func startMochi(t *testing.T) string {
 // mosquitto skips the test, or fails it under CI=true.
 func startMosquitto(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		if _, serr := os.Stat("/usr/sbin/mosquitto"); serr == nil {
-			bin, err = "/usr/sbin/mosquitto", nil
-		}
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("mosquitto not installed (Debian package mosquitto)")
-		}
-		t.Skip("mosquitto not installed (Debian package mosquitto)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_, port, _ := net.SplitHostPort(addr)
-	ln.Close()
-	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf("listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n", port)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-c", conf)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mosquitto did not listen on %s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return "tcp://" + addr
+	return mosquittotest.Start(t, nil).URL("tcp")
 }
 
 func connect(t *testing.T, broker, id string) paho.Client {
