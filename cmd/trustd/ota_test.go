@@ -90,7 +90,9 @@ sensors:
 	defer cancel()
 	var stderr syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--config", cfgPath}, &syncBuffer{}, &stderr, func(string) string { return "" }) }()
+	go func() {
+		done <- run(ctx, []string{"--config", cfgPath}, &syncBuffer{}, &stderr, func(string) string { return "" })
+	}()
 	waitFor(t, msgs, "READY=1", 15*time.Second)
 	waitModelVersion(t, broker.URL("tcp"), "1", &stderr)
 
