@@ -1,5 +1,7 @@
 package likelihood
 
+import "github.com/sensortrust/trustagent/fixedpoint"
+
 // The fixed-point approximated Likelihood Regret. This file is the integer
 // score path: no floating point, no allocation after newFixedEngine, the same
 // bits on every GOARCH (TestScorePathIsIntegerOnly checks the first,
@@ -65,62 +67,13 @@ func clampS(v int64) int64 {
 	return v
 }
 
-// dotI8 returns Σ a[i]·b[i] over int8 vectors.
-//
-//	for i := range a { s += int32(a[i]) * int32(b[i]) }
-func dotI8(a, b []int8) int32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 int32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += int32(a[i]) * int32(b[i])
-		s1 += int32(a[i+1]) * int32(b[i+1])
-		s2 += int32(a[i+2]) * int32(b[i+2])
-		s3 += int32(a[i+3]) * int32(b[i+3])
-	}
-	for ; i < len(a); i++ {
-		s0 += int32(a[i]) * int32(b[i])
-	}
-	return s0 + s1 + s2 + s3
-}
-
-// dotI8I16 returns Σ a[i]·b[i] for int8 weights and int16 values with
-// |b[i]| ≤ 254 (residuals of int8 inputs), so that the int32 sum cannot
-// overflow for len(a) ≤ maxInputs.
-//
-//	for i := range a { s += int32(a[i]) * int32(b[i]) }
-func dotI8I16(a []int8, b []int16) int32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 int32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += int32(a[i]) * int32(b[i])
-		s1 += int32(a[i+1]) * int32(b[i+1])
-		s2 += int32(a[i+2]) * int32(b[i+2])
-		s3 += int32(a[i+3]) * int32(b[i+3])
-	}
-	for ; i < len(a); i++ {
-		s0 += int32(a[i]) * int32(b[i])
-	}
-	return s0 + s1 + s2 + s3
-}
-
-func dotI16I64(a []int16, b []int64) int64 {
-	b = b[:len(a)]
-	var s int64
-	for i, w := range a {
-		s += int64(w) * b[i]
-	}
-	return s
-}
-
 // prepare runs the encoder and the per-frame linear term on the int8 input
 // and sets τ to the encoder's posterior.
 func (e *fixedEngine) prepare(in []int8) {
 	q := e.q
 	D := q.D
 	for j := 0; j < q.H1; j++ {
-		acc := int64(dotI8(q.W1[j*D:(j+1)*D], in))
+		acc := fixedpoint.DotI8(q.W1[j*D:(j+1)*D], in)
 		v := requant(acc, int64(q.M1[j]), int(q.S1[j])) + q.B1[j]
 		if v < 0 {
 			v = 0
@@ -138,7 +91,7 @@ func (e *fixedEngine) prepare(in []int8) {
 		e.r[i] = int16(in[i]) - q.B3[i]
 	}
 	for j := 0; j < q.H2; j++ {
-		e.u[j] = requant(int64(dotI8I16(q.Wt[j*D:(j+1)*D], e.r)), int64(q.Mt[j]), int(q.St[j]))
+		e.u[j] = requant(fixedpoint.DotI8I16(q.Wt[j*D:(j+1)*D], e.r), int64(q.Mt[j]), int(q.St[j]))
 	}
 }
 
@@ -169,21 +122,24 @@ func (e *fixedEngine) quad(z []int64) int64 {
 		for _, b := range nz {
 			v += int64(row[b]) * e.h[b]
 		}
-		if gs > 0 {
-			v = (v + 1<<(gs-1)) >> gs
+		if gs >= 0 {
+			// |v| ≤ 256·2^31·2^20 = 2^59: inside MulRoundShift64's range.
+			v = fixedpoint.MulRoundShift64(v, 1, uint(gs))
 		} else {
-			v <<= -gs
+			v = fixedpoint.ShiftLeftSat64(v, uint(-gs))
 		}
 		quadQ24 += e.h[a] * v
 	}
-	return (quadQ24 - 2*lin + 1<<(fracBits-1)) >> fracBits
+	return fixedpoint.RoundShift64(quadQ24-2*lin, fracBits)
 }
 
-// sigmas sets e.sig[j] = exp(s_j/2) for τ.
+// sigmas sets e.sig[j] = exp(s_j/2) for τ, in Q12. s_j in Q12 read as
+// Q13 is s_j/2 exactly, so the only roundings are ExpQ's and the final
+// halving shift.
 func (e *fixedEngine) sigmas(tau []int64) {
 	L := e.q.L
 	for j := 0; j < L; j++ {
-		e.sig[j] = expQ12(tau[L+j] >> 1)
+		e.sig[j] = fixedpoint.RoundShift64(fixedpoint.ExpQ(tau[L+j], fracBits+1), 1)
 	}
 }
 
@@ -192,27 +148,18 @@ func (e *fixedEngine) sigmas(tau []int64) {
 func (e *fixedEngine) iwnll(tau []int64) int64 {
 	L := e.q.L
 	e.sigmas(tau)
-	mx := int64(-1 << 62)
 	for k := 0; k < e.s; k++ {
 		eps := e.eps[k*L : (k+1)*L]
 		var sq, ss int64
 		for j := 0; j < L; j++ {
-			z := clampAct(tau[j] + (e.sig[j]*eps[j])>>fracBits)
+			z := clampAct(tau[j] + fixedpoint.MulRoundShift64(e.sig[j], eps[j], fracBits))
 			e.z[j] = z
 			sq += eps[j]*eps[j] - z*z
 			ss += tau[L+j]
 		}
-		lw := (sq>>fracBits+ss)>>1 - e.quad(e.z)>>1
-		e.lw[k] = lw
-		if lw > mx {
-			mx = lw
-		}
+		e.lw[k] = (sq>>fracBits+ss)>>1 - e.quad(e.z)>>1
 	}
-	var sum int64
-	for _, v := range e.lw {
-		sum += expQ12(v - mx)
-	}
-	return -(mx + lnQ12(sum))
+	return -fixedpoint.LogSumExpQ(e.lw, fracBits)
 }
 
 // score returns the model's score of one int8 input in Q12: the regret in

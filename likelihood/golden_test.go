@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"testing"
+
+	"github.com/sensortrust/trustagent/fixedpoint"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "print new golden integer scores")
@@ -11,35 +13,36 @@ var updateGolden = flag.Bool("update-golden", false, "print new golden integer s
 // goldenNet builds a quantised network from the integer generator alone
 // (no float anywhere), so that it is the same on every architecture.
 func goldenNet(seed uint64) *qnet {
-	r := splitmix64{s: seed}
+	r := fixedpoint.NewRand(seed)
+	next := func() uint64 { return uint64(r.Uint32()) }
 	const D, H1, L, H2 = 300, 16, 4, 16
 	q := &qnet{D: D, H1: H1, L: L, H2: H2}
 	i8 := func(n int) []int8 {
 		v := make([]int8, n)
 		for i := range v {
-			v[i] = int8(int64(r.next()%255) - 127)
+			v[i] = int8(int64(next()%255) - 127)
 		}
 		return v
 	}
 	i16 := func(n int) []int16 {
 		v := make([]int16, n)
 		for i := range v {
-			v[i] = int16(int64(r.next()%65535) - 32767)
+			v[i] = int16(int64(next()%65535) - 32767)
 		}
 		return v
 	}
 	mult := func(n int, shift uint8) ([]int32, []uint8) {
 		m, s := make([]int32, n), make([]uint8, n)
 		for i := range m {
-			m[i] = int32(1<<14 + r.next()%(1<<14))
-			s[i] = shift + uint8(r.next()%3)
+			m[i] = int32(1<<14 + next()%(1<<14))
+			s[i] = shift + uint8(next()%3)
 		}
 		return m, s
 	}
 	bias := func(n int) []int64 {
 		b := make([]int64, n)
 		for i := range b {
-			b[i] = int64(r.next()%8192) - 4096
+			b[i] = int64(next()%8192) - 4096
 		}
 		return b
 	}
@@ -57,7 +60,7 @@ func goldenNet(seed uint64) *qnet {
 	q.Mt, q.St = mult(H2, 18)
 	q.B3 = make([]int16, D)
 	for i := range q.B3 {
-		q.B3[i] = int16(int64(r.next()%255) - 127)
+		q.B3[i] = int16(int64(next()%255) - 127)
 	}
 	// G = AᵀA for a random int8 A: symmetric positive semi-definite.
 	a := i8(H2 * H2)
@@ -78,7 +81,7 @@ func goldenNet(seed uint64) *qnet {
 	q.B3s = bias(F)
 	q.Lam = make([]int64, F)
 	for i := range q.Lam {
-		q.Lam[i] = int64(r.next() % (8 << fracBits))
+		q.Lam[i] = int64(next() % (8 << fracBits))
 	}
 	q.Mode = ScoreRegret
 	q.SRegret, q.SResid = one, one
@@ -96,7 +99,8 @@ func TestGoldenIntegerScores(t *testing.T) {
 	}
 	cfg := RefitConfig{Steps: 5, Directions: 3, Samples: 4, Smoothing: 0.1, Step: 0.25, Seed: 11}
 	eng := newFixedEngine(q, cfg, newRefitTables(cfg, q.L), 410, 1024)
-	r := splitmix64{s: 77}
+	r := fixedpoint.NewRand(77)
+	next := func() uint64 { return uint64(r.Uint32()) }
 	in := make([]int8, q.D)
 	var got, combined, resid []int64
 	for k := 0; k < 8; k++ {
@@ -107,7 +111,7 @@ func TestGoldenIntegerScores(t *testing.T) {
 			case 7:
 				in[i] = -127
 			default:
-				in[i] = int8(int64(r.next()%(uint64(40*k+15))) - int64(20*k+7))
+				in[i] = int8(int64(next()%(uint64(40*k+15))) - int64(20*k+7))
 			}
 		}
 		q.Mode = ScoreRegret

@@ -2,7 +2,9 @@ package likelihood
 
 // The golden scores, regret-only and combined, and the statistics residuals
 // were recorded on linux/amd64 with
-// `go test -run TestGoldenIntegerScores -update-golden ./likelihood/`.
-var goldenScores = []int64{100123363, 100169945, 99936200, 100137823, 100325012, 100244568, 100094308, 100167985}
-var goldenCombined = []int64{920258, 958418, 766935, 932104, 1085449, 1019550, 896457, 956813}
-var goldenResid = []int64{133526, 223510, 56636, 1002710, 804064, 501501, 2772279, 3116774}
+// `go test -run TestGoldenIntegerScores ./likelihood/ -args -update-golden`
+// (network, inputs and refit tables drawn by fixedpoint.Rand; exp and
+// log-sum-exp by fixedpoint.ExpQ and LogSumExpQ).
+var goldenScores = []int64{3861669, 3858570, 3858170, 3865086, 3860908, 3859830, 3894884, 3832443}
+var goldenCombined = []int64{-171352, -172462, -174894, -157576, -128849, -150767, -10420, -36516}
+var goldenResid = []int64{71612, 52645, 11076, 307050, 797989, 423406, 2821921, 2375941}

@@ -13,7 +13,8 @@ import (
 
 // TestScorePathTypeCheck is the second, type-checked proof of the integer
 // score path (fixedpoint/intcheck: go/types over the package, following
-// every static call from (*fixedEngine).score), and shows that the check can
+// every static call from (*fixedEngine).score, into package fixedpoint
+// too), and shows that the check can
 // fail by running it on the float engine.
 func TestScorePathTypeCheck(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
@@ -27,7 +28,7 @@ func TestScorePathTypeCheck(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rep, err := intcheck.Check(ctx, intcheck.Config{Dir: ".", Funcs: []string{"fixedEngine.score"}})
+	rep, err := intcheck.Check(ctx, intcheck.Config{Dir: ".", Funcs: []string{"fixedEngine.score"}, Follow: []string{fixedpointPath}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,22 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/sensortrust/trustagent/fixedpoint"
 )
 
 // scorePathFiles hold the integer score path: everything reachable from
 // (*fixedEngine).score.
 var scorePathFiles = []string{"fixedengine.go", "intmath.go"}
+
+const fixedpointPath = "github.com/sensortrust/trustagent/fixedpoint"
+
+// fixedpointScorePath are the fixedpoint functions the score path may call:
+// all declared in fixedpoint's checked score-path files.
+var fixedpointScorePath = map[string]bool{
+	"DotI8": true, "DotI8I16": true, "ExpQ": true, "LogSumExpQ": true,
+	"RoundShift64": true, "RoundShift32": true, "ShiftLeftSat64": true, "MulRoundShift64": true,
+}
 
 // integerBuiltins may be called on the score path.
 var integerBuiltins = map[string]bool{
@@ -26,7 +37,10 @@ var integerBuiltins = map[string]bool{
 // complex type name, no float literal, no float constant from elsewhere; every
 // function or method called from (*fixedEngine).score, transitively, is
 // declared in those files (or is an integer builtin); and the struct types
-// the path reads (fixedEngine, qnet, splitmix64) have integer fields only.
+// the path reads (fixedEngine, qnet, refitTables) have integer fields only.
+// Calls into package fixedpoint must name functions of its integer score
+// path (proven there by TestIntegerOnly, and followed by intcheck in
+// TestScorePathTypeCheck).
 func TestScorePathIsIntegerOnly(t *testing.T) {
 	fset := token.NewFileSet()
 	funcs := map[string]*ast.FuncDecl{} // "name" or "Recv.name"
@@ -37,8 +51,10 @@ func TestScorePathIsIntegerOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 		files = append(files, f)
-		if len(f.Imports) != 0 {
-			t.Errorf("%s imports %d packages; the score path may import none", name, len(f.Imports))
+		for _, im := range f.Imports {
+			if im.Path.Value != `"`+fixedpointPath+`"` || im.Name != nil {
+				t.Errorf("%s imports %s; the score path may import only %s", name, im.Path.Value, fixedpointPath)
+			}
 		}
 		for _, d := range f.Decls {
 			if fd, ok := d.(*ast.FuncDecl); ok {
@@ -90,6 +106,7 @@ func TestScorePathIsIntegerOnly(t *testing.T) {
 		t.Fatalf("%s not found", start)
 	}
 	seen := map[string]bool{}
+	fixedpointCalls := map[string]bool{}
 	queue := []string{start}
 	for len(queue) > 0 {
 		k := queue[0]
@@ -122,8 +139,11 @@ func TestScorePathIsIntegerOnly(t *testing.T) {
 				recv := ""
 				if id, ok := fn.X.(*ast.Ident); ok && id.Name == "e" {
 					recv = "fixedEngine."
-				} else if id, ok := fn.X.(*ast.Ident); ok && id.Name == "r" {
-					recv = "splitmix64."
+				} else if id, ok := fn.X.(*ast.Ident); ok && id.Name == "fixedpoint" {
+					// Proven integer-only by fixedpoint's TestIntegerOnly and
+					// followed by TestScorePathTypeCheck.
+					fixedpointCalls[fn.Sel.Name] = true
+					return true
 				}
 				if recv == "" {
 					t.Errorf("%v: call through %T on the score path", fset.Position(call.Pos()), fn.X)
@@ -136,11 +156,19 @@ func TestScorePathIsIntegerOnly(t *testing.T) {
 			return true
 		})
 	}
-	if len(seen) < 8 {
+	for name := range fixedpointCalls {
+		if !fixedpointScorePath[name] {
+			t.Errorf("score path calls fixedpoint.%s, which is not one of its checked integer functions", name)
+		}
+	}
+	if len(fixedpointCalls) == 0 {
+		t.Error("no call into fixedpoint found; the walk is broken")
+	}
+	if len(seen) < 6 {
 		t.Errorf("only %d functions reachable from score; the walk is broken", len(seen))
 	}
 	// Struct types read by the path: integer fields only.
-	for _, name := range []string{"fixedEngine", "qnet", "splitmix64", "refitTables"} {
+	for _, name := range []string{"fixedEngine", "qnet", "refitTables"} {
 		st := pkgFiles.structs[name]
 		if st == nil {
 			t.Fatalf("struct %s not found", name)
@@ -213,59 +241,79 @@ func parsePackage(t *testing.T, fset *token.FileSet) pkgInfo {
 	return info
 }
 
-// TestIntExpLog checks the table exp and log against float64.
+// TestIntExpLog checks the exp and log-sum-exp the score path takes from
+// fixedpoint, at Q12 and over the engine's ranges (σ = exp(s/2) for
+// s in [−10, 4], and the log-sum-exp of importance weights), against
+// float64. fixedpoint's own tests cover every format; this pins the bound
+// the likelihood path relies on.
 func TestIntExpLog(t *testing.T) {
-	worstExp, worstLn := 0.0, 0.0
-	for x := int64(-20 * one); x <= 12*one; x += 37 {
-		got := float64(expQ12(x)) / one
-		want := math.Exp(float64(x) / one)
-		// Relative error beyond half an output step of rounding.
-		e := math.Max(0, math.Abs(got-want)-0.5/one) / want
-		worstExp = math.Max(worstExp, e)
+	worstSig, worstLSE := 0.0, 0.0
+	for s := int64(minLogVarQ12); s <= maxLogVarQ12; s += 7 {
+		got := float64(fixedpoint.RoundShift64(fixedpoint.ExpQ(s, fracBits+1), 1)) / one
+		want := math.Exp(float64(s) / one / 2)
+		// Error in Q12 steps beyond ExpQ's relative term: at most
+		// ¼ (ExpQ's rounding in Q13) + ½ (the halving shift).
+		worstSig = math.Max(worstSig, (math.Abs(got-want)-1.0e-6*want)*one)
 	}
-	for v := int64(1); v < 1<<36; v = v*9/8 + 1 {
-		got := float64(lnQ12(v)) / one
-		want := math.Log(float64(v) / one)
-		worstLn = math.Max(worstLn, math.Abs(got-want))
+	r := fixedpoint.NewRand(5)
+	lw := make([]int64, 4)
+	for k := 0; k < 2000; k++ {
+		for i := range lw {
+			lw[i] = int64(r.Intn(1<<24)) - 1<<23 + int64(r.Intn(64))<<20
+		}
+		got := float64(fixedpoint.LogSumExpQ(lw, fracBits)) / one
+		mx := float64(lw[0]) / one
+		for _, v := range lw {
+			mx = math.Max(mx, float64(v)/one)
+		}
+		var sum float64
+		for _, v := range lw {
+			sum += math.Exp(float64(v)/one - mx)
+		}
+		worstLSE = math.Max(worstLSE, math.Abs(got-(mx+math.Log(sum))))
 	}
-	if worstExp > 2e-4 {
-		t.Errorf("expQ12 worst relative error %.3g > 2e-4", worstExp)
+	if worstSig > 0.75+1e-6 {
+		t.Errorf("exp(s/2) worst error %.3g Q12 steps (+1e-6 relative) > 0.75", worstSig)
 	}
-	if worstLn > 2.5e-4 {
-		t.Errorf("lnQ12 worst absolute error %.3g > 2.5e-4 (one Q12 step is 2.44e-4)", worstLn)
+	if worstLSE > 0.5/one+2.5e-6+4.0/(1<<31) {
+		t.Errorf("log-sum-exp worst absolute error %.3g > 0.5 Q12 step + 2.5e-6", worstLSE)
 	}
-	t.Logf("expQ12 worst relative error %.3g, lnQ12 worst absolute error %.3g", worstExp, worstLn)
-	if expQ12(-25*one) != 0 || lnQ12(0) != -1<<40 {
-		t.Error("range ends wrong")
-	}
+	t.Logf("exp(s/2) worst error %.3g Q12 steps (+1e-6 relative), log-sum-exp worst absolute error %.3g", worstSig, worstLSE)
 }
 
-// TestGaussQ12 checks the integer normal generator's moments and that its
-// first values are fixed (same sequence on every architecture).
-func TestGaussQ12(t *testing.T) {
-	r := splitmix64{s: 42}
+// TestRefitTables checks the fixed random tables: ε has the moments of a
+// standard normal, the directions are balanced ±1, and the first values are
+// fixed (same sequence on every architecture).
+func TestRefitTables(t *testing.T) {
+	cfg := RefitConfig{Steps: 50, Directions: 10, Samples: 1000, Smoothing: 0.1, Step: 0.25, Seed: 42}
+	tb := newRefitTables(cfg, 20)
 	var s1, s2 float64
-	const n = 20000
-	first := make([]int64, 4)
-	for i := 0; i < n; i++ {
-		v := r.gaussQ12()
-		if i < len(first) {
-			first[i] = v
-		}
+	for _, v := range tb.eps {
 		f := float64(v) / one
 		s1 += f
 		s2 += f * f
 	}
+	n := float64(len(tb.eps))
 	mean, vr := s1/n, s2/n-(s1/n)*(s1/n)
 	if math.Abs(mean) > 0.03 || math.Abs(vr-1) > 0.05 {
-		t.Errorf("mean %.3f variance %.3f", mean, vr)
+		t.Errorf("ε mean %.3f variance %.3f", mean, vr)
+	}
+	var sd int
+	for _, d := range tb.dirs {
+		if d != 1 && d != -1 {
+			t.Fatalf("direction entry %d", d)
+		}
+		sd += int(d)
+	}
+	if math.Abs(float64(sd)) > 4*math.Sqrt(float64(len(tb.dirs))) {
+		t.Errorf("directions sum to %d over %d entries", sd, len(tb.dirs))
 	}
 	// Golden values, computed once on amd64; the generator is integer-only
 	// so every architecture must reproduce them.
-	want := []int64{-238, -499, 6989, -857}
+	want := []int64{688, -4308, -117, -4404}
 	for i := range want {
-		if first[i] != want[i] {
-			t.Errorf("gaussQ12 value %d = %d, want %d", i, first[i], want[i])
+		if tb.eps[i] != want[i] {
+			t.Errorf("ε[%d] = %d, want %d", i, tb.eps[i], want[i])
 		}
 	}
 }

@@ -3,6 +3,8 @@ package likelihood
 import (
 	"fmt"
 	"math"
+
+	"github.com/sensortrust/trustagent/fixedpoint"
 )
 
 // RefitConfig sets the approximated Likelihood Regret. The objective of the
@@ -41,7 +43,7 @@ func (c RefitConfig) validate() error {
 }
 
 // refitTables holds the fixed random numbers of the re-fit, drawn by an
-// integer generator so that float and fixed scorers, and every architecture,
+// integer generator (fixedpoint.Rand) so that float and fixed scorers, and every architecture,
 // use the same ones. Values are Q12.
 type refitTables struct {
 	eps  []int64 // S × L
@@ -49,17 +51,16 @@ type refitTables struct {
 }
 
 func newRefitTables(c RefitConfig, L int) *refitTables {
-	r := splitmix64{s: c.Seed}
+	r := fixedpoint.NewRand(c.Seed)
 	t := &refitTables{
 		eps:  make([]int64, c.Samples*L),
 		dirs: make([]int8, c.Steps*c.Directions*2*L),
 	}
+	// ε: Irwin–Hall normals (fixedpoint.Rand.Normal, Q16.16) rounded to Q12.
 	for i := range t.eps {
-		t.eps[i] = r.gaussQ12()
+		t.eps[i] = int64(fixedpoint.RoundShift32(r.Normal(), 16-fracBits))
 	}
-	for i := range t.dirs {
-		t.dirs[i] = int8(r.sign())
-	}
+	r.FillRademacher(t.dirs)
 	return t
 }
 
