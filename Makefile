@@ -15,7 +15,7 @@ BIN       := bin
 PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/...
 TESTFLAGS ?= -timeout 30m
 
-.PHONY: all build run test test-host test-arm64 test-arm lint bench cross deb models clean tools-check
+.PHONY: all build run test test-host test-arm64 test-arm lint bench measure cross deb models clean tools-check
 
 all: build
 
@@ -37,6 +37,8 @@ tools-check:
 test-host:
 	$(GO) vet ./...
 	$(GO) test -race $(TESTFLAGS) ./...
+	# Tests too slow under the race detector run here without it.
+	$(GO) test $(TESTFLAGS) -run 'Golden' ./agent/
 
 test-arm64:
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -exec qemu-aarch64 $(TESTFLAGS) $(PORTABLE)
@@ -50,6 +52,12 @@ lint:
 
 bench:
 	$(GO) run ./internal/benchsum $(BENCHFLAGS)
+
+# Detection measurements on simulated and real data (minutes of CPU each);
+# their numbers are in docs/scorer.md and docs/agent.md.
+measure:
+	LIKELIHOOD_EVAL=sim,real,exact $(GO) test -run TestEval -v -timeout 60m ./likelihood/
+	TRUSTAGENT_MEASURE=1 $(GO) test -run TestMeasure -v -timeout 60m ./agent/
 
 cross:
 	@mkdir -p $(DIST)

@@ -68,24 +68,43 @@ func table(w io.Writer, rs []result) {
 	tw.Flush()
 }
 
+// run is one `go test -bench` invocation.
+type run struct {
+	bench, skip, benchtime string
+	pkgs                   []string
+}
+
 func main() {
-	benchtime := flag.String("benchtime", "1s", "go test -benchtime")
+	benchtime := flag.String("benchtime", "200ms", "go test -benchtime for the micro-benchmarks")
 	bench := flag.String("bench", ".", "go test -bench")
+	daemon := flag.Bool("daemon", true, "also run the daemon load benchmark (about 30 s)")
 	flag.Parse()
 	pkgs := flag.Args()
 	if len(pkgs) == 0 {
 		pkgs = []string{"./..."}
 	}
-	args := append([]string{"test", "-run", "^$", "-bench", *bench, "-benchmem", "-benchtime", *benchtime, "-count", "1"}, pkgs...)
-	cmd := exec.Command("go", args...)
+	runs := []run{{bench: *bench, skip: "DaemonLoad", benchtime: *benchtime, pkgs: pkgs}}
+	if *daemon {
+		runs = append(runs, run{bench: "DaemonLoad", benchtime: "1x", pkgs: []string{"./cmd/trustd"}})
+	}
 	var buf bytes.Buffer
-	cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
-	cmd.Stderr = os.Stderr
-	err := cmd.Run()
+	failed := false
+	for _, r := range runs {
+		args := append([]string{"test", "-run", "^$", "-bench", r.bench, "-benchmem", "-benchtime", r.benchtime, "-count", "1"}, r.pkgs...)
+		if r.skip != "" {
+			args = append(args[:1], append([]string{"-skip", r.skip}, args[1:]...)...)
+		}
+		cmd := exec.Command("go", args...)
+		cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "benchsum: go %s: %v\n", strings.Join(args, " "), err)
+			failed = true
+		}
+	}
 	fmt.Println()
 	table(os.Stdout, parse(&buf))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "benchsum: go test: %v\n", err)
+	if failed {
 		os.Exit(1)
 	}
 }
