@@ -224,3 +224,42 @@ func FuzzUnmarshalModel(f *testing.F) {
 		}
 	})
 }
+
+func TestTrainIgnoresFeatures(t *testing.T) {
+	names := []string{"a", "b", "latency"}
+	rows := make([][]float64, 200)
+	for i := range rows {
+		// latency never moves in the training data (a recording).
+		rows[i] = []float64{math.Sin(float64(i)), math.Cos(float64(i) / 3), 0}
+	}
+	m, _, err := Train(rows, names, TrainOptions{Seed: 1, Epochs: 5, Ignore: []string{"latency"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := m.NewEvaluator()
+	base, err := ev.Score([]float64{0.5, 0.5, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, err := ev.Score([]float64{0.5, 0.5, 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if late != base {
+		t.Errorf("an ignored feature changed the score: %v → %v", base, late)
+	}
+	if _, _, err := Train(rows, names, TrainOptions{Seed: 1, Epochs: 2, Ignore: []string{"nope"}}); err == nil {
+		t.Error("unknown ignored feature accepted")
+	}
+	// Without Ignore the same movement stands out.
+	m2, _, err := Train(rows, names, TrainOptions{Seed: 1, Epochs: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev2 := m2.NewEvaluator()
+	b2, _ := ev2.Score([]float64{0.5, 0.5, 0})
+	l2, _ := ev2.Score([]float64{0.5, 0.5, 0.2})
+	if !(l2 > 10*b2) {
+		t.Errorf("without Ignore a moved constant feature should dominate: %v vs %v", b2, l2)
+	}
+}

@@ -70,7 +70,8 @@ func (m *Model) finish() error {
 		return fmt.Errorf("%w: %d means and %d deviations for %d features", ErrModel, len(m.Mean), len(m.Std), d)
 	}
 	for i := range d {
-		if !finite(m.Mean[i]) || !finite(m.Std[i]) || m.Std[i] <= 0 {
+		// Std +Inf marks a feature the model does not judge (TrainOptions.Ignore).
+		if !finite(m.Mean[i]) || !(m.Std[i] > 0) || math.IsNaN(m.Std[i]) || math.IsInf(m.Std[i], -1) {
 			return fmt.Errorf("%w: feature %q: mean %v, std %v", ErrModel, m.Names[i], m.Mean[i], m.Std[i])
 		}
 	}

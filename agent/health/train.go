@@ -24,6 +24,11 @@ type TrainOptions struct {
 	BatchSize                   int     // default 32
 	LearningRate                float64 // Adam step; default 1e-3
 	Seed                        uint64  // weight initialisation and batch order
+	// Ignore names features the training data cannot speak for: they are
+	// standardised to 0 (Std = +Inf), so the model never judges them. A
+	// recording keeps one stamp per frame, for instance, so it says nothing
+	// about arrival times on the robot (see ArrivalNames).
+	Ignore []string
 }
 
 func (o *TrainOptions) fill() {
@@ -96,6 +101,13 @@ func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainRe
 
 	m := &Model{ID: opts.ID, Names: slices.Clone(names), Mean: make([]float64, d), Std: make([]float64, d)}
 	standardization(m, train)
+	for _, name := range opts.Ignore {
+		i := slices.Index(names, name)
+		if i < 0 {
+			return nil, rep, fmt.Errorf("health: train: ignored feature %q is not a feature", name)
+		}
+		m.Mean[i], m.Std[i] = 0, math.Inf(1)
+	}
 
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x6865616c7468))
 	m.layers = newLayers(d)

@@ -20,6 +20,15 @@ var windowNames = []string{
 	"out_of_order",  // frames whose stamp went backwards
 }
 
+// ArrivalNames returns the window features that depend on when frames
+// arrive at the host (Received), as opposed to the sensor's own stamps and
+// sequence numbers. A model trained on recordings, which keep one stamp per
+// frame, should ignore them (TrainOptions.Ignore); the stream checks judge
+// arrival timing with explicit tolerances.
+func ArrivalNames() []string {
+	return []string{"rate_ratio", "gap_mean", "gap_std", "gap_max", "latency_p50_s", "latency_p95_s"}
+}
+
 // WindowNames returns the names of the features Window.Features computes.
 func WindowNames() []string { return slices.Clone(windowNames) }
 
