@@ -12,7 +12,7 @@ LDFLAGS   := -s -w -X $(PKG)/internal/version.Version=$(VERSION)
 DIST      := dist
 BIN       := bin
 # Packages with no host dependencies: their tests also run as ARM binaries.
-PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/...
+PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/... ./internal/modelbundle/...
 TESTFLAGS ?= -timeout 30m
 
 .PHONY: all build run test test-host test-arm64 test-arm lint bench measure cross deb models clean tools-check
