@@ -50,9 +50,9 @@ type modelPlan struct {
 // hundred KB: the bundle carries the float network for the baselines and
 // re-calibration besides the int8/int16 one the robot runs.
 func defaultPlans(tiny bool) []modelPlan {
-	lidar := modelPlan{kind: sensors.KindLidar, file: "lidar.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorlds: []uint64{4}, simFrames: 200, realTrain: 0.6, realRotations: 16,
+	lidar := modelPlan{kind: sensors.KindLidar, file: "lidar.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorlds: []uint64{4}, simFrames: 600, realTrain: 0.6, realRotations: 16,
 		cfg: trainConfig{kind: sensors.KindLidar, seed: 1, fpr: 0.01, hidden: 16, latent: 8, azBins: 32}}
-	camera := modelPlan{kind: sensors.KindCamera, file: "camera.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorlds: []uint64{4}, simFrames: 200, realTrain: 0.6,
+	camera := modelPlan{kind: sensors.KindCamera, file: "camera.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorlds: []uint64{4}, simFrames: 600, realTrain: 0.6,
 		cfg: trainConfig{kind: sensors.KindCamera, seed: 1, fpr: 0.01, hidden: 16, latent: 8, thumbW: 24}}
 	if tiny {
 		for _, p := range []*modelPlan{&lidar, &camera} {

@@ -47,10 +47,17 @@ sensors:
 	sub := mosquittotest.Subscribe(t, broker.Port, "-t", "trust/v1/killbot/status")
 	cmd := exec.Command(os.Args[0], "--config", cfgPath)
 	cmd.Env = append(os.Environ(), "TRUSTD_TEST_AS_DAEMON=1", "NOTIFY_SOCKET=")
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	sub.WaitFor(t, 15*time.Second, "online", mosquittotest.Has("trust/v1/killbot/status", "online"))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("trustd stderr:\n%s\nmosquitto log:\n%s", stderr.String(), broker.Log())
+		}
+	})
+	sub.WaitFor(t, 30*time.Second, "online", mosquittotest.Has("trust/v1/killbot/status", "online"))
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
