@@ -145,7 +145,7 @@ func trainForMeasure(t *testing.T, g generator, at []time.Duration) (SensorModel
 	}
 	// The VAE's own threshold comes from its last 20 % of 60 s of frames and
 	// flagged a quarter of clean LiDAR frames elsewhere on the drive (scene
-	// drift, as FINDINGS.md reports). Recalibrate it, as an operator would,
+	// drift, as is expected of a threshold from little clean data). Recalibrate it, as an operator would,
 	// on the clean frames of the stretches the VAE did not train on: the
 	// 99.9th percentile of their scores.
 	fs := vm.NewFixedScorer()
