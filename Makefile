@@ -76,8 +76,11 @@ DEBVERSION ?= $(shell v=$$(git describe --tags --abbrev=0 2>/dev/null | sed 's/^
 
 deb: cross
 	@test -d deploy/models || { echo "make deb: deploy/models is missing; run make models"; exit 1; }
-	DEBVERSION=$(DEBVERSION) ARCH=arm64 BINDIR=$(DIST)/linux-arm64 $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
-	DEBVERSION=$(DEBVERSION) ARCH=armhf BINDIR=$(DIST)/linux-armv7 $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
+	rm -rf $(DIST)/stage && mkdir -p $(DIST)/stage
+	cp $(DIST)/linux-arm64/trustd $(DIST)/linux-arm64/trustctl $(DIST)/stage/
+	DEBVERSION=$(DEBVERSION) ARCH=arm64 $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
+	cp $(DIST)/linux-armv7/trustd $(DIST)/linux-armv7/trustctl $(DIST)/stage/
+	DEBVERSION=$(DEBVERSION) ARCH=armhf $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
 	@ls -l $(DIST)/*.deb
 
 clean:
