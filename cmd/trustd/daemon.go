@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"reflect"
@@ -225,14 +226,22 @@ func (d *daemon) liveView(ctx context.Context, p pipeline) {
 	}
 }
 
-// serveHTTP starts /metrics, /healthz and /status; the returned func stops it.
+// serveHTTP starts /metrics, /healthz and /status; the returned func stops
+// it. The listener is bound before it returns, so the endpoints answer by
+// the time READY=1 is sent. A port that cannot be bound is logged and the
+// daemon runs on without the status server: trust flags matter more.
 func (d *daemon) serveHTTP() func() {
 	if d.cfg.HTTP.Listen == "" {
 		return func() {}
 	}
-	srv := &http.Server{Addr: d.cfg.HTTP.Listen, Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+	if err != nil {
+		d.log.Error().Err(err).Str("listen", d.cfg.HTTP.Listen).Msg("status server disabled")
+		return func() {}
+	}
+	srv := &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.log.Error().Err(err).Str("listen", d.cfg.HTTP.Listen).Msg("status server")
 		}
 	}()

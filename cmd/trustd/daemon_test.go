@@ -17,6 +17,8 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sensortrust/trustagent/internal/service/servicetest"
 )
 
 func freePort(t *testing.T) int {
@@ -177,41 +179,9 @@ func httpGet(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// fakeSystemd listens on a NOTIFY_SOCKET as systemd does.
-func fakeSystemd(t *testing.T) <-chan string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	t.Setenv("NOTIFY_SOCKET", path)
-	msgs := make(chan string, 256)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				return
-			}
-			msgs <- string(buf[:n])
-		}
-	}()
-	return msgs
-}
+func fakeSystemd(t *testing.T) <-chan string { return servicetest.Manager(t) }
 
 func waitFor(t *testing.T, msgs <-chan string, want string, d time.Duration) {
 	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case m := <-msgs:
-			if strings.Contains(m, want) {
-				return
-			}
-		case <-deadline:
-			t.Fatalf("no %q from trustd within %v", want, d)
-		}
-	}
+	servicetest.WaitFor(t, msgs, want, d)
 }

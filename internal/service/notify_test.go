@@ -3,39 +3,15 @@ package service
 import (
 	"bytes"
 	"context"
-	"net"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sensortrust/trustagent/internal/service/servicetest"
 )
 
-// fakeManager listens on a unixgram socket as systemd does and collects
-// what the service sends.
-func fakeManager(t *testing.T) <-chan string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "notify.sock")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	t.Setenv("NOTIFY_SOCKET", path)
-	msgs := make(chan string, 64)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				close(msgs)
-				return
-			}
-			msgs <- string(buf[:n])
-		}
-	}()
-	return msgs
-}
+func fakeManager(t *testing.T) <-chan string { return servicetest.Manager(t) }
 
 func next(t *testing.T, msgs <-chan string) string {
 	t.Helper()
