@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"time"
 
+	"github.com/sensortrust/trustagent/sensors/reconnect"
 	"periph.io/x/conn/v3"
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/physic"
@@ -201,7 +202,7 @@ func (d *Dev) Init(ctx context.Context) error {
 	if err := d.sensorWrite(regCOM7, com7SRST); err != nil {
 		return err
 	}
-	if !sleep(ctx, d.opts.ResetWait) {
+	if !reconnect.Sleep(ctx, d.opts.ResetWait) {
 		return ctx.Err()
 	}
 	if err := d.sensorWrite(regBank, bankSens); err != nil {
@@ -255,7 +256,7 @@ func (d *Dev) Capture(ctx context.Context) ([]byte, error) {
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("%w within %v (status 0x%02x)", ErrCaptureTimeout, d.opts.CaptureTimeout, st)
 		}
-		if !sleep(ctx, d.opts.PollInterval) {
+		if !reconnect.Sleep(ctx, d.opts.PollInterval) {
 			return nil, ctx.Err()
 		}
 	}
@@ -326,15 +327,4 @@ func DecodeGray(j []byte) (pix []byte, w, h int, err error) {
 		return nil, 0, 0, fmt.Errorf("arducam: JPEG colour model %T not expected from an OV2640", img)
 	}
 	return pix, w, h, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

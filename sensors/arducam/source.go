@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/reconnect"
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2creg"
 	"periph.io/x/conn/v3/spi"
@@ -71,11 +71,8 @@ func (b Buses) Close() error {
 // returns only when ctx ends.
 type Source struct {
 	opts SourceOptions
-	open func(context.Context) (Buses, error)
-	mu   sync.Mutex
-	c    sensors.Counters
-	last error
-	seq  uint64
+	loop reconnect.Loop[Buses]
+	h    reconnect.Health
 }
 
 // NewSource returns a source opening buses with open (see OpenBuses).
@@ -86,7 +83,10 @@ func NewSource(open func(context.Context) (Buses, error), opts SourceOptions) (*
 	if open == nil {
 		return nil, errors.New("arducam: nil opener")
 	}
-	return &Source{opts: opts, open: open}, nil
+	return &Source{opts: opts, loop: reconnect.Loop[Buses]{
+		MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff, Open: open,
+		OpenFailed: fmt.Sprintf("arducam: %s: open %s", opts.Name, opts.Address),
+	}}, nil
 }
 
 // OpenBuses returns an opener of the named SPI port (e.g. "SPI0.0" or
@@ -115,71 +115,32 @@ func (s *Source) Info() sensors.Info {
 }
 
 // Counters implements sensors.Counted.
-func (s *Source) Counters() sensors.Counters {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.c
-}
+func (s *Source) Counters() sensors.Counters { return s.h.Counters() }
 
 // LastError is the most recent failure, or nil.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last
-}
-
-func (s *Source) fail(err error, malformed bool) {
-	s.mu.Lock()
-	if malformed {
-		s.c.Malformed++
-	} else {
-		s.c.BusErrors++
-	}
-	s.last = err
-	s.mu.Unlock()
-}
+func (s *Source) LastError() error { return s.h.LastError() }
 
 // Run implements sensors.Source.
 func (s *Source) Run(ctx context.Context, emit func(sensors.Frame)) error {
-	backoff := s.opts.MinBackoff
-	sessions := 0
-	for ctx.Err() == nil {
-		b, err := s.open(ctx)
-		if err != nil {
-			s.fail(fmt.Errorf("arducam: %s: open %s: %w", s.opts.Name, s.opts.Address, err), false)
-		} else {
-			if sessions > 0 {
-				s.mu.Lock()
-				s.c.Reconnect++
-				s.mu.Unlock()
-			}
-			sessions++
-			ok := s.session(ctx, b, emit)
-			b.Close()
-			if ok {
-				backoff = s.opts.MinBackoff
-			}
-		}
-		if !sleep(ctx, backoff) {
-			break
-		}
-		backoff = min(2*backoff, s.opts.MaxBackoff)
-	}
-	return nil
+	return s.loop.Run(ctx, &s.h, func(ctx context.Context, b Buses) bool { return s.session(ctx, b, emit) })
 }
 
 func badFrame(err error) bool {
 	return errors.Is(err, ErrNoJPEG) || errors.Is(err, ErrFIFOLength)
 }
 
+// session captures until the buses fail, MaxBadFrames bad frames come in
+// a row or ctx ends, then closes the buses; it reports whether any frame
+// was delivered.
 func (s *Source) session(ctx context.Context, b Buses, emit func(sensors.Frame)) bool {
+	defer b.Close()
 	d, err := New(b.SPI, b.I2C, &s.opts.Dev)
 	if err == nil {
 		err = d.Init(ctx)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
-			s.fail(fmt.Errorf("arducam: %s: %w", s.opts.Name, err), false)
+			s.h.Fail(fmt.Errorf("arducam: %s: %w", s.opts.Name, err))
 		}
 		return false
 	}
@@ -203,24 +164,19 @@ func (s *Source) session(ctx context.Context, b Buses, emit func(sensors.Frame))
 		switch {
 		case err == nil:
 			bad = 0
-			s.mu.Lock()
-			s.seq++
-			s.c.Frames++
-			s.c.Bytes += uint64(len(j))
-			seq := s.seq
-			s.mu.Unlock()
+			seq := s.h.Delivered(uint64(len(j)))
 			emit(&sensors.Image{
 				Header: sensors.Header{Sensor: s.opts.Name, Seq: seq, Stamp: stamp, Received: time.Now()},
 				Width:  w, Height: h, Stride: w, Format: sensors.Gray8, Pix: pix,
 			})
 			delivered = true
 		case badFrame(err):
-			s.fail(fmt.Errorf("arducam: %s: %w", s.opts.Name, err), true)
+			s.h.Malformed(fmt.Errorf("arducam: %s: %w", s.opts.Name, err))
 			if bad++; bad >= s.opts.MaxBadFrames {
 				return delivered
 			}
 		default:
-			s.fail(fmt.Errorf("arducam: %s: %w", s.opts.Name, err), false)
+			s.h.Fail(fmt.Errorf("arducam: %s: %w", s.opts.Name, err))
 			return delivered
 		}
 		select {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/reconnect"
 	"periph.io/x/conn/v3/i2c"
 )
 
@@ -73,14 +74,13 @@ func (o *SourceOptions) validate() error {
 // reopens the device with exponential backoff whenever it is lost (read
 // errors, a timeout, repeated NACKs) and returns only when ctx ends.
 type Source struct {
-	opts  SourceOptions
-	kind  string
-	open  func(ctx context.Context) (reading, error)
-	mu    sync.Mutex
-	c     sensors.Counters
-	last  error
-	seq   uint64
-	dec   DecoderStats // decoder counts already added to c for the open session
+	opts SourceOptions
+	kind string
+	loop reconnect.Loop[reading]
+	h    reconnect.Health
+	// Decoder counts and bytes of the open session already added to h;
+	// used only by Run's goroutine.
+	dec   DecoderStats
 	bytes uint64
 }
 
@@ -101,7 +101,7 @@ func NewUARTSource(open func(ctx context.Context) (io.ReadCloser, error), opts S
 		return nil, errors.New("benewake: nil opener")
 	}
 	s := &Source{opts: opts, kind: "uart"}
-	s.open = func(ctx context.Context) (reading, error) {
+	s.loop = newLoop(opts, func(ctx context.Context) (reading, error) {
 		rc, err := open(ctx)
 		if err != nil {
 			return nil, err
@@ -112,7 +112,7 @@ func NewUARTSource(open func(ctx context.Context) (io.ReadCloser, error), opts S
 			return nil, err
 		}
 		return &uartSession{u: u, rc: rc}, nil
-	}
+	})
 	return s, nil
 }
 
@@ -132,7 +132,7 @@ func NewI2CSource(open func(ctx context.Context) (i2c.BusCloser, error), dev I2C
 		return nil, err
 	}
 	s := &Source{opts: opts, kind: "i2c"}
-	s.open = func(ctx context.Context) (reading, error) {
+	s.loop = newLoop(opts, func(ctx context.Context) (reading, error) {
 		b, err := open(ctx)
 		if err != nil {
 			return nil, err
@@ -143,8 +143,16 @@ func NewI2CSource(open func(ctx context.Context) (i2c.BusCloser, error), dev I2C
 			return nil, err
 		}
 		return &i2cSession{d: d, b: b, period: opts.Period, maxErr: opts.MaxBusErrors, src: s}, nil
-	}
+	})
 	return s, nil
+}
+
+// newLoop reopens sessions with open, backing off as opts say.
+func newLoop(opts SourceOptions, open func(context.Context) (reading, error)) reconnect.Loop[reading] {
+	return reconnect.Loop[reading]{
+		MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff, Open: open,
+		OpenFailed: fmt.Sprintf("benewake: %s: open %s", opts.Name, opts.Address),
+	}
 }
 
 // Info implements sensors.Source.
@@ -153,62 +161,25 @@ func (s *Source) Info() sensors.Info {
 }
 
 // Counters implements sensors.Counted.
-func (s *Source) Counters() sensors.Counters {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.c
-}
+func (s *Source) Counters() sensors.Counters { return s.h.Counters() }
 
 // LastError is the most recent failure (open, read, timeout), or nil.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last
-}
-
-func (s *Source) fail(err error) {
-	s.mu.Lock()
-	s.c.BusErrors++
-	s.last = err
-	s.mu.Unlock()
-}
+func (s *Source) LastError() error { return s.h.LastError() }
 
 // sync adds the session's new decoder counts to the source's counters.
 func (s *Source) syncStats(r reading) {
 	st, by := r.stats()
-	s.mu.Lock()
-	s.c.Malformed += st.Malformed - s.dec.Malformed
-	s.c.Resyncs += st.Resyncs - s.dec.Resyncs
-	s.c.Bytes += by - s.bytes
+	s.h.Update(func(c *sensors.Counters) {
+		c.Malformed += st.Malformed - s.dec.Malformed
+		c.Resyncs += st.Resyncs - s.dec.Resyncs
+		c.Bytes += by - s.bytes
+	})
 	s.dec, s.bytes = st, by
-	s.mu.Unlock()
 }
 
 // Run implements sensors.Source.
 func (s *Source) Run(ctx context.Context, emit func(sensors.Frame)) error {
-	backoff := s.opts.MinBackoff
-	sessions := 0
-	for ctx.Err() == nil {
-		r, err := s.open(ctx)
-		if err != nil {
-			s.fail(fmt.Errorf("benewake: %s: open %s: %w", s.opts.Name, s.opts.Address, err))
-		} else {
-			if sessions > 0 {
-				s.mu.Lock()
-				s.c.Reconnect++
-				s.mu.Unlock()
-			}
-			sessions++
-			if s.session(ctx, r, emit) {
-				backoff = s.opts.MinBackoff
-			}
-		}
-		if !sleep(ctx, backoff) {
-			break
-		}
-		backoff = min(2*backoff, s.opts.MaxBackoff)
-	}
-	return nil
+	return s.loop.Run(ctx, &s.h, func(ctx context.Context, r reading) bool { return s.session(ctx, r, emit) })
 }
 
 // session reads until the device fails or ctx ends; it reports whether any
@@ -222,9 +193,7 @@ func (s *Source) session(ctx context.Context, r reading, emit func(sensors.Frame
 		stop()
 		closeR()
 	}()
-	s.mu.Lock()
 	s.dec, s.bytes = DecoderStats{}, 0
-	s.mu.Unlock()
 	delivered := false
 	for {
 		m, stamp, err := r.next(ctx)
@@ -233,14 +202,10 @@ func (s *Source) session(ctx context.Context, r reading, emit func(sensors.Frame
 			return delivered
 		}
 		if err != nil {
-			s.fail(fmt.Errorf("benewake: %s: %w", s.opts.Name, err))
+			s.h.Fail(fmt.Errorf("benewake: %s: %w", s.opts.Name, err))
 			return delivered
 		}
-		s.mu.Lock()
-		s.seq++
-		s.c.Frames++
-		seq := s.seq
-		s.mu.Unlock()
+		seq := s.h.Delivered(0)
 		emit(&sensors.Range{
 			Header:   sensors.Header{Sensor: s.opts.Name, Seq: seq, Stamp: stamp, Received: stamp},
 			Distance: m.Metres(),
@@ -248,17 +213,6 @@ func (s *Source) session(ctx context.Context, r reading, emit func(sensors.Frame
 			TempC:    m.TempC,
 		})
 		delivered = true
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 
@@ -293,7 +247,7 @@ func (s *i2cSession) next(ctx context.Context) (Measurement, time.Time, error) {
 		if !s.started {
 			s.started, s.nextAt = true, now
 		}
-		if wait := s.nextAt.Sub(now); wait > 0 && !sleep(ctx, wait) {
+		if wait := s.nextAt.Sub(now); wait > 0 && !reconnect.Sleep(ctx, wait) {
 			return Measurement{}, time.Time{}, ctx.Err()
 		}
 		s.nextAt = s.nextAt.Add(s.period)
@@ -312,7 +266,7 @@ func (s *i2cSession) next(ctx context.Context) (Measurement, time.Time, error) {
 		if fails >= s.maxErr {
 			return Measurement{}, time.Time{}, fmt.Errorf("%d bus errors in a row, last: %w", fails, err)
 		}
-		s.src.fail(err)
+		s.src.h.Fail(err)
 	}
 }
 func (s *i2cSession) stats() (DecoderStats, uint64) { return DecoderStats{}, s.reads }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/reconnect"
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2creg"
 	"periph.io/x/host/v3"
@@ -54,11 +54,8 @@ func (o *SourceOptions) validate() error {
 // only when ctx ends.
 type Source struct {
 	opts SourceOptions
-	open func(context.Context) (i2c.BusCloser, error)
-	mu   sync.Mutex
-	c    sensors.Counters
-	last error
-	seq  uint64
+	loop reconnect.Loop[i2c.BusCloser]
+	h    reconnect.Health
 }
 
 // NewSource returns a source reading buses from open (see OpenI2C).
@@ -69,7 +66,10 @@ func NewSource(open func(context.Context) (i2c.BusCloser, error), opts SourceOpt
 	if open == nil {
 		return nil, errors.New("lidarlite: nil opener")
 	}
-	return &Source{opts: opts, open: open}, nil
+	return &Source{opts: opts, loop: reconnect.Loop[i2c.BusCloser]{
+		MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff, Open: open,
+		OpenFailed: fmt.Sprintf("lidarlite: %s: open %s", opts.Name, opts.Address),
+	}}, nil
 }
 
 // OpenI2C returns an opener for the bus named bus in periph's registry
@@ -89,61 +89,23 @@ func (s *Source) Info() sensors.Info {
 }
 
 // Counters implements sensors.Counted.
-func (s *Source) Counters() sensors.Counters {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.c
-}
+func (s *Source) Counters() sensors.Counters { return s.h.Counters() }
 
 // LastError is the most recent failure, or nil.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last
-}
-
-func (s *Source) fail(err error) {
-	s.mu.Lock()
-	s.c.BusErrors++
-	s.last = err
-	s.mu.Unlock()
-}
+func (s *Source) LastError() error { return s.h.LastError() }
 
 // Run implements sensors.Source.
 func (s *Source) Run(ctx context.Context, emit func(sensors.Frame)) error {
-	backoff := s.opts.MinBackoff
-	sessions := 0
-	for ctx.Err() == nil {
-		b, err := s.open(ctx)
-		if err != nil {
-			s.fail(fmt.Errorf("lidarlite: %s: open %s: %w", s.opts.Name, s.opts.Address, err))
-		} else {
-			if sessions > 0 {
-				s.mu.Lock()
-				s.c.Reconnect++
-				s.mu.Unlock()
-			}
-			sessions++
-			ok := s.session(ctx, b, emit)
-			b.Close()
-			if ok {
-				backoff = s.opts.MinBackoff
-			}
-		}
-		if !sleep(ctx, backoff) {
-			break
-		}
-		backoff = min(2*backoff, s.opts.MaxBackoff)
-	}
-	return nil
+	return s.loop.Run(ctx, &s.h, func(ctx context.Context, b i2c.BusCloser) bool { return s.session(ctx, b, emit) })
 }
 
-// session polls until MaxBusErrors failures in a row or ctx ends; it
-// reports whether any frame was delivered.
-func (s *Source) session(ctx context.Context, b i2c.Bus, emit func(sensors.Frame)) bool {
+// session polls until MaxBusErrors failures in a row or ctx ends, then
+// closes the bus; it reports whether any frame was delivered.
+func (s *Source) session(ctx context.Context, b i2c.BusCloser, emit func(sensors.Frame)) bool {
+	defer b.Close()
 	d, err := New(b, &s.opts.Dev)
 	if err != nil {
-		s.fail(err)
+		s.h.Fail(err)
 		return false
 	}
 	tick := time.NewTicker(s.opts.Period)
@@ -155,19 +117,14 @@ func (s *Source) session(ctx context.Context, b i2c.Bus, emit func(sensors.Frame
 			return delivered
 		}
 		if err != nil {
-			s.fail(err)
+			s.h.Fail(err)
 			if fails++; fails >= s.opts.MaxBusErrors {
 				return delivered
 			}
 		} else {
 			fails = 0
 			now := time.Now()
-			s.mu.Lock()
-			s.seq++
-			s.c.Frames++
-			s.c.Bytes += 2
-			seq := s.seq
-			s.mu.Unlock()
+			seq := s.h.Delivered(2)
 			strength := float32(0)
 			if m.Valid() {
 				strength = 1
@@ -185,16 +142,5 @@ func (s *Source) session(ctx context.Context, b i2c.Bus, emit func(sensors.Frame
 			return delivered
 		case <-tick.C:
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

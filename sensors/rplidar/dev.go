@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/sensortrust/trustagent/sensors/reconnect"
 )
 
 // Motor says how the motor is driven.
@@ -242,7 +244,7 @@ func (d *Dev) Stop(ctx context.Context) error {
 	if err := d.send(CmdStop, nil); err != nil {
 		return err
 	}
-	if !sleep(ctx, 2*time.Millisecond) {
+	if !reconnect.Sleep(ctx, 2*time.Millisecond) {
 		return ctx.Err()
 	}
 	return d.Flush()
@@ -255,7 +257,7 @@ func (d *Dev) Reset(ctx context.Context, wait time.Duration) error {
 	if err := d.send(CmdReset, nil); err != nil {
 		return err
 	}
-	if !sleep(ctx, wait) {
+	if !reconnect.Sleep(ctx, wait) {
 		return ctx.Err()
 	}
 	return d.Flush()
@@ -331,15 +333,4 @@ func (d *Dev) ReadSample(ctx context.Context) (Sample, time.Time, error) {
 	s := d.queue[0]
 	d.queue = d.queue[1:]
 	return s.s, s.t, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

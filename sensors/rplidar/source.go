@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/reconnect"
 	"go.bug.st/serial"
 )
 
@@ -64,11 +65,9 @@ func (o *SourceOptions) validate() error {
 // backoff; Run returns only when ctx ends.
 type Source struct {
 	opts  SourceOptions
-	open  func(context.Context) (io.ReadWriteCloser, error)
-	mu    sync.Mutex
-	c     sensors.Counters
-	last  error
-	seq   uint64
+	loop  reconnect.Loop[io.ReadWriteCloser]
+	h     reconnect.Health
+	mu    sync.Mutex // guards info and known
 	info  DeviceInfo
 	known bool
 }
@@ -81,7 +80,10 @@ func NewSource(open func(context.Context) (io.ReadWriteCloser, error), opts Sour
 	if open == nil {
 		return nil, errors.New("rplidar: nil opener")
 	}
-	return &Source{opts: opts, open: open}, nil
+	return &Source{opts: opts, loop: reconnect.Loop[io.ReadWriteCloser]{
+		MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff, Open: open,
+		OpenFailed: fmt.Sprintf("rplidar: %s: open %s", opts.Name, opts.Address),
+	}}, nil
 }
 
 // OpenSerial returns an opener for the serial port at path (baud 115200
@@ -125,51 +127,14 @@ func (s *Source) DeviceInfo() (DeviceInfo, bool) {
 }
 
 // Counters implements sensors.Counted.
-func (s *Source) Counters() sensors.Counters {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.c
-}
+func (s *Source) Counters() sensors.Counters { return s.h.Counters() }
 
 // LastError is the most recent failure, or nil.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last
-}
-
-func (s *Source) fail(err error) {
-	s.mu.Lock()
-	s.c.BusErrors++
-	s.last = err
-	s.mu.Unlock()
-}
+func (s *Source) LastError() error { return s.h.LastError() }
 
 // Run implements sensors.Source.
 func (s *Source) Run(ctx context.Context, emit func(sensors.Frame)) error {
-	backoff := s.opts.MinBackoff
-	sessions := 0
-	for ctx.Err() == nil {
-		rw, err := s.open(ctx)
-		if err != nil {
-			s.fail(fmt.Errorf("rplidar: %s: open %s: %w", s.opts.Name, s.opts.Address, err))
-		} else {
-			if sessions > 0 {
-				s.mu.Lock()
-				s.c.Reconnect++
-				s.mu.Unlock()
-			}
-			sessions++
-			if s.session(ctx, rw, emit) {
-				backoff = s.opts.MinBackoff
-			}
-		}
-		if !sleep(ctx, backoff) {
-			break
-		}
-		backoff = min(2*backoff, s.opts.MaxBackoff)
-	}
-	return nil
+	return s.loop.Run(ctx, &s.h, func(ctx context.Context, rw io.ReadWriteCloser) bool { return s.session(ctx, rw, emit) })
 }
 
 // session runs one open stream; it reports whether a scan was delivered.
@@ -179,7 +144,7 @@ func (s *Source) session(ctx context.Context, rw io.ReadWriteCloser, emit func(s
 	stop := context.AfterFunc(ctx, closeRW)
 	d, err := New(rw, &s.opts.Dev)
 	if err != nil {
-		s.fail(err)
+		s.h.Fail(err)
 		stop()
 		closeRW()
 		return false
@@ -188,11 +153,11 @@ func (s *Source) session(ctx context.Context, rw io.ReadWriteCloser, emit func(s
 	var syncedBytes, syncedSkipped uint64
 	syncStats := func() {
 		st := d.Stats()
-		s.mu.Lock()
-		s.c.Malformed += st.Malformed - synced.Malformed
-		s.c.Resyncs += st.Resyncs - synced.Resyncs + boolToU64(d.Skipped() > syncedSkipped)
-		s.c.Bytes += d.Bytes() - syncedBytes
-		s.mu.Unlock()
+		s.h.Update(func(c *sensors.Counters) {
+			c.Malformed += st.Malformed - synced.Malformed
+			c.Resyncs += st.Resyncs - synced.Resyncs + boolToU64(d.Skipped() > syncedSkipped)
+			c.Bytes += d.Bytes() - syncedBytes
+		})
 		synced, syncedBytes, syncedSkipped = st, d.Bytes(), d.Skipped()
 	}
 	defer func() {
@@ -206,7 +171,7 @@ func (s *Source) session(ctx context.Context, rw io.ReadWriteCloser, emit func(s
 	}()
 	failed := func(what string, err error) bool {
 		if ctx.Err() == nil {
-			s.fail(fmt.Errorf("rplidar: %s: %s: %w", s.opts.Name, what, err))
+			s.h.Fail(fmt.Errorf("rplidar: %s: %s: %w", s.opts.Name, what, err))
 		}
 		return delivered
 	}
@@ -247,19 +212,13 @@ func (s *Source) session(ctx context.Context, rw io.ReadWriteCloser, emit func(s
 		dropped := asm.Dropped
 		rev, ok := asm.Add(smp, t)
 		if asm.Dropped != dropped {
-			s.mu.Lock()
-			s.c.Drops += asm.Dropped - dropped
-			s.mu.Unlock()
+			s.h.Update(func(c *sensors.Counters) { c.Drops += asm.Dropped - dropped })
 		}
 		if !ok {
 			continue
 		}
 		syncStats()
-		s.mu.Lock()
-		s.seq++
-		s.c.Frames++
-		seq := s.seq
-		s.mu.Unlock()
+		seq := s.h.Delivered(0)
 		emit(&sensors.Scan{
 			Header:         sensors.Header{Sensor: s.opts.Name, Seq: seq, Stamp: rev.First, Received: rev.Last},
 			Rings:          1,

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/reconnect"
 )
 
 // SourceOptions configure a Source.
@@ -50,11 +50,8 @@ func (o *SourceOptions) validate() error {
 // ends.
 type Source struct {
 	opts SourceOptions
-	open func(context.Context) (Device, error)
-	mu   sync.Mutex
-	c    sensors.Counters
-	last error
-	seq  uint64
+	loop reconnect.Loop[Device]
+	h    reconnect.Health
 }
 
 // NewSource returns a source opening devices with open (see Opener).
@@ -65,7 +62,10 @@ func NewSource(open func(context.Context) (Device, error), opts SourceOptions) (
 	if open == nil {
 		return nil, errors.New("v4l2: nil opener")
 	}
-	return &Source{opts: opts, open: open}, nil
+	return &Source{opts: opts, loop: reconnect.Loop[Device]{
+		MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff, Open: open,
+		OpenFailed: fmt.Sprintf("v4l2: %s: open %s", opts.Name, opts.Address),
+	}}, nil
 }
 
 // Opener returns an opener of the V4L2 device node at path.
@@ -79,59 +79,23 @@ func (s *Source) Info() sensors.Info {
 }
 
 // Counters implements sensors.Counted.
-func (s *Source) Counters() sensors.Counters {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.c
-}
+func (s *Source) Counters() sensors.Counters { return s.h.Counters() }
 
 // LastError is the most recent failure, or nil.
-func (s *Source) LastError() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.last
-}
-
-func (s *Source) fail(err error) {
-	s.mu.Lock()
-	s.c.BusErrors++
-	s.last = err
-	s.mu.Unlock()
-}
+func (s *Source) LastError() error { return s.h.LastError() }
 
 // Run implements sensors.Source.
 func (s *Source) Run(ctx context.Context, emit func(sensors.Frame)) error {
-	backoff := s.opts.MinBackoff
-	sessions := 0
-	for ctx.Err() == nil {
-		dev, err := s.open(ctx)
-		if err != nil {
-			s.fail(fmt.Errorf("v4l2: %s: open %s: %w", s.opts.Name, s.opts.Address, err))
-		} else {
-			if sessions > 0 {
-				s.mu.Lock()
-				s.c.Reconnect++
-				s.mu.Unlock()
-			}
-			sessions++
-			ok := s.session(ctx, dev, emit)
-			dev.Close()
-			if ok {
-				backoff = s.opts.MinBackoff
-			}
-		}
-		if !sleep(ctx, backoff) {
-			break
-		}
-		backoff = min(2*backoff, s.opts.MaxBackoff)
-	}
-	return nil
+	return s.loop.Run(ctx, &s.h, func(ctx context.Context, dev Device) bool { return s.session(ctx, dev, emit) })
 }
 
+// session streams until the device fails or ctx ends, then closes it; it
+// reports whether any frame was delivered.
 func (s *Source) session(ctx context.Context, dev Device, emit func(sensors.Frame)) bool {
+	defer dev.Close()
 	cam, err := Start(dev, &s.opts.Camera)
 	if err != nil {
-		s.fail(fmt.Errorf("v4l2: %s: %w", s.opts.Name, err))
+		s.h.Fail(fmt.Errorf("v4l2: %s: %w", s.opts.Name, err))
 		return false
 	}
 	delivered := false
@@ -142,35 +106,16 @@ func (s *Source) session(ctx context.Context, dev Device, emit func(sensors.Fram
 		}
 		var fe *FrameError
 		if errors.As(err, &fe) {
-			s.mu.Lock()
-			s.c.Malformed++
-			s.last = err
-			s.mu.Unlock()
+			s.h.Malformed(err)
 			continue
 		}
 		if err != nil {
-			s.fail(fmt.Errorf("v4l2: %s: %w", s.opts.Name, err))
+			s.h.Fail(fmt.Errorf("v4l2: %s: %w", s.opts.Name, err))
 			return delivered
 		}
-		s.mu.Lock()
-		s.seq++
-		s.c.Frames++
-		s.c.Bytes += uint64(len(im.Pix))
-		im.Seq = s.seq
-		s.mu.Unlock()
+		im.Seq = s.h.Delivered(uint64(len(im.Pix)))
 		im.Sensor = s.opts.Name
 		emit(im)
 		delivered = true
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
