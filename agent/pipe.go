@@ -281,7 +281,7 @@ func (p *pipe) publishChangeLocked(ctx context.Context, st decision.State) {
 		p.m.publishErrors.Inc()
 		p.a.log.Warn().Err(err).Str("sensor", p.name).Msg("publish state")
 	}
-	p.a.log.Info().Str("sensor", p.name).Str("level", st.Level.String()).Str("cause", string(st.Cause)).Msg(st.Message)
+	p.a.log.Info().Str("sensor", p.name).Str("trust", st.Level.String()).Str("cause", string(st.Cause)).Msg(st.Message)
 	p.a.summaryChanged(ctx)
 }
 

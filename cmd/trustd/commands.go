@@ -39,7 +39,7 @@ func (d *daemon) handleCommands() error {
 			return nil, err
 		}
 		zerolog.SetGlobalLevel(lvl)
-		d.log.WithLevel(lvl).Str("level", c.Level).Msg("log level set")
+		d.log.WithLevel(lvl).Str("new_level", c.Level).Msg("log level set")
 		return map[string]string{"level": c.Level}, nil
 	})
 	if !slices.Contains(d.cfg.MQTT.Commands, transport.CommandModel) {
