@@ -11,9 +11,9 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/rs/zerolog"
 
+	"github.com/sensortrust/trustagent/internal/mosquittotest"
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/broker"
-	"github.com/sensortrust/trustagent/internal/mosquittotest"
 	"github.com/sensortrust/trustagent/transport/mqtt"
 )
 

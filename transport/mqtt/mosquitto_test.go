@@ -19,8 +19,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/internal/mosquittotest"
+	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/mqtt"
 	"github.com/sensortrust/trustagent/transport/outbox"
 )
