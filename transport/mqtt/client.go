@@ -316,16 +316,40 @@ func (c *Client) onConnect(paho.Client) {
 			return
 		}
 		if c.onCmd != nil {
-			tok := c.paho.Subscribe(c.topics.CommandFilter(), 1, c.onMessage)
-			if err := c.wait(ctx, tok, "subscribe "+c.topics.CommandFilter()); err != nil {
+			err := c.retryNotConnected(ctx, func() paho.Token {
+				return c.paho.Subscribe(c.topics.CommandFilter(), 1, c.onMessage)
+			}, "subscribe "+c.topics.CommandFilter())
+			if err != nil {
 				c.log.Error().Err(err).Msg("mqtt: commands will not arrive")
 			}
 		}
-		tok := c.paho.Publish(c.topics.Status(), 1, true, []byte(transport.StatusOnline))
-		if err := c.wait(ctx, tok, "publish online status"); err != nil {
+		err := c.retryNotConnected(ctx, func() paho.Token {
+			return c.paho.Publish(c.topics.Status(), 1, true, []byte(transport.StatusOnline))
+		}, "publish online status")
+		if err != nil {
 			c.log.Warn().Err(err).Msg("mqtt: birth message")
 		}
 	})
+}
+
+// retryNotConnected runs op until paho stops answering ErrNotConnected or
+// ctx ends. paho calls the OnConnect handler before it marks the client
+// connected, so the first birth publish can be refused; without a retry the
+// retained status would keep saying "offline" while the robot is online.
+func (c *Client) retryNotConnected(ctx context.Context, op func() paho.Token, what string) error {
+	for {
+		err := c.wait(ctx, op(), what)
+		if !errors.Is(err, paho.ErrNotConnected) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-c.ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func (c *Client) onConnectionLost(_ paho.Client, err error) {
