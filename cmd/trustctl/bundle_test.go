@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,15 +10,13 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/firmware/firmwaretest"
 	"github.com/sensortrust/trustagent/firmware/ota"
 	"github.com/sensortrust/trustagent/firmware/ota/otapaho"
 	"github.com/sensortrust/trustagent/sensors"
+	embedded "github.com/sensortrust/trustagent/transport/broker"
 )
 
 // trustctl runs the command line and returns exit code, stdout and stderr.
@@ -116,19 +111,13 @@ func TestBundleKeygenSignVerifyInspect(t *testing.T) {
 }
 
 func TestBundlePush(t *testing.T) {
-	// Broker.
-	srv := mochi.New(&mochi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	srv.AddHook(new(auth.AllowHook), nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The embedded broker trustd runs, on a free loopback port.
+	srv, err := embedded.Start(context.Background(), embedded.Config{Address: "127.0.0.1:0"}, embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.AddListener(listeners.NewNet("t", ln)); err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
 	defer srv.Close()
-	broker := "tcp://" + ln.Addr().String()
+	broker := srv.URL()
 
 	// Keys and bundle.
 	dir := t.TempDir()

@@ -4,18 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	mochi "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/hooks/auth"
-	"github.com/mochi-mqtt/server/v2/listeners"
 
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/firmware/firmwaretest"
@@ -23,6 +17,7 @@ import (
 	"github.com/sensortrust/trustagent/firmware/ota/otapaho"
 	"github.com/sensortrust/trustagent/internal/mosquittotest"
 	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/transport/broker"
 )
 
 const prefix = "trust/v1/robot7"
@@ -39,22 +34,14 @@ func bundle(t *testing.T, version uint64) []byte {
 }
 
 // startMochi runs the embedded broker on a free loopback port.
-func startMochi(t *testing.T) string {
-	t.Helper()
-	srv := mochi.New(&mochi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func startMochi(tb testing.TB) string {
+	tb.Helper()
+	srv, err := broker.Start(context.Background(), broker.Config{Address: "127.0.0.1:0"}, broker.Options{})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	if err := srv.AddListener(listeners.NewNet("test", ln)); err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve()
-	t.Cleanup(func() { srv.Close() })
-	return "tcp://" + ln.Addr().String()
+	tb.Cleanup(func() { srv.Close() })
+	return srv.URL()
 }
 
 // startMosquitto runs Debian's mosquitto on a free loopback port. Missing
@@ -305,20 +292,7 @@ func BenchmarkPushMochi1MiB(b *testing.B) {
 	}
 }
 
-func startMochiB(b *testing.B) string {
-	srv := mochi.New(&mochi.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	srv.AddHook(new(auth.AllowHook), nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.AddListener(listeners.NewNet("bench", ln)); err != nil {
-		b.Fatal(err)
-	}
-	go srv.Serve()
-	b.Cleanup(func() { srv.Close() })
-	return "tcp://" + ln.Addr().String()
-}
+func startMochiB(b *testing.B) string { return startMochi(b) }
 
 func connectB(b *testing.B, broker, id string) paho.Client {
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(broker).SetClientID(id).SetOrderMatters(false))
