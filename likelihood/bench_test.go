@@ -98,7 +98,7 @@ func BenchmarkExactLRLidar(b *testing.B) {
 	benchScorer(b, sensors.KindLidar, func(m *Model) Scorer { return m.NewExactLRScorer(ExactLRConfig{}) })
 }
 
-// benchEngine times the integer path alone (int8 input → score) against
+// benchEngine times the integer path alone (int16 input → score) against
 // the float engine on the same input.
 func benchEngine(b *testing.B, k sensors.Kind, fixed bool) {
 	s := benchSetFor(b, k)
@@ -109,7 +109,7 @@ func benchEngine(b *testing.B, k sensors.Kind, fixed bool) {
 		b.Fatal(err)
 	}
 	m.repr.standardize(raw)
-	in := make([]int8, len(raw))
+	in := make([]int16, len(raw))
 	quantizeInput(in, raw)
 	fs := m.NewFixedScorer()
 	fe := newFloatEngine(m.net, m.weight, m.refit)

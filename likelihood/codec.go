@@ -15,7 +15,7 @@ import (
 // every slice), CRC-32 (IEEE) of everything before it.
 const (
 	modelMagic   = "TALRVAE1"
-	modelVersion = 2
+	modelVersion = 3 // 3: int16 Q11 inputs and int16 input-layer weights (2: int8)
 	maxSlice     = 1 << 26
 )
 
@@ -37,12 +37,6 @@ func (w *writer) f32s(v []float32) {
 	w.n(len(v))
 	for _, x := range v {
 		w.b = binary.LittleEndian.AppendUint32(w.b, math.Float32bits(x))
-	}
-}
-func (w *writer) i8s(v []int8) {
-	w.n(len(v))
-	for _, x := range v {
-		w.b = append(w.b, byte(x))
 	}
 }
 func (w *writer) u8s(v []uint8) {
@@ -130,17 +124,6 @@ func (r *reader) f32s() []float32 {
 	}
 	return v
 }
-func (r *reader) i8s() []int8 {
-	k := r.n(1)
-	s := r.take(k, "int8s")
-	v := make([]int8, k)
-	for i := range v {
-		if s != nil {
-			v[i] = int8(s[i])
-		}
-	}
-	return v
-}
 func (r *reader) u8s() []uint8 {
 	k := r.n(1)
 	s := r.take(k, "uint8s")
@@ -203,7 +186,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	w.f64s(n.P)
 	// Quantised network.
 	q := m.q
-	w.i8s(q.W1)
+	w.i16s(q.W1)
 	w.i32s(q.M1)
 	w.u8s(q.S1)
 	w.i64s(q.B1)
@@ -219,7 +202,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	w.i32s(q.M2)
 	w.u8s(q.S2)
 	w.i64s(q.B2)
-	w.i8s(q.Wt)
+	w.i16s(q.Wt)
 	w.i32s(q.Mt)
 	w.u8s(q.St)
 	w.i16s(q.B3)
@@ -310,11 +293,11 @@ func UnmarshalModel(b []byte) (*Model, error) {
 	}
 	m.net.bind()
 	q := &qnet{D: D, H1: H1, L: L, H2: H2}
-	q.W1, q.M1, q.S1, q.B1 = r.i8s(), r.i32s(), r.u8s(), r.i64s()
+	q.W1, q.M1, q.S1, q.B1 = r.i16s(), r.i32s(), r.u8s(), r.i64s()
 	q.Wm, q.Mm, q.Sm, q.Bm = r.i16s(), r.i32s(), r.u8s(), r.i64s()
 	q.Wv, q.Mv, q.Sv, q.Bv = r.i16s(), r.i32s(), r.u8s(), r.i64s()
 	q.W2, q.M2, q.S2, q.B2 = r.i16s(), r.i32s(), r.u8s(), r.i64s()
-	q.Wt, q.Mt, q.St = r.i8s(), r.i32s(), r.u8s()
+	q.Wt, q.Mt, q.St = r.i16s(), r.i32s(), r.u8s()
 	q.B3, q.G = r.i16s(), r.i32s()
 	gs := r.i64()
 	if gs < -128 || gs > 127 {

@@ -18,7 +18,8 @@
 // statistics of package features are appended as extra inputs, with a
 // likelihood weight (StatWeight) that makes them count against thousands of
 // pixels. Inputs are standardised on the training block (statistics robustly,
-// with a logarithmic tail) and quantised to int8 with scale 1/16.
+// with a logarithmic tail), clipped to ±7.94 and quantised to int16 Q11
+// (scale 1/2048).
 //
 // # Model
 //
@@ -60,13 +61,13 @@
 // # Fixed point
 //
 // After float training the network is quantised with per-output-channel
-// scales (int8 input layers, int16 small layers, Q12 activations in int64,
+// scales (int16 weights, int16 Q11 inputs, Q12 activations in int64,
 // requantisation by a 15-bit multiplier and a right shift) and the
 // threshold is calibrated on the fixed scores of a held-out contiguous
 // clean block at a target per-frame false-positive rate. The score path
 // after input quantisation (fixedengine.go, intmath.go) runs on package
-// fixedpoint: DotI8 and DotI8I16 for the input-sized layers,
-// MulRoundShift64 and RoundShift64 for every rounding shift (ties away
+// fixedpoint: DotI16 for the input-sized layers, MulRoundShift64 and
+// RoundShift64 for every rounding shift (ties away
 // from zero), ExpQ for σ = exp(s/2) and LogSumExpQ for the
 // importance-weighted NLL, both at Q12, and Rand (xoshiro128**: Normal,
 // FillRademacher) for the fixed ε and direction tables. What stays here

@@ -67,13 +67,13 @@ func clampS(v int64) int64 {
 	return v
 }
 
-// prepare runs the encoder and the per-frame linear term on the int8 input
-// and sets τ to the encoder's posterior.
-func (e *fixedEngine) prepare(in []int8) {
+// prepare runs the encoder and the per-frame linear term on the int16 Q11
+// input (|in[i]| ≤ inputMax) and sets τ to the encoder's posterior.
+func (e *fixedEngine) prepare(in []int16) {
 	q := e.q
 	D := q.D
 	for j := 0; j < q.H1; j++ {
-		acc := fixedpoint.DotI8(q.W1[j*D:(j+1)*D], in)
+		acc := fixedpoint.DotI16(q.W1[j*D:(j+1)*D], in)
 		v := requant(acc, int64(q.M1[j]), int(q.S1[j])) + q.B1[j]
 		if v < 0 {
 			v = 0
@@ -88,10 +88,10 @@ func (e *fixedEngine) prepare(in []int8) {
 		e.tau[L+j] = clampS(s)
 	}
 	for i := 0; i < D; i++ {
-		e.r[i] = int16(in[i]) - q.B3[i]
+		e.r[i] = in[i] - q.B3[i] // |·| ≤ 2·inputMax < 2^15
 	}
 	for j := 0; j < q.H2; j++ {
-		e.u[j] = requant(fixedpoint.DotI8I16(q.Wt[j*D:(j+1)*D], e.r), int64(q.Mt[j]), int(q.St[j]))
+		e.u[j] = requant(fixedpoint.DotI16(q.Wt[j*D:(j+1)*D], e.r), int64(q.Mt[j]), int(q.St[j]))
 	}
 }
 
@@ -162,10 +162,10 @@ func (e *fixedEngine) iwnll(tau []int64) int64 {
 	return -fixedpoint.LogSumExpQ(e.lw, fracBits)
 }
 
-// score returns the model's score of one int8 input in Q12: the regret in
+// score returns the model's score of one int16 Q11 input in Q12: the regret in
 // nats (ScoreRegret), or the larger of the robust z-scores of the regret and
 // of the statistics residual (ScoreRegretAndStats).
-func (e *fixedEngine) score(in []int8) int64 {
+func (e *fixedEngine) score(in []int16) int64 {
 	lr := e.regret(in)
 	q := e.q
 	if q.Mode == ScoreRegret {
@@ -180,7 +180,7 @@ func (e *fixedEngine) score(in []int8) int64 {
 
 // parts returns the regret and the statistics residual (0 without
 // statistic inputs), both Q12 nats.
-func (e *fixedEngine) parts(in []int8) (lr, resid int64) {
+func (e *fixedEngine) parts(in []int16) (lr, resid int64) {
 	lr = e.regret(in)
 	if len(e.q.B3s) > 0 {
 		resid = e.residual(in)
@@ -201,7 +201,7 @@ func zScore(v, c, s int64) int64 {
 
 // residual returns ½ Σ Λᵢ (xᵢ − x̂ᵢ(μ))² over the statistic inputs, in Q12,
 // at the re-fitted posterior mean μ = τ[:L] left by regret.
-func (e *fixedEngine) residual(in []int8) int64 {
+func (e *fixedEngine) residual(in []int16) int64 {
 	q := e.q
 	L, H2 := q.L, q.H2
 	for k := 0; k < H2; k++ {
@@ -215,16 +215,16 @@ func (e *fixedEngine) residual(in []int8) int64 {
 	var sum int64
 	for i := range q.B3s {
 		xh := clampAct(requant(dotI16I64(q.W3s[i*H2:(i+1)*H2], e.h), int64(q.M3s[i]), int(q.S3s[i])) + q.B3s[i])
-		d := int64(in[off+i])<<(fracBits-4) - xh // input scale 1/16 → Q12
+		d := int64(in[off+i])<<(fracBits-inputFrac) - xh // input Q11 → Q12
 		sum += ((d * d) >> fracBits) * q.Lam[i] >> fracBits
 	}
 	return sum >> 1
 }
 
-// regret returns the approximated Likelihood Regret of one int8 input in
+// regret returns the approximated Likelihood Regret of one int16 input in
 // Q12: NLL(τ₀) − NLL(τ_K) after K zeroth-order descent steps (same algorithm
 // as floatEngine.refit, in integers). τ_K stays in e.tau.
-func (e *fixedEngine) regret(in []int8) int64 {
+func (e *fixedEngine) regret(in []int16) int64 {
 	e.prepare(in)
 	L2 := 2 * e.q.L
 	a := e.a

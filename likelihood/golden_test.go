@@ -46,8 +46,8 @@ func goldenNet(seed uint64) *qnet {
 		}
 		return b
 	}
-	q.W1 = i8(H1 * D)
-	q.M1, q.S1 = mult(H1, 24)
+	q.W1 = i16(H1 * D)
+	q.M1, q.S1 = mult(H1, 24+15) // int16 inputs and weights: 2^15 × the former int8 products
 	q.B1 = bias(H1)
 	q.Wm, q.Wv = i16(L*H1), i16(L*H1)
 	q.Mm, q.Sm = mult(L, 33)
@@ -56,11 +56,11 @@ func goldenNet(seed uint64) *qnet {
 	q.W2 = i16(H2 * L)
 	q.M2, q.S2 = mult(H2, 29)
 	q.B2 = bias(H2)
-	q.Wt = i8(H2 * D)
-	q.Mt, q.St = mult(H2, 18)
+	q.Wt = i16(H2 * D)
+	q.Mt, q.St = mult(H2, 18+15)
 	q.B3 = make([]int16, D)
 	for i := range q.B3 {
-		q.B3[i] = int16(int64(next()%255) - 127)
+		q.B3[i] = int16(int64(next()%uint64(2*inputMax+1)) - inputMax)
 	}
 	// G = AᵀA for a random int8 A: symmetric positive semi-definite.
 	a := i8(H2 * H2)
@@ -101,17 +101,17 @@ func TestGoldenIntegerScores(t *testing.T) {
 	eng := newFixedEngine(q, cfg, newRefitTables(cfg, q.L), 410, 1024)
 	r := fixedpoint.NewRand(77)
 	next := func() uint64 { return uint64(r.Uint32()) }
-	in := make([]int8, q.D)
+	in := make([]int16, q.D)
 	var got, combined, resid []int64
 	for k := 0; k < 8; k++ {
 		for i := range in {
 			switch k {
 			case 6:
-				in[i] = 127
+				in[i] = inputMax
 			case 7:
-				in[i] = -127
+				in[i] = -inputMax
 			default:
-				in[i] = int8(int64(next()%(uint64(40*k+15))) - int64(20*k+7))
+				in[i] = int16(int64(next()%(uint64(5120*k+1920))) - int64(2560*k+960))
 			}
 		}
 		q.Mode = ScoreRegret

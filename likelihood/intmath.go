@@ -15,6 +15,8 @@ import "github.com/sensortrust/trustagent/fixedpoint"
 const (
 	fracBits = 12
 	one      = 1 << fracBits
+	// inputFrac: the model input is int16 Q11 (quantizeInput, inputScale).
+	inputFrac = 11
 )
 
 // requant returns round(acc·m / 2^sh), ties away from zero, for a qnet

@@ -21,7 +21,7 @@ const fixedpointPath = "github.com/sensortrust/trustagent/fixedpoint"
 // fixedpointScorePath are the fixedpoint functions the score path may call:
 // all declared in fixedpoint's checked score-path files.
 var fixedpointScorePath = map[string]bool{
-	"DotI8": true, "DotI8I16": true, "ExpQ": true, "LogSumExpQ": true,
+	"DotI16": true, "ExpQ": true, "LogSumExpQ": true,
 	"RoundShift64": true, "RoundShift32": true, "ShiftLeftSat64": true, "MulRoundShift64": true,
 }
 

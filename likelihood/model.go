@@ -132,7 +132,7 @@ func (m *Model) Info() Info {
 		in.Shape += fmt.Sprintf(" + %d statistics", in.StatInputs)
 	}
 	q := m.q
-	in.QuantBytes = len(q.W1) + 2*(len(q.Wm)+len(q.Wv)+len(q.W2)) + len(q.Wt) + 2*len(q.B3) + 4*len(q.G) +
+	in.QuantBytes = 2*(len(q.W1)+len(q.Wm)+len(q.Wv)+len(q.W2)+len(q.Wt)) + 2*len(q.B3) + 4*len(q.G) +
 		8*(len(q.B1)+len(q.Bm)+len(q.Bv)+len(q.B2)) + 5*(len(q.M1)+len(q.Mm)+len(q.Mv)+len(q.M2)+len(q.Mt)) +
 		2*len(q.W3s) + 5*len(q.M3s) + 8*(len(q.B3s)+len(q.Lam))
 	D, H1, L, H2 := n.D, n.H1, n.L, n.H2

@@ -204,6 +204,16 @@ func TestProbe(t *testing.T) {
 		if _, err := m.ScoreProbe([]byte{1, 2, 3}); err == nil {
 			t.Error("short probe accepted")
 		}
+		// An int16 input beyond the clip (7.9375 at Q11) would overflow the
+		// engine's x − b3; it must be refused, not scored.
+		in, err := m.EncodeProbe(ts.test[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		in[0], in[1] = 0xff, 0x7f
+		if _, err := m.ScoreProbe(in); err == nil {
+			t.Error("probe input 32767 accepted")
+		}
 		if _, err := m.EncodeProbe(&sensors.Range{}); !errors.Is(err, likelihood.ErrWrongKind) {
 			t.Error("wrong kind probe accepted")
 		}

@@ -11,17 +11,19 @@ const (
 	maxQHidden = 256
 	maxQLatent = 64
 	actClamp   = 1 << 20
-	// maxInputs keeps Σ int8·(int8 − int8) below 2^31: 127·254·66 000 < 2^31.
+	// maxInputs keeps Σ int16·(int16 − int16) below 2^47
+	// (32 767·2·16 256·66 000 < 2^46), so that requant's products with
+	// 15-bit multipliers stay below 2^62.
 	maxInputs = 66000
 )
 
 // qnet is the quantised VAE the fixed scorer runs: per-output-channel
-// scales, weights int8 (input layers) or int16 (small layers), biases and
+// scales, int16 weights (model format 2 had int8 input layers), biases and
 // activations Q12, and multipliers m < 2^15 with right shifts sh such that
 // real scale ≈ m·2^−sh.
 type qnet struct {
 	D, H1, L, H2 int
-	W1           []int8  // H1 × D, input scale 1/16
+	W1           []int16 // H1 × D, input Q11
 	M1           []int32 // per row
 	S1           []uint8
 	B1           []int64 // Q12
@@ -33,10 +35,10 @@ type qnet struct {
 	M2           []int32
 	S2           []uint8
 	B2           []int64
-	Wt           []int8 // H2 × D: row j = (Λ·W3)[:, j]
+	Wt           []int16 // H2 × D: row j = (Λ·W3)[:, j]
 	Mt           []int32
 	St           []uint8
-	B3           []int16 // decoder bias in input units (×16)
+	B3           []int16 // decoder bias in input units (Q11), |b| ≤ inputMax
 	G            []int32 // H2 × H2, W3ᵀΛW3 · 2^GShift
 	GShift       int8
 	// Statistic inputs D−len(B3s) … D−1: their decoder rows (int16, per-row
@@ -104,14 +106,15 @@ func quantize(n *net, w []float64, lamStats []float64) (*qnet, error) {
 	}
 	q := &qnet{D: n.D, H1: n.H1, L: n.L, H2: n.H2}
 	var err error
-	// Encoder input layer: int8 weights, int8 inputs of scale 1/16; the
-	// product scale s·(1/16) is brought to Q12.
-	s1 := rowScales(n.W1, n.H1, n.D, 127)
-	q.W1 = make([]int8, len(n.W1))
+	// Encoder input layer: int16 weights, int16 inputs of scale 1/2048; the
+	// product scale s·2^−11 is brought to Q12. (int8 weights here and in Wt
+	// moved each approximated LR by about 1 nat, sd, against the float one.)
+	s1 := rowScales(n.W1, n.H1, n.D, 32767)
+	q.W1 = make([]int16, len(n.W1))
 	q.M1, q.S1, q.B1 = make([]int32, n.H1), make([]uint8, n.H1), make([]int64, n.H1)
 	for j := 0; j < n.H1; j++ {
 		for i := 0; i < n.D; i++ {
-			q.W1[j*n.D+i] = int8(math.Round(n.W1[j*n.D+i] / s1[j]))
+			q.W1[j*n.D+i] = int16(math.Round(n.W1[j*n.D+i] / s1[j]))
 		}
 		if q.M1[j], q.S1[j], err = multShift(s1[j] / inputScale * one); err != nil {
 			return nil, err
@@ -154,12 +157,12 @@ func quantize(n *net, w []float64, lamStats []float64) (*qnet, error) {
 			wt[j*n.D+i] = lam[i] * n.W3[i*n.H2+j]
 		}
 	}
-	st := rowScales(wt, n.H2, n.D, 127)
-	q.Wt = make([]int8, len(wt))
+	st := rowScales(wt, n.H2, n.D, 32767)
+	q.Wt = make([]int16, len(wt))
 	q.Mt, q.St = make([]int32, n.H2), make([]uint8, n.H2)
 	for j := 0; j < n.H2; j++ {
 		for i := 0; i < n.D; i++ {
-			q.Wt[j*n.D+i] = int8(math.Round(wt[j*n.D+i] / st[j]))
+			q.Wt[j*n.D+i] = int16(math.Round(wt[j*n.D+i] / st[j]))
 		}
 		if q.Mt[j], q.St[j], err = multShift(st[j] / inputScale * one); err != nil {
 			return nil, err
@@ -167,8 +170,9 @@ func quantize(n *net, w []float64, lamStats []float64) (*qnet, error) {
 	}
 	q.B3 = make([]int16, n.D)
 	for i, b := range n.B3 {
-		// Clamped to the input range, so residuals fit in ±254.
-		q.B3[i] = int16(math.Max(-127, math.Min(127, math.Round(b*inputScale))))
+		// Clamped to the input range, so residuals x − b3 fit in int16
+		// (±2·inputMax).
+		q.B3[i] = int16(math.Max(-inputMax, math.Min(inputMax, math.Round(b*inputScale))))
 	}
 	// Quadratic term, one global power-of-two scale.
 	G := make([]float64, n.H2*n.H2)
@@ -237,7 +241,7 @@ func (q *qnet) check() error {
 		}
 	}
 	for _, b := range q.B3 {
-		if b < -127 || b > 127 {
+		if b < -inputMax || b > inputMax {
 			return fmt.Errorf("likelihood: %w: decoder bias %d outside the input range", ErrBadModel, b)
 		}
 	}

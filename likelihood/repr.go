@@ -22,10 +22,16 @@ const (
 )
 
 // Input quantisation: standardised inputs are clipped to ±inputClip and
-// stored as int8 with scale 1/inputScale.
+// stored as int16 with scale 1/inputScale (Q11). Model format 2 stored them
+// as int8 with scale 1/16 (same clip); that step of 0.0625 standard
+// deviations was the largest difference between the fixed and the float
+// approximated LR (a few stuck-scan frames, repeated in their fault stream,
+// changed rank against clean frames). Q11 leaves room for the decoder
+// residual x − b3 (±2·inputMax) in int16.
 const (
-	inputScale = 16
-	inputClip  = 127.0 / inputScale
+	inputScale = 1 << inputFrac
+	inputClip  = 127.0 / 16
+	inputMax   = inputClip * inputScale // 16256, untyped
 	// missingRange marks a range-image cell without a return, below every
 	// valid normalised range (which lies in (0, 1]).
 	missingRange = -0.25
@@ -367,7 +373,7 @@ func (r *Repr) standardize(x []float64) {
 		z := (v - r.Center[i]) / r.Scale[i]
 		if i >= nImg {
 			// Statistics are heavy-tailed under faults: compress the tail
-			// so that 8σ…3000σ stay ordered inside the int8 range.
+			// so that 8σ…3000σ stay ordered inside the clip.
 			if z >= 0 {
 				z = math.Log1p(z)
 			} else {
@@ -379,15 +385,16 @@ func (r *Repr) standardize(x []float64) {
 	}
 }
 
-// quantizeInput converts standardised inputs to int8 (scale 1/16).
-func quantizeInput(dst []int8, x []float64) {
+// quantizeInput converts standardised inputs to int16 Q11 (scale 1/2048),
+// clamped to ±inputMax.
+func quantizeInput(dst []int16, x []float64) {
 	for i, v := range x {
 		q := math.Round(v * inputScale)
-		if q > 127 {
-			q = 127
-		} else if q < -127 {
-			q = -127
+		if q > inputMax {
+			q = inputMax
+		} else if q < -inputMax {
+			q = -inputMax
 		}
-		dst[i] = int8(q)
+		dst[i] = int16(q)
 	}
 }

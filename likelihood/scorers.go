@@ -1,6 +1,7 @@
 package likelihood
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"sort"
@@ -11,13 +12,13 @@ import (
 
 // FixedScorer is the approximated Likelihood Regret in integer fixed point,
 // the score the robot runs. The frame is encoded in float (representation
-// and statistics), quantised to int8, and everything after that is integer
+// and statistics), quantised to int16 (Q11), and everything after that is integer
 // (see ScoreProbe). Score allocates nothing once warmed up.
 type FixedScorer struct {
 	m   *Model
 	enc *encoder
 	raw []float64
-	in  []int8
+	in  []int16
 	eng *fixedEngine
 }
 
@@ -25,7 +26,7 @@ type FixedScorer struct {
 func (m *Model) NewFixedScorer() *FixedScorer {
 	c := m.refit
 	return &FixedScorer{
-		m: m, enc: newEncoder(&m.repr), raw: make([]float64, m.repr.Dims()), in: make([]int8, m.repr.Dims()),
+		m: m, enc: newEncoder(&m.repr), raw: make([]float64, m.repr.Dims()), in: make([]int16, m.repr.Dims()),
 		eng: newFixedEngine(m.q, c, newRefitTables(c, m.q.L), q12(c.Smoothing), q12(c.Step)),
 	}
 }
@@ -44,7 +45,7 @@ func (s *FixedScorer) Score(f sensors.Frame) (float64, error) {
 }
 
 // ScoreInt returns the integer score (Q12 nats), bit-exact across
-// architectures for the same int8 input.
+// architectures for the same int16 input.
 func (s *FixedScorer) ScoreInt(f sensors.Frame) (int64, error) {
 	if err := s.enc.raw(s.raw, f); err != nil {
 		return 0, err
@@ -67,9 +68,10 @@ func (s *FixedScorer) ScoreParts(f sensors.Frame) (regret, resid float64, err er
 	return float64(a) / one, float64(b) / one, nil
 }
 
-// EncodeProbe returns the model input of one frame as bytes (int8 two's
-// complement, one per input), for the firmware self-test. Statistics that
-// compare with a previous frame are imputed as for a stream's first frame.
+// EncodeProbe returns the model input of one frame as bytes (int16 Q11,
+// little-endian two's complement, two bytes per input), for the firmware
+// self-test. Statistics that compare with a previous frame are imputed as
+// for a stream's first frame.
 func (m *Model) EncodeProbe(f sensors.Frame) ([]byte, error) {
 	enc := newEncoder(&m.repr)
 	raw := make([]float64, m.repr.Dims())
@@ -77,11 +79,11 @@ func (m *Model) EncodeProbe(f sensors.Frame) ([]byte, error) {
 		return nil, err
 	}
 	m.repr.standardize(raw)
-	in := make([]int8, len(raw))
+	in := make([]int16, len(raw))
 	quantizeInput(in, raw)
-	b := make([]byte, len(in))
-	for i, v := range in {
-		b[i] = byte(v)
+	b := make([]byte, 0, 2*len(in))
+	for _, v := range in {
+		b = binary.LittleEndian.AppendUint16(b, uint16(v))
 	}
 	return b, nil
 }
@@ -90,15 +92,16 @@ func (m *Model) EncodeProbe(f sensors.Frame) ([]byte, error) {
 // EncodeProbe. It is integer-only: the same bytes give the same score on
 // every architecture.
 func (m *Model) ScoreProbe(input []byte) (int64, error) {
-	if len(input) != m.repr.Dims() {
-		return 0, fmt.Errorf("likelihood: probe input has %d bytes, model takes %d", len(input), m.repr.Dims())
+	if len(input) != 2*m.repr.Dims() {
+		return 0, fmt.Errorf("likelihood: probe input has %d bytes, model takes %d (2 per input)", len(input), 2*m.repr.Dims())
 	}
-	in := make([]int8, len(input))
-	for i, b := range input {
-		if b == 0x80 {
-			return 0, fmt.Errorf("likelihood: probe input byte %d is −128, outside the int8 input range", i)
+	in := make([]int16, m.repr.Dims())
+	for i := range in {
+		v := int16(binary.LittleEndian.Uint16(input[2*i:]))
+		if v > inputMax || v < -inputMax {
+			return 0, fmt.Errorf("likelihood: probe input %d is %d, outside the input range ±%d", i, v, int(inputMax))
 		}
-		in[i] = int8(b)
+		in[i] = v
 	}
 	c := m.refit
 	eng := newFixedEngine(m.q, c, newRefitTables(c, m.q.L), q12(c.Smoothing), q12(c.Step))

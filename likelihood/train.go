@@ -207,7 +207,7 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 	// threshold on the calibration block, both after quantisation.
 	progress(Progress{Stage: "calibrate", Done: 0, Total: nCal})
 	fs := model.NewFixedScorer()
-	in := make([]int8, D)
+	in := make([]int16, D)
 	var lrs, res []int64
 	for _, x := range xs[nTrain : nTrain+nVal] {
 		quantizeInput(in, x)
