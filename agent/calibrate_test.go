@@ -1,0 +1,166 @@
+package agent
+
+import (
+	"context"
+	"iter"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/decision"
+	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/agent/level"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// burstyScores gives each frame sequence number a clean-looking score:
+// correlated noise with rare bursts a few frames long, like scene events.
+func burstyScores(n int, seed uint64) map[uint64]float64 {
+	r := rand.New(rand.NewPCG(seed, 9))
+	out := make(map[uint64]float64, n)
+	v, burst, height := 0.0, 0, 0.0
+	for i := 1; i <= n; i++ {
+		v = 0.8*v + 0.2*r.NormFloat64()
+		if burst == 0 && r.IntN(150) == 0 {
+			burst, height = 2+r.IntN(8), 1+2*r.Float64()
+		}
+		s := 1 + v
+		if burst > 0 {
+			s += height
+			burst--
+		}
+		out[uint64(i)] = s
+	}
+	return out
+}
+
+func cameraRun(from, to uint64) iter.Seq[sensors.Frame] {
+	return func(yield func(sensors.Frame) bool) {
+		for i := from; i < to; i++ {
+			if !yield(cameraFrame(i, t0.Add(time.Duration(i)*lidarPeriod))) {
+				return
+			}
+		}
+	}
+}
+
+// errorEntries plays frames [from, to) through a fresh agent with model m.
+func errorEntries(t *testing.T, m SensorModel, from, to uint64) int {
+	t.Helper()
+	clk := &fakeClock{}
+	a, err := New(Options{Robot: "r1", Clock: clk, Sensors: []SensorOptions{{
+		Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod, Model: "fake", Address: "mem"}},
+		Model:  m,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newVirtual(a, clk, t0.Add(time.Duration(from)*lidarPeriod-time.Millisecond))
+	n := 0
+	prev := level.OK
+	for i := from; i < to; i++ {
+		v.deliver(0, cameraFrame(i, t0.Add(time.Duration(i)*lidarPeriod)))
+		if l := a.pipes[0].state.Level; l == level.Error && prev != level.Error {
+			n++
+		}
+		prev = a.pipes[0].state.Level
+	}
+	return n
+}
+
+func TestCalibrateSilencesTheRuleOnCleanRuns(t *testing.T) {
+	scores := burstyScores(6000, 1)
+	sc := ScorerFunc(func(f sensors.Frame) (float64, error) { return scores[f.Head().Seq], nil })
+	info := sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}
+	// The 99th percentile of the first 2000 frames: a frame-level
+	// calibration.
+	var first []float64
+	for i := uint64(1); i <= 2000; i++ {
+		first = append(first, scores[i])
+	}
+	perFrame := quantile(first, 0.99)
+	m := SensorModel{Scorer: sc, Threshold: perFrame, ID: "m", Version: "1"}
+	runs := []iter.Seq[sensors.Frame]{cameraRun(1, 2001), cameraRun(2001, 4001)}
+	cm, cal, err := Calibrate(context.Background(), info, m, runs, decision.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("per-frame %.3f; calibrated %+v", perFrame, cal)
+	if cal.Frames != 4000 || cal.Runs != 2 || cm.Threshold != cal.Threshold || cal.Threshold != max(cal.ScoreQuantile, cal.ScoreAlarm) {
+		t.Fatalf("calibration %+v, model threshold %v", cal, cm.Threshold)
+	}
+	if errorEntries(t, m, 1, 2001) == 0 {
+		t.Fatal("the per-frame threshold did not fire on the bursts: the test shows nothing")
+	}
+	for _, r := range [][2]uint64{{1, 2001}, {2001, 4001}} {
+		if n := errorEntries(t, cm, r[0], r[1]); n != 0 {
+			t.Errorf("frames %v: %d entries into ERROR at the calibrated threshold", r, n)
+		}
+	}
+	// The pipeline agrees with the rule: just below the alarm threshold it
+	// fires on the calibration runs.
+	lower := cm
+	lower.Threshold = math.Nextafter(cal.ScoreAlarm, 0)
+	if errorEntries(t, lower, 1, 2001)+errorEntries(t, lower, 2001, 4001) == 0 {
+		t.Error("the alarm threshold is not the lowest silent one in the pipeline")
+	}
+	// Held-out clean frames from the same process: fewer entries than with
+	// the per-frame threshold.
+	if got, was := errorEntries(t, cm, 4001, 6001), errorEntries(t, m, 4001, 6001); got > was {
+		t.Errorf("held out: %d entries calibrated, %d per-frame", got, was)
+	}
+}
+
+func TestCalibrateHealthAndErrors(t *testing.T) {
+	info := sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}
+	sf, err := health.NewSensorFeatures(info.Kind, info.Period)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var rows [][]float64
+	for i := uint64(1); i <= 1500; i++ {
+		// Jittered arrivals so that the timing features vary.
+		f := cameraFrame(i, t0.Add(time.Duration(i)*lidarPeriod+time.Duration(r.IntN(20))*time.Millisecond))
+		v, err := sf.Next(nil, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, v)
+	}
+	hm, _, err := health.Train(rows, sf.Names(), health.TrainOptions{ID: "h", Seed: 1, Epochs: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := SensorModel{Health: hm, ID: "m", Version: "1"}
+	cm, cal, err := Calibrate(context.Background(), info, m, []iter.Seq[sensors.Frame]{cameraRun(1, 500)}, decision.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.HealthOwn != hm.Error || cm.Health.Error != max(hm.Error, cal.HealthAlarm) || cm.Health == hm || cm.Health.Warn != hm.Warn {
+		t.Errorf("health calibration %+v; model error %v", cal, cm.Health.Error)
+	}
+	if hm.Error != cal.HealthOwn {
+		t.Error("the caller's health model was changed")
+	}
+
+	if _, _, err := Calibrate(context.Background(), info, SensorModel{}, nil, decision.Options{}); err == nil {
+		t.Error("a model with nothing to calibrate was accepted")
+	}
+	sc := ScorerFunc(func(sensors.Frame) (float64, error) { return 1, nil })
+	if _, _, err := Calibrate(context.Background(), info, SensorModel{Scorer: sc}, []iter.Seq[sensors.Frame]{cameraRun(1, 3)}, decision.Options{}); err == nil {
+		t.Error("two frames calibrated a 3-of-5 rule")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := Calibrate(ctx, info, SensorModel{Scorer: sc}, []iter.Seq[sensors.Frame]{cameraRun(1, 100)}, decision.Options{}); err == nil {
+		t.Error("cancelled context ignored")
+	}
+	small, _, _ := health.Train(rows[:200], sf.Names()[:3], health.TrainOptions{ID: "h", Seed: 1, Epochs: 2})
+	if small != nil {
+		if _, _, err := Calibrate(context.Background(), info, SensorModel{Health: small}, nil, decision.Options{}); err == nil {
+			t.Error("a health model of the wrong width was accepted")
+		}
+	}
+}
