@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
@@ -182,6 +183,32 @@ func TestRecalibrate(t *testing.T) {
 	// A shorter span uses fewer samples.
 	if rc2, err := a.Recalibrate("cam0", 15*time.Second); err != nil || rc2.Samples != 151 {
 		t.Errorf("15 s span: %+v %v", rc2, err)
+	}
+}
+
+func TestRecalibrateUsesTheAlarmRule(t *testing.T) {
+	// Bursts of several frames above the usual scores, below the old
+	// threshold: the 99.5th percentile alone would let 3 of 5 fire.
+	scores := burstyScores(1200, 5)
+	clk := &fakeClock{}
+	a := newTestAgent(t, clk, nil, ScorerFunc(func(f sensors.Frame) (float64, error) { return scores[f.Head().Seq], nil }), nil)
+	a.pipes[0].model.Load().threshold = 100
+	v := newVirtual(a, clk, t0)
+	var seq []float64
+	for i := uint64(1); i <= 1200; i++ {
+		v.deliver(0, cameraFrame(i, t0.Add(time.Duration(i)*lidarPeriod)))
+		seq = append(seq, float64(float32(scores[i]))) // the clean history keeps float32
+	}
+	rc, err := a.Recalibrate("cam0", 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := decision.AlarmThreshold([][]float64{seq}, decision.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.Samples != 1200 || rc.Alarm != want || rc.NewThreshold != max(rc.Alarm, rc.QuantileValue) || !(rc.Alarm > rc.QuantileValue) {
+		t.Errorf("recalibration %+v; alarm rule on the scores %v", rc, want)
 	}
 }
 

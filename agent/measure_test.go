@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"os"
 	"slices"
@@ -143,27 +144,35 @@ func trainForMeasure(t *testing.T, g generator, at []time.Duration) (SensorModel
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The VAE's own threshold comes from its last 20 % of 60 s of frames and
-	// flagged a quarter of clean LiDAR frames elsewhere on the drive (scene
-	// drift, as is expected of a threshold from little clean data). Recalibrate it, as an operator would,
-	// on the clean frames of the stretches the VAE did not train on: the
-	// 99.9th percentile of their scores.
-	fs := vm.NewFixedScorer()
-	var cal []float64
+	// The VAE's own threshold comes from its last 20 % of 60 s of frames,
+	// and the health model's from a block of its 60 s stretches: too little
+	// clean drive to see the scene events of the rest of the drive. Calibrate
+	// both alarms with Calibrate on the held-out remainder of
+	// each 200 s stretch (140 s each, 28 min in all).
+	m := SensorModel{Scorer: vm.NewFixedScorer(), Threshold: vm.Threshold(), Health: hm, ID: "vae+health", Version: "measure"}
+	var runs []iter.Seq[sensors.Frame]
 	for _, a := range at {
-		fs.Reset()
-		from := int(a/p) + int(vaeSpan/p)
-		for i := 0; i < int((60*time.Second-vaeSpan)/p); i++ {
-			v, err := fs.Score(g.Frame(uint64(from + i)))
-			if err == nil {
-				cal = append(cal, v)
+		runs = append(runs, framesOf(g, a+60*time.Second, 140*time.Second))
+	}
+	cm, cal, err := Calibrate(context.Background(), g.Info(), m, runs, decision.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s calibration on %d clean frames: VAE threshold own %.4g, 99.9th %.4g, alarm %.4g; health ERROR own %.4g, alarm %.4g",
+		g.Info().Name, cal.Frames, vm.Threshold(), cal.ScoreQuantile, cal.ScoreAlarm, cal.HealthOwn, cal.HealthAlarm)
+	return cm, vm
+}
+
+// framesOf yields the frames of g in the drive-time span [at, at+d).
+func framesOf(g generator, at, d time.Duration) iter.Seq[sensors.Frame] {
+	return func(yield func(sensors.Frame) bool) {
+		p := g.Info().Period
+		for k := uint64(at / p); k < uint64((at+d)/p); k++ {
+			if !yield(g.Frame(k)) {
+				return
 			}
 		}
 	}
-	slices.Sort(cal)
-	th := cal[min(len(cal)-1, int(0.999*float64(len(cal))))]
-	t.Logf("%s VAE threshold: own %.4g, recalibrated on %d clean frames %.4g", g.Info().Name, vm.Threshold(), len(cal), th)
-	return SensorModel{Scorer: vm.NewFixedScorer(), Threshold: th, Health: hm, ID: "vae+health", Version: "measure"}, vm
 }
 
 type runResult struct {

@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"time"
+
+	"github.com/sensortrust/trustagent/agent/decision"
 )
 
 // cleanRing keeps (time, score) of frames judged clean for the last span,
@@ -63,17 +64,25 @@ var ErrUnknownSensor = errors.New("agent: unknown sensor")
 
 // Recalibration is the outcome of Recalibrate, ready for a command reply.
 type Recalibration struct {
-	Sensor       string    `json:"sensor"`
-	OldThreshold float64   `json:"old_threshold"`
-	NewThreshold float64   `json:"new_threshold"`
-	Quantile     float64   `json:"quantile"`
-	Samples      int       `json:"samples"`
-	From         time.Time `json:"from"` // oldest score used
+	Sensor       string  `json:"sensor"`
+	OldThreshold float64 `json:"old_threshold"`
+	NewThreshold float64 `json:"new_threshold"`
+	Quantile     float64 `json:"quantile"`
+	// QuantileValue is that quantile of the clean scores; Alarm is the
+	// lowest threshold at which the sensor's K-of-N rule would not have
+	// entered ERROR on them (decision.AlarmThreshold). The new threshold is
+	// the larger.
+	QuantileValue float64   `json:"quantile_value"`
+	Alarm         float64   `json:"alarm"`
+	Samples       int       `json:"samples"`
+	From          time.Time `json:"from"` // oldest score used
 }
 
-// Recalibrate sets a sensor's frame-score threshold to the
-// Options.RecalibrateQuantile of the scores of the frames it judged clean in
-// the last span (at most Options.CleanHistory is kept). A frame counts as
+// Recalibrate sets a sensor's frame-score threshold from the scores of the
+// frames it judged clean in the last span (at most Options.CleanHistory is
+// kept): the larger of their Options.RecalibrateQuantile and the alarm
+// threshold of the sensor's persistence rule on them, so that the K-of-N
+// rule would not have entered ERROR over the span (see Calibrate). A frame counts as
 // clean when the sensor was not in ERROR or STALE after it and nothing but
 // its own score raised a reason: so single over-threshold frames count, and
 // the new threshold is not biased low by the old one. The scorer and health
@@ -97,16 +106,16 @@ func (a *Agent) Recalibrate(sensor string, span time.Duration) (Recalibration, e
 	if len(scores) < MinRecalibrateSamples {
 		return rc, fmt.Errorf("%w: %s has %d in the last %v, need %d", ErrTooFewSamples, sensor, len(scores), span, MinRecalibrateSamples)
 	}
-	slices.Sort(scores)
-	q := a.opts.RecalibrateQuantile * float64(len(scores)-1)
-	i := int(q)
-	v := scores[min(i, len(scores)-1)]
-	if i+1 < len(scores) {
-		v += (q - float64(i)) * (scores[i+1] - v)
+	alarm, err := decision.AlarmThreshold([][]float64{scores}, p.decider.Options())
+	if err != nil {
+		return rc, fmt.Errorf("agent: recalibrate %s: %w", sensor, err)
 	}
+	q := quantile(scores, a.opts.RecalibrateQuantile)
+	v := max(q, alarm)
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return rc, fmt.Errorf("agent: recalibrate %s: quantile is %v", sensor, v)
+		return rc, fmt.Errorf("agent: recalibrate %s: threshold is %v", sensor, v)
 	}
+	rc.QuantileValue, rc.Alarm = q, alarm
 	rc.NewThreshold = v
 	next := *m
 	next.threshold = v
