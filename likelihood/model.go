@@ -60,6 +60,19 @@ func (m *Model) Threshold() float64 { return m.cal.Threshold }
 // Calibration returns the calibration record.
 func (m *Model) Calibration() Calibration { return m.cal }
 
+// WithCalibration returns a copy of m that uses calibration c, for a
+// threshold set on other clean data than the training's own block (as the
+// agent's alarm calibration does). The networks are shared: a Model is
+// immutable.
+func (m *Model) WithCalibration(c Calibration) (*Model, error) {
+	if math.IsNaN(c.Threshold) || math.IsInf(c.Threshold, 0) {
+		return nil, fmt.Errorf("likelihood: threshold %v is not finite", c.Threshold)
+	}
+	cp := *m
+	cp.cal = c
+	return &cp, nil
+}
+
 // Meta returns the training record.
 func (m *Model) Meta() TrainMeta { return m.meta }
 

@@ -50,6 +50,39 @@ func TestMarshalRoundTrip(t *testing.T) {
 	}
 }
 
+func TestWithCalibration(t *testing.T) {
+	ts := tiny(t, sensors.KindLidar)
+	c := ts.model.Calibration()
+	old := c.Threshold
+	c.Threshold = old*3 + 1
+	m2, err := ts.model.WithCalibration(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts.model.Threshold() != old || m2.Threshold() != c.Threshold {
+		t.Fatalf("thresholds: original %v (was %v), copy %v (want %v)", ts.model.Threshold(), old, m2.Threshold(), c.Threshold)
+	}
+	b, err := m2.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m3, err := likelihood.UnmarshalModel(b)
+	if err != nil || m3.Calibration() != c {
+		t.Fatalf("calibration after round trip %+v, %v; want %+v", m3.Calibration(), err, c)
+	}
+	a, _ := ts.model.NewFixedScorer().ScoreInt(ts.test[0])
+	z, _ := m3.NewFixedScorer().ScoreInt(ts.test[0])
+	if a != z {
+		t.Errorf("scores changed with the calibration: %d, %d", a, z)
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+		c.Threshold = bad
+		if _, err := ts.model.WithCalibration(c); err == nil {
+			t.Errorf("threshold %v accepted", bad)
+		}
+	}
+}
+
 func TestUnmarshalRejectsCorruption(t *testing.T) {
 	b, _ := tiny(t, sensors.KindCamera).model.MarshalBinary()
 	for _, n := range []int{0, 5, 12, len(b) / 2, len(b) - 1} {

@@ -24,6 +24,7 @@ func commands() []command {
 	return []command{
 		{"train", "train and calibrate a model on clean recordings", cmdTrain},
 		{"score", "score a recording frame by frame (JSON lines)", cmdScore},
+		{"calibrate", "set a model's alarm thresholds on clean recordings", cmdCalibrate},
 		{"eval", "evaluate detection on clean and faulted recordings", cmdEval},
 		{"inspect", "show what a model bundle holds", cmdInspect},
 		{"models", "train the default models", cmdModels},

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent"
+	"github.com/sensortrust/trustagent/agent/decision"
+	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/internal/version"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// cmdCalibrate sets a bundle's alarm thresholds on clean recordings of the
+// robot's own operating area and writes a new bundle version.
+func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("calibrate", stderr)
+	model := fs.String("model", "", "model bundle to calibrate (required)")
+	var ins dirList
+	fs.Var(&ins, "in", "directory of clean frames in time order, held out from training (repeatable; each is one contiguous run)")
+	out := fs.String("out", "", "calibrated model bundle to write (required)")
+	k := fs.Int("enter-k", 0, "bad frames among the last N that enter ERROR, as configured on the robot (agent.enter_k; 0: default 3)")
+	n := fs.Int("enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
+	ver := fs.Uint64("version", 0, "version of the new bundle (0: the model's version + 1)")
+	created := fs.String("created", "", "creation time recorded in the bundle (RFC 3339; default now)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: trustctl calibrate --model MODEL --in DIR [--in DIR ...] --out MODEL [flags]")
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Runs the model's integer scorer and health autoencoder over clean recordings, as")
+		fmt.Fprintln(stderr, "trustd does, and sets each threshold so that the K-of-N rule that enters ERROR")
+		fmt.Fprintln(stderr, "would never have fired on them (never below the 99.9th percentile of the clean")
+		fmt.Fprintln(stderr, "frame scores, nor below the health model's own ERROR threshold). Writes an")
+		fmt.Fprintln(stderr, "unsigned bundle with a higher version; sign it with 'trustctl bundle sign'.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected arguments %q", fs.Args())
+	}
+	if *model == "" || len(ins) == 0 || *out == "" {
+		return usageError("--model, --in and --out are required")
+	}
+	dec := decision.Options{K: *k, N: *n}
+	if *k != 0 && *n == 0 {
+		dec.N = max(5, *k)
+	}
+	if *k < 0 || *n < 0 {
+		return usageError("--enter-k and --enter-n must not be negative")
+	}
+	filled := dec
+	if filled.K == 0 {
+		filled.K = decision.DefaultOptions().K
+	}
+	if filled.N == 0 {
+		filled.N = max(decision.DefaultOptions().N, filled.K)
+	}
+	filled.M = 1
+	if err := filled.Validate(); err != nil {
+		return usageError("%v", err)
+	}
+	when := time.Now().UTC()
+	if *created != "" {
+		t, err := time.Parse(time.RFC3339, *created)
+		if err != nil {
+			return usageError("--created: %v", err)
+		}
+		when = t.UTC()
+	}
+
+	ms, err := openModel(ctx, *model, sensors.KindUnknown)
+	if err != nil {
+		return err
+	}
+	kind := ms.VAE.Kind()
+	recs, err := loadRecordings(ctx, ins, kind, lidarModelFor(ms.VAE))
+	if err != nil {
+		return err
+	}
+	var runs []iter.Seq[sensors.Frame]
+	for _, r := range recs {
+		runs = append(runs, func(yield func(sensors.Frame) bool) {
+			for _, f := range r.frames {
+				if !yield(f) {
+					return
+				}
+			}
+		})
+	}
+	info := sensors.Info{Name: kind.String(), Kind: kind, Period: recs[0].period}
+	sm := agent.SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), Health: ms.Health}
+	cm, cal, err := agent.Calibrate(ctx, info, sm, runs, dec)
+	if err != nil {
+		return fmt.Errorf("calibrate %s: %w", *model, err)
+	}
+	c := ms.VAE.Calibration()
+	c.Threshold, c.Frames = cal.Threshold, cal.Frames
+	vae, err := ms.VAE.WithCalibration(c)
+	if err != nil {
+		return fmt.Errorf("calibrate %s: %w", *model, err)
+	}
+	v := *ver
+	if v == 0 {
+		v = ms.Bundle.Version + 1
+	}
+	if v <= ms.Bundle.Version {
+		return usageError("--version %d is not above the model's version %d (robots refuse downgrades)", v, ms.Bundle.Version)
+	}
+	spec := modelbundle.Spec{VAE: vae, Health: cm.Health, ModelID: ms.Bundle.ModelID, Version: v, Created: when, ToolVersion: version.String()}
+	last := recs[len(recs)-1]
+	for i := len(last.frames) - 1; i >= 0 && len(spec.ProbeFrames) < 4; i-- {
+		spec.ProbeFrames = append(spec.ProbeFrames, last.frames[i])
+	}
+	if cm.Health != nil {
+		rows, err := healthRows(last)
+		if err != nil {
+			return err
+		}
+		spec.HealthProbes = rows
+	}
+	data, err := modelbundle.Build(spec)
+	if err != nil {
+		return fmt.Errorf("calibrate %s: %w", *model, err)
+	}
+	if err := writeFileAtomic(*out, data); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	fmt.Fprintf(stdout, "wrote %s (%s %s version %d): %d clean frames in %d runs, %d of %d to enter ERROR\n",
+		*out, kind, ms.Bundle.ModelID, v, cal.Frames, cal.Runs, filled.K, filled.N)
+	fmt.Fprintf(stdout, "  frame score threshold %.4g -> %.4g (99.9th percentile %.4g, alarm %.4g)\n",
+		ms.VAE.Threshold(), cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm)
+	if cm.Health != nil {
+		if cal.HealthOwn >= advisoryError {
+			fmt.Fprintf(stdout, "  health model advisory (WARN only), unchanged (its alarm level would be %.4g)\n", cal.HealthAlarm)
+		} else {
+			fmt.Fprintf(stdout, "  health ERROR threshold %.4g -> %.4g (alarm %.4g)\n", cal.HealthOwn, cal.HealthError, cal.HealthAlarm)
+		}
+	}
+	return nil
+}
+
+// healthRows returns the health feature vectors of the last frames of r,
+// for the bundle's probes.
+func healthRows(r recording) ([][]float64, error) {
+	sf, err := health.NewSensorFeatures(r.frames[0].Kind(), r.period)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]float64
+	for _, f := range r.frames {
+		v, err := sf.Next(nil, f)
+		if err != nil {
+			return nil, fmt.Errorf("health features of %s: %w", r.dir, err)
+		}
+		rows = append(rows, v)
+	}
+	if len(rows) > 4 {
+		rows = rows[len(rows)-4:]
+	}
+	return rows, nil
+}

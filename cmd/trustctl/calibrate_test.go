@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sensortrust/trustagent/agent/decision"
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/recorded"
+)
+
+func TestCalibrateSetsTheAlarmThreshold(t *testing.T) {
+	kind := sensors.KindCamera
+	model := tinyModel(t, kind)
+	// Clean drive the model never saw: two runs in another world.
+	runA := writeFrames(t, filepath.Join(t.TempDir(), "a"), simFrames(t, kind, 2, 0, 60))
+	runB := writeFrames(t, filepath.Join(t.TempDir(), "b"), simFrames(t, kind, 2, 200, 60))
+	out := filepath.Join(t.TempDir(), "cal.bundle")
+	code, stdout, stderr := runCmd(t, "calibrate", "--model", model, "--in", runA, "--in", runB, "--out", out, "--created", "2026-01-02T00:00:00Z")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	t.Log(stdout)
+	old, err := openModel(context.Background(), model, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := openModel(context.Background(), out, kind) // runs the new probes
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.Bundle.Version != old.Bundle.Version+1 || cal.Bundle.ModelID != old.Bundle.ModelID {
+		t.Errorf("version %d id %q; was %d %q", cal.Bundle.Version, cal.Bundle.ModelID, old.Bundle.Version, old.Bundle.ModelID)
+	}
+	// Score the runs with the original networks, as trustd would.
+	var runs [][]float64
+	for _, dir := range []string{runA, runB} {
+		d, err := recorded.OpenDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := old.VAE.NewFixedScorer()
+		var s []float64
+		for i := 0; i < d.Len(); i++ {
+			f, err := d.Read(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := sc.Score(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s = append(s, v)
+		}
+		runs = append(runs, s)
+	}
+	alarm, err := decision.AlarmThreshold(runs, decision.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := cal.VAE.Threshold()
+	if th < alarm {
+		t.Fatalf("threshold %v below the alarm level %v", th, alarm)
+	}
+	for _, s := range runs {
+		d, _ := decision.New(decision.Options{})
+		for i, v := range s {
+			if st := d.Frame(decision.Input{Scored: true, Score: v, Threshold: th}); st.Level == decision.Error {
+				t.Fatalf("the rule fires at frame %d of a calibration run", i)
+			}
+		}
+	}
+	if cal.Health == nil || cal.Health.Error != old.Health.Error || cal.Health.Warn != old.Health.Warn {
+		t.Errorf("advisory health model changed: error %v → %v", old.Health.Error, cal.Health.Error)
+	}
+	if !strings.Contains(stdout, "advisory") || !strings.Contains(stdout, "frame score threshold") {
+		t.Errorf("summary %q", stdout)
+	}
+}
+
+func TestCalibrateBadInput(t *testing.T) {
+	model := tinyModel(t, sensors.KindCamera)
+	cam := simDir(t, sensors.KindCamera, 2, 30)
+	lidar := simDir(t, sensors.KindLidar, 2, 3)
+	two := writeFrames(t, filepath.Join(t.TempDir(), "two"), simFrames(t, sensors.KindCamera, 2, 0, 2))
+	out := filepath.Join(t.TempDir(), "o.bundle")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--in", cam, "--out", out}, 2, "required"},
+		{[]string{"--model", model, "--in", cam, "--out", out, "--version", "1"}, 2, "not above"},
+		{[]string{"--model", model, "--in", cam, "--out", out, "--enter-k", "9", "--enter-n", "3"}, 2, "K="},
+		{[]string{"--model", model, "--in", lidar, "--out", out}, 1, "lidar"},
+		{[]string{"--model", model, "--in", two, "--out", out}, 1, "too few"},
+		{[]string{"--model", filepath.Join(cam, "000000.png"), "--in", cam, "--out", out}, 1, "not a usable model bundle"},
+	} {
+		code, _, stderr := runCmd(t, append([]string{"calibrate"}, c.args...)...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+}
