@@ -29,6 +29,9 @@ type Calibration struct {
 	// the larger of the model's own (HealthOwn, from its calibration block)
 	// and HealthAlarm. Zero without a health model.
 	HealthError, HealthOwn, HealthAlarm float64
+	// Scores are the clean frame scores of each run, in order (nil without
+	// a scorer).
+	Scores [][]float64
 }
 
 // resetter is implemented by scorers that keep per-stream state (the
@@ -107,6 +110,7 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 			return m, cal, fmt.Errorf("agent: calibrate frame score: %w", err)
 		}
 		cal.ScoreQuantile = quantile(slices.Concat(scoreRuns...), CalibrationQuantile)
+		cal.Scores = scoreRuns
 		cal.Threshold = max(cal.ScoreQuantile, cal.ScoreAlarm)
 		out.Threshold = cal.Threshold
 	}

@@ -83,6 +83,31 @@ func TestWithCalibration(t *testing.T) {
 	}
 }
 
+func TestCalibrationOf(t *testing.T) {
+	scores := make([]float64, 1000)
+	for i := range scores {
+		scores[i] = float64(999 - i) // 0 … 999, reversed
+	}
+	c, err := likelihood.CalibrationOf(scores, 0.01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Threshold != 989 || c.Frames != 1000 || c.Max != 999 || c.P50 != 499 || c.Mean != 499.5 || c.TargetFPR != 0.01 {
+		t.Errorf("calibration %+v", c)
+	}
+	if scores[0] != 999 {
+		t.Error("the caller's scores were reordered")
+	}
+	for _, bad := range [][]float64{nil, {1, math.NaN()}, {math.Inf(1)}} {
+		if _, err := likelihood.CalibrationOf(bad, 0.01); err == nil {
+			t.Errorf("scores %v accepted", bad)
+		}
+	}
+	if _, err := likelihood.CalibrationOf(scores, 0); err == nil {
+		t.Error("rate 0 accepted")
+	}
+}
+
 func TestUnmarshalRejectsCorruption(t *testing.T) {
 	b, _ := tiny(t, sensors.KindCamera).model.MarshalBinary()
 	for _, n := range []int{0, 5, 12, len(b) / 2, len(b) - 1} {

@@ -272,6 +272,24 @@ func robustCentreScale(v []int64) (c, s int64) {
 	return c, max(s, absI64(c)/20, one/100)
 }
 
+// CalibrationOf summarises clean fixed scores as a Calibration whose
+// threshold is exceeded by at most a fraction fpr of them, as Train
+// calibrates; callers that set the threshold by another rule overwrite it.
+func CalibrationOf(scores []float64, fpr float64) (Calibration, error) {
+	if len(scores) == 0 {
+		return Calibration{}, fmt.Errorf("%w: no clean scores to calibrate on", ErrTooFewFrames)
+	}
+	if !(fpr > 0 && fpr < 1) {
+		return Calibration{}, fmt.Errorf("likelihood: false-positive rate %v outside (0, 1)", fpr)
+	}
+	for _, v := range scores {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return Calibration{}, fmt.Errorf("likelihood: clean score %v is not finite", v)
+		}
+	}
+	return calibrate(scores, fpr), nil
+}
+
 // calibrate picks the threshold exceeded by at most a fraction fpr of the
 // clean scores: the ⌈(1−fpr)·n⌉-th smallest.
 func calibrate(scores []float64, fpr float64) Calibration {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/sensortrust/trustagent/agent"
@@ -12,6 +13,7 @@ import (
 	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/version"
+	"github.com/sensortrust/trustagent/likelihood"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -99,8 +101,13 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("calibrate %s: %w", *model, err)
 	}
-	c := ms.VAE.Calibration()
-	c.Threshold, c.Frames = cal.Threshold, cal.Frames
+	// The bundle's clean-score statistics describe the new runs; the
+	// per-frame rate is the floor's.
+	c, err := likelihood.CalibrationOf(slices.Concat(cal.Scores...), 1-agent.CalibrationQuantile)
+	if err != nil {
+		return fmt.Errorf("calibrate %s: %w", *model, err)
+	}
+	c.Threshold = cal.Threshold
 	vae, err := ms.VAE.WithCalibration(c)
 	if err != nil {
 		return fmt.Errorf("calibrate %s: %w", *model, err)

@@ -60,6 +60,9 @@ func TestCalibrateSetsTheAlarmThreshold(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c := cal.VAE.Calibration(); c.Frames != 120 || c.TargetFPR != 0.001 {
+		t.Errorf("calibration statistics %+v do not describe the 120 clean frames", c)
+	}
 	th := cal.VAE.Threshold()
 	if th < alarm {
 		t.Fatalf("threshold %v below the alarm level %v", th, alarm)
