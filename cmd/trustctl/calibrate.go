@@ -49,24 +49,15 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *model == "" || len(ins) == 0 || *out == "" {
 		return usageError("--model, --in and --out are required")
 	}
-	dec := decision.Options{K: *k, N: *n}
-	if *k != 0 && *n == 0 {
-		dec.N = max(5, *k)
-	}
 	if *k < 0 || *n < 0 {
 		return usageError("--enter-k and --enter-n must not be negative")
 	}
-	filled := dec
-	if filled.K == 0 {
-		filled.K = decision.DefaultOptions().K
-	}
-	if filled.N == 0 {
-		filled.N = max(decision.DefaultOptions().N, filled.K)
-	}
-	filled.M = 1
-	if err := filled.Validate(); err != nil {
+	dec := decision.Options{K: *k, N: *n}
+	d, err := decision.New(dec) // fills the defaults and checks K ≤ N
+	if err != nil {
 		return usageError("%v", err)
 	}
+	filled := d.Options()
 	when := time.Now().UTC()
 	if *created != "" {
 		t, err := time.Parse(time.RFC3339, *created)
