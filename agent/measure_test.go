@@ -273,7 +273,7 @@ func cleanRun(t *testing.T, g generator, m SensorModel, start, d time.Duration) 
 		switch c.level {
 		case level.Error:
 			errors++
-			causes = append(causes, fmt.Sprintf("%s at %.0f s", c.reason, (start + c.at).Seconds()))
+			causes = append(causes, fmt.Sprintf("%s at %.0f s", c.reason, (start+c.at).Seconds()))
 		case level.Warn:
 			warns++
 		}
