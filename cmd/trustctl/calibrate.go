@@ -28,7 +28,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	k := fs.Int("enter-k", 0, "bad frames among the last N that enter ERROR, as configured on the robot (agent.enter_k; 0: default 3)")
 	n := fs.Int("enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
 	ver := fs.Uint64("version", 0, "version of the new bundle (0: the model's version + 1)")
-	created := fs.String("created", "", "creation time recorded in the bundle (RFC 3339; default now)")
+	created := fs.String("created", "", "creation time recorded in the bundle (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: trustctl calibrate --model MODEL --in DIR [--in DIR ...] --out MODEL [flags]")
 		fmt.Fprintln(stderr)
@@ -58,13 +58,12 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageError("%v", err)
 	}
 	filled := d.Options()
-	when := time.Now().UTC()
-	if *created != "" {
-		t, err := time.Parse(time.RFC3339, *created)
-		if err != nil {
-			return usageError("--created: %v", err)
-		}
-		when = t.UTC()
+	when, err := creationTime(*created)
+	if err != nil {
+		return err
+	}
+	if when.IsZero() {
+		when = time.Now().UTC()
 	}
 
 	ms, err := openModel(ctx, *model, sensors.KindUnknown)

@@ -101,20 +101,9 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.health != healthWarn && cfg.health != healthError && cfg.health != healthOff {
 		return usageError("--health must be warn, error or off, got %q", cfg.health)
 	}
-	if *created == "" {
-		if sde := os.Getenv("SOURCE_DATE_EPOCH"); sde != "" {
-			sec, err := strconv.ParseInt(sde, 10, 64)
-			if err != nil {
-				return usageError("SOURCE_DATE_EPOCH %q is not a number of seconds", sde)
-			}
-			cfg.created = time.Unix(sec, 0).UTC()
-		}
-	} else {
-		t, err := time.Parse(time.RFC3339, *created)
-		if err != nil {
-			return usageError("--created: %v", err)
-		}
-		cfg.created = t.UTC()
+	var err error
+	if cfg.created, err = creationTime(*created); err != nil {
+		return err
 	}
 	if cfg.modelID == "" {
 		cfg.modelID = kind.String() + "-" + strings.TrimSuffix(filepath.Base(*out), filepath.Ext(*out))
@@ -136,6 +125,26 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d bytes) in %v: %s\n", *out, len(data), time.Since(t0).Round(time.Millisecond), sum)
 	return nil
+}
+
+// creationTime resolves a --created flag: RFC 3339, else
+// $SOURCE_DATE_EPOCH when set, else the zero time (the caller's default).
+func creationTime(flag string) (time.Time, error) {
+	if flag != "" {
+		t, err := time.Parse(time.RFC3339, flag)
+		if err != nil {
+			return time.Time{}, usageError("--created: %v", err)
+		}
+		return t.UTC(), nil
+	}
+	if sde := os.Getenv("SOURCE_DATE_EPOCH"); sde != "" {
+		sec, err := strconv.ParseInt(sde, 10, 64)
+		if err != nil {
+			return time.Time{}, usageError("SOURCE_DATE_EPOCH %q is not a number of seconds", sde)
+		}
+		return time.Unix(sec, 0).UTC(), nil
+	}
+	return time.Time{}, nil
 }
 
 // recording is one directory's frames in file-name order.
