@@ -33,14 +33,31 @@ func AlarmThreshold(runs [][]float64, opts Options) (float64, error) {
 	if err := opts.Validate(); err != nil {
 		return 0, err
 	}
-	k, n := opts.K, opts.N
 	best := math.Inf(-1)
+	windows, err := eachWindow(runs, opts, func(_, _ int, v float64) {
+		best = max(best, v)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if windows == 0 {
+		return 0, fmt.Errorf("%w: no window of %d scored frames", ErrTooFewFrames, opts.K)
+	}
+	return best, nil
+}
+
+// eachWindow calls fn with the run index, the frame index and the K-th
+// largest score of the window of N frames ending at that frame (fewer at
+// the start of a run, from K frames on), and returns the number of
+// windows. opts must be filled and valid.
+func eachWindow(runs [][]float64, opts Options, fn func(run, frame int, v float64)) (int, error) {
+	k, n := opts.K, opts.N
 	win := make([]float64, 0, n)
 	sorted := make([]float64, 0, n)
 	windows := 0
-	for _, run := range runs {
+	for r, run := range runs {
 		win = win[:0]
-		for _, s := range run {
+		for i, s := range run {
 			if math.IsNaN(s) || math.IsInf(s, 0) {
 				// No threshold makes a NaN good: a clean run must not hold one.
 				return 0, fmt.Errorf("decision: alarm threshold: clean score %v is not finite", s)
@@ -56,13 +73,8 @@ func AlarmThreshold(runs [][]float64, opts Options) (float64, error) {
 			sorted = append(sorted[:0], win...)
 			slices.Sort(sorted)
 			windows++
-			if v := sorted[len(sorted)-k]; v > best {
-				best = v
-			}
+			fn(r, i, sorted[len(sorted)-k])
 		}
 	}
-	if windows == 0 {
-		return 0, fmt.Errorf("%w: no window of %d scored frames", ErrTooFewFrames, k)
-	}
-	return best, nil
+	return windows, nil
 }
