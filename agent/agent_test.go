@@ -189,26 +189,31 @@ func TestRecalibrate(t *testing.T) {
 func TestRecalibrateUsesTheAlarmRule(t *testing.T) {
 	// Bursts of several frames above the usual scores, below the old
 	// threshold: the 99.5th percentile alone would let 3 of 5 fire.
-	scores := burstyScores(1200, 5)
+	scores := burstyScores(6000, 5)
 	clk := &fakeClock{}
 	a := newTestAgent(t, clk, nil, ScorerFunc(func(f sensors.Frame) (float64, error) { return scores[f.Head().Seq], nil }), nil)
 	a.pipes[0].model.Load().threshold = 100
 	v := newVirtual(a, clk, t0)
 	var seq []float64
-	for i := uint64(1); i <= 1200; i++ {
+	for i := uint64(1); i <= 6000; i++ {
 		v.deliver(0, cameraFrame(i, t0.Add(time.Duration(i)*lidarPeriod)))
 		seq = append(seq, float64(float32(scores[i]))) // the clean history keeps float32
 	}
-	rc, err := a.Recalibrate("cam0", 5*time.Minute)
+	rc, err := a.Recalibrate("cam0", 15*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := decision.AlarmThreshold([][]float64{seq}, decision.Options{})
+	want, err := decision.AlarmTail([][]float64{seq}, decision.Options{}, a.pipes[0].period, decision.DefaultAlarmRate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rc.Samples != 1200 || rc.Alarm != want || rc.NewThreshold != max(rc.Alarm, rc.QuantileValue) || !(rc.Alarm > rc.QuantileValue) {
-		t.Errorf("recalibration %+v; alarm rule on the scores %v", rc, want)
+	if rc.Samples != 6000 || rc.Alarm != want.Threshold || rc.Silence != want.Max || rc.Extrapolated != want.Fitted || rc.AlarmRate != decision.DefaultAlarmRate ||
+		rc.NewThreshold != max(rc.Alarm, rc.QuantileValue) || !(rc.Silence > rc.QuantileValue) {
+		t.Errorf("recalibration %+v; alarm rule on the scores %+v", rc, want)
+	}
+	// Ten minutes of drive hold enough episodes to extrapolate.
+	if !rc.Extrapolated || !(rc.Alarm > rc.Silence) {
+		t.Errorf("not extrapolated: %+v", rc)
 	}
 }
 

@@ -18,17 +18,35 @@ import (
 // scores it was calibrated on.
 const CalibrationQuantile = 0.999
 
+// CalibrateOptions configures Calibrate.
+type CalibrateOptions struct {
+	// Decision is the persistence rule configured on the robot.
+	Decision decision.Options
+	// AlarmRate is the target rate of false entries into ERROR per hour
+	// of clean stream, for each of the two alarms (frame score and health
+	// model), extrapolated from the clean runs by decision.AlarmTail; 0
+	// means decision.DefaultAlarmRate.
+	AlarmRate float64
+	// Silence sets each alarm at the level at which the rule would not
+	// have fired on the runs (decision.AlarmThreshold) instead, without
+	// extrapolating: it fires about once per length of the runs on new
+	// clean drive.
+	Silence bool
+}
+
 // Calibration reports what Calibrate measured and set.
 type Calibration struct {
 	Runs, Frames int
 	// Threshold is the frame-score threshold now in the model: the larger
 	// of ScoreQuantile (CalibrationQuantile of the clean scores) and
-	// ScoreAlarm (decision.AlarmThreshold of them).
+	// ScoreAlarm (ScoreTail.Threshold, or ScoreTail.Max with Silence).
 	Threshold, ScoreQuantile, ScoreAlarm float64
 	// HealthError is the health model's ERROR threshold now in the model:
 	// the larger of the model's own (HealthOwn, from its calibration block)
 	// and HealthAlarm. Zero without a health model.
 	HealthError, HealthOwn, HealthAlarm float64
+	// ScoreTail and HealthTail are the alarm calibrations.
+	ScoreTail, HealthTail decision.Tail
 	// Scores are the clean frame scores of each run, in order (nil without
 	// a scorer).
 	Scores [][]float64
@@ -42,20 +60,34 @@ type resetter interface{ Reset() }
 // are contiguous stretches of clean frames of one sensor, in order, held
 // out from the data the models were trained on. The frame scorer and the
 // health autoencoder are run over them as the pipeline runs them, and each
-// threshold is set so that the persistence rule dec (K of N to enter
-// ERROR) would not have fired on any run — never below the
-// CalibrationQuantile of the clean scores for the frame score, nor below
-// the health model's own ERROR threshold. The health WARN threshold is
-// unchanged.
+// threshold is set so that the persistence rule (K of N to enter ERROR)
+// enters ERROR at opts.AlarmRate per hour of clean stream by the tail
+// extrapolated from the runs, and would not have fired on any of them —
+// never below the CalibrationQuantile of the clean scores for the frame
+// score, nor below the health model's own ERROR threshold. The health
+// WARN threshold is unchanged.
 //
 // Thresholds from single-frame quantiles alone gave 17 false ERRORs per
 // hour of clean simulated VLP-16 drive, because clean scene events (a
 // vehicle passing close, a wall filling the view) raise many neighbouring
-// frames together; see docs/agent.md for the measurements. The returned
+// frames together; silence on 28 minutes of drive still gave 1.33 per
+// hour on 3 new hours, because new drive holds larger episodes than any
+// seen. See docs/agent.md for the measurements. The returned
 // model shares the scorer with m (reset before each run) and carries a
 // copy of the health model.
-func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []iter.Seq[sensors.Frame], dec decision.Options) (SensorModel, Calibration, error) {
+func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []iter.Seq[sensors.Frame], opts CalibrateOptions) (SensorModel, Calibration, error) {
 	var cal Calibration
+	rate := opts.AlarmRate
+	if rate == 0 {
+		rate = decision.DefaultAlarmRate
+	}
+	alarm := func(runs [][]float64) (decision.Tail, float64, error) {
+		t, err := decision.AlarmTail(runs, opts.Decision, info.Period, rate)
+		if opts.Silence {
+			return t, t.Max, err
+		}
+		return t, t.Threshold, err
+	}
 	if m.Scorer == nil && m.Health == nil {
 		return m, cal, errors.New("agent: calibrate: the model has neither a scorer nor a health model")
 	}
@@ -106,7 +138,7 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 	}
 	out := m
 	if m.Scorer != nil {
-		if cal.ScoreAlarm, err = decision.AlarmThreshold(scoreRuns, dec); err != nil {
+		if cal.ScoreTail, cal.ScoreAlarm, err = alarm(scoreRuns); err != nil {
 			return m, cal, fmt.Errorf("agent: calibrate frame score: %w", err)
 		}
 		cal.ScoreQuantile = quantile(slices.Concat(scoreRuns...), CalibrationQuantile)
@@ -115,7 +147,7 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 		out.Threshold = cal.Threshold
 	}
 	if m.Health != nil {
-		if cal.HealthAlarm, err = decision.AlarmThreshold(healthRuns, dec); err != nil {
+		if cal.HealthTail, cal.HealthAlarm, err = alarm(healthRuns); err != nil {
 			return m, cal, fmt.Errorf("agent: calibrate health: %w", err)
 		}
 		cal.HealthOwn = m.Health.Error

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"iter"
 	"math"
 	"math/rand/v2"
@@ -82,11 +83,11 @@ func TestCalibrateSilencesTheRuleOnCleanRuns(t *testing.T) {
 	perFrame := quantile(first, 0.99)
 	m := SensorModel{Scorer: sc, Threshold: perFrame, ID: "m", Version: "1"}
 	runs := []iter.Seq[sensors.Frame]{cameraRun(1, 2001), cameraRun(2001, 4001)}
-	cm, cal, err := Calibrate(context.Background(), info, m, runs, decision.Options{})
+	cm, cal, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{Silence: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("per-frame %.3f; calibrated %+v", perFrame, cal)
+	t.Logf("per-frame %.3f; calibrated: threshold %.3f, quantile %.3f, alarm %.3f", perFrame, cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm)
 	if cal.Frames != 4000 || cal.Runs != 2 || cm.Threshold != cal.Threshold || cal.Threshold != max(cal.ScoreQuantile, cal.ScoreAlarm) {
 		t.Fatalf("calibration %+v, model threshold %v", cal, cm.Threshold)
 	}
@@ -112,6 +113,32 @@ func TestCalibrateSilencesTheRuleOnCleanRuns(t *testing.T) {
 	}
 }
 
+func TestCalibrateExtrapolatesTheTail(t *testing.T) {
+	scores := burstyScores(30000, 2)
+	sc := ScorerFunc(func(f sensors.Frame) (float64, error) { return scores[f.Head().Seq], nil })
+	info := sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}
+	m := SensorModel{Scorer: sc, ID: "m", Version: "1"}
+	runs := []iter.Seq[sensors.Frame]{cameraRun(1, 6001), cameraRun(6001, 12001)}
+	cm, cal, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{AlarmRate: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := decision.AlarmTail(cal.Scores, decision.Options{}, lidarPeriod, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", cal.ScoreTail)
+	if !cal.ScoreTail.Fitted || cal.ScoreTail != want || cal.ScoreAlarm != want.Threshold || cm.Threshold != max(cal.ScoreQuantile, want.Threshold) {
+		t.Fatalf("calibration: tail %+v, alarm %v, threshold %v; want tail %+v", cal.ScoreTail, cal.ScoreAlarm, cm.Threshold, want)
+	}
+	if cal.ScoreAlarm <= cal.ScoreTail.Max {
+		t.Errorf("alarm %v not above the silence level %v: 20 min of drive extrapolated to 0.5 per hour", cal.ScoreAlarm, cal.ScoreTail.Max)
+	}
+	if _, _, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{AlarmRate: -1}); !errors.Is(err, decision.ErrAlarmRate) {
+		t.Errorf("negative rate: %v", err)
+	}
+}
+
 func TestCalibrateHealthAndErrors(t *testing.T) {
 	info := sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}
 	sf, err := health.NewSensorFeatures(info.Kind, info.Period)
@@ -134,7 +161,7 @@ func TestCalibrateHealthAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := SensorModel{Health: hm, ID: "m", Version: "1"}
-	cm, cal, err := Calibrate(context.Background(), info, m, []iter.Seq[sensors.Frame]{cameraRun(1, 500)}, decision.Options{})
+	cm, cal, err := Calibrate(context.Background(), info, m, []iter.Seq[sensors.Frame]{cameraRun(1, 500)}, CalibrateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,21 +172,21 @@ func TestCalibrateHealthAndErrors(t *testing.T) {
 		t.Error("the caller's health model was changed")
 	}
 
-	if _, _, err := Calibrate(context.Background(), info, SensorModel{}, nil, decision.Options{}); err == nil {
+	if _, _, err := Calibrate(context.Background(), info, SensorModel{}, nil, CalibrateOptions{}); err == nil {
 		t.Error("a model with nothing to calibrate was accepted")
 	}
 	sc := ScorerFunc(func(sensors.Frame) (float64, error) { return 1, nil })
-	if _, _, err := Calibrate(context.Background(), info, SensorModel{Scorer: sc}, []iter.Seq[sensors.Frame]{cameraRun(1, 3)}, decision.Options{}); err == nil {
+	if _, _, err := Calibrate(context.Background(), info, SensorModel{Scorer: sc}, []iter.Seq[sensors.Frame]{cameraRun(1, 3)}, CalibrateOptions{}); err == nil {
 		t.Error("two frames calibrated a 3-of-5 rule")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := Calibrate(ctx, info, SensorModel{Scorer: sc}, []iter.Seq[sensors.Frame]{cameraRun(1, 100)}, decision.Options{}); err == nil {
+	if _, _, err := Calibrate(ctx, info, SensorModel{Scorer: sc}, []iter.Seq[sensors.Frame]{cameraRun(1, 100)}, CalibrateOptions{}); err == nil {
 		t.Error("cancelled context ignored")
 	}
 	small, _, _ := health.Train(rows[:200], sf.Names()[:3], health.TrainOptions{ID: "h", Seed: 1, Epochs: 2})
 	if small != nil {
-		if _, _, err := Calibrate(context.Background(), info, SensorModel{Health: small}, nil, decision.Options{}); err == nil {
+		if _, _, err := Calibrate(context.Background(), info, SensorModel{Health: small}, nil, CalibrateOptions{}); err == nil {
 			t.Error("a health model of the wrong width was accepted")
 		}
 	}

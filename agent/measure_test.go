@@ -157,13 +157,39 @@ func trainForMeasure(t *testing.T, g generator, at []time.Duration) (SensorModel
 	for _, a := range at {
 		runs = append(runs, framesOf(g, a+60*time.Second, 140*time.Second))
 	}
-	cm, cal, err := Calibrate(context.Background(), g.Info(), m, runs, decision.Options{})
+	cm, cal, err := Calibrate(context.Background(), g.Info(), m, runs, CalibrateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%s calibration on %d clean frames: VAE threshold own %.4g, 99.9th %.4g, alarm %.4g; health ERROR own %.4g, alarm %.4g",
 		g.Info().Name, cal.Frames, vm.Threshold(), cal.ScoreQuantile, cal.ScoreAlarm, cal.HealthOwn, cal.HealthAlarm)
+	t.Logf("%s frame-score tail: %+v", g.Info().Name, cal.ScoreTail)
+	t.Logf("%s health tail: %+v", g.Info().Name, cal.HealthTail)
+	dumpScores(t, g.Info().Name+"-calibration", cal.Scores...)
 	return cm, vm
+}
+
+// dumpScores writes runs of frame scores, one run per line, to
+// $TRUSTAGENT_MEASURE_DUMP/name.txt when that directory is set, for
+// offline study of the alarm rule.
+func dumpScores(t *testing.T, name string, runs ...[]float64) {
+	dir := os.Getenv("TRUSTAGENT_MEASURE_DUMP")
+	if dir == "" {
+		return
+	}
+	var b strings.Builder
+	for _, run := range runs {
+		for i, s := range run {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "%.6g", s)
+		}
+		b.WriteByte('\n')
+	}
+	if err := os.WriteFile(dir+"/"+name+".txt", []byte(b.String()), 0o644); err != nil {
+		t.Error(err)
+	}
 }
 
 // framesOf yields the frames of g in the drive-time span [at, at+d).
@@ -266,7 +292,10 @@ func cleanRun(t *testing.T, g generator, m SensorModel, start, d time.Duration) 
 	clk := &fakeClock{}
 	a := buildAgent(t, []generator{g}, []SensorModel{m}, clk, decision.Options{})
 	sc := &faults.Scenario{Name: "clean", Seed: 1, Duration: d}
-	for _, c := range play(t, a, clk, []generator{g}, sc, start, d, nil) {
+	var scores []float64
+	record := func(time.Time, labelled) { scores = append(scores, a.pipes[0].state.Score) }
+	defer func() { dumpScores(t, g.Info().Name+"-clean", scores) }()
+	for _, c := range play(t, a, clk, []generator{g}, sc, start, d, record) {
 		if c.sensor != g.Info().Name {
 			continue
 		}

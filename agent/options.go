@@ -50,9 +50,13 @@ type Options struct {
 	// CleanHistory is how long scores judged clean are kept for
 	// Recalibrate; default 30 min.
 	CleanHistory time.Duration
-	// RecalibrateQuantile of the clean scores is the new threshold; default
-	// 0.995.
+	// RecalibrateQuantile of the clean scores is the floor of the new
+	// threshold; default 0.995.
 	RecalibrateQuantile float64
+	// AlarmRate is the target rate of false entries into ERROR per hour of
+	// clean stream that Recalibrate extrapolates the frame-score alarm to
+	// (decision.AlarmTail); default decision.DefaultAlarmRate.
+	AlarmRate float64
 	// Host enables the host model when Host.Collector is set.
 	Host HostOptions
 	// Registerer receives the Prometheus collectors; nil registers nothing.
@@ -134,6 +138,9 @@ func (o *Options) fill() {
 	if o.RecalibrateQuantile == 0 {
 		o.RecalibrateQuantile = 0.995
 	}
+	if o.AlarmRate == 0 {
+		o.AlarmRate = decision.DefaultAlarmRate
+	}
 	if o.Host.Period == 0 {
 		o.Host.Period = time.Second
 	}
@@ -165,6 +172,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: clean history %v outside 1m..24h", ErrOptions, o.CleanHistory)
 	case !(o.RecalibrateQuantile > 0.5 && o.RecalibrateQuantile <= 1):
 		return fmt.Errorf("%w: recalibrate quantile %v outside (0.5, 1]", ErrOptions, o.RecalibrateQuantile)
+	case !(o.AlarmRate > 0) || math.IsInf(o.AlarmRate, 0):
+		return fmt.Errorf("%w: alarm rate %v per hour is not positive", ErrOptions, o.AlarmRate)
 	case o.Host.Period < 100*time.Millisecond:
 		return fmt.Errorf("%w: host period %v below 100ms", ErrOptions, o.Host.Period)
 	}

@@ -69,11 +69,17 @@ type Recalibration struct {
 	NewThreshold float64 `json:"new_threshold"`
 	Quantile     float64 `json:"quantile"`
 	// QuantileValue is that quantile of the clean scores; Alarm is the
-	// lowest threshold at which the sensor's K-of-N rule would not have
-	// entered ERROR on them (decision.AlarmThreshold). The new threshold is
-	// the larger.
+	// level at which the sensor's K-of-N rule enters ERROR AlarmRate times
+	// per hour by the tail of the clean scores' episodes, never below
+	// Silence, the lowest level at which it would not have entered ERROR
+	// on them (decision.AlarmTail); Extrapolated is false when too few
+	// episodes left Alarm at Silence. The new threshold is the larger of
+	// QuantileValue and Alarm.
 	QuantileValue float64   `json:"quantile_value"`
 	Alarm         float64   `json:"alarm"`
+	Silence       float64   `json:"silence"`
+	AlarmRate     float64   `json:"alarm_rate"`
+	Extrapolated  bool      `json:"extrapolated"`
 	Samples       int       `json:"samples"`
 	From          time.Time `json:"from"` // oldest score used
 }
@@ -81,8 +87,10 @@ type Recalibration struct {
 // Recalibrate sets a sensor's frame-score threshold from the scores of the
 // frames it judged clean in the last span (at most Options.CleanHistory is
 // kept): the larger of their Options.RecalibrateQuantile and the alarm
-// threshold of the sensor's persistence rule on them, so that the K-of-N
-// rule would not have entered ERROR over the span (see Calibrate). A frame counts as
+// level of the sensor's persistence rule on them, at which the K-of-N rule
+// would not have entered ERROR over the span and enters it
+// Options.AlarmRate times per hour by the extrapolated tail (see
+// Calibrate). A frame counts as
 // clean when the sensor was not in ERROR or STALE after it and nothing but
 // its own score raised a reason: so single over-threshold frames count, and
 // the new threshold is not biased low by the old one. The scorer and health
@@ -106,10 +114,12 @@ func (a *Agent) Recalibrate(sensor string, span time.Duration) (Recalibration, e
 	if len(scores) < MinRecalibrateSamples {
 		return rc, fmt.Errorf("%w: %s has %d in the last %v, need %d", ErrTooFewSamples, sensor, len(scores), span, MinRecalibrateSamples)
 	}
-	alarm, err := decision.AlarmThreshold([][]float64{scores}, p.decider.Options())
+	tail, err := decision.AlarmTail([][]float64{scores}, p.decider.Options(), p.period, a.opts.AlarmRate)
 	if err != nil {
 		return rc, fmt.Errorf("agent: recalibrate %s: %w", sensor, err)
 	}
+	alarm := tail.Threshold
+	rc.Silence, rc.AlarmRate, rc.Extrapolated = tail.Max, tail.Rate, tail.Fitted
 	q := quantile(scores, a.opts.RecalibrateQuantile)
 	v := max(q, alarm)
 	if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 	"slices"
 	"time"
 
@@ -27,6 +28,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	out := fs.String("out", "", "calibrated model bundle to write (required)")
 	k := fs.Int("enter-k", 0, "bad frames among the last N that enter ERROR, as configured on the robot (agent.enter_k; 0: default 3)")
 	n := fs.Int("enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
+	rate := fs.Float64("alarm-rate", decision.DefaultAlarmRate, "target false entries into ERROR per hour of clean stream, for each alarm, extrapolated from the runs")
 	ver := fs.Uint64("version", 0, "version of the new bundle (0: the model's version + 1)")
 	created := fs.String("created", "", "creation time recorded in the bundle (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now)")
 	fs.Usage = func() {
@@ -34,9 +36,12 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Runs the model's integer scorer and health autoencoder over clean recordings, as")
 		fmt.Fprintln(stderr, "trustd does, and sets each threshold so that the K-of-N rule that enters ERROR")
-		fmt.Fprintln(stderr, "would never have fired on them (never below the 99.9th percentile of the clean")
-		fmt.Fprintln(stderr, "frame scores, nor below the health model's own ERROR threshold). Writes an")
-		fmt.Fprintln(stderr, "unsigned bundle with a higher version; sign it with 'trustctl bundle sign'.")
+		fmt.Fprintln(stderr, "does so --alarm-rate times per hour of clean stream, by the tail of the largest")
+		fmt.Fprintln(stderr, "clean episodes, and would never have fired on the recordings (never below the")
+		fmt.Fprintln(stderr, "99.9th percentile of the clean frame scores, nor below the health model's own")
+		fmt.Fprintln(stderr, "ERROR threshold). The tail needs more than ten separate clean episodes: record")
+		fmt.Fprintln(stderr, "tens of minutes of drive. Writes an unsigned bundle with a higher version; sign")
+		fmt.Fprintln(stderr, "it with 'trustctl bundle sign'.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -51,6 +56,9 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if *k < 0 || *n < 0 {
 		return usageError("--enter-k and --enter-n must not be negative")
+	}
+	if !(*rate > 0) || math.IsInf(*rate, 0) {
+		return usageError("--alarm-rate %v: want a positive number of false ERRORs per hour", *rate)
 	}
 	dec := decision.Options{K: *k, N: *n}
 	d, err := decision.New(dec) // fills the defaults and checks K ≤ N
@@ -87,7 +95,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	info := sensors.Info{Name: kind.String(), Kind: kind, Period: recs[0].period}
 	sm := agent.SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), Health: ms.Health}
-	cm, cal, err := agent.Calibrate(ctx, info, sm, runs, dec)
+	cm, cal, err := agent.Calibrate(ctx, info, sm, runs, agent.CalibrateOptions{Decision: dec, AlarmRate: *rate})
 	if err != nil {
 		return fmt.Errorf("calibrate %s: %w", *model, err)
 	}
@@ -132,14 +140,29 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		*out, kind, ms.Bundle.ModelID, v, cal.Frames, cal.Runs, filled.K, filled.N)
 	fmt.Fprintf(stdout, "  frame score threshold %.4g -> %.4g (99.9th percentile %.4g, alarm %.4g)\n",
 		ms.VAE.Threshold(), cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm)
+	describeTail(stdout, "frame score", cal.ScoreTail)
 	if cm.Health != nil {
 		if cal.HealthOwn >= advisoryError {
 			fmt.Fprintf(stdout, "  health model advisory (WARN only), unchanged (its alarm level would be %.4g)\n", cal.HealthAlarm)
 		} else {
 			fmt.Fprintf(stdout, "  health ERROR threshold %.4g -> %.4g (alarm %.4g)\n", cal.HealthOwn, cal.HealthError, cal.HealthAlarm)
+			describeTail(stdout, "health", cal.HealthTail)
 		}
 	}
 	return nil
+}
+
+// describeTail says how an alarm level was reached, and warns when the
+// runs were too short to extrapolate.
+func describeTail(w io.Writer, what string, t decision.Tail) {
+	span := time.Duration(t.Hours * float64(time.Hour)).Round(time.Second)
+	if !t.Fitted {
+		fmt.Fprintf(w, "  warning: %s alarm not extrapolated (%s): it is the level silent on these %v,\n", what, t.Why, span)
+		fmt.Fprintf(w, "    which new clean drive exceeds about once per %v; record more clean drive\n", span)
+		return
+	}
+	fmt.Fprintf(w, "    %s alarm: silent on the runs above %.4g; %.3g false ERRORs per hour at %.4g by the tail of %d clean episodes in %v (shape %.3g, scale %.3g)\n",
+		what, t.Max, t.Rate, t.Threshold, t.Events, span, t.Shape, t.Scale)
 }
 
 // healthRows returns the health feature vectors of the last frames of r,

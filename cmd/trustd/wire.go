@@ -101,6 +101,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 		QueueLen:     cfg.Agent.QueueLen,
 		StaleTimeout: cfg.Agent.StaleTimeout,
 		ScoreBudget:  cfg.Agent.ScoreBudget,
+		AlarmRate:    cfg.Agent.AlarmRate,
 		Registerer:   reg,
 		Logger:       &log,
 		Host: agent.HostOptions{

@@ -76,6 +76,7 @@ type Agent struct {
 	ClearM       int           `yaml:"clear_m"`       // clean frames in a row to leave ERROR
 	StaleTimeout time.Duration `yaml:"stale_timeout"` // no frame for this long: STALE
 	ScoreBudget  float64       `yaml:"score_budget"`  // fraction of one core scoring may use; above it, frames are decimated
+	AlarmRate    float64       `yaml:"alarm_rate"`    // target false ERRORs per hour of clean stream for the recalibrate command
 }
 
 // Sensor is one configured source. Driver names the kind of device; the
@@ -157,6 +158,7 @@ func Default() Config {
 			ClearM:       10,
 			StaleTimeout: time.Second,
 			ScoreBudget:  0.5,
+			AlarmRate:    0.1,
 		},
 	}
 }
@@ -386,6 +388,8 @@ func (a *Agent) validate() error {
 		return bad("agent.stale_timeout", "%v is below 10ms", a.StaleTimeout)
 	case a.ScoreBudget <= 0 || a.ScoreBudget > 1:
 		return bad("agent.score_budget", "%v is outside (0, 1]", a.ScoreBudget)
+	case !(a.AlarmRate > 0 && a.AlarmRate <= 3600):
+		return bad("agent.alarm_rate", "%v is outside (0, 3600] per hour", a.AlarmRate)
 	}
 	return nil
 }
