@@ -63,6 +63,7 @@ func TestParseErrorsNameKeyAndLine(t *testing.T) {
 		{"no sensors", "robot: r\n", 0, "at least one sensor"},
 		{"public embedded broker", "mqtt:\n  embedded:\n    enabled: true\n    listen: 0.0.0.0:1883\nsensors:\n  - name: a\n    driver: velodyne\n", 4, "loopback"},
 		{"k above n", "agent:\n  enter_k: 9\n  enter_n: 3\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "enter_k"},
+		{"zero alarm rate", "agent:\n  alarm_rate: 0\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "alarm_rate"},
 		{"broker scheme", "mqtt:\n  broker: http://x:1\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "scheme"},
 		{"recorded without dir", "sensors:\n  - name: a\n    driver: recorded\n", 2, "needs dir"},
 		{"serial without port", "sensors:\n  - name: a\n    driver: rplidar\n", 2, "needs address"},
