@@ -157,7 +157,13 @@ func trainForMeasure(t *testing.T, g generator, at []time.Duration) (SensorModel
 	for _, a := range at {
 		runs = append(runs, framesOf(g, a+60*time.Second, 140*time.Second))
 	}
-	cm, cal, err := Calibrate(context.Background(), g.Info(), m, runs, CalibrateOptions{})
+	var rate float64 // TRUSTAGENT_MEASURE_ALARM_RATE measures another operating point
+	if v := os.Getenv("TRUSTAGENT_MEASURE_ALARM_RATE"); v != "" {
+		if _, err := fmt.Sscan(v, &rate); err != nil {
+			t.Fatalf("TRUSTAGENT_MEASURE_ALARM_RATE: %v", err)
+		}
+	}
+	cm, cal, err := Calibrate(context.Background(), g.Info(), m, runs, CalibrateOptions{AlarmRate: rate})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,9 +8,12 @@ import (
 	"time"
 )
 
-// DefaultAlarmRate is the false-alarm rate AlarmTail aims at by default:
-// one entry into ERROR per ten hours of clean stream.
-const DefaultAlarmRate = 0.1
+// DefaultAlarmRate is the false-alarm rate per alarm that calibration aims
+// at by default, in entries into ERROR per hour of clean stream: a budget
+// of one false ERROR per hour per sensor, split between its two alarms
+// (frame score and health model), and halved again because the
+// extrapolation is good to about a factor of two.
+const DefaultAlarmRate = 0.25
 
 // Tail is what AlarmTail measured and set.
 type Tail struct {

@@ -158,7 +158,7 @@ func Default() Config {
 			ClearM:       10,
 			StaleTimeout: time.Second,
 			ScoreBudget:  0.5,
-			AlarmRate:    0.1,
+			AlarmRate:    0.25,
 		},
 	}
 }
