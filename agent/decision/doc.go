@@ -18,4 +18,9 @@
 //
 // Trusted is false for ERROR and STALE only. Defaults: K=3, N=5, M=10
 // (one second at 10 Hz).
+//
+// AlarmThreshold and AlarmTail calibrate a threshold for this rule, not
+// for single frames, on clean runs of scores: the level at which it would
+// never have entered ERROR on them, and the level at which it enters ERROR
+// at a target rate per hour by the tail of their largest episodes.
 package decision
