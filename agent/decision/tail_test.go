@@ -189,3 +189,25 @@ func TestAlarmTailErrors(t *testing.T) {
 		t.Error("NaN score: no error")
 	}
 }
+
+// FuzzAlarmTail feeds arbitrary scores: AlarmTail returns an error or a
+// finite threshold at or above the silence level, and never panics.
+func FuzzAlarmTail(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8}, uint8(3), uint8(5), 0.25)
+	f.Add(make([]byte, 4096), uint8(1), uint8(1), 1e-9)
+	f.Fuzz(func(t *testing.T, b []byte, k, n uint8, rate float64) {
+		run := make([]float64, len(b)/2)
+		for i := range run {
+			// Heavy-tailed values from the bytes, up to 1e300.
+			run[i] = math.Pow(10, float64(int(b[2*i])%300)) * float64(b[2*i+1])
+		}
+		o := Options{K: int(k % 8), N: int(n % 16)}
+		tail, err := AlarmTail([][]float64{run, run[len(run)/2:]}, o, 100*time.Millisecond, rate)
+		if err != nil {
+			return
+		}
+		if math.IsNaN(tail.Threshold) || math.IsInf(tail.Threshold, 0) || tail.Threshold < tail.Max {
+			t.Fatalf("tail %+v", tail)
+		}
+	})
+}
