@@ -37,11 +37,8 @@ func cmdConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected arguments %q", fs.Args())
 	}
 	if *in == "" || *out == "" {
 		return usageError("--in and --out are required")

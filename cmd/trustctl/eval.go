@@ -143,11 +143,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected arguments %q", fs.Args())
 	}
 	if *model == "" || *clean == "" || len(faultDirs) == 0 {
 		return usageError("--model, --clean and at least one --faults are required")

@@ -136,11 +136,8 @@ func cmdProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "Lists I²C and SPI buses, serial ports (USB VID:PID) and /dev/video* cameras.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected arguments %q", fs.Args())
 	}
 	addrs := knownI2C()
 	if *extra != "" {

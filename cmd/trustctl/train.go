@@ -78,11 +78,8 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected arguments %q", fs.Args())
 	}
 	kind, ok := sensors.ParseKind(*sensor)
 	if !ok || (kind != sensors.KindLidar && kind != sensors.KindCamera) {
