@@ -211,14 +211,21 @@ func (e *fixedEngine) residual(in []int16) int64 {
 		}
 		e.h[k] = clampAct(v)
 	}
-	off := q.D - len(q.B3s)
 	var sum int64
 	for i := range q.B3s {
-		xh := clampAct(requant(dotI16I64(q.W3s[i*H2:(i+1)*H2], e.h), int64(q.M3s[i]), int(q.S3s[i])) + q.B3s[i])
-		d := int64(in[off+i])<<(fracBits-inputFrac) - xh // input Q11 → Q12
-		sum += ((d * d) >> fracBits) * q.Lam[i] >> fracBits
+		sum += e.statTerm(in, i)
 	}
 	return sum >> 1
+}
+
+// statTerm returns Λᵢ (xᵢ − x̂ᵢ)² in Q12 for statistic i, with the decoder
+// hidden layer h left at the re-fitted posterior mean by residual.
+func (e *fixedEngine) statTerm(in []int16, i int) int64 {
+	q := e.q
+	off := q.D - len(q.B3s)
+	xh := clampAct(requant(dotI16I64(q.W3s[i*q.H2:(i+1)*q.H2], e.h), int64(q.M3s[i]), int(q.S3s[i])) + q.B3s[i])
+	d := int64(in[off+i])<<(fracBits-inputFrac) - xh // input Q11 → Q12
+	return ((d * d) >> fracBits) * q.Lam[i] >> fracBits
 }
 
 // regret returns the approximated Likelihood Regret of one int16 input in

@@ -324,4 +324,25 @@ func TestReasons(t *testing.T) {
 		t.Fatalf("reasons %+v", r)
 	}
 	t.Logf("reasons: %+v", r)
+
+	// The terms are the statistics residual split by statistic: they add up
+	// to ScoreParts' residual, up to one Q12 rounding step per term.
+	s.Reset()
+	for _, f := range ts.test[:3] {
+		if _, err := s.Score(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, resid, err := s.ScoreParts(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := s.Reasons(1 << 10)
+	var sum float64
+	for _, x := range all {
+		sum += x.Nats
+	}
+	if tol := float64(len(all)+1) / 4096; math.Abs(sum-resid) > tol || resid <= 0 {
+		t.Errorf("reasons add up to %.4f nats, statistics residual %.4f (tolerance %.4f)", sum, resid, tol)
+	}
 }

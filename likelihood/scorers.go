@@ -296,16 +296,13 @@ func (s *FixedScorer) Reasons(n int) []Reason {
 		names = features.LidarNames()
 	}
 	s.eng.residual(s.in) // leaves h at the re-fitted mean
-	off := q.D - len(q.B3s)
 	out := make([]Reason, 0, len(q.B3s))
 	for i := range q.B3s {
-		xh := clampAct(requant(dotI16I64(q.W3s[i*q.H2:(i+1)*q.H2], s.eng.h), int64(q.M3s[i]), int(q.S3s[i])) + q.B3s[i])
-		d := float64(int64(s.in[off+i])<<(fracBits-4)-xh) / one
 		name := fmt.Sprintf("stat%d", i)
 		if i < len(names) {
 			name = names[i]
 		}
-		out = append(out, Reason{Name: name, Nats: 0.5 * d * d * float64(q.Lam[i]) / one})
+		out = append(out, Reason{Name: name, Nats: 0.5 * float64(s.eng.statTerm(s.in, i)) / one})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Nats > out[b].Nats })
 	return out[:min(n, len(out))]
