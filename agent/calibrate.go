@@ -98,8 +98,8 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 	}
 	var eval *health.Evaluator
 	if m.Health != nil {
-		if want := len(feats.Names()); m.Health.D() != want {
-			return m, cal, fmt.Errorf("agent: calibrate: health model has %d features, the sensor's vector %d", m.Health.D(), want)
+		if err := m.Health.Fits(feats.Names()); err != nil {
+			return m, cal, fmt.Errorf("agent: calibrate: %w", err)
 		}
 		eval = m.Health.NewEvaluator()
 	}

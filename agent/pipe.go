@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"errors"
-	"fmt"
 	"hash/maphash"
 	"math"
 	"sync"
@@ -122,8 +121,8 @@ func (p *pipe) setModel(sm SensorModel) error {
 	}
 	ms := &modelState{scorer: sm.Scorer, threshold: sm.Threshold, id: sm.ID, version: sm.Version}
 	if sm.Health != nil {
-		if want := len(p.feats.Names()); sm.Health.D() != want {
-			return fmt.Errorf("health model has %d features, the sensor's vector %d", sm.Health.D(), want)
+		if err := sm.Health.Fits(p.feats.Names()); err != nil {
+			return err
 		}
 		ms.eval = sm.Health.NewEvaluator()
 	}

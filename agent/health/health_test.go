@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -261,5 +262,27 @@ func TestTrainIgnoresFeatures(t *testing.T) {
 	l2, _ := ev2.Score([]float64{0.5, 0.5, 0.2})
 	if !(l2 > 10*b2) {
 		t.Errorf("without Ignore a moved constant feature should dominate: %v vs %v", b2, l2)
+	}
+}
+
+// TestFits: a model is refused for a feature vector that differs in number,
+// name or order, with the first difference named.
+func TestFits(t *testing.T) {
+	m := &Model{Names: []string{"a", "b", "c"}}
+	if err := m.Fits([]string{"a", "b", "c"}); err != nil {
+		t.Fatalf("same names: %v", err)
+	}
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"a", "b"}, "3 features, this build computes 2"},
+		{[]string{"a", "x", "c"}, `feature 1 is "b" in the model, "x" in this build`},
+		{[]string{"a", "c", "b"}, `feature 1 is "b" in the model, "c" in this build`},
+	} {
+		err := m.Fits(tc.names)
+		if !errors.Is(err, ErrModel) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Fits(%q) = %v, want ErrModel saying %q", tc.names, err, tc.want)
+		}
 	}
 }

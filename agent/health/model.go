@@ -48,6 +48,23 @@ var ErrModel = errors.New("health: invalid model")
 // D returns the number of features.
 func (m *Model) D() int { return len(m.Names) }
 
+// Fits reports whether the model was trained on exactly the features named,
+// in order: the vector a sensor computes now. A model trained by a build
+// whose statistics differ in name or number is refused with an error wrapping
+// ErrModel that names the first difference, because its standardisation and
+// weights would read the wrong numbers.
+func (m *Model) Fits(names []string) error {
+	if len(m.Names) != len(names) {
+		return fmt.Errorf("%w: trained on %d features, this build computes %d; retrain the bundle", ErrModel, len(m.Names), len(names))
+	}
+	for i, n := range names {
+		if m.Names[i] != n {
+			return fmt.Errorf("%w: feature %d is %q in the model, %q in this build; retrain the bundle", ErrModel, i, m.Names[i], n)
+		}
+	}
+	return nil
+}
+
 func newLayers(d int) [4]dense {
 	dims := [5]int{d, Hidden, Bottleneck, Hidden, d}
 	var ls [4]dense

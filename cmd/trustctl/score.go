@@ -206,8 +206,8 @@ func newJudge(ms *modelbundle.Models, period time.Duration, o judgeOptions) (*ju
 	j := &judge{checker: chk, decider: dec, feats: feats, scorer: ms.VAE.NewFixedScorer(),
 		threshold: ms.VAE.Threshold(), hashSeed: maphash.MakeSeed()}
 	if ms.Health != nil {
-		if ms.Health.D() != len(feats.Names()) {
-			return nil, fmt.Errorf("health model has %d features, this build computes %d", ms.Health.D(), len(feats.Names()))
+		if err := ms.Health.Fits(feats.Names()); err != nil {
+			return nil, err
 		}
 		j.eval = ms.Health.NewEvaluator()
 	}
