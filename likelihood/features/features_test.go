@@ -112,13 +112,32 @@ func TestCameraStatistics(t *testing.T) {
 	if v := g[idx(names, "noise_mad")]; math.Abs(v-10.0/255) > 0.2*10/255 {
 		t.Errorf("noise estimate %v, want %v ± 20 %%", v, 10.0/255)
 	}
-	if v := g[idx(names, "prev_mean_abs_diff")]; math.Abs(v-8.0/255) > 0.2*8/255 {
-		t.Errorf("mean |Δ| %v, want about 8/255 (E|N(0,10)|)", v)
+	if v, want := g[idx(names, "prev_diff_log")], math.Log10(8.0/255+1.0/4096); math.Abs(v-want) > 0.08 {
+		t.Errorf("log mean |Δ| %v, want about %v (E|N(0,10)| = 8/255)", v, want)
 	}
 	black := gray(64, 48, func(x, y int) float64 { return 0 })
 	h, _ := Camera(nil, black, black)
-	if h[idx(names, "clip_low_frac")] != 1 || h[idx(names, "prev_identical_frac")] != 1 {
-		t.Error("black repeated frame: clip_low_frac / prev_identical_frac not 1")
+	if h[idx(names, "clip_low_frac")] != 1 {
+		t.Error("black frame: clip_low_frac not 1")
+	}
+	// A repeated frame sits at the floors: nothing moved.
+	if v, want := h[idx(names, "prev_diff_log")], math.Log10(1.0/4096); v != want {
+		t.Errorf("repeated frame: prev_diff_log %v, want %v", v, want)
+	}
+	if v := h[idx(names, "prev_moved_log")]; v > -3 {
+		t.Errorf("repeated frame: prev_moved_log %v, want ≤ −3 (fewer than 1 in 1000 samples moved)", v)
+	}
+	// A quarter of the pixels change (a codec's static background keeps
+	// the rest): the logarithm of a quarter.
+	quarter := gray(64, 48, func(x, y int) float64 {
+		if x < 16 {
+			return 40
+		}
+		return 0
+	})
+	q, _ := Camera(nil, quarter, black)
+	if v := q[idx(names, "prev_moved_log")]; math.Abs(v-math.Log10(0.25)) > 0.02 {
+		t.Errorf("a quarter moved: prev_moved_log %v, want about %v", v, math.Log10(0.25))
 	}
 	// Sharp texture vs its blurred version: Laplacian energy drops.
 	sharp := gray(200, 150, func(x, y int) float64 { return 128 + 100*math.Sin(float64(x)*1.3)*math.Cos(float64(y)*0.9) })
