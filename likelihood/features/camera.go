@@ -42,15 +42,6 @@ var cameraNames = []string{
 	"prev_changed_frac", // samples changed by > 25/255
 }
 
-// Why the two change statistics are logarithms: a fixed camera whose frames
-// come through a video codec repeats most pixels bit for bit (about 75 % of
-// the samples of a clean frame of vtest.avi equal the previous frame's),
-// while a moving or noisy camera repeats almost none (about 9 % in the
-// simulator). On a linear scale a frozen frame (100 %) then lies closer to
-// the clean frames of the static camera than the two cameras lie to each
-// other; as the logarithm of what moved, it lies three to four decades below
-// either.
-
 // CameraNames returns the names of the statistics Camera computes, in order.
 func CameraNames() []string { return append([]string(nil), cameraNames...) }
 
@@ -265,6 +256,12 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 			}
 			sd += float64(abs(d))
 		}
+		// Logarithms, because cameras differ by orders of magnitude in what
+		// moves: a fixed camera behind a video codec repeats about 75 % of
+		// its samples bit for bit between clean frames (vtest.avi), a moving
+		// or noisy one about 9 % (the simulator). On a linear scale a frozen
+		// frame (100 %) lay inside that spread; as the logarithm of what
+		// moved it lies three to four decades below any clean frame.
 		dst[21] = math.Log10(sd/fn*sc + 1.0/4096)
 		dst[22] = math.Log10((fn - float64(same) + 1) / (fn + 1))
 		dst[23] = float64(changed) / fn
