@@ -102,18 +102,7 @@ func TestRealLidarCrossValidation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var frames []sensors.Frame
-				var altered []bool
-				lead := len(test) / 5 // as trustctl models --eval
-				for i, f := range test {
-					if i < lead {
-						frames, altered = append(frames, f), append(altered, false)
-						continue
-					}
-					for _, o := range inj.Inject(f) {
-						frames, altered = append(frames, o), append(altered, o != f)
-					}
-				}
+				frames, altered, _ := faultStream(test, inj) // as trustctl models --eval
 				r := row{fault, sev}
 				if pos[r] == nil {
 					pos[r] = map[string][]float64{}

@@ -336,6 +336,25 @@ func vtestFrames(ctx context.Context, work string, stderr io.Writer) (string, er
 	return out, nil
 }
 
+// faultStream passes frames through inj after a clean lead-in of a fifth of
+// them (an onset, so that the decision's detection latency can be
+// measured), flushing inj at the end. For each output frame it reports
+// whether the fault altered it; the first lead outputs are the lead-in.
+func faultStream(frames []sensors.Frame, inj faults.Injector) (out []sensors.Frame, altered []bool, lead int) {
+	lead = len(frames) / 5
+	out, altered = append(out, frames[:lead]...), make([]bool, lead)
+	push := func(in sensors.Frame, outs []sensors.Frame) {
+		for _, o := range outs {
+			out, altered = append(out, o), append(altered, o != in)
+		}
+	}
+	for _, f := range frames[lead:] {
+		push(f, inj.Inject(f))
+	}
+	push(nil, inj.Flush())
+	return out, altered, lead
+}
+
 // evalSet is one held-out clean recording and the model judged on it.
 type evalSet struct {
 	name  string
@@ -385,27 +404,16 @@ func evalSets(ctx context.Context, sets []evalSet, dir string, quiet bool, stdou
 					return err
 				}
 				r := recording{dir: fmt.Sprintf("%s_s%d", name, sev), period: s.clean.period}
-				var labels []frameLabel
-				push := func(in sensors.Frame, outs []sensors.Frame) {
-					for _, o := range outs {
-						r.frames = append(r.frames, o)
-						r.names = append(r.names, fmt.Sprintf("%06d", len(r.names)))
-						labels = append(labels, frameLabel{fault: name, severity: sev, altered: o != in})
+				frames, altered, lead := faultStream(s.clean.frames, inj)
+				labels := make([]frameLabel, len(frames))
+				for i := range frames {
+					r.names = append(r.names, fmt.Sprintf("%06d", i))
+					labels[i] = frameLabel{fault: "none"}
+					if i >= lead {
+						labels[i] = frameLabel{fault: name, severity: sev, altered: altered[i]}
 					}
 				}
-				// A clean lead-in gives each fault an onset, so the
-				// decision's detection latency can be measured.
-				lead := len(s.clean.frames) / 5
-				for i, f := range s.clean.frames {
-					if i < lead {
-						r.frames = append(r.frames, f)
-						r.names = append(r.names, fmt.Sprintf("%06d", len(r.names)))
-						labels = append(labels, frameLabel{fault: "none"})
-						continue
-					}
-					push(f, inj.Inject(f))
-				}
-				push(nil, inj.Flush())
+				r.frames = frames
 				st, err := scoreStream(ctx, ms, r, scorers, 0, judgeOptions{staleAfter: time.Second}, tick)
 				if err != nil {
 					return err
