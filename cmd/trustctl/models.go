@@ -78,6 +78,8 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	evalDir := fs.String("eval", "", "also evaluate the models on held-out real and simulated data with every catalogue fault injected, writing results.md, results.json and per-set HTML reports here")
 	evalFrames := fs.Int("eval-frames", 100, "held-out clean frames per evaluation set (each fault is injected into all but the first fifth of them)")
 	noTrain := fs.Bool("no-train", false, "with --eval: evaluate the bundles already in --out instead of training")
+	evalSeed := fs.Uint64("eval-seed", 7, "with --eval: seed of the injected faults (where blobs fall, which points move, the noise)")
+	evalWorld := fs.Uint64("eval-world", 101, "with --eval: world of the simulated held-out drives; must not be a training or calibration world")
 	quiet := fs.Bool("quiet", false, "no progress bars")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: trustctl models --out DIR [--eval DIR] [flags]")
@@ -99,6 +101,12 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 || *out == "" {
 		return usageError("--out DIR is required and no arguments are taken")
 	}
+	plans := defaultPlans(*tiny)
+	for _, p := range plans {
+		if slices.Contains(p.simWorlds, *evalWorld) {
+			return usageError(fmt.Sprintf("--eval-world %d: the %s model trains or calibrates on that world; pick one outside %v", *evalWorld, p.kind, p.simWorlds))
+		}
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
@@ -112,7 +120,7 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		wd = d
 	}
 	var sets []evalSet
-	for _, p := range defaultPlans(*tiny) {
+	for _, p := range plans {
 		p.cfg.quiet = *quiet
 		t0 := time.Now()
 		recs, held, err := modelData(ctx, p, wd, stderr)
@@ -131,11 +139,11 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(data), time.Since(t0).Round(time.Second), sum)
 		}
 		if *evalDir != "" {
-			sim, err := heldOutSim(p, *evalFrames)
+			sim, err := simDrive(ctx, p, *evalWorld, 0, *evalFrames)
 			if err != nil {
 				return err
 			}
-			sets = append(sets, evalSet{name: "simulated " + p.kind.String(), model: path, clean: sim})
+			sets = append(sets, evalSet{name: "simulated " + p.kind.String(), model: path, clean: sim, world: *evalWorld})
 			if held.frames != nil {
 				if len(held.frames) > *evalFrames {
 					held.frames, held.names = held.frames[:*evalFrames], held.names[:*evalFrames]
@@ -145,7 +153,7 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if *evalDir != "" {
-		return evalSets(ctx, sets, *evalDir, *quiet, stdout, stderr)
+		return evalSets(ctx, sets, *evalSeed, *evalDir, *quiet, stdout, stderr)
 	}
 	return nil
 }
@@ -284,11 +292,6 @@ func simDrive(ctx context.Context, p modelPlan, seed uint64, from, n int) (recor
 	return r, nil
 }
 
-// heldOutSim is a clean drive in a world none of the models saw.
-func heldOutSim(p modelPlan, n int) (recording, error) {
-	return simDrive(context.Background(), p, 101, 0, n)
-}
-
 // einrideFrames converts the real VLP-16 capture of the einride module to
 // KITTI frames in work/einride.
 func einrideFrames(ctx context.Context, work string, stderr io.Writer) (string, error) {
@@ -360,12 +363,13 @@ type evalSet struct {
 	name  string
 	model string
 	clean recording
+	world uint64 // simulated world of clean; 0 for a real recording
 }
 
 // evalSets injects every catalogue content fault at every severity into
 // each held-out set, evaluates, and writes results.md, results.json and
 // one HTML report per set.
-func evalSets(ctx context.Context, sets []evalSet, dir string, quiet bool, stdout, stderr io.Writer) error {
+func evalSets(ctx context.Context, sets []evalSet, seed uint64, dir string, quiet bool, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -399,7 +403,7 @@ func evalSets(ctx context.Context, sets []evalSet, dir string, quiet bool, stdou
 		streams := []scoredStream{clean}
 		for _, name := range names {
 			for sev := 1; sev <= 3; sev++ {
-				inj, err := faults.New(kind, faults.Config{Fault: name, Severity: sev, Seed: 7, Period: s.clean.period})
+				inj, err := faults.New(kind, faults.Config{Fault: name, Severity: sev, Seed: seed, Period: s.clean.period})
 				if err != nil {
 					return err
 				}
@@ -429,7 +433,11 @@ func evalSets(ctx context.Context, sets []evalSet, dir string, quiet bool, stdou
 		}
 		all[s.name] = res
 		tbl := resultTable(res)
-		tbl.Caption = fmt.Sprintf("**%s** (%d held-out clean frames, model %s, threshold %.4g)", s.name, len(s.clean.frames), filepath.Base(s.model), res.Threshold)
+		where := ""
+		if s.world != 0 {
+			where = fmt.Sprintf(" in world %d", s.world)
+		}
+		tbl.Caption = fmt.Sprintf("**%s** (%d held-out clean frames%s, model %s, threshold %.4g, fault seed %d)", s.name, len(s.clean.frames), where, filepath.Base(s.model), res.Threshold, seed)
 		if err := report.Markdown(&md, tbl); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sensortrust/trustagent/sensors"
@@ -67,5 +68,11 @@ func TestModelsUsage(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "models", "--out", t.TempDir(), "--no-train"); code != 2 {
 		t.Fatalf("--no-train without --eval: exit %d", code)
+	}
+	// World 4 calibrates the default thresholds: evaluating on it would
+	// score the models on frames they were fitted to.
+	code, _, stderr := runCmd(t, "models", "--out", t.TempDir(), "--no-train", "--eval", t.TempDir(), "--eval-world", "4")
+	if code != 2 || !strings.Contains(stderr, "world 4") {
+		t.Fatalf("--eval-world 4: exit %d, stderr %q", code, stderr)
 	}
 }
