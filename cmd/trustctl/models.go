@@ -101,6 +101,9 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() > 0 || *out == "" {
 		return usageError("--out DIR is required and no arguments are taken")
 	}
+	if *evalWorld == 0 {
+		return usageError("--eval-world must be a world seed above 0")
+	}
 	plans := defaultPlans(*tiny)
 	for _, p := range plans {
 		if slices.Contains(p.simWorlds, *evalWorld) {

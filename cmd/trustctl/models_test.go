@@ -75,4 +75,7 @@ func TestModelsUsage(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "world 4") {
 		t.Fatalf("--eval-world 4: exit %d, stderr %q", code, stderr)
 	}
+	if code, _, _ := runCmd(t, "models", "--out", t.TempDir(), "--eval-world", "0"); code != 2 {
+		t.Fatalf("--eval-world 0: exit %d", code)
+	}
 }
