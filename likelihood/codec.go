@@ -14,9 +14,14 @@ import (
 // uint32, the sections written by MarshalBinary in order (lengths before
 // every slice), CRC-32 (IEEE) of everything before it.
 const (
-	modelMagic   = "TALRVAE1"
-	modelVersion = 3 // 3: int16 Q11 inputs and int16 input-layer weights (2: int8)
-	maxSlice     = 1 << 26
+	modelMagic = "TALRVAE1"
+	// 4: per-input precisions and the centre and scale of the NLL after the
+	// re-fit (the score's third part); 3: int16 Q11 inputs and int16
+	// input-layer weights (2: int8). Format 3 is still read: its models
+	// score with two parts, as they were calibrated.
+	modelVersion    = 4
+	modelVersionMin = 3
+	maxSlice        = 1 << 26
 )
 
 type writer struct{ b []byte }
@@ -218,6 +223,10 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	w.i64(q.SRegret)
 	w.i64(q.CResid)
 	w.i64(q.SResid)
+	w.i32s(q.LamX)
+	w.i64(int64(q.LShift))
+	w.i64(q.CNLL)
+	w.i64(q.SNLL)
 	// Refit.
 	c := m.refit
 	w.n(c.Steps)
@@ -257,8 +266,9 @@ func UnmarshalModel(b []byte) (*Model, error) {
 	if crc32.ChecksumIEEE(body) != sum {
 		return nil, fmt.Errorf("likelihood: %w: checksum mismatch", ErrBadModel)
 	}
-	if v := binary.LittleEndian.Uint32(body[len(modelMagic):]); v != modelVersion {
-		return nil, fmt.Errorf("likelihood: %w: format version %d, this build reads %d", ErrBadModel, v, modelVersion)
+	version := binary.LittleEndian.Uint32(body[len(modelMagic):])
+	if version < modelVersionMin || version > modelVersion {
+		return nil, fmt.Errorf("likelihood: %w: format version %d, this build reads %d to %d", ErrBadModel, version, modelVersionMin, modelVersion)
 	}
 	r := &reader{b: body[len(modelMagic)+4:]}
 	m := &Model{}
@@ -307,6 +317,15 @@ func UnmarshalModel(b []byte) (*Model, error) {
 	q.W3s, q.M3s, q.S3s, q.B3s, q.Lam = r.i16s(), r.i32s(), r.u8s(), r.i64s(), r.i64s()
 	q.Mode = ScoreMode(small())
 	q.CRegret, q.SRegret, q.CResid, q.SResid = r.i64(), r.i64(), r.i64(), r.i64()
+	if version >= 4 {
+		q.LamX = r.i32s()
+		ls := r.i64()
+		if ls < -40 || ls > 40 {
+			r.fail("input precision scale")
+		}
+		q.LShift = int8(ls)
+		q.CNLL, q.SNLL = r.i64(), r.i64()
+	}
 	m.q = q
 	c := &m.refit
 	c.Steps, c.Directions, c.Samples = small(), small(), small()

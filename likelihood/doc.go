@@ -49,14 +49,19 @@
 // the NLL; LR = NLL(τ₀) − NLL(τ_K) ≥ 0 in nats.
 //
 // The regret cancels every likelihood term the decoder cannot change with
-// z, so faults that only move statistics the model cannot produce at all
-// are invisible to it. FixedScorer therefore reports, by default
-// (ScoreRegretAndStats), the larger of two robust z-scores: the regret and
-// the statistics residual ½ Σ Λᵢ (xᵢ − x̂ᵢ(μ_K))² at the re-fitted posterior
-// mean, with precisions Λᵢ from the held-out validation error (variances
-// learnt on the training block understate how far scene-dependent
-// statistics stray on new frames). Both are centred and scaled by their
-// median and MAD on the validation block. ScoreParts returns the two parts.
+// z, so faults that only move statistics or pixels the model cannot
+// produce at all are invisible to it. FixedScorer therefore reports, by
+// default (ScoreRegretAndStats), the largest of three robust z-scores,
+// all from the same re-fit: the regret; the statistics residual
+// ½ Σ Λᵢ (xᵢ − x̂ᵢ(μ_K))² at the re-fitted posterior mean, with precisions
+// Λᵢ from the held-out validation error (variances learnt on the training
+// block understate how far scene-dependent statistics stray on new
+// frames); and the NLL at the re-fitted posterior, NLL(τ_K), what the best
+// posterior the re-fit found still cannot explain (one pass over the
+// input on top of the regret). Each is centred and scaled by its median
+// and MAD on the validation block. ScoreParts returns the parts. Models of
+// format 3 carry no centre and scale for the third part and combine the
+// first two, as they were calibrated.
 //
 // # Fixed point
 //

@@ -51,8 +51,8 @@ type scorerMaker struct {
 type regretOnly struct{ *likelihood.FixedScorer }
 
 func (r regretOnly) Score(f sensors.Frame) (float64, error) {
-	v, _, err := r.ScoreParts(f)
-	return v, err
+	p, err := r.ScoreParts(f)
+	return p.Regret, err
 }
 
 func evalScorers() []scorerMaker {

@@ -26,6 +26,7 @@ type fixedEngine struct {
 	sig      []int64
 	nz       []int32
 	lw       []int64
+	after    int64 // NLL at τ_K left by regret, without its z-independent part
 }
 
 func newFixedEngine(q *qnet, cfg RefitConfig, t *refitTables, c, a int64) *fixedEngine {
@@ -163,8 +164,10 @@ func (e *fixedEngine) iwnll(tau []int64) int64 {
 }
 
 // score returns the model's score of one int16 Q11 input in Q12: the regret in
-// nats (ScoreRegret), or the larger of the robust z-scores of the regret and
-// of the statistics residual (ScoreRegretAndStats).
+// nats (ScoreRegret), or the largest of the robust z-scores of the regret,
+// of the statistics residual and of the NLL left after the re-fit
+// (ScoreRegretAndStats; the last only in models that carry its centre and
+// scale, format 4 on).
 func (e *fixedEngine) score(in []int16) int64 {
 	lr := e.regret(in)
 	q := e.q
@@ -175,17 +178,45 @@ func (e *fixedEngine) score(in []int16) int64 {
 	if len(q.B3s) > 0 {
 		z = max(z, zScore(e.residual(in), q.CResid, q.SResid))
 	}
+	if q.SNLL > 0 {
+		z = max(z, zScore(e.nllAfter(), q.CNLL, q.SNLL))
+	}
 	return z
 }
 
-// parts returns the regret and the statistics residual (0 without
-// statistic inputs), both Q12 nats.
-func (e *fixedEngine) parts(in []int16) (lr, resid int64) {
+// parts returns the regret, the statistics residual (0 without statistic
+// inputs) and the NLL after the re-fit (0 in a model without the per-input
+// precisions), all Q12 nats.
+func (e *fixedEngine) parts(in []int16) (lr, resid, after int64) {
 	lr = e.regret(in)
 	if len(e.q.B3s) > 0 {
 		resid = e.residual(in)
 	}
-	return lr, resid
+	if len(e.q.LamX) > 0 {
+		after = e.nllAfter()
+	}
+	return lr, resid, after
+}
+
+// nllAfter returns the importance-weighted NLL at the re-fitted τ_K left by
+// regret, with the input's own term ½ Σᵢ Λᵢ(xᵢ − b3ᵢ)² added back: what the
+// best posterior the re-fit found still cannot explain. Only the model's
+// constant (½ Σ log 2π/Λᵢ) is left out; it cancels in the robust z-score.
+func (e *fixedEngine) nllAfter() int64 {
+	q := e.q
+	var c int64
+	for i, r := range e.r {
+		// r Q11, |r| < 2^15: r² >> 10 is Q12 below 2^20; LamX < 2^24, so
+		// a term stays below 2^44 and the sum over D ≤ maxInputs inputs
+		// inside int64.
+		c += int64(q.LamX[i]) * (int64(r) * int64(r) >> (2*inputFrac - fracBits))
+	}
+	if s := int(q.LShift); s >= 0 {
+		c = fixedpoint.RoundShift64(c, uint(s))
+	} else {
+		c = fixedpoint.ShiftLeftSat64(c, uint(-s))
+	}
+	return e.after + c>>1
 }
 
 // zScore returns (v − c)/s in Q12 for Q12 v, c, s (s > 0), saturating.
@@ -283,6 +314,7 @@ func (e *fixedEngine) regret(in []int16) int64 {
 			a >>= 1
 		}
 	}
+	e.after = f0
 	return before - f0
 }
 

@@ -83,6 +83,11 @@ func goldenNet(seed uint64) *qnet {
 	for i := range q.Lam {
 		q.Lam[i] = int64(next() % (8 << fracBits))
 	}
+	q.LamX = make([]int32, D)
+	for i := range q.LamX {
+		q.LamX[i] = int32(next() % (1 << 20))
+	}
+	q.LShift = 16
 	q.Mode = ScoreRegret
 	q.SRegret, q.SResid = one, one
 	return q
@@ -102,7 +107,7 @@ func TestGoldenIntegerScores(t *testing.T) {
 	r := fixedpoint.NewRand(77)
 	next := func() uint64 { return uint64(r.Uint32()) }
 	in := make([]int16, q.D)
-	var got, combined, resid []int64
+	var got, combined, resid, after, combined3 []int64
 	for k := 0; k < 8; k++ {
 		for i := range in {
 			switch k {
@@ -118,13 +123,25 @@ func TestGoldenIntegerScores(t *testing.T) {
 		got = append(got, eng.score(in))
 		q.Mode, q.CRegret, q.SRegret, q.CResid, q.SResid = ScoreRegretAndStats, 99_000_000, 5000, 3_000_000, 70_000
 		combined = append(combined, eng.score(in))
-		_, res := eng.parts(in)
-		resid = append(resid, res)
-		q.Mode, q.CRegret, q.SRegret, q.CResid, q.SResid = ScoreRegret, 0, one, 0, one
+		_, res, aft := eng.parts(in)
+		resid, after = append(resid, res), append(after, aft)
+		q.CNLL, q.SNLL = 150_000_000, 9000
+		combined3 = append(combined3, eng.score(in))
+		q.Mode, q.CRegret, q.SRegret, q.CResid, q.SResid, q.CNLL, q.SNLL = ScoreRegret, 0, one, 0, one, 0, 0
 	}
 	if *updateGolden {
-		fmt.Printf("var goldenScores = %#v\nvar goldenCombined = %#v\nvar goldenResid = %#v\n", got, combined, resid)
+		fmt.Printf("var goldenScores = %#v\nvar goldenCombined = %#v\nvar goldenResid = %#v\nvar goldenAfter = %#v\nvar goldenCombined3 = %#v\n", got, combined, resid, after, combined3)
 		return
+	}
+	for i := range goldenAfter {
+		if after[i] != goldenAfter[i] {
+			t.Errorf("input %d: NLL after the re-fit %d, golden %d", i, after[i], goldenAfter[i])
+		}
+	}
+	for i := range goldenCombined3 {
+		if combined3[i] != goldenCombined3[i] {
+			t.Errorf("input %d: three-part score %d, golden %d", i, combined3[i], goldenCombined3[i])
+		}
 	}
 	for i := range goldenResid {
 		if resid[i] != goldenResid[i] {

@@ -113,6 +113,8 @@ type Info struct {
 	RegretScale         float64
 	ResidCentre         float64
 	ResidScale          float64
+	NLLCentre           float64 // NLL after the re-fit; scale 0: not part of the score
+	NLLScale            float64
 	Calibration         Calibration
 	Meta                TrainMeta
 	StatWeight          float64
@@ -131,6 +133,7 @@ func (m *Model) Info() Info {
 		Calibration: m.cal, Meta: m.meta, StatWeight: r.StatWeight, Mode: m.q.Mode,
 		RegretCentre: float64(m.q.CRegret) / one, RegretScale: float64(m.q.SRegret) / one,
 		ResidCentre: float64(m.q.CResid) / one, ResidScale: float64(m.q.SResid) / one,
+		NLLCentre: float64(m.q.CNLL) / one, NLLScale: float64(m.q.SNLL) / one,
 	}
 	if r.Kind == sensors.KindLidar {
 		in.Shape = fmt.Sprintf("%d×%d×2", len(r.Elevations), r.AzBins)
@@ -147,13 +150,13 @@ func (m *Model) Info() Info {
 	q := m.q
 	in.QuantBytes = 2*(len(q.W1)+len(q.Wm)+len(q.Wv)+len(q.W2)+len(q.Wt)) + 2*len(q.B3) + 4*len(q.G) +
 		8*(len(q.B1)+len(q.Bm)+len(q.Bv)+len(q.B2)) + 5*(len(q.M1)+len(q.Mm)+len(q.Mv)+len(q.M2)+len(q.Mt)) +
-		2*len(q.W3s) + 5*len(q.M3s) + 8*(len(q.B3s)+len(q.Lam))
+		2*len(q.W3s) + 5*len(q.M3s) + 8*(len(q.B3s)+len(q.Lam)) + 4*len(q.LamX)
 	D, H1, L, H2 := n.D, n.H1, n.L, n.H2
 	in.MACsEncoder = D*H1 + 2*L*H1 + D*H2
 	in.MACsPerDecoderPass = L*H2 + H2*H2 + H2
 	c := m.refit
 	in.DecoderPasses = c.Samples * (1 + c.Steps*(c.Directions+1))
-	in.MACsPerScore = in.MACsEncoder + in.DecoderPasses*in.MACsPerDecoderPass + L*H2 + len(q.B3s)*H2
+	in.MACsPerScore = in.MACsEncoder + in.DecoderPasses*in.MACsPerDecoderPass + L*H2 + len(q.B3s)*H2 + 2*len(q.LamX)
 	in.MACsNaiveDecoder = in.DecoderPasses * (L*H2 + D*H2)
 	return in
 }
@@ -175,7 +178,10 @@ func (in Info) String() string {
 		in.MACsPerScore, in.MACsEncoder, in.DecoderPasses, in.MACsPerDecoderPass, in.MACsNaiveDecoder)
 	fmt.Fprintf(&b, "score           %v", in.Mode)
 	if in.Mode == ScoreRegretAndStats {
-		fmt.Fprintf(&b, ": max of (regret − %.4g)/%.4g and (statistics residual − %.4g)/%.4g", in.RegretCentre, in.RegretScale, in.ResidCentre, in.ResidScale)
+		fmt.Fprintf(&b, ": max of (regret − %.4g)/%.4g, (statistics residual − %.4g)/%.4g", in.RegretCentre, in.RegretScale, in.ResidCentre, in.ResidScale)
+		if in.NLLScale > 0 {
+			fmt.Fprintf(&b, ", (NLL after re-fit − %.4g)/%.4g", in.NLLCentre, in.NLLScale)
+		}
 	}
 	b.WriteString("\n")
 	k := in.Calibration

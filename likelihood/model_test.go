@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/sensortrust/trustagent/likelihood"
@@ -46,6 +47,47 @@ func TestMarshalRoundTrip(t *testing.T) {
 		}
 		if s := ts.model.Info().String(); len(s) < 100 {
 			t.Errorf("Info too short: %q", s)
+		}
+	}
+}
+
+// TestReadsFormat3: a model written by the previous format (no per-input
+// precisions, two-part score) still loads and scores bit for bit as it did
+// when it was calibrated; written again, it keeps its two-part score.
+func TestReadsFormat3(t *testing.T) {
+	b, err := os.ReadFile("testdata/format3-lidar.model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := likelihood.UnmarshalModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := m.Info(); in.NLLScale != 0 || in.Mode != likelihood.ScoreRegretAndStats {
+		t.Fatalf("format 3 model read with NLL scale %v, mode %v", in.NLLScale, in.Mode)
+	}
+	// Recorded with the format-3 build that wrote the file, on the same
+	// frames (synth.Frames(lidar, 90, 1)[80:], scored in order).
+	want := []int64{58092, 111436, 107410, 97735, 87823, 93783, 78660, 103457, 116897, 121802}
+	b2, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := likelihood.UnmarshalModel(b2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := synth.Frames(sensors.KindLidar, 90, 1)[80:]
+	for _, mm := range []*likelihood.Model{m, m2} {
+		s := mm.NewFixedScorer()
+		for i, f := range frames {
+			got, err := s.ScoreInt(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want[i] {
+				t.Errorf("frame %d: score %d, format 3 gave %d", i, got, want[i])
+			}
 		}
 	}
 }
@@ -285,15 +327,19 @@ func TestFixedTracksFloat(t *testing.T) {
 		ts := tiny(t, k)
 		frames := append(append([]sensors.Frame{}, ts.test...), anomalous(k, ts.test)...)
 		frames = append(frames, ts.frames[60:80]...)
-		fs, as := ts.model.NewFixedScorer(), ts.model.NewApproxLRScorer()
-		var a, b []float64
+		fs, as, ns := ts.model.NewFixedScorer(), ts.model.NewApproxLRScorer(), ts.model.NewNLLScorer()
+		var a, b, c, d []float64
 		for _, f := range frames {
 			fs.Reset()
 			as.Reset()
-			x, _, _ := fs.ScoreParts(f)
+			ns.Reset()
+			p, _ := fs.ScoreParts(f)
 			y, _ := as.Score(f)
-			a = append(a, x)
-			b = append(b, y)
+			n, _ := ns.Score(f)
+			a, b = append(a, p.Regret), append(b, y)
+			// The float NLL after the re-fit: the NLL before it (same
+			// importance samples) less the regret.
+			c, d = append(c, p.NLLAfter), append(d, n-y)
 		}
 		rho, err := evaluate.Spearman(a, b)
 		if err != nil {
@@ -302,6 +348,13 @@ func TestFixedTracksFloat(t *testing.T) {
 		t.Logf("%v: Spearman ρ fixed vs float = %.4f over %d frames", k, rho, len(a))
 		if rho < 0.95 {
 			t.Errorf("%v: Spearman ρ %.4f < 0.95", k, rho)
+		}
+		if rho, err = evaluate.Spearman(c, d); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%v: Spearman ρ of the NLL after the re-fit, fixed vs float = %.4f", k, rho)
+		if rho < 0.99 {
+			t.Errorf("%v: NLL after the re-fit: Spearman ρ %.4f < 0.99", k, rho)
 		}
 	}
 }
@@ -333,10 +386,11 @@ func TestReasons(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, resid, err := s.ScoreParts(bad)
+	p, err := s.ScoreParts(bad)
 	if err != nil {
 		t.Fatal(err)
 	}
+	resid := p.Resid
 	all := s.Reasons(1 << 10)
 	var sum float64
 	for _, x := range all {

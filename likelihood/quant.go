@@ -49,11 +49,18 @@ type qnet struct {
 	S3s []uint8
 	B3s []int64
 	Lam []int64
-	// Score combination (Q12): robust centre and scale of the regret and of
-	// the statistics residual on clean validation frames.
+	// Per-input precisions Λᵢ = ωᵢe^{−λᵢ} of every input as LamX·2^−LShift
+	// (one power-of-two scale, LamX < 2^24), for the input's own term of the
+	// NLL after the re-fit. Empty in model format 3.
+	LamX   []int32
+	LShift int8
+	// Score combination (Q12): robust centre and scale of the regret, of the
+	// statistics residual and of the NLL after the re-fit on clean
+	// validation frames. SNLL = 0: no third part (model format 3).
 	Mode             ScoreMode
 	CRegret, SRegret int64
 	CResid, SResid   int64
+	CNLL, SNLL       int64
 }
 
 // multShift splits a positive real scale into m·2^−sh with m in
@@ -203,6 +210,22 @@ func quantize(n *net, w []float64, lamStats []float64) (*qnet, error) {
 		}
 	}
 	q.SRegret, q.SResid = one, one
+	lm := 0.0
+	for _, v := range lam {
+		lm = math.Max(lm, v)
+	}
+	if lm == 0 {
+		lm = 1
+	}
+	ls := int(math.Floor(math.Log2(float64(1<<23) / lm)))
+	if ls < -40 || ls > 40 {
+		return nil, fmt.Errorf("likelihood: input precision scale 2^%d out of range", ls)
+	}
+	q.LShift = int8(ls)
+	q.LamX = make([]int32, n.D)
+	for i, v := range lam {
+		q.LamX[i] = int32(math.Round(math.Ldexp(v, ls)))
+	}
 	gs := int(math.Floor(math.Log2(float64(1<<23) / gm)))
 	if gs < -20 || gs > 40 {
 		return nil, fmt.Errorf("likelihood: quadratic form scale 2^%d out of range", gs)
@@ -234,6 +257,15 @@ func (q *qnet) check() error {
 		q.Mode > ScoreRegret || q.SRegret <= 0 || q.SResid <= 0 || absI64(q.CRegret) > 1<<40 || absI64(q.CResid) > 1<<40 ||
 		q.SRegret > 1<<40 || q.SResid > 1<<40 {
 		return fmt.Errorf("likelihood: %w: statistic rows or score combination", ErrBadModel)
+	}
+	if (len(q.LamX) != 0 && len(q.LamX) != D) || q.LShift < -40 || q.LShift > 40 ||
+		q.SNLL < 0 || q.SNLL > 1<<40 || absI64(q.CNLL) > 1<<40 || (q.SNLL > 0 && len(q.LamX) == 0) {
+		return fmt.Errorf("likelihood: %w: input precisions or NLL centre and scale", ErrBadModel)
+	}
+	for _, l := range q.LamX {
+		if l < 0 || l >= 1<<24 {
+			return fmt.Errorf("likelihood: %w: input precision %d", ErrBadModel, l)
+		}
 	}
 	for _, l := range q.Lam {
 		if l < 0 || l > 1<<32 {

@@ -28,11 +28,14 @@ type ScoreMode uint8
 // Score modes.
 const (
 	// ScoreRegretAndStats (the default when the representation carries
-	// statistics): the larger of two robust z-scores, each centred and scaled
-	// by its median and MAD on clean validation frames: the approximated
-	// regret, and the residual ½Σ Λᵢ(xᵢ − x̂ᵢ)² of the statistic inputs at the
-	// re-fitted posterior mean (what the re-fit still cannot explain: the
-	// regret cancels anything the decoder cannot produce for any z).
+	// statistics): the largest of three robust z-scores, each centred and
+	// scaled by its median and MAD on clean validation frames: the
+	// approximated regret; the residual ½Σ Λᵢ(xᵢ − x̂ᵢ)² of the statistic
+	// inputs at the re-fitted posterior mean; and the importance-weighted
+	// NLL at the re-fitted posterior. The last two are what the re-fit still
+	// cannot explain, which the regret cancels by construction (anything
+	// the decoder cannot produce for any z). Format-3 models carry no
+	// centre and scale for the third part and combine the first two.
 	ScoreRegretAndStats ScoreMode = iota
 	// ScoreRegret: the approximated Likelihood Regret alone, in nats.
 	ScoreRegret

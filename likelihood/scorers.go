@@ -55,17 +55,28 @@ func (s *FixedScorer) ScoreInt(f sensors.Frame) (int64, error) {
 	return s.eng.score(s.in), nil
 }
 
-// ScoreParts returns the two parts of the fixed score in nats: the
-// approximated regret and the statistics residual (0 when the model has no
-// statistic inputs). Score combines them according to the model's mode.
-func (s *FixedScorer) ScoreParts(f sensors.Frame) (regret, resid float64, err error) {
+// Parts are the parts of the fixed score of one frame, in nats.
+type Parts struct {
+	// Regret: the approximated Likelihood Regret, NLL(τ₀) − NLL(τ_K).
+	Regret float64
+	// Resid: the statistics residual at the re-fitted posterior mean (0
+	// when the model has no statistic inputs).
+	Resid float64
+	// NLLAfter: the importance-weighted NLL at the re-fitted posterior,
+	// without the model's constant (0 in a format-3 model).
+	NLLAfter float64
+}
+
+// ScoreParts returns the parts of the fixed score. Score combines them
+// according to the model's mode.
+func (s *FixedScorer) ScoreParts(f sensors.Frame) (Parts, error) {
 	if err := s.enc.raw(s.raw, f); err != nil {
-		return 0, 0, err
+		return Parts{}, err
 	}
 	s.m.repr.standardize(s.raw)
 	quantizeInput(s.in, s.raw)
-	a, b := s.eng.parts(s.in)
-	return float64(a) / one, float64(b) / one, nil
+	a, b, c := s.eng.parts(s.in)
+	return Parts{Regret: float64(a) / one, Resid: float64(b) / one, NLLAfter: float64(c) / one}, nil
 }
 
 // EncodeProbe returns the model input of one frame as bytes (int16 Q11,

@@ -208,14 +208,15 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 	progress(Progress{Stage: "calibrate", Done: 0, Total: nCal})
 	fs := model.NewFixedScorer()
 	in := make([]int16, D)
-	var lrs, res []int64
+	var lrs, res, aft []int64
 	for _, x := range xs[nTrain : nTrain+nVal] {
 		quantizeInput(in, x)
-		a, b := fs.eng.parts(in)
-		lrs, res = append(lrs, a), append(res, b)
+		a, b, c := fs.eng.parts(in)
+		lrs, res, aft = append(lrs, a), append(res, b), append(aft, c)
 	}
 	model.q.CRegret, model.q.SRegret = robustCentreScale(lrs)
 	model.q.CResid, model.q.SResid = robustCentreScale(res)
+	model.q.CNLL, model.q.SNLL = robustCentreScale(aft)
 	cal := make([]float64, 0, nCal)
 	for _, x := range xs[nTrain+nVal:] {
 		quantizeInput(in, x)
