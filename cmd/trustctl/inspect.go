@@ -136,8 +136,18 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		info.Refit.Steps, info.Refit.Directions, info.Refit.Samples)
 	w.printf("MACs/score     %d (encoder %d, %d decoder passes × %d; a naive decoder would need %d)\n",
 		info.MACsPerScore, info.MACsEncoder, info.DecoderPasses, info.MACsPerDecoderPass, info.MACsNaiveDecoder)
+	unit := "nats"
+	if info.Mode == likelihood.ScoreRegretAndStats {
+		unit = "robust z"
+		w.printf("combined       largest robust z-score of regret (%.4g ± %.4g nats), statistics residual (%.4g ± %.4g)",
+			info.RegretCentre, info.RegretScale, info.ResidCentre, info.ResidScale)
+		if info.NLLScale > 0 {
+			w.printf(", NLL after re-fit (%.4g ± %.4g)", info.NLLCentre, info.NLLScale)
+		}
+		w.printf("; centre ± scale: median and MAD on clean validation frames\n")
+	}
 	c := info.Calibration
-	w.printf("threshold      %.4f nats (target per-frame FPR %.3g on %d held-out clean frames)\n", c.Threshold, c.TargetFPR, c.Frames)
+	w.printf("threshold      %.4f %s (target per-frame FPR %.3g on %d held-out clean frames)\n", c.Threshold, unit, c.TargetFPR, c.Frames)
 	w.printf("clean scores   mean %.4g, std %.4g, p50 %.4g, p90 %.4g, p99 %.4g, max %.4g\n", c.Mean, c.Std, c.P50, c.P90, c.P99, c.Max)
 	switch {
 	case ms.Health != nil && ms.Health.Error >= advisoryError:
