@@ -133,29 +133,23 @@ func TestGoldenIntegerScores(t *testing.T) {
 		fmt.Printf("var goldenScores = %#v\nvar goldenCombined = %#v\nvar goldenResid = %#v\nvar goldenAfter = %#v\nvar goldenCombined3 = %#v\n", got, combined, resid, after, combined3)
 		return
 	}
-	for i := range goldenAfter {
-		if after[i] != goldenAfter[i] {
-			t.Errorf("input %d: NLL after the re-fit %d, golden %d", i, after[i], goldenAfter[i])
+	for _, c := range []struct {
+		what      string
+		got, want []int64
+	}{
+		{"regret-only score", got, goldenScores},
+		{"two-part score", combined, goldenCombined},
+		{"statistics residual", resid, goldenResid},
+		{"NLL after the re-fit", after, goldenAfter},
+		{"three-part score", combined3, goldenCombined3},
+	} {
+		if len(c.got) != len(c.want) {
+			t.Fatalf("%s: %d values, %d golden", c.what, len(c.got), len(c.want))
 		}
-	}
-	for i := range goldenCombined3 {
-		if combined3[i] != goldenCombined3[i] {
-			t.Errorf("input %d: three-part score %d, golden %d", i, combined3[i], goldenCombined3[i])
-		}
-	}
-	for i := range goldenResid {
-		if resid[i] != goldenResid[i] {
-			t.Errorf("input %d: statistics residual %d, golden %d", i, resid[i], goldenResid[i])
-		}
-	}
-	for i := range goldenCombined {
-		if combined[i] != goldenCombined[i] {
-			t.Errorf("input %d: combined score %d, golden %d", i, combined[i], goldenCombined[i])
-		}
-	}
-	for i := range goldenScores {
-		if got[i] != goldenScores[i] {
-			t.Errorf("input %d: score %d, golden %d", i, got[i], goldenScores[i])
+		for i := range c.want {
+			if c.got[i] != c.want[i] {
+				t.Errorf("input %d: %s %d, golden %d", i, c.what, c.got[i], c.want[i])
+			}
 		}
 	}
 	// The scores must not be degenerate (the test could not fail otherwise).
