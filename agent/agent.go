@@ -162,8 +162,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	start := a.opts.Clock.Now()
 	for _, p := range a.pipes {
 		p.mu.Lock()
-		p.checker.Start(start)
-		p.nextUpdate = start.Add(time.Second)
+		p.judge.Start(start)
 		p.mu.Unlock()
 	}
 	var wg sync.WaitGroup
@@ -206,11 +205,11 @@ func (a *Agent) runSource(ctx context.Context, p *pipe) {
 }
 
 // tickInterval is how often stale timeouts and the 1 Hz updates are
-// checked: a tenth of the shortest stale timeout, between 5 and 100 ms.
+// checked: the shortest of the judges' tick intervals.
 func (a *Agent) tickInterval() time.Duration {
 	iv := 100 * time.Millisecond
 	for _, p := range a.pipes {
-		iv = min(iv, p.checker.Options().StaleAfter/10)
+		iv = min(iv, p.judge.TickInterval())
 	}
 	return max(iv, 5*time.Millisecond)
 }
@@ -287,7 +286,8 @@ func (a *Agent) fuse() fusion.Summary {
 	in := make([]fusion.Sensor, len(a.pipes))
 	for i, p := range a.pipes {
 		p.mu.Lock()
-		in[i] = fusion.Sensor{Name: p.name, Kind: p.info.Kind, Level: p.state.Level, Trusted: p.state.Trusted, Cause: p.state.Cause}
+		st := p.judge.Snapshot().State
+		in[i] = fusion.Sensor{Name: p.name, Kind: p.info.Kind, Level: st.Level, Trusted: st.Trusted, Cause: st.Cause}
 		p.mu.Unlock()
 	}
 	a.hostMu.Lock()
@@ -321,7 +321,7 @@ func (a *Agent) publishAll(ctx context.Context, now time.Time) {
 	for _, p := range a.pipes {
 		p.mu.Lock()
 		p.pubMu.Lock()
-		msg, err := a.stateMessageLocked(p, true)
+		msg, err := p.stateMessageLocked(true)
 		p.mu.Unlock()
 		if err == nil {
 			err = a.publish(ctx, msg)
@@ -406,28 +406,26 @@ func (a *Agent) hostThreshold() float64 {
 	return a.hostEval.Model().Warn
 }
 
-// stateMessageLocked builds a sensor's state message; p.mu is held.
-func (a *Agent) stateMessageLocked(p *pipe, heartbeat bool) (transport.Message, error) {
-	st := p.state
-	ms := p.model.Load()
-	s := transport.State{
-		Level: wireLevel(st.Level), Message: st.Message, HardwareID: p.hwID,
-		Robot: a.opts.Robot, Sensor: p.name, Trusted: st.Trusted,
-		Score: finiteOr0(st.Score), Threshold: finiteOr0(ms.threshold), Cause: transport.Cause(st.Cause),
+// wireState is a sensor's state payload.
+func (a *Agent) wireState(sensor, hwID string, sn Snapshot, m SensorModel, seq uint64, heartbeat bool) *transport.State {
+	st, w := sn.State, sn.Window
+	return &transport.State{
+		Level: wireLevel(st.Level), Message: st.Message(), HardwareID: hwID,
+		Robot: a.opts.Robot, Sensor: sensor, Trusted: st.Trusted,
+		Score: finiteOr0(st.Score), Threshold: finiteOr0(m.Threshold), Cause: transport.Cause(st.Cause),
 		Reasons: wireReasons(st.Reasons),
 		Window: transport.Window{
-			Seconds: p.window.Span.Seconds(), Frames: uint64(p.window.Frames), Drops: p.window.Drops,
-			RateHz: p.window.RateHz, LatencyP50MS: float64(p.window.LatencyP50) / 1e6,
-			LatencyP95MS: float64(p.window.LatencyP95) / 1e6, OutOfOrder: uint64(p.window.OutOfOrder),
-			Features: p.features,
+			Seconds: w.Span.Seconds(), Frames: uint64(w.Frames), Drops: w.Drops,
+			RateHz: w.RateHz, LatencyP50MS: float64(w.LatencyP50) / 1e6,
+			LatencyP95MS: float64(w.LatencyP95) / 1e6, OutOfOrder: uint64(w.OutOfOrder),
+			Features: sn.Features,
 		},
-		Model:     transport.Model{ID: ms.id, Version: ms.version},
-		Seq:       p.seq,
+		Model:     transport.Model{ID: m.ID, Version: m.Version},
+		Seq:       seq,
 		Heartbeat: heartbeat,
 		Time:      a.opts.Clock.Now(),
-		Stamp:     p.lastStamp,
+		Stamp:     sn.Stamp,
 	}
-	return a.topics.StateMessage(&s)
 }
 
 func wireLevel(l level.Level) transport.Level { return transport.Level(l.String()) }

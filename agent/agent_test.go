@@ -80,7 +80,7 @@ func TestVirtualLevelsStaleAndRecovery(t *testing.T) {
 	var timeline []string
 	last := ""
 	v.observe = func(now time.Time) {
-		l := a.pipes[0].state.Level.String()
+		l := a.pipes[0].judge.Snapshot().State.Level.String()
 		if l != last {
 			timeline = append(timeline, now.Sub(t0).String()+" "+l)
 			last = l
@@ -145,12 +145,12 @@ func TestFrozenFramesEnterError(t *testing.T) {
 		g.Seq, g.Stamp, g.Received = uint64(i), at.Add(-5*time.Millisecond), at
 		g.Pix = append([]byte(nil), f.Pix...)
 		v.deliver(0, &g)
-		l := a.pipes[0].state.Level
+		l := a.pipes[0].judge.Snapshot().State.Level
 		switch {
 		case i <= 20 && l != level.OK:
-			t.Fatalf("frame %d: %v before the freeze (%s)", i, l, a.pipes[0].state.Message)
-		case i == 23 && (l != level.Error || a.pipes[0].state.Reasons[0].Code != level.Frozen):
-			t.Fatalf("frame %d: %v %v, want ERROR frozen after 3 repeats", i, l, a.pipes[0].state.Reasons)
+			t.Fatalf("frame %d: %v before the freeze (%s)", i, l, a.pipes[0].judge.Snapshot().State.Message())
+		case i == 23 && (l != level.Error || a.pipes[0].judge.Snapshot().State.Reasons[0].Code != level.Frozen):
+			t.Fatalf("frame %d: %v %v, want ERROR frozen after 3 repeats", i, l, a.pipes[0].judge.Snapshot().State.Reasons)
 		}
 	}
 }
@@ -192,7 +192,11 @@ func TestRecalibrateUsesTheAlarmRule(t *testing.T) {
 	scores := burstyScores(6000, 5)
 	clk := &fakeClock{}
 	a := newTestAgent(t, clk, nil, ScorerFunc(func(f sensors.Frame) (float64, error) { return scores[f.Head().Seq], nil }), nil)
-	a.pipes[0].model.Load().threshold = 100
+	m := a.pipes[0].judge.Model()
+	m.Threshold = 100
+	if err := a.pipes[0].judge.SetModel(m); err != nil {
+		t.Fatal(err)
+	}
 	v := newVirtual(a, clk, t0)
 	var seq []float64
 	for i := uint64(1); i <= 6000; i++ {

@@ -35,7 +35,7 @@ func benchPipeline(b *testing.B, g generator) {
 		v.deliver(0, f)
 	}
 	b.StopTimer()
-	if l := a.pipes[0].state.Level; l == decision.Stale {
+	if l := a.pipes[0].judge.Snapshot().State.Level; l == decision.Stale {
 		b.Fatalf("level %v", l)
 	}
 }

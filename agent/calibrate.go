@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/sensortrust/trustagent/agent/decision"
-	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -52,10 +51,6 @@ type Calibration struct {
 	Scores [][]float64
 }
 
-// resetter is implemented by scorers that keep per-stream state (the
-// likelihood scorers do).
-type resetter interface{ Reset() }
-
 // Calibrate sets a sensor model's alarm thresholds on clean drive: runs
 // are contiguous stretches of clean frames of one sensor, in order, held
 // out from the data the models were trained on. The frame scorer and the
@@ -67,13 +62,11 @@ type resetter interface{ Reset() }
 // score, nor below the health model's own ERROR threshold. The health
 // WARN threshold is unchanged.
 //
-// Thresholds from single-frame quantiles alone gave 17 false ERRORs per
-// hour of clean simulated VLP-16 drive, because clean scene events (a
+// Single-frame quantiles alone are not enough: clean scene events (a
 // vehicle passing close, a wall filling the view) raise many neighbouring
-// frames together; silence on 28 minutes of drive still gave 1.33 per
-// hour on 3 new hours, because new drive holds larger episodes than any
-// seen; extrapolated to 0.25 per alarm, 0.67 per hour, at the cost of 3
-// of 80 faults detected. See docs/agent.md for the measurements. The
+// frames together, and new drive holds larger episodes than any seen, so
+// the alarm level is extrapolated from the tail of the runs' episodes. The
+// runs are judged by a Judge each, as trustd judges a stream. The
 // returned model shares the scorer with m (reset before each run) and
 // carries a copy of the health model.
 func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []iter.Seq[sensors.Frame], opts CalibrateOptions) (SensorModel, Calibration, error) {
@@ -92,52 +85,39 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 	if m.Scorer == nil && m.Health == nil {
 		return m, cal, errors.New("agent: calibrate: the model has neither a scorer nor a health model")
 	}
-	feats, err := health.NewSensorFeatures(info.Kind, info.Period)
-	if err != nil {
-		return m, cal, fmt.Errorf("agent: calibrate: %w", err)
-	}
-	var eval *health.Evaluator
-	if m.Health != nil {
-		if err := m.Health.Fits(feats.Names()); err != nil {
+	var scoreRuns, healthRuns [][]float64
+	for _, run := range runs {
+		// Each run is a stream of its own, judged from a fresh start.
+		j, err := NewJudge(JudgeOptions{Kind: info.Kind, Period: info.Period, Model: m, Decision: opts.Decision})
+		if err != nil {
 			return m, cal, fmt.Errorf("agent: calibrate: %w", err)
 		}
-		eval = m.Health.NewEvaluator()
-	}
-	var scoreRuns, healthRuns [][]float64
-	var fv []float64
-	for _, run := range runs {
-		if r, ok := m.Scorer.(resetter); ok {
-			r.Reset()
-		}
-		feats.Reset()
+		r := NewReplay(j)
 		var ss, hs []float64
 		for f := range run {
 			if err := ctx.Err(); err != nil {
 				return m, cal, err
 			}
 			cal.Frames++
-			if m.Scorer != nil {
-				s, err := m.Scorer.Score(f)
-				if err != nil {
-					return m, cal, fmt.Errorf("agent: calibrate: frame %d of run %d: %w", len(ss), cal.Runs, err)
-				}
-				ss = append(ss, s)
+			v := r.Frame(f)
+			if v.ScoreErr != nil {
+				return m, cal, fmt.Errorf("agent: calibrate: frame %d of run %d: %w", len(ss), cal.Runs, v.ScoreErr)
 			}
-			if eval != nil {
-				if fv, err = feats.Next(fv, f); err != nil {
-					return m, cal, fmt.Errorf("agent: calibrate: health features: %w", err)
+			if m.Scorer != nil {
+				ss = append(ss, v.Score)
+			}
+			if m.Health != nil {
+				if !v.HaveHealth {
+					return m, cal, fmt.Errorf("agent: calibrate: frame %d of run %d: no health features", len(hs), cal.Runs)
 				}
-				h, err := eval.Score(fv)
-				if err != nil {
-					return m, cal, fmt.Errorf("agent: calibrate: health score: %w", err)
-				}
-				hs = append(hs, h)
+				hs = append(hs, v.Health.Score)
 			}
 		}
 		cal.Runs++
 		scoreRuns, healthRuns = append(scoreRuns, ss), append(healthRuns, hs)
 	}
 	out := m
+	var err error
 	if m.Scorer != nil {
 		if cal.ScoreTail, cal.ScoreAlarm, err = alarm(scoreRuns); err != nil {
 			return m, cal, fmt.Errorf("agent: calibrate frame score: %w", err)

@@ -62,10 +62,10 @@ func errorEntries(t *testing.T, m SensorModel, from, to uint64) int {
 	prev := level.OK
 	for i := from; i < to; i++ {
 		v.deliver(0, cameraFrame(i, t0.Add(time.Duration(i)*lidarPeriod)))
-		if l := a.pipes[0].state.Level; l == level.Error && prev != level.Error {
+		if l := a.pipes[0].judge.Snapshot().State.Level; l == level.Error && prev != level.Error {
 			n++
 		}
-		prev = a.pipes[0].state.Level
+		prev = a.pipes[0].judge.Snapshot().State.Level
 	}
 	return n
 }

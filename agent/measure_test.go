@@ -235,7 +235,7 @@ func faultRun(t *testing.T, g generator, m SensorModel, fault string, sev int, s
 	changes := play(t, a, clk, []generator{g}, sc, start, sc.Duration, func(now time.Time, lf labelled) {
 		d := now.Sub(t0)
 		recv = append(recv, lf.frame.Head().Received.Sub(t0))
-		l := a.pipes[0].state.Level
+		l := a.pipes[0].judge.Snapshot().State.Level
 		switch {
 		case d < lead:
 			if l == level.Error {
@@ -299,7 +299,7 @@ func cleanRun(t *testing.T, g generator, m SensorModel, start, d time.Duration) 
 	a := buildAgent(t, []generator{g}, []SensorModel{m}, clk, decision.Options{})
 	sc := &faults.Scenario{Name: "clean", Seed: 1, Duration: d}
 	var scores []float64
-	record := func(time.Time, labelled) { scores = append(scores, a.pipes[0].state.Score) }
+	record := func(time.Time, labelled) { scores = append(scores, a.pipes[0].judge.Snapshot().State.Score) }
 	defer func() { dumpScores(t, g.Info().Name+"-clean", scores) }()
 	for _, c := range play(t, a, clk, []generator{g}, sc, start, d, record) {
 		if c.sensor != g.Info().Name {

@@ -105,16 +105,17 @@ func (a *Agent) Recalibrate(sensor string, span time.Duration) (Recalibration, e
 	}
 	p.mu.Lock()
 	scores, from := p.clean.since(a.opts.Clock.Now().Add(-span))
+	m := p.judge.Model()
+	dec, _ := p.judge.Options()
 	p.mu.Unlock()
-	m := p.model.Load()
-	rc := Recalibration{Sensor: sensor, OldThreshold: m.threshold, Quantile: a.opts.RecalibrateQuantile, Samples: len(scores), From: from}
-	if m.scorer == nil {
+	rc := Recalibration{Sensor: sensor, OldThreshold: m.Threshold, Quantile: a.opts.RecalibrateQuantile, Samples: len(scores), From: from}
+	if m.Scorer == nil {
 		return rc, fmt.Errorf("agent: recalibrate %s: the sensor has no scorer", sensor)
 	}
 	if len(scores) < MinRecalibrateSamples {
 		return rc, fmt.Errorf("%w: %s has %d in the last %v, need %d", ErrTooFewSamples, sensor, len(scores), span, MinRecalibrateSamples)
 	}
-	tail, err := decision.AlarmTail([][]float64{scores}, p.decider.Options(), p.period, a.opts.AlarmRate)
+	tail, err := decision.AlarmTail([][]float64{scores}, dec, p.period, a.opts.AlarmRate)
 	if err != nil {
 		return rc, fmt.Errorf("agent: recalibrate %s: %w", sensor, err)
 	}
@@ -127,9 +128,16 @@ func (a *Agent) Recalibrate(sensor string, span time.Duration) (Recalibration, e
 	}
 	rc.QuantileValue, rc.Alarm = q, alarm
 	rc.NewThreshold = v
-	next := *m
-	next.threshold = v
-	p.model.Store(&next)
+	p.mu.Lock()
+	// The model may have been swapped meanwhile: change only the threshold
+	// of the one in use.
+	next := p.judge.Model()
+	next.Threshold = v
+	err = p.judge.SetModel(next)
+	p.mu.Unlock()
+	if err != nil {
+		return rc, fmt.Errorf("agent: recalibrate %s: %w", sensor, err)
+	}
 	p.m.threshold.Set(v)
 	a.log.Info().Str("sensor", sensor).Float64("old", rc.OldThreshold).Float64("new", v).Int("samples", len(scores)).Msg("threshold recalibrated")
 	return rc, nil

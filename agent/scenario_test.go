@@ -168,7 +168,7 @@ func play(t testing.TB, a *Agent, clk *fakeClock, gens []generator, sc *faults.S
 	last := map[string]change{}
 	record := func(now time.Time) {
 		for _, p := range a.pipes {
-			st := p.state
+			st := p.judge.Snapshot().State
 			c := change{at: now.Sub(t0), sensor: p.name, level: st.Level, cause: st.Cause}
 			if len(st.Reasons) > 0 && st.Level != level.OK {
 				// The code only: which health feature ranks first moves with

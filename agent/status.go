@@ -69,25 +69,28 @@ func (a *Agent) Status() Status {
 	a.sumMu.Unlock()
 	st.Summary = SummaryStatus{Level: s.Level, Trusted: s.Trusted, Cause: s.Cause, Message: s.Message}
 	for _, p := range a.pipes {
-		ms := p.model.Load()
 		p.mu.Lock()
+		sn, ms := p.judge.Snapshot(), p.judge.Model()
 		ss := SensorStatus{
-			Name: p.name, Kind: p.info.Kind.String(), Level: p.state.Level, Trusted: p.state.Trusted,
-			Cause: p.state.Cause, Message: p.state.Message, Reasons: append([]level.Reason{}, p.state.Reasons...),
-			Score: finiteOr0(p.state.Score), Threshold: finiteOr0(ms.threshold),
-			Frames: p.frames, Scored: p.scored, Decimation: p.decim,
-			RateHz: p.window.RateHz, LatencyP95: float64(p.window.LatencyP95) / 1e6,
-			LastFrame: p.lastRecv, Seq: p.seq, SourceError: p.srcErr,
+			Name: p.name, Kind: p.info.Kind.String(), Level: sn.State.Level, Trusted: sn.State.Trusted,
+			Cause: sn.State.Cause, Message: sn.State.Message(), Reasons: append([]level.Reason{}, sn.State.Reasons...),
+			Score: finiteOr0(sn.State.Score), Threshold: finiteOr0(ms.Threshold),
+			Scored: sn.Scored, Decimation: sn.Decimation,
+			RateHz: sn.Window.RateHz, LatencyP95: float64(sn.Window.LatencyP95) / 1e6,
+			Seq: p.seq, SourceError: p.srcErr,
 		}
-		if p.haveHealth {
-			ss.HealthScore = p.health.Score
+		p.arriveMu.Lock()
+		ss.Frames, ss.LastFrame = p.frames, p.lastRecv
+		p.arriveMu.Unlock()
+		if sn.HaveHealth {
+			ss.HealthScore = sn.Health.Score
 		}
 		p.mu.Unlock()
-		if ms.eval != nil {
-			ss.HealthWarn = ms.eval.Model().Warn
+		if ms.Health != nil {
+			ss.HealthWarn = ms.Health.Warn
 		}
-		if ms.id != "" {
-			ss.Model = ms.id + "@" + ms.version
+		if ms.ID != "" {
+			ss.Model = ms.ID + "@" + ms.Version
 		}
 		ss.QueueDrops = p.q.drops()
 		if c, ok := p.src.(sensors.Counted); ok {

@@ -44,8 +44,7 @@ type virtual struct {
 func newVirtual(a *Agent, clk *fakeClock, start time.Time) *virtual {
 	clk.set(start)
 	for _, p := range a.pipes {
-		p.checker.Start(start)
-		p.nextUpdate = start.Add(time.Second)
+		p.judge.Start(start)
 	}
 	return &virtual{now: start, a: a, clk: clk, ctx: context.Background(), tick: a.tickInterval(), nextTick: start.Add(a.tickInterval())}
 }

@@ -179,7 +179,13 @@ func (e *encoder) reset() {
 }
 
 // raw writes the unstandardised representation of f into dst (len Dims).
-func (e *encoder) raw(dst []float64, f sensors.Frame) error {
+func (e *encoder) raw(dst []float64, f sensors.Frame) error { return e.rawWith(dst, f, nil) }
+
+// rawWith is raw with the frame statistics given: stats, when not nil, are
+// the package features statistics of f computed by the caller from the same
+// stream (so that a pipeline computes them once per frame), and the
+// encoder's own extractors are left alone.
+func (e *encoder) rawWith(dst []float64, f sensors.Frame, stats []float64) error {
 	if f == nil {
 		return fmt.Errorf("likelihood: %w: nil frame", ErrBadFrame)
 	}
@@ -193,7 +199,7 @@ func (e *encoder) raw(dst []float64, f sensors.Frame) error {
 			return fmt.Errorf("likelihood: %w: nil scan", ErrBadFrame)
 		}
 		e.rangeImage(dst[:nImg], fr)
-		if e.r.Channels == ChannelsWithStats {
+		if e.r.Channels == ChannelsWithStats && stats == nil {
 			e.stats = e.lid.Next(e.stats, fr)
 		}
 	case *sensors.Image:
@@ -202,7 +208,7 @@ func (e *encoder) raw(dst []float64, f sensors.Frame) error {
 			return fmt.Errorf("likelihood: %w: %w", ErrBadFrame, err)
 		}
 		e.thumbnail(dst[:nImg], fr)
-		if e.r.Channels == ChannelsWithStats {
+		if e.r.Channels == ChannelsWithStats && stats == nil {
 			var err error
 			if e.stats, err = e.cam.Next(e.stats, fr); err != nil {
 				return fmt.Errorf("likelihood: %w: %w", ErrBadFrame, err)
@@ -211,7 +217,10 @@ func (e *encoder) raw(dst []float64, f sensors.Frame) error {
 	default:
 		return fmt.Errorf("likelihood: %w: unsupported frame type %T", ErrWrongKind, f)
 	}
-	copy(dst[nImg:], e.stats)
+	if stats == nil {
+		stats = e.stats
+	}
+	copy(dst[nImg:], stats)
 	return nil
 }
 

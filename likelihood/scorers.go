@@ -47,7 +47,27 @@ func (s *FixedScorer) Score(f sensors.Frame) (float64, error) {
 // ScoreInt returns the integer score (Q12 nats), bit-exact across
 // architectures for the same int16 input.
 func (s *FixedScorer) ScoreInt(f sensors.Frame) (int64, error) {
-	if err := s.enc.raw(s.raw, f); err != nil {
+	return s.scoreInt(f, nil)
+}
+
+// ScoreStats is Score with the frame's statistics computed by the caller:
+// stats must be what a features.LidarExtractor or features.CameraExtractor
+// fed the same stream returns for f (len StatNames), so that a pipeline that
+// needs the statistics for its own checks computes them once per frame. The
+// scorer's own extractor is then not used; do not mix the two on one stream.
+func (s *FixedScorer) ScoreStats(f sensors.Frame, stats []float64) (float64, error) {
+	if stats == nil {
+		return 0, fmt.Errorf("likelihood: %w: nil statistics", ErrBadFrame)
+	}
+	if s.m.repr.Channels == ChannelsWithStats && len(stats) != s.m.repr.StatDims() {
+		return 0, fmt.Errorf("likelihood: %w: %d statistics, model takes %d", ErrBadFrame, len(stats), s.m.repr.StatDims())
+	}
+	v, err := s.scoreInt(f, stats)
+	return float64(v) / one, err
+}
+
+func (s *FixedScorer) scoreInt(f sensors.Frame, stats []float64) (int64, error) {
+	if err := s.enc.rawWith(s.raw, f, stats); err != nil {
 		return 0, err
 	}
 	s.m.repr.standardize(s.raw)

@@ -1,10 +1,11 @@
 package decision
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,13 +75,19 @@ type State struct {
 	// Reasons for the level, most severe first. In ERROR they are those of
 	// the latest bad frame until the sensor leaves ERROR.
 	Reasons []level.Reason
-	Message string
 	// Score and Threshold of the latest scored frame.
 	Score, Threshold float64
 	// Bad is the number of bad frames among the last N.
 	Bad int
+	// FrameLevel is the level of the latest frame's own evidence, before
+	// persistence (ERROR makes it a bad frame).
+	FrameLevel Level
 	// Changed is true when Level differs from the previous call's.
 	Changed bool
+
+	// clean, n and m say how far the rule is towards leaving ERROR (for
+	// the message).
+	clean, n, m int
 }
 
 // Decider holds the persistence state of one sensor. It is not safe for
@@ -93,6 +100,7 @@ type Decider struct {
 	clean   int // consecutive frames without a bad verdict
 	level   Level
 	lastBad []level.Reason
+	rs      []level.Reason // the latest frame's reasons (reused)
 	score   float64
 	thresh  float64
 }
@@ -106,6 +114,12 @@ func New(opts Options) (*Decider, error) {
 	return &Decider{opts: opts, hist: make([]bool, opts.N), score: math.NaN(), thresh: math.NaN()}, nil
 }
 
+// WithDefaults returns o with its zero fields set to their defaults.
+func (o Options) WithDefaults() Options {
+	o.fill()
+	return o
+}
+
 // Options returns the effective options.
 func (d *Decider) Options() Options { return d.opts }
 
@@ -114,7 +128,7 @@ func (d *Decider) Level() Level { return d.level }
 
 // Frame decides after one frame.
 func (d *Decider) Frame(in Input) State {
-	var rs []level.Reason
+	rs := d.rs[:0]
 	if in.Scored {
 		d.score, d.thresh = in.Score, in.Threshold
 		if in.Score > in.Threshold || math.IsNaN(in.Score) {
@@ -123,6 +137,7 @@ func (d *Decider) Frame(in Input) State {
 	}
 	rs = append(rs, in.Reasons...)
 	sortReasons(rs)
+	d.rs = rs
 	verdict := level.OK
 	for _, r := range rs {
 		if r.Code.Group() != level.GroupInfo {
@@ -137,7 +152,7 @@ func (d *Decider) Frame(in Input) State {
 	d.hist[d.histI] = isBad
 	if isBad {
 		d.bad++
-		d.lastBad = rs
+		d.lastBad = append(d.lastBad[:0], rs...)
 		d.clean = 0
 	} else {
 		d.clean++
@@ -160,7 +175,8 @@ func (d *Decider) Frame(in Input) State {
 	default:
 		d.level = OK
 	}
-	st := State{Level: d.level, Score: d.score, Threshold: d.thresh, Bad: d.bad, Changed: d.level != prev}
+	st := State{Level: d.level, Score: d.score, Threshold: d.thresh, Bad: d.bad, FrameLevel: verdict, Changed: d.level != prev,
+		clean: d.clean, n: d.opts.N, m: d.opts.M}
 	st.Reasons = rs
 	if d.level == Error && !isBad {
 		st.Reasons = d.lastBad
@@ -170,7 +186,6 @@ func (d *Decider) Frame(in Input) State {
 	if st.Level == OK {
 		st.Cause = level.CauseNone
 	}
-	st.Message = d.message(st)
 	return st
 }
 
@@ -188,7 +203,6 @@ func (d *Decider) MarkStale(silent time.Duration) State {
 		Threshold: d.thresh,
 		Changed:   prev != Stale,
 	}
-	st.Message = d.message(st)
 	return st
 }
 
@@ -199,7 +213,9 @@ func (d *Decider) clearHistory() {
 	d.bad, d.clean, d.histI = 0, 0, 0
 }
 
-func (d *Decider) message(st State) string {
+// Message says the state in one line for people, e.g.
+// "ERROR: 3 of last 5 frames bad (score_high score=9.1, ...)".
+func (st State) Message() string {
 	var b strings.Builder
 	b.WriteString(st.Level.String())
 	switch st.Level {
@@ -212,10 +228,10 @@ func (d *Decider) message(st State) string {
 		fmt.Fprintf(&b, ": no data for %.1f s", st.Reasons[0].Value)
 		return b.String()
 	case Error:
-		if d.clean == 0 {
-			fmt.Fprintf(&b, ": %d of last %d frames bad", st.Bad, d.opts.N)
+		if st.clean == 0 {
+			fmt.Fprintf(&b, ": %d of last %d frames bad", st.Bad, st.n)
 		} else {
-			fmt.Fprintf(&b, ": recovering, %d of %d clean frames", d.clean, d.opts.M)
+			fmt.Fprintf(&b, ": recovering, %d of %d clean frames", st.clean, st.m)
 		}
 	case Warn:
 		b.WriteString(": suspect frame")
@@ -239,5 +255,5 @@ func (d *Decider) message(st State) string {
 
 // sortReasons puts the most severe first, keeping the given order otherwise.
 func sortReasons(rs []level.Reason) {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Level > rs[j].Level })
+	slices.SortStableFunc(rs, func(a, b level.Reason) int { return cmp.Compare(b.Level, a.Level) })
 }

@@ -74,12 +74,12 @@ func TestStateFields(t *testing.T) {
 		t.Errorf("first bad: %+v", st)
 	}
 	st = d.Frame(Input{Scored: true, Score: 6, Threshold: 2, Reasons: []level.Reason{{Code: level.RateLow, Level: level.Warn}}})
-	if st.Level != Error || st.Trusted || st.Bad != 2 || !strings.HasPrefix(st.Message, "ERROR: 2 of last 3 frames bad (score_high") {
+	if st.Level != Error || st.Trusted || st.Bad != 2 || !strings.HasPrefix(st.Message(), "ERROR: 2 of last 3 frames bad (score_high") {
 		t.Errorf("second bad: %+v", st)
 	}
 	// A decimated (unscored) clean frame keeps the last score and the bad reasons.
 	st = d.Frame(Input{})
-	if st.Level != Error || st.Score != 6 || st.Reasons[0].Code != level.ScoreHigh || !strings.Contains(st.Message, "recovering") || st.Changed {
+	if st.Level != Error || st.Score != 6 || st.Reasons[0].Code != level.ScoreHigh || !strings.Contains(st.Message(), "recovering") || st.Changed {
 		t.Errorf("recovering: %+v", st)
 	}
 	st = d.Frame(Input{})
@@ -87,7 +87,7 @@ func TestStateFields(t *testing.T) {
 		t.Errorf("recovered: %+v", st)
 	}
 	st = d.MarkStale(1500 * time.Millisecond)
-	if st.Level != Stale || st.Trusted || st.Cause != level.CauseStream || st.Message != "STALE: no data for 1.5 s" {
+	if st.Level != Stale || st.Trusted || st.Cause != level.CauseStream || st.Message() != "STALE: no data for 1.5 s" {
 		t.Errorf("stale: %+v", st)
 	}
 	b, err := json.Marshal(st.Level)

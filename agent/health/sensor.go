@@ -23,6 +23,8 @@ type SensorFeatures struct {
 	camera features.CameraExtractor
 	names  []string
 	frame  []float64
+	// statsOK says whether frame holds the latest frame's statistics.
+	statsOK bool
 }
 
 // NewSensorFeatures returns the feature computer for a stream of the given
@@ -65,6 +67,7 @@ func (s *SensorFeatures) Next(dst []float64, f sensors.Frame) ([]float64, error)
 	dst = resize(dst, len(s.names))
 	nw := len(windowNames)
 	s.window.Features(dst[:nw], h.Received)
+	s.statsOK = false
 	var err error
 	switch fr := f.(type) {
 	case *sensors.Scan:
@@ -86,5 +89,17 @@ func (s *SensorFeatures) Next(dst []float64, f sensors.Frame) ([]float64, error)
 		return dst, fmt.Errorf("health: unsupported frame type %T", f)
 	}
 	copy(dst[nw:], s.frame)
+	s.statsOK = true
 	return dst, nil
+}
+
+// Stats returns the frame statistics of the latest Next (package
+// likelihood/features, in its order), valid until the next call; nil for a
+// range sensor, before the first frame and after a frame whose statistics
+// failed.
+func (s *SensorFeatures) Stats() []float64 {
+	if s.kind == sensors.KindRange || !s.statsOK {
+		return nil
+	}
+	return s.frame
 }

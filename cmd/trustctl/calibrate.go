@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/sensortrust/trustagent/agent"
-	"github.com/sensortrust/trustagent/agent/decision"
-	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/version"
 	"github.com/sensortrust/trustagent/likelihood"
@@ -28,7 +26,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	out := fs.String("out", "", "calibrated model bundle to write (required)")
 	k := fs.Int("enter-k", 0, "bad frames among the last N that enter ERROR, as configured on the robot (agent.enter_k; 0: default 3)")
 	n := fs.Int("enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
-	rate := fs.Float64("alarm-rate", decision.DefaultAlarmRate, "target false entries into ERROR per hour of clean stream, for each alarm, extrapolated from the runs")
+	rate := fs.Float64("alarm-rate", agent.DefaultAlarmRate, "target false entries into ERROR per hour of clean stream, for each alarm, extrapolated from the runs")
 	ver := fs.Uint64("version", 0, "version of the new bundle (0: the model's version + 1)")
 	created := fs.String("created", "", "creation time recorded in the bundle (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now)")
 	fs.Usage = func() {
@@ -57,12 +55,11 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !(*rate > 0) || math.IsInf(*rate, 0) {
 		return usageError("--alarm-rate %v: want a positive number of false ERRORs per hour", *rate)
 	}
-	dec := decision.Options{K: *k, N: *n}
-	d, err := decision.New(dec) // fills the defaults and checks K ≤ N
-	if err != nil {
+	dec := agent.Persistence{K: *k, N: *n}
+	filled := dec.WithDefaults()
+	if err := filled.Validate(); err != nil {
 		return usageError("%v", err)
 	}
-	filled := d.Options()
 	when, err := creationTime(*created)
 	if err != nil {
 		return err
@@ -120,7 +117,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		spec.ProbeFrames = append(spec.ProbeFrames, last.frames[i])
 	}
 	if cm.Health != nil {
-		rows, err := healthRows(last)
+		rows, err := healthRows(last, cm.Health)
 		if err != nil {
 			return err
 		}
@@ -151,7 +148,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // describeTail says how an alarm level was reached, and warns when the
 // runs were too short to extrapolate.
-func describeTail(w io.Writer, what string, t decision.Tail) {
+func describeTail(w io.Writer, what string, t agent.AlarmTail) {
 	span := time.Duration(t.Hours * float64(time.Hour)).Round(time.Second)
 	if !t.Fitted {
 		fmt.Fprintf(w, "  warning: %s alarm not extrapolated (%s): it is the level silent on these %v,\n", what, t.Why, span)
@@ -163,22 +160,21 @@ func describeTail(w io.Writer, what string, t decision.Tail) {
 }
 
 // healthRows returns the health feature vectors of the last frames of r,
-// for the bundle's probes.
-func healthRows(r recording) ([][]float64, error) {
-	sf, err := health.NewSensorFeatures(r.frames[0].Kind(), r.period)
+// for the bundle's probes, as trustd's judge computes them.
+func healthRows(r recording, hm *agent.HealthModel) ([][]float64, error) {
+	j, err := agent.NewJudge(agent.JudgeOptions{Kind: r.frames[0].Kind(), Period: r.period, Model: agent.SensorModel{Health: hm}})
 	if err != nil {
 		return nil, err
 	}
+	rp := agent.NewReplay(j)
 	var rows [][]float64
-	for _, f := range r.frames {
-		v, err := sf.Next(nil, f)
-		if err != nil {
-			return nil, fmt.Errorf("health features of %s: %w", r.dir, err)
+	for i, f := range r.frames {
+		if v := rp.Frame(f); !v.HaveHealth {
+			return nil, fmt.Errorf("health features of %s: frame %s has none", r.dir, r.names[i])
 		}
-		rows = append(rows, v)
-	}
-	if len(rows) > 4 {
-		rows = rows[len(rows)-4:]
+		if len(r.frames)-i <= 4 {
+			rows = append(rows, slices.Clone(j.HealthFeatures()))
+		}
 	}
 	return rows, nil
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sensortrust/trustagent/agent/decision"
+	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/recorded"
 )
@@ -34,44 +34,30 @@ func TestCalibrateSetsTheAlarmThreshold(t *testing.T) {
 	if cal.Bundle.Version != old.Bundle.Version+1 || cal.Bundle.ModelID != old.Bundle.ModelID {
 		t.Errorf("version %d id %q; was %d %q", cal.Bundle.Version, cal.Bundle.ModelID, old.Bundle.Version, old.Bundle.ModelID)
 	}
-	// Score the runs with the original networks, as trustd would.
-	var runs [][]float64
+	if c := cal.VAE.Calibration(); c.Frames != 120 || c.TargetFPR != 0.001 {
+		t.Errorf("calibration statistics %+v do not describe the 120 clean frames", c)
+	}
+	// Replayed through trustd's judge with the new threshold, the K-of-N
+	// rule never fires on the runs it was calibrated on.
+	th := cal.VAE.Threshold()
 	for _, dir := range []string{runA, runB} {
 		d, err := recorded.OpenDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc := old.VAE.NewFixedScorer()
-		var s []float64
+		j, err := agent.NewJudge(agent.JudgeOptions{Kind: kind, Period: framePeriod(d),
+			Model: agent.SensorModel{Scorer: old.VAE.NewFixedScorer(), Threshold: th}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp := agent.NewReplay(j)
 		for i := 0; i < d.Len(); i++ {
 			f, err := d.Read(i)
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := sc.Score(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s = append(s, v)
-		}
-		runs = append(runs, s)
-	}
-	alarm, err := decision.AlarmThreshold(runs, decision.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c := cal.VAE.Calibration(); c.Frames != 120 || c.TargetFPR != 0.001 {
-		t.Errorf("calibration statistics %+v do not describe the 120 clean frames", c)
-	}
-	th := cal.VAE.Threshold()
-	if th < alarm {
-		t.Fatalf("threshold %v below the alarm level %v", th, alarm)
-	}
-	for _, s := range runs {
-		d, _ := decision.New(decision.Options{})
-		for i, v := range s {
-			if st := d.Frame(decision.Input{Scored: true, Score: v, Threshold: th}); st.Level == decision.Error {
-				t.Fatalf("the rule fires at frame %d of a calibration run", i)
+			if v := rp.Frame(f); v.Level == agent.LevelError {
+				t.Fatalf("%s: the rule fires at frame %d of a calibration run: %s", dir, i, v.Message())
 			}
 		}
 	}

@@ -129,8 +129,8 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	baselines := fs.String("baselines", "float_lr,exact_lr,nll,recon,health_ae", "comma-separated scores to compare with the fixed-point LR: float_lr, exact_lr, nll, recon, health_ae (empty: none)")
 	exactSteps := fs.Int("exact-steps", 0, "Adam steps of the exact LR re-fit (0: the scorer's default)")
 	maxFrames := fs.Int("max-frames", 0, "score at most this many frames per directory, from the start (0: all)")
-	jo := judgeOptions{}
-	fs.DurationVar(&jo.staleAfter, "stale-after", time.Second, "no frame for this long makes the stream STALE")
+	var jo judgeOptions
+	addJudgeFlags(fs, &jo)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: trustctl eval --model MODEL --clean DIR --faults DIR [--faults DIR ...] [--labels FILE]")
@@ -258,7 +258,7 @@ func writeWith(path string, fn func(io.Writer) error) error {
 // baseline scorer, each on the stream in order.
 func scoreStream(ctx context.Context, ms *modelbundle.Models, r recording, scorers []string, exactSteps int, jo judgeOptions, tick func()) (scoredStream, error) {
 	s := scoredStream{dir: r.dir, names: r.names, scores: map[string][]float64{}}
-	j, err := newJudge(ms, r.period, jo)
+	rp, err := newReplay(ms, r.period, jo)
 	if err != nil {
 		return s, err
 	}
@@ -282,7 +282,7 @@ func scoreStream(ctx context.Context, ms *modelbundle.Models, r recording, score
 		if err := ctx.Err(); err != nil {
 			return s, err
 		}
-		line := j.frame(f)
+		line := lineOf(rp.Frame(f), f.Head().Stamp, ms.VAE.Threshold())
 		line.Frame, line.Index = r.names[i], i
 		s.lines = append(s.lines, line)
 		s.stamps = append(s.stamps, f.Head().Stamp)

@@ -5,17 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"time"
 
-	"github.com/sensortrust/trustagent/agent/decision"
-	"github.com/sensortrust/trustagent/agent/health"
-	"github.com/sensortrust/trustagent/agent/level"
-	"github.com/sensortrust/trustagent/agent/streamcheck"
+	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/likelihood"
 	"github.com/sensortrust/trustagent/sensors"
@@ -30,7 +28,7 @@ type scoreLine struct {
 	Threshold float64        `json:"threshold"`
 	Trusted   bool           `json:"trusted"`
 	Level     string         `json:"level"`
-	Reasons   []level.Reason `json:"reasons"`
+	Reasons   []agent.Reason `json:"reasons"`
 
 	Index       int      `json:"index"`
 	Stamp       string   `json:"stamp"`
@@ -47,8 +45,8 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	model := fs.String("model", "", "model bundle (required)")
 	in := fs.String("in", "", "directory of frames to score (required)")
 	out := fs.String("out", "", "JSON-lines file to write (required; - for stdout)")
-	jo := judgeOptions{}
-	fs.DurationVar(&jo.staleAfter, "stale-after", time.Second, "no frame for this long makes the stream STALE (as trustd's stale_timeout)")
+	var jo judgeOptions
+	addJudgeFlags(fs, &jo)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: trustctl score --model MODEL --in DIR --out FILE.jsonl")
 		fmt.Fprintln(stderr)
@@ -87,10 +85,11 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
-	j, err := newJudge(ms, framePeriod(d), jo)
+	rp, err := newReplay(ms, framePeriod(d), jo)
 	if err != nil {
 		return err
 	}
+	threshold := ms.VAE.Threshold()
 	counts := map[string]int{}
 	for i := 0; i < d.Len(); i++ {
 		if err := ctx.Err(); err != nil {
@@ -98,9 +97,9 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		var line scoreLine
 		if fr, err := d.Read(i); err != nil {
-			line = j.unreadable(d.Stamp(i), err)
+			line = lineOf(rp.Unreadable(d.Stamp(i), err), d.Stamp(i), threshold)
 		} else {
-			line = j.frame(fr)
+			line = lineOf(rp.Frame(fr), fr.Head().Stamp, threshold)
 		}
 		line.Frame, line.Index = d.Name(i), i
 		counts[line.Level]++
@@ -159,206 +158,60 @@ func lidarModelFor(m *likelihood.Model) string {
 	return recorded.ModelVLP16
 }
 
+// judgeOptions are the daemon settings a replay needs.
 type judgeOptions struct {
-	staleAfter time.Duration
+	staleAfter  time.Duration
+	persistence agent.Persistence
 }
 
-// judge replays one stream through the same stages as a sensor pipe of
-// the daemon (package agent): the timing checks at arrival, the 1 Hz
-// frequency update and the stale check on the stream's own clock, the
-// frozen-frame check, the health autoencoder, the fixed-point score and
-// the k-of-n decision. Time is the frames' Received stamps (timestamps.txt),
-// so a replay is exact and as fast as the scorer. Unlike the daemon it
-// scores every frame (no time budget, no decimation).
-type judge struct {
-	checker    *streamcheck.Checker
-	decider    *decision.Decider
-	feats      *health.SensorFeatures
-	eval       *health.Evaluator
-	scorer     *likelihood.FixedScorer
-	threshold  float64
-	tick       time.Duration
-	started    bool
-	nextTick   time.Time
-	nextUpdate time.Time
-	lastUpdate []level.Reason
-	hashSeed   maphash.Seed
-	prevHash   uint64
-	haveHash   bool
-	fv         []float64
-	staleFor   time.Duration
+// addJudgeFlags declares the daemon settings a replay takes, with the
+// names of trustd's configuration keys.
+func addJudgeFlags(fs *flag.FlagSet, jo *judgeOptions) {
+	fs.DurationVar(&jo.staleAfter, "stale-after", time.Second, "no frame for this long makes the stream STALE (as trustd's agent.stale_timeout)")
+	fs.IntVar(&jo.persistence.K, "enter-k", 0, "bad frames among the last N that enter ERROR (agent.enter_k; 0: default 3)")
+	fs.IntVar(&jo.persistence.N, "enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
+	fs.IntVar(&jo.persistence.M, "leave-m", 0, "clean frames in a row that leave ERROR (agent.leave_m; 0: default 10)")
 }
 
-func newJudge(ms *modelbundle.Models, period time.Duration, o judgeOptions) (*judge, error) {
-	so := streamcheck.Options{StaleAfter: o.staleAfter}
-	chk, err := streamcheck.New(period, so)
+// newReplay returns trustd's judge for the model, driven on the
+// recording's own clock.
+func newReplay(ms *modelbundle.Models, period time.Duration, o judgeOptions) (*agent.Replay, error) {
+	j, err := agent.NewJudge(agent.JudgeOptions{
+		Kind: ms.VAE.Kind(), Period: period,
+		Model: agent.SensorModel{
+			Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), Health: ms.Health,
+			ID: ms.Bundle.ModelID, Version: strconv.FormatUint(ms.Bundle.Version, 10),
+		},
+		Decision: o.persistence,
+		Stream:   agent.StreamOptions{StaleAfter: o.staleAfter},
+	})
 	if err != nil {
-		return nil, err
+		return nil, usageError("%v", err)
 	}
-	dec, err := decision.New(decision.Options{})
-	if err != nil {
-		return nil, err
-	}
-	feats, err := health.NewSensorFeatures(ms.VAE.Kind(), period)
-	if err != nil {
-		return nil, err
-	}
-	j := &judge{checker: chk, decider: dec, feats: feats, scorer: ms.VAE.NewFixedScorer(),
-		threshold: ms.VAE.Threshold(), hashSeed: maphash.MakeSeed()}
-	if ms.Health != nil {
-		if err := ms.Health.Fits(feats.Names()); err != nil {
-			return nil, err
-		}
-		j.eval = ms.Health.NewEvaluator()
-	}
-	j.tick = max(min(250*time.Millisecond, chk.Options().StaleAfter/4), 5*time.Millisecond)
-	return j, nil
+	return agent.NewReplay(j), nil
 }
 
-// advance runs the daemon's ticker up to t: the 1 Hz stream update and the
-// stale check.
-func (j *judge) advance(t time.Time) {
-	for !j.nextTick.After(t) {
-		now := j.nextTick
-		if !now.Before(j.nextUpdate) {
-			r := j.checker.Update(now)
-			j.lastUpdate = j.lastUpdate[:0]
-			for _, x := range r.Reasons {
-				switch x.Code {
-				case level.NoEvents, level.RateLow, level.RateHigh, level.NoDataUpdate:
-					j.lastUpdate = append(j.lastUpdate, x)
-				}
-			}
-			j.nextUpdate = j.nextUpdate.Add(time.Second)
-			if j.nextUpdate.Before(now) {
-				j.nextUpdate = now.Add(time.Second)
-			}
-		}
-		if j.checker.Stale(now) && j.decider.Level() != level.Stale {
-			silent := now.Sub(j.checker.LastReceived())
-			j.decider.MarkStale(silent)
-			j.staleFor = silent
-			j.checker.Reset()
-			j.feats.Reset()
-			j.scorer.Reset()
-			j.haveHash = false
-			j.lastUpdate = j.lastUpdate[:0]
-		}
-		j.nextTick = j.nextTick.Add(j.tick)
+// lineOf is the output line of one verdict.
+func lineOf(v agent.Verdict, stamp time.Time, threshold float64) scoreLine {
+	line := scoreLine{
+		Stamp: recorded.FormatStamp(stamp), Score: v.Score, Threshold: threshold,
+		Level: v.Level.String(), Trusted: v.Trusted, Bad: v.Bad, Reasons: []agent.Reason{},
+		StaleBefore: v.Silent.Seconds(),
 	}
-}
-
-// frame judges one frame at its Received time.
-func (j *judge) frame(f sensors.Frame) scoreLine {
-	h := *f.Head()
-	if h.Received.IsZero() {
-		h.Received = h.Stamp
+	if v.Reasons != nil {
+		line.Reasons = append(line.Reasons, v.Reasons...)
 	}
-	if !j.started {
-		j.started = true
-		j.checker.Start(h.Received)
-		j.nextTick = h.Received.Add(j.tick)
-		j.nextUpdate = h.Received.Add(time.Second)
+	if v.HaveHealth {
+		h := v.Health.Score
+		line.Health = &h
 	}
-	j.advance(h.Received)
-	line := scoreLine{Stamp: recorded.FormatStamp(h.Stamp), Threshold: j.threshold, Reasons: []level.Reason{}}
-	if j.staleFor > 0 {
-		line.StaleBefore = j.staleFor.Seconds()
-		j.staleFor = 0
+	if v.ScoreErr != nil {
+		line.Error = v.ScoreErr.Error()
 	}
-	timing := j.checker.Observe(h)
-	reasons := append([]level.Reason(nil), timing.Reasons...)
-
-	hv := j.hash(f)
-	if j.haveHash && hv == j.prevHash {
-		reasons = append(reasons, level.Reason{Code: level.Frozen, Feature: "identical_to_previous", Value: 1, Level: level.Error})
-	}
-	j.prevHash, j.haveHash = hv, true
-
-	fv, ferr := j.feats.Next(j.fv, f)
-	j.fv = fv
-	if ferr == nil && j.eval != nil {
-		if r, err := j.eval.Evaluate(fv); err == nil {
-			s := r.Score
-			line.Health = &s
-			reasons = append(reasons, r.Reasons...)
-		}
-	}
-	in := decision.Input{Threshold: j.threshold}
-	s, err := j.scorer.Score(f)
-	if err != nil {
-		line.Error = err.Error()
-		reasons = append(reasons, level.Reason{Code: level.ScorerError, Feature: "score", Level: level.Warn})
-		line.Score = math.MaxFloat64 // JSON has no infinity
-	} else {
-		in.Scored, in.Score = true, s
-		line.Score = s
-	}
-	in.Reasons = append(reasons, j.lastUpdate...)
-	st := j.decider.Frame(in)
-	line.Level = st.Level.String()
-	line.Trusted = st.Trusted
-	if st.Reasons != nil {
-		line.Reasons = st.Reasons
-	}
-	line.Bad = in.Scored && in.Score > in.Threshold
-	for _, r := range in.Reasons {
-		if r.Level == level.Error {
-			line.Bad = true
-		}
+	if !v.Scored || math.IsInf(line.Score, 0) || math.IsNaN(line.Score) {
+		// A frame that cannot be scored is as suspicious as it gets; JSON
+		// has no infinity.
+		line.Score = math.MaxFloat64
 	}
 	return line
-}
-
-// unreadable judges a frame whose file could not be decoded: in the
-// daemon such a frame never leaves the driver; here it gets its line, as
-// bad evidence (a sensor writing frames nobody can read is not to be
-// trusted), with the highest score and the decoder's error.
-func (j *judge) unreadable(stamp time.Time, ferr error) scoreLine {
-	if !j.started {
-		j.started = true
-		j.checker.Start(stamp)
-		j.nextTick = stamp.Add(j.tick)
-		j.nextUpdate = stamp.Add(time.Second)
-	}
-	j.advance(stamp)
-	line := scoreLine{Stamp: recorded.FormatStamp(stamp), Threshold: j.threshold, Score: math.MaxFloat64, Error: ferr.Error(), Bad: true}
-	if j.staleFor > 0 {
-		line.StaleBefore = j.staleFor.Seconds()
-		j.staleFor = 0
-	}
-	j.haveHash = false
-	in := decision.Input{Threshold: j.threshold, Reasons: append([]level.Reason{{Code: level.ScorerError, Feature: "unreadable_frame", Value: 1, Level: level.Error}}, j.lastUpdate...)}
-	st := j.decider.Frame(in)
-	line.Level, line.Trusted, line.Reasons = st.Level.String(), st.Trusted, st.Reasons
-	if line.Reasons == nil {
-		line.Reasons = []level.Reason{}
-	}
-	return line
-}
-
-// hash identifies a frame's payload, to spot byte-identical repeats (as the
-// daemon does).
-func (j *judge) hash(f sensors.Frame) uint64 {
-	var h maphash.Hash
-	h.SetSeed(j.hashSeed)
-	switch fr := f.(type) {
-	case *sensors.Image:
-		h.Write(fr.Pix)
-	case *sensors.Scan:
-		var buf [16]byte
-		for i := range fr.Points {
-			pt := &fr.Points[i]
-			le32(buf[0:], math.Float32bits(pt.X))
-			le32(buf[4:], math.Float32bits(pt.Y))
-			le32(buf[8:], math.Float32bits(pt.Z))
-			le32(buf[12:], math.Float32bits(pt.Intensity))
-			h.Write(buf[:])
-		}
-	}
-	return h.Sum64()
-}
-
-func le32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }

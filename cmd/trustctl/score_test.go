@@ -144,9 +144,11 @@ func TestScoreFrozenAndStale(t *testing.T) {
 	if !frozenError {
 		t.Fatalf("frozen frames never reached ERROR with reason frozen: %v", lines[4:12])
 	}
+	// trustd declares STALE at the last tick (every 100 ms with a 1 s
+	// timeout) before the silence exceeds the timeout.
 	last := lines[len(lines)-1]
-	if s, _ := last["stale_before_s"].(float64); s < 1 {
-		t.Fatalf("the frame after a 5 s gap does not report the stale period: %v", last)
+	if s, _ := last["stale_before_s"].(float64); !(s > 0.9 && s <= 1) {
+		t.Fatalf("the frame after a 5 s gap does not report the stale period in (0.9, 1] s: %v", last)
 	}
 }
 
@@ -183,37 +185,6 @@ func TestScoreBadInput(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "score", "--model", lidarModel); code != 2 {
 		t.Fatalf("missing flags: exit %d, want 2", code)
-	}
-}
-
-// BenchmarkReplayFrame measures one frame through score's replay of the
-// daemon's stages (timing checks, frozen hash, health model, fixed-point
-// score, decision) with the committed default models, frames from the
-// simulator.
-func BenchmarkReplayFrame(b *testing.B) {
-	for _, kind := range []sensors.Kind{sensors.KindLidar, sensors.KindCamera} {
-		b.Run(kind.String(), func(b *testing.B) {
-			ms, err := openModel(b.Context(), filepath.Join("..", "..", "deploy", "models", kind.String()+".bundle"), kind)
-			if err != nil {
-				b.Skip(err)
-			}
-			r, err := simDrive(b.Context(), modelPlan{kind: kind, simFrames: 200}, 7, 0, 20)
-			if err != nil {
-				b.Fatal(err)
-			}
-			j, err := newJudge(ms, r.period, judgeOptions{staleAfter: time.Second})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; b.Loop(); i++ {
-				f := r.frames[i%len(r.frames)]
-				h := f.Head()
-				h.Stamp = h.Stamp.Add(time.Duration(len(r.frames)) * r.period)
-				h.Received = h.Stamp
-				j.frame(f)
-			}
-		})
 	}
 }
 
