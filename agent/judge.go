@@ -84,9 +84,11 @@ type Judge struct {
 	feats   *health.SensorFeatures
 	model   judgeModel
 
-	fv      []float64
-	reasons []level.Reason
-	hash    frameHash
+	fv       []float64
+	names    []string           // of fv
+	features map[string]float64 // reused for Snapshot.Features
+	reasons  []level.Reason
+	hash     frameHash
 
 	budget   time.Duration
 	frameN   uint64
@@ -183,6 +185,7 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	j := &Judge{
 		kind: o.Kind, period: o.Period, checker: chk, decider: dec, feats: feats,
 		hash: frameHash{seed: maphash.MakeSeed()}, budget: o.ScoreBudget, decim: 1,
+		names: feats.Names(), features: map[string]float64{},
 	}
 	if err := j.SetModel(o.Model); err != nil {
 		return nil, err
@@ -301,12 +304,13 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	s.Decimation = j.decim
 	s.Features = nil
 	if st.Level != level.OK && ferr == nil {
-		s.Features = make(map[string]float64, len(fv))
-		for i, n := range j.feats.Names() {
+		clear(j.features)
+		for i, n := range j.names {
 			if x := fv[i]; !math.IsNaN(x) && !math.IsInf(x, 0) {
-				s.Features[n] = x
+				j.features[n] = x
 			}
 		}
+		s.Features = j.features
 	}
 	return v
 }
@@ -428,7 +432,7 @@ func (fh *frameHash) repeats(f sensors.Frame) bool {
 		// One pass into a reused buffer: far cheaper than a Write per point.
 		need := 16 * len(fr.Points)
 		if cap(fh.buf) < need {
-			fh.buf = make([]byte, need)
+			fh.buf = make([]byte, need+need/4) // scans vary in size
 		}
 		buf := fh.buf[:need]
 		for i := range fr.Points {

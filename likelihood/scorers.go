@@ -59,8 +59,8 @@ func (s *FixedScorer) ScoreStats(f sensors.Frame, stats []float64) (float64, err
 	if stats == nil {
 		return 0, fmt.Errorf("likelihood: %w: nil statistics", ErrBadFrame)
 	}
-	if s.m.repr.Channels == ChannelsWithStats && len(stats) != s.m.repr.StatDims() {
-		return 0, fmt.Errorf("likelihood: %w: %d statistics, model takes %d", ErrBadFrame, len(stats), s.m.repr.StatDims())
+	if s.m.repr.Channels == ChannelsWithStats && len(stats) != len(s.enc.stats) {
+		return 0, fmt.Errorf("likelihood: %w: %d statistics, model takes %d", ErrBadFrame, len(stats), len(s.enc.stats))
 	}
 	v, err := s.scoreInt(f, stats)
 	return float64(v) / one, err

@@ -1,0 +1,263 @@
+package agent
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/level"
+	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/faults"
+	"github.com/sensortrust/trustagent/sensors/recorded"
+)
+
+// defaultModels opens a committed default bundle (deploy/models).
+func defaultModels(tb testing.TB, kind sensors.Kind) *modelbundle.Models {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "deploy", "models", kind.String()+".bundle"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ms, err := modelbundle.Open(context.Background(), data, kind)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ms
+}
+
+func defaultSensorModel(ms *modelbundle.Models) SensorModel {
+	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
+}
+
+// faultyRecording writes 24 s of simulated 320×240 camera at 15 fps into
+// a recording: gaussian noise from 6 s to 10 s, a frozen stretch from 13 s
+// (the frozen fault), and no frames from 17 s to 19.5 s (the stream goes
+// STALE).
+func faultyRecording(t *testing.T) string {
+	t.Helper()
+	r := newRig(t, rigOptions{camW: 320, camH: 240, camPeriod: time.Second / 15})
+	sc, err := faults.ParseScenario([]byte(`
+events:
+  - {at: 6s, for: 4s, sensor: cam0, fault: gaussian_noise, severity: 2}
+  - {at: 13s, for: 3s, sensor: cam0, fault: frozen, severity: 2}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := r.cam.Info()
+	info.Name = "cam0"
+	start := r.cam.Frame(0).Head().Stamp
+	pl, err := faults.NewPlayer(sc, info, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "cam0")
+	w, err := recorded.NewDirWriter(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(0); i < 24*15; i++ {
+		f := r.cam.Frame(i)
+		at := f.Head().Stamp.Sub(start)
+		for _, o := range pl.Push(f) {
+			if at >= 17*time.Second && at < 19500*time.Millisecond {
+				continue
+			}
+			if err := w.Write(o.Frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// judged is one frame's outcome, as trustctl score writes it.
+type judged struct {
+	Level   string         `json:"level"`
+	Score   float64        `json:"score"`
+	Reasons []level.Reason `json:"reasons"`
+	// StaleBefore is the silence that made the stream STALE before this
+	// frame, if it did.
+	StaleBefore float64 `json:"stale_before_s"`
+}
+
+func (j judged) String() string {
+	b, _ := json.Marshal(j)
+	return string(b)
+}
+
+// TestTrustdAndTrustctlScoreAgree feeds one recorded stream (a fault, a
+// frozen stretch, a gap that makes it STALE) through trustd's path (the
+// driver callback, the queue, the worker and the ticker of the agent, on a
+// virtual clock) and through `trustctl score`, and requires the same
+// level, reasons and score on every frame.
+func TestTrustdAndTrustctlScoreAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds trustctl")
+	}
+	ms := defaultModels(t, sensors.KindCamera)
+	dir := faultyRecording(t)
+	d, err := recorded.OpenDir(dir, recorded.DirOptions{Sensor: "cam0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	period := time.Second / 15
+
+	// trustd's path.
+	clk := &fakeClock{}
+	a, err := New(Options{
+		Robot: "r1", Clock: clk,
+		Sensors: []SensorOptions{{
+			Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: period}},
+			Model:  defaultSensorModel(ms),
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := d.Read(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newVirtual(a, clk, first.Head().Received)
+	var daemon []judged
+	levels := map[level.Level]int{}
+	for i := 0; i < d.Len(); i++ {
+		f, err := d.Read(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.advance(f.Head().Received)
+		var silent float64
+		if st := a.pipes[0].judge.Snapshot().State; st.Level == level.Stale {
+			silent = st.Reasons[0].Value
+			levels[level.Stale]++
+		}
+		v.deliver(0, f)
+		st := a.pipes[0].judge.Snapshot().State
+		levels[st.Level]++
+		daemon = append(daemon, judged{Level: st.Level.String(), Score: st.Score, Reasons: append([]level.Reason{}, st.Reasons...), StaleBefore: silent})
+	}
+	for _, l := range []level.Level{level.OK, level.Error, level.Stale} {
+		if levels[l] == 0 {
+			t.Fatalf("the stream never reaches %v on trustd's path (%v): the test would prove little", l, levels)
+		}
+	}
+	frozen := false
+	for _, j := range daemon {
+		for _, r := range j.Reasons {
+			if r.Code == level.Frozen {
+				frozen = true
+			}
+		}
+	}
+	if !frozen {
+		t.Fatal("the frozen stretch is never reported")
+	}
+
+	// trustctl score.
+	bin := filepath.Join(t.TempDir(), "trustctl")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if out, err := exec.Command(gobin, "build", "-o", bin, "../cmd/trustctl").CombinedOutput(); err != nil {
+		t.Fatalf("build trustctl: %v\n%s", err, out)
+	}
+	model := filepath.Join(t.TempDir(), "camera.bundle")
+	data, _ := os.ReadFile(filepath.Join("..", "deploy", "models", "camera.bundle"))
+	if err := os.WriteFile(model, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "scores.jsonl")
+	if b, err := exec.Command(bin, "score", "--model", model, "--in", dir, "--out", out).CombinedOutput(); err != nil {
+		t.Fatalf("trustctl score: %v\n%s", err, b)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var offline []judged
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var j judged
+		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
+			t.Fatal(err)
+		}
+		offline = append(offline, j)
+	}
+	if len(offline) != len(daemon) {
+		t.Fatalf("trustctl score wrote %d lines for %d frames", len(offline), len(daemon))
+	}
+	for i := range daemon {
+		want, got := daemon[i], offline[i]
+		if math.IsNaN(want.Score) {
+			want.Score = math.MaxFloat64
+		}
+		if want.String() != got.String() {
+			t.Fatalf("frame %d:\n trustd         %v\n trustctl score %v", i, want, got)
+		}
+	}
+	t.Logf("%d frames agree; levels on trustd's path: %v", len(daemon), fmt.Sprint(levels))
+}
+
+// benchJudge measures one whole judged frame with a committed default
+// model: timing checks, frozen-frame hash, frame statistics, health
+// autoencoder, fixed-point score and decision.
+func benchJudge(b *testing.B, g generator) {
+	info := g.Info()
+	ms := defaultModels(b, info.Kind)
+	j, err := NewJudge(JudgeOptions{Kind: info.Kind, Period: info.Period, Model: defaultSensorModel(ms)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 16
+	src := make([]sensors.Frame, n)
+	for i := range src {
+		src[i] = g.Frame(uint64(i))
+	}
+	t0 := src[0].Head().Stamp
+	j.Start(t0)
+	judge := func(i int) Verdict {
+		f := src[i%n]
+		h := f.Head()
+		h.Seq = uint64(i + 1)
+		h.Stamp = t0.Add(time.Duration(i) * info.Period)
+		h.Received = h.Stamp.Add(5 * time.Millisecond)
+		if i%4 == 0 {
+			j.Tick(h.Received, j.TickInterval())
+		}
+		return j.Frame(f, j.Observe(*h), 0)
+	}
+	for i := range 2 * n { // warm the scratch buffers and the window
+		judge(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 2 * n
+	for b.Loop() {
+		if v := judge(i); v.ScoreErr != nil || !v.Scored {
+			b.Fatalf("frame %d not scored: %v", i, v.ScoreErr)
+		}
+		i++
+	}
+}
+
+func BenchmarkJudgeLidar(b *testing.B) {
+	benchJudge(b, newRig(b, rigOptions{}).lidar)
+}
+
+func BenchmarkJudgeCamera(b *testing.B) {
+	benchJudge(b, newRig(b, rigOptions{camW: 320, camH: 240}).cam)
+}
