@@ -15,7 +15,7 @@ BIN       := bin
 PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/... ./internal/modelbundle/...
 TESTFLAGS ?= -timeout 30m
 
-.PHONY: all build run test test-host test-arm64 test-arm lint bench measure cross deb models clean tools-check
+.PHONY: all build run test test-host test-arm64 test-arm lint bench measure cross deb models results clean tools-check
 
 all: build
 
@@ -74,6 +74,10 @@ cross:
 
 models:
 	$(GO) run ./cmd/trustctl models --out deploy/models
+
+# docs/results.md is generated, never edited by hand: the detection tables of the committed models.
+results:
+	$(GO) run ./cmd/trustctl results --out docs/results.md
 
 # nfpm (a well-kept packager) is fetched through the Go module proxy at a pinned version.
 NFPM       := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.44.0
