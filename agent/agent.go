@@ -16,7 +16,6 @@ import (
 	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
-	"github.com/sensortrust/trustagent/transport"
 )
 
 // Agent runs the trust pipeline for a robot's sensors. Build it with New,
@@ -24,7 +23,6 @@ import (
 type Agent struct {
 	opts    Options
 	log     zerolog.Logger
-	topics  transport.Topics
 	metrics *metrics
 	pipes   []*pipe
 	byName  map[string]*pipe
@@ -52,7 +50,6 @@ func New(opts Options) (*Agent, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	topics, _ := transport.NewTopics(opts.TopicPrefix) // checked in validate
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("agent: metrics: %w", err)
@@ -60,7 +57,7 @@ func New(opts Options) (*Agent, error) {
 	if opts.Sequencer == nil {
 		opts.Sequencer = &memSequencer{n: map[string]uint64{}}
 	}
-	a := &Agent{opts: opts, log: *opts.Logger, topics: topics, metrics: m, byName: map[string]*pipe{}}
+	a := &Agent{opts: opts, log: *opts.Logger, metrics: m, byName: map[string]*pipe{}}
 	for _, so := range opts.Sensors {
 		p, err := newPipe(a, so)
 		if err != nil {
@@ -321,11 +318,9 @@ func (a *Agent) publishAll(ctx context.Context, now time.Time) {
 	for _, p := range a.pipes {
 		p.mu.Lock()
 		p.pubMu.Lock()
-		msg, err := p.stateMessageLocked(true)
+		r := p.reportLocked(true)
 		p.mu.Unlock()
-		if err == nil {
-			err = a.publish(ctx, msg)
-		}
+		err := a.report(ctx, &r)
 		p.pubMu.Unlock()
 		if err != nil {
 			p.m.publishErrors.Inc()
@@ -338,104 +333,43 @@ func (a *Agent) publishAll(ctx context.Context, now time.Time) {
 	}
 }
 
-func (a *Agent) publish(ctx context.Context, m transport.Message) error {
-	if a.opts.Publisher == nil {
+// report hands a sensor report to the reporter.
+func (a *Agent) report(ctx context.Context, r *SensorReport) error {
+	if a.opts.Reporter == nil {
 		return nil
 	}
-	return a.opts.Publisher.Publish(ctx, m)
+	return a.opts.Reporter.ReportSensor(ctx, r)
 }
 
 func (a *Agent) publishSummary(ctx context.Context, now time.Time) {
+	if a.opts.Reporter == nil {
+		return
+	}
 	a.sumMu.Lock()
-	s := a.summary
-	ts := transport.Summary{
-		Level: wireLevel(s.Level), Message: s.Message, Robot: a.opts.Robot, Trusted: s.Trusted,
-		Cause: transport.Cause(s.Cause), Seq: a.sumSeq, Time: now,
-	}
+	r := SummaryReport{Robot: a.opts.Robot, Summary: a.summary, Seq: a.sumSeq, Time: now}
 	a.sumMu.Unlock()
-	for _, x := range s.Sensors {
-		ts.Sensors = append(ts.Sensors, transport.SensorLevel{Sensor: x.Name, Level: wireLevel(x.Level), Trusted: x.Trusted, Cause: transport.Cause(x.Cause)})
-	}
-	msg, err := a.topics.SummaryMessage(&ts)
-	if err == nil {
-		err = a.publish(ctx, msg)
-	}
-	if err != nil {
+	if err := a.opts.Reporter.ReportSummary(ctx, &r); err != nil {
 		a.log.Warn().Err(err).Msg("publish summary")
 	}
 }
 
 func (a *Agent) publishHealth(ctx context.Context, now time.Time) {
+	if a.opts.Reporter == nil {
+		return
+	}
 	a.hostMu.Lock()
-	s, r, have := a.hostLast, a.hostRes, a.hostHave
-	hl := a.hostLevel
+	r := HealthReport{
+		Robot: a.opts.Robot, Level: a.hostLevel, Sample: a.hostLast,
+		Verdict: a.hostRes, HaveVerdict: a.hostHave,
+		ModelID: a.opts.Host.ID, ModelVersion: a.opts.Host.Version, Time: now,
+	}
+	if a.hostEval != nil {
+		r.Warn = a.hostEval.Model().Warn
+	}
 	a.hostMu.Unlock()
-	h := transport.Health{
-		Level: wireLevel(hl), Robot: a.opts.Robot, Time: now,
-		Model:   transport.Model{ID: a.opts.Host.ID, Version: a.opts.Host.Version},
-		Reasons: wireReasons(r.Reasons),
-		Host: transport.Host{
-			CPUTempC: finiteOr0(s.CPUTempC), Throttled: s.Throttled, CPULoad: s.CPUBusy, Load1: finiteOr0(s.Load1),
-			MemUsedFrac: finiteOr0(s.MemUsedFrac), RSSBytes: s.RSSBytes, GCPauseP99MS: float64(s.GCPauseP99) / 1e6,
-			BusErrors: s.BusErrors, StateFreeBytes: s.StateFreeBytes,
-		},
-	}
-	h.Message = "OK: host model has no verdict"
-	if have {
-		h.Score, h.Threshold = finiteOr0(r.Score), a.hostThreshold()
-		h.Message = fmt.Sprintf("%s: host score %.3g (warn %.3g)", hl, r.Score, h.Threshold)
-		if len(r.Reasons) > 0 {
-			h.Message += ", most unusual: " + r.Reasons[0].Feature
-		}
-	}
-	msg, err := a.topics.HealthMessage(&h)
-	if err == nil {
-		err = a.publish(ctx, msg)
-	}
-	if err != nil {
+	if err := a.opts.Reporter.ReportHealth(ctx, &r); err != nil {
 		a.log.Warn().Err(err).Msg("publish health")
 	}
-}
-
-func (a *Agent) hostThreshold() float64 {
-	a.hostMu.Lock()
-	defer a.hostMu.Unlock()
-	if a.hostEval == nil {
-		return 0
-	}
-	return a.hostEval.Model().Warn
-}
-
-// wireState is a sensor's state payload.
-func (a *Agent) wireState(sensor, hwID string, sn Snapshot, m SensorModel, seq uint64, heartbeat bool) *transport.State {
-	st, w := sn.State, sn.Window
-	return &transport.State{
-		Level: wireLevel(st.Level), Message: st.Message(), HardwareID: hwID,
-		Robot: a.opts.Robot, Sensor: sensor, Trusted: st.Trusted,
-		Score: finiteOr0(st.Score), Threshold: finiteOr0(m.Threshold), Cause: transport.Cause(st.Cause),
-		Reasons: wireReasons(st.Reasons),
-		Window: transport.Window{
-			Seconds: w.Span.Seconds(), Frames: uint64(w.Frames), Drops: w.Drops,
-			RateHz: w.RateHz, LatencyP50MS: float64(w.LatencyP50) / 1e6,
-			LatencyP95MS: float64(w.LatencyP95) / 1e6, OutOfOrder: uint64(w.OutOfOrder),
-			Features: sn.Features,
-		},
-		Model:     transport.Model{ID: m.ID, Version: m.Version},
-		Seq:       seq,
-		Heartbeat: heartbeat,
-		Time:      a.opts.Clock.Now(),
-		Stamp:     sn.Stamp,
-	}
-}
-
-func wireLevel(l level.Level) transport.Level { return transport.Level(l.String()) }
-
-func wireReasons(rs []level.Reason) []transport.Reason {
-	out := make([]transport.Reason, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, transport.Reason{Code: string(r.Code), Feature: r.Feature, Value: finiteOr0(r.Value)})
-	}
-	return out
 }
 
 func finiteOr0(v float64) float64 {

@@ -17,8 +17,6 @@ import (
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/sensortest"
-	"github.com/sensortrust/trustagent/transport"
-	"github.com/sensortrust/trustagent/transport/transporttest"
 )
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -45,7 +43,7 @@ func cameraFrame(seq uint64, at time.Time) *sensors.Image {
 	return im
 }
 
-func newTestAgent(t *testing.T, clk *fakeClock, pub Publisher, sc Scorer, reg prometheus.Registerer) *Agent {
+func newTestAgent(t *testing.T, clk *fakeClock, pub Reporter, sc Scorer, reg prometheus.Registerer) *Agent {
 	t.Helper()
 	a, err := New(Options{
 		Robot: "r1",
@@ -53,7 +51,7 @@ func newTestAgent(t *testing.T, clk *fakeClock, pub Publisher, sc Scorer, reg pr
 			Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod, Model: "fake", Address: "mem"}},
 			Model:  SensorModel{Scorer: sc, Threshold: 1, ID: "m", Version: "1"},
 		}},
-		Publisher:  pub,
+		Reporter:   pub,
 		Clock:      clk,
 		Registerer: reg,
 	})
@@ -65,7 +63,7 @@ func newTestAgent(t *testing.T, clk *fakeClock, pub Publisher, sc Scorer, reg pr
 
 func TestVirtualLevelsStaleAndRecovery(t *testing.T) {
 	clk := &fakeClock{}
-	rec := &transporttest.Recorder{}
+	rec := &reportRecorder{}
 	bad := func(at time.Time) bool {
 		s := at.Sub(t0)
 		return s >= 3*time.Second && s < 4*time.Second
@@ -107,19 +105,17 @@ func TestVirtualLevelsStaleAndRecovery(t *testing.T) {
 	}
 	// Level changes were published with contiguous sequence numbers.
 	var seqs []uint64
-	for _, m := range rec.Messages() {
-		if m.Kind != transport.KindState {
+	reports, _, _ := rec.snapshot()
+	for _, r := range reports {
+		if r.Heartbeat {
 			continue
 		}
-		var s transport.State
-		if err := json.Unmarshal(m.Payload, &s); err != nil {
-			t.Fatal(err)
-		}
-		seqs = append(seqs, s.Seq)
-		if s.Level == transport.LevelError && (s.Trusted || s.Cause != transport.CauseSensor || len(s.Reasons) == 0 || s.Reasons[0].Code != "score_high") {
+		s := r.Judge.State
+		seqs = append(seqs, r.Seq)
+		if s.Level == level.Error && (s.Trusted || s.Cause != level.CauseSensor || len(s.Reasons) == 0 || s.Reasons[0].Code != level.ScoreHigh) {
 			t.Errorf("ERROR state %+v", s)
 		}
-		if s.Level == transport.LevelStale && (s.Trusted || s.Cause != transport.CauseStream) {
+		if s.Level == level.Stale && (s.Trusted || s.Cause != level.CauseStream) {
 			t.Errorf("STALE state %+v", s)
 		}
 	}
@@ -274,12 +270,12 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	rec := &transporttest.Recorder{}
+	rec := &reportRecorder{}
 	sc := &slowScorer{d: 20 * time.Millisecond}
 	a, err := New(Options{
 		Robot:      "r1",
 		Sensors:    []SensorOptions{{Source: src, Model: SensorModel{Scorer: sc, Threshold: 1}}},
-		Publisher:  rec,
+		Reporter:   rec,
 		Registerer: reg,
 		QueueLen:   2,
 		Heartbeat:  100 * time.Millisecond,
@@ -325,12 +321,15 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 		t.Errorf("second Run: %v", err)
 	}
 	// Heartbeats, summary and metrics.
-	kinds := map[transport.Kind]int{}
-	for _, m := range rec.Messages() {
-		kinds[m.Kind]++
+	reports, sums, _ := rec.snapshot()
+	beats := 0
+	for _, r := range reports {
+		if r.Heartbeat {
+			beats++
+		}
 	}
-	if kinds[transport.KindHeartbeat] == 0 || kinds[transport.KindSummary] == 0 {
-		t.Errorf("published kinds %v", kinds)
+	if beats == 0 || len(sums) == 0 {
+		t.Errorf("%d heartbeats, %d summaries reported", beats, len(sums))
 	}
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -361,11 +360,11 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 func TestHostSampleAndHealthMessage(t *testing.T) {
 	clk := &fakeClock{}
 	clk.set(t0)
-	rec := &transporttest.Recorder{}
+	rec := &reportRecorder{}
 	a, err := New(Options{
 		Robot:     "r1",
 		Sensors:   []SensorOptions{{Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}}}},
-		Publisher: rec,
+		Reporter:  rec,
 		Clock:     clk,
 		Host:      HostOptions{Collector: host.New(host.Options{StateDir: t.TempDir()}), ID: "host", Version: "0"},
 	})
@@ -379,15 +378,9 @@ func TestHostSampleAndHealthMessage(t *testing.T) {
 		t.Fatalf("host status %+v", st.Host)
 	}
 	found := false
-	for _, m := range rec.Messages() {
-		if m.Kind != transport.KindHealth {
-			continue
-		}
-		var h transport.Health
-		if err := json.Unmarshal(m.Payload, &h); err != nil {
-			t.Fatal(err)
-		}
-		found = h.Host.RSSBytes > 0 && h.Level == transport.LevelOK && h.Model.ID == "host"
+	_, _, hs := rec.snapshot()
+	for _, h := range hs {
+		found = h.Sample.RSSBytes > 0 && h.Level == level.OK && h.ModelID == "host"
 	}
 	if !found {
 		t.Error("no health message with the host sample")

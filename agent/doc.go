@@ -1,21 +1,29 @@
-// Package agent is the trust agent's pipeline: it reads frames from each
-// sensor source, scores them, checks their timing and health, decides each
-// sensor's trust level and publishes it, with a robot-level summary.
+// Package agent is the trust agent's decision: it judges each sensor's
+// frames, decides each sensor's trust level (OK, WARN, ERROR, STALE) and a
+// robot-level summary, and reports them.
 //
 // Stages, each a small contract in its own file:
 //
-//	sensors.Source → queue → Scorer (scorer.go) → decision → Publisher (publisher.go)
+//	sensors.Source → Judge (judge.go) → Reporter (report.go)
 //
-// One goroutine per source runs the driver; its emit callback runs the
-// deterministic stream checks (package streamcheck) at arrival time and puts
-// the frame in a bounded queue that drops the oldest frame, and counts it,
-// rather than block the driver. One worker per sensor takes frames from the
-// queue, computes the health features and autoencoder verdict (package
-// health), scores the frame when the scoring budget allows (decimating
-// otherwise, and saying so in the state), and feeds everything to the
-// sensor's decision (package decision). A ticker runs the 1 Hz stream
-// updates, the STALE timeouts, the heartbeats and the host model (package
-// host); the robot-level summary comes from package fusion.
+// A Judge is one sensor's whole decision, synchronous: the deterministic
+// stream checks (package streamcheck), the frozen-frame check, the frame
+// statistics (computed once per frame and handed to both the health
+// autoencoder of package health and the frame Scorer, scorer.go), and the
+// persistence rule (package decision). trustd and every trustctl command
+// that judges run this one type: the Agent wraps one Judge per sensor in
+// goroutines, Replay (replay.go) drives one over a recording on the
+// recording's own clock, and Calibrate sets its thresholds on clean runs.
+//
+// The Agent runs one goroutine per source; its emit callback observes the
+// frame (stream timing at arrival) and puts it in a bounded queue that drops
+// the oldest frame, and counts it, rather than block the driver. One worker
+// per sensor judges queued frames, scoring when the budget allows
+// (decimating otherwise, and saying so in the state). A ticker ticks the
+// judges (1 Hz stream updates, STALE timeouts), sends heartbeats and runs
+// the host model (package host); the robot-level summary comes from package
+// fusion. Reports are domain values; package transport/wire encodes them
+// for MQTT.
 //
 // New validates Options; Run starts everything and returns when ctx is
 // cancelled, after every goroutine it started has stopped. Status and Lines

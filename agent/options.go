@@ -23,11 +23,9 @@ type Options struct {
 	Robot string
 	// Sensors, one entry per source (at least one).
 	Sensors []SensorOptions
-	// Publisher receives states, summaries and host health; nil publishes
+	// Reporter receives states, summaries and host health; nil reports
 	// nothing (Status still works).
-	Publisher Publisher
-	// TopicPrefix defaults to transport.DefaultPrefix(Robot).
-	TopicPrefix string
+	Reporter Reporter
 	// Sequencer numbers level changes per sensor (and "summary"); default an
 	// in-memory counter starting at 1. The daemon passes the outbox's, which
 	// survives restarts.
@@ -114,9 +112,6 @@ type HostOptions struct {
 var ErrOptions = errors.New("agent: invalid options")
 
 func (o *Options) fill() {
-	if o.TopicPrefix == "" {
-		o.TopicPrefix = transport.DefaultPrefix(o.Robot)
-	}
 	if o.Heartbeat == 0 {
 		o.Heartbeat = 5 * time.Second
 	}
@@ -153,9 +148,6 @@ func (o *Options) fill() {
 func (o *Options) validate() error {
 	if err := transport.CheckName(o.Robot); err != nil {
 		return fmt.Errorf("%w: robot: %w", ErrOptions, err)
-	}
-	if _, err := transport.NewTopics(o.TopicPrefix); err != nil {
-		return fmt.Errorf("%w: %w", ErrOptions, err)
 	}
 	switch {
 	case len(o.Sensors) == 0:

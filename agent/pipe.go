@@ -2,13 +2,13 @@ package agent
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
-	"github.com/sensortrust/trustagent/transport"
 )
 
 // pipe runs one sensor's Judge in the daemon: the driver's callback
@@ -169,11 +169,9 @@ func (p *pipe) observe(v Verdict) {
 func (p *pipe) publishChangeLocked(ctx context.Context, v Verdict) {
 	p.pubMu.Lock()
 	p.seq = p.a.opts.Sequencer.Next(p.name)
-	msg, err := p.stateMessageLocked(false)
+	r := p.reportLocked(false)
 	p.mu.Unlock()
-	if err == nil {
-		err = p.a.publish(ctx, msg)
-	}
+	err := p.a.report(ctx, &r)
 	p.pubMu.Unlock()
 	if err != nil {
 		p.m.publishErrors.Inc()
@@ -183,9 +181,19 @@ func (p *pipe) publishChangeLocked(ctx context.Context, v Verdict) {
 	p.a.summaryChanged(ctx)
 }
 
-// stateMessageLocked builds the sensor's state message; p.mu is held.
-func (p *pipe) stateMessageLocked(heartbeat bool) (transport.Message, error) {
-	return p.a.topics.StateMessage(p.a.wireState(p.name, p.hwID, p.judge.Snapshot(), p.judge.Model(), p.seq, heartbeat))
+// reportLocked is the sensor's report; p.mu is held. The snapshot's
+// reasons and features are the judge's: the report is used before p.mu is
+// taken again by the worker (pubMu is held across the call).
+func (p *pipe) reportLocked(heartbeat bool) SensorReport {
+	m := p.judge.Model()
+	sn := p.judge.Snapshot()
+	sn.State.Reasons = append([]level.Reason(nil), sn.State.Reasons...)
+	sn.Features = maps.Clone(sn.Features)
+	return SensorReport{
+		Robot: p.a.opts.Robot, Sensor: p.name, HardwareID: p.hwID, Judge: sn,
+		ModelID: m.ID, ModelVersion: m.Version, Threshold: m.Threshold,
+		Seq: p.seq, Heartbeat: heartbeat, Time: p.a.opts.Clock.Now(),
+	}
 }
 
 func onlyScoreReasons(rs []level.Reason) bool {

@@ -28,6 +28,7 @@ func commands() []command {
 		{"eval", "evaluate detection on clean and faulted recordings", cmdEval},
 		{"inspect", "show what a model bundle holds", cmdInspect},
 		{"models", "train the default models", cmdModels},
+		{"results", "regenerate the results tables of the default models", cmdResults},
 		{"convert", "convert a recording to KITTI .bin or PNG frames", cmdConvert},
 		{"sim", "simulate a robot's sensors with a fault scenario", cmdSim},
 		{"inject", "apply one fault to a recording", cmdInject},

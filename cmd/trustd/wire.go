@@ -14,6 +14,7 @@ import (
 	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/transport/wire"
 	"github.com/sensortrust/trustagent/transport/broker"
 	"github.com/sensortrust/trustagent/transport/mqtt"
 )
@@ -92,10 +93,13 @@ func (p *agentPipeline) Status() any { return p.Agent.Status() }
 // started; a failure leaves nothing running.
 func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, models *modelSet, reg *prometheus.Registry, log zerolog.Logger) (*agentPipeline, error) {
 	sims := newSimSet(time.Now())
+	rep, err := wire.NewReporter(cfg.TopicPrefix(), link.stack.Outbox)
+	if err != nil {
+		return nil, err
+	}
 	opts := agent.Options{
 		Robot:        cfg.Robot,
-		TopicPrefix:  cfg.TopicPrefix(),
-		Publisher:    link.stack.Outbox,
+		Reporter:     rep,
 		Sequencer:    link.stack.Outbox,
 		Heartbeat:    cfg.MQTT.Heartbeat,
 		QueueLen:     cfg.Agent.QueueLen,

@@ -1,0 +1,63 @@
+package agent
+
+import (
+	"context"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/fusion"
+	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/level"
+)
+
+// Reporter is the last stage: source → judge → reporter. It receives the
+// agent's states (package transport/wire encodes them as the MQTT trust
+// contract) and returns once it has taken responsibility for them. It is
+// called from several goroutines and must be safe for concurrent use; one
+// sensor's reports come in decision order. A report and what it points to
+// are valid only during the call.
+type Reporter interface {
+	ReportSensor(ctx context.Context, r *SensorReport) error
+	ReportSummary(ctx context.Context, r *SummaryReport) error
+	ReportHealth(ctx context.Context, r *HealthReport) error
+}
+
+// SensorReport is one sensor's state: a level change, or a heartbeat.
+type SensorReport struct {
+	Robot, Sensor string
+	HardwareID    string
+	// Judge is what the sensor's judge knows now.
+	Judge Snapshot
+	// Model judging the sensor.
+	ModelID, ModelVersion string
+	Threshold             float64
+	// Seq numbers the sensor's level changes; a heartbeat repeats the
+	// latest.
+	Seq       uint64
+	Heartbeat bool
+	Time      time.Time
+}
+
+// SummaryReport is the robot-level summary.
+type SummaryReport struct {
+	Robot   string
+	Summary fusion.Summary
+	Seq     uint64
+	Time    time.Time
+}
+
+// HealthReport is the host's health: its latest sample and, when a host
+// model is loaded, its verdict.
+type HealthReport struct {
+	Robot  string
+	Level  level.Level
+	Sample host.Sample
+	// Verdict of the host model, when HaveVerdict; Warn is its WARN
+	// threshold.
+	Verdict     health.Result
+	HaveVerdict bool
+	Warn        float64
+	// Model judging the host.
+	ModelID, ModelVersion string
+	Time                  time.Time
+}
