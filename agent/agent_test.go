@@ -362,11 +362,11 @@ func TestHostSampleAndHealthMessage(t *testing.T) {
 	clk.set(t0)
 	rec := &reportRecorder{}
 	a, err := New(Options{
-		Robot:     "r1",
-		Sensors:   []SensorOptions{{Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}}}},
-		Reporter:  rec,
-		Clock:     clk,
-		Host:      HostOptions{Collector: host.New(host.Options{StateDir: t.TempDir()}), ID: "host", Version: "0"},
+		Robot:    "r1",
+		Sensors:  []SensorOptions{{Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}}}},
+		Reporter: rec,
+		Clock:    clk,
+		Host:     HostOptions{Collector: host.New(host.Options{StateDir: t.TempDir()}), ID: "host", Version: "0"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -14,9 +14,9 @@ import (
 	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/sensors"
-	"github.com/sensortrust/trustagent/transport/wire"
 	"github.com/sensortrust/trustagent/transport/broker"
 	"github.com/sensortrust/trustagent/transport/mqtt"
+	"github.com/sensortrust/trustagent/transport/wire"
 )
 
 // mqttLink is the daemon's MQTT session, kept across reloads: the embedded

@@ -71,8 +71,8 @@ func TestReportsEncodeToTheContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	hr := &agent.HealthReport{Robot: "r1", Level: level.Warn, Time: t0, ModelID: "host", ModelVersion: "1",
-		Sample: host.Sample{CPUTempC: math.NaN(), RSSBytes: 40 << 20, MemUsedFrac: 0.3},
-		Verdict: health.Result{Score: 3, Level: level.Warn, Reasons: []level.Reason{{Code: level.HostWarn, Feature: "cpu_temp_c", Value: 81, Level: level.Warn}}},
+		Sample:      host.Sample{CPUTempC: math.NaN(), RSSBytes: 40 << 20, MemUsedFrac: 0.3},
+		Verdict:     health.Result{Score: 3, Level: level.Warn, Reasons: []level.Reason{{Code: level.HostWarn, Feature: "cpu_temp_c", Value: 81, Level: level.Warn}}},
 		HaveVerdict: true, Warn: 2}
 	if err := r.ReportHealth(ctx, hr); err != nil {
 		t.Fatal(err)
