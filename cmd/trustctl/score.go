@@ -170,7 +170,7 @@ func addJudgeFlags(fs *flag.FlagSet, jo *judgeOptions) {
 	fs.DurationVar(&jo.staleAfter, "stale-after", time.Second, "no frame for this long makes the stream STALE (as trustd's agent.stale_timeout)")
 	fs.IntVar(&jo.persistence.K, "enter-k", 0, "bad frames among the last N that enter ERROR (agent.enter_k; 0: default 3)")
 	fs.IntVar(&jo.persistence.N, "enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
-	fs.IntVar(&jo.persistence.M, "leave-m", 0, "clean frames in a row that leave ERROR (agent.leave_m; 0: default 10)")
+	fs.IntVar(&jo.persistence.M, "clear-m", 0, "clean frames in a row that leave ERROR (agent.clear_m; 0: default 10)")
 }
 
 // newReplay returns trustd's judge for the model, driven on the
