@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/likelihood/evaluate"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/faults"
@@ -34,10 +35,9 @@ func TestRealLidarCrossValidation(t *testing.T) {
 	}
 	ctx := context.Background()
 	work := t.TempDir()
-	plan := defaultPlans(false)[0]
-	plan.cfg.quiet = true
-	plan.realTrain = 0 // the real capture is split into folds below
-	simRecs, _, err := modelData(ctx, plan, work, io.Discard)
+	plan := training.DefaultPlans(training.SizeFull)[0]
+	plan.RealTrain = 0 // the real capture is split into folds below
+	simRecs, _, err := training.PlanRecordings(ctx, plan, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +45,12 @@ func TestRealLidarCrossValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := loadRecordings(ctx, []string{dir}, sensors.KindLidar, "")
+	rs, err := training.LoadRecordings(ctx, []string{dir}, sensors.KindLidar, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	capture := rs[0]
-	n := len(capture.frames)
+	n := len(capture.Frames)
 	if n < 9 {
 		t.Fatalf("%d revolutions in the real capture, want at least 9", n)
 	}
@@ -71,34 +71,34 @@ func TestRealLidarCrossValidation(t *testing.T) {
 	var report strings.Builder
 	for k := range 3 {
 		lo, hi := k*n/3, (k+1)*n/3
-		recs := append([]recording(nil), simRecs...)
+		recs := append([]training.Recording(nil), simRecs...)
 		for _, p := range [][2]int{{0, lo}, {hi, n}} {
 			if p[1]-p[0] < 2 {
 				continue
 			}
-			r := recording{dir: fmt.Sprintf("%s[%d:%d]", capture.dir, p[0], p[1]), names: capture.names[p[0]:p[1]], frames: capture.frames[p[0]:p[1]], period: capture.period}
-			rot, err := rotated(r, plan.realRotations)
+			r := training.Recording{Dir: fmt.Sprintf("%s[%d:%d]", capture.Dir, p[0], p[1]), Names: capture.Names[p[0]:p[1]], Frames: capture.Frames[p[0]:p[1]], Period: capture.Period}
+			rot, err := training.Rotated(r, plan.RealRotations)
 			if err != nil {
 				t.Fatal(err)
 			}
 			recs = append(recs, rot...)
 		}
-		data, sum, err := trainBundle(ctx, recs, plan.cfg, io.Discard)
+		res, err := training.Train(ctx, recs, plan.Options)
 		if err != nil {
 			t.Fatalf("fold %d: %v", k, err)
 		}
-		fmt.Fprintf(&report, "fold %d (revolutions %d–%d held out): %s\n", k, lo, hi-1, sum)
-		ms, err := modelbundle.Open(ctx, data, sensors.KindLidar)
+		fmt.Fprintf(&report, "fold %d (revolutions %d–%d held out): %s\n", k, lo, hi-1, trainSummary(res))
+		ms, err := modelbundle.Open(ctx, res.Bundle, sensors.KindLidar)
 		if err != nil {
 			t.Fatal(err)
 		}
-		test := capture.frames[lo:hi]
+		test := capture.Frames[lo:hi]
 		for name, v := range crossvalScores(ms, test, scorers) {
 			neg[name] = append(neg[name], v...)
 		}
 		for _, fault := range names {
 			for sev := 1; sev <= 3; sev++ {
-				inj, err := faults.New(sensors.KindLidar, faults.Config{Fault: fault, Severity: sev, Seed: 7, Period: capture.period})
+				inj, err := faults.New(sensors.KindLidar, faults.Config{Fault: fault, Severity: sev, Seed: 7, Period: capture.Period})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -6,10 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/faults"
 	"github.com/sensortrust/trustagent/sensors/recorded"
@@ -67,7 +67,7 @@ func cmdInject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	info := sensors.Info{Name: dir.Options().Sensor, Kind: dir.Kind(), Period: medianStep(dir)}
+	info := sensors.Info{Name: dir.Options().Sensor, Kind: dir.Kind(), Period: training.MedianStep(dir)}
 	var sc *faults.Scenario
 	if *scenario != "" {
 		if sc, err = loadScenario(*scenario); err != nil {
@@ -125,21 +125,6 @@ func mentions(sc *faults.Scenario, sensor string) bool {
 		}
 	}
 	return false
-}
-
-// medianStep is the median positive stamp step of a directory (0 if none).
-func medianStep(d *recorded.Dir) time.Duration {
-	var steps []time.Duration
-	for i := 1; i < d.Len(); i++ {
-		if s := d.Stamp(i).Sub(d.Stamp(i - 1)); s > 0 {
-			steps = append(steps, s)
-		}
-	}
-	if len(steps) == 0 {
-		return 0
-	}
-	sort.Slice(steps, func(a, b int) bool { return steps[a] < steps[b] })
-	return steps[len(steps)/2]
 }
 
 func listFaults(w io.Writer) error {

@@ -7,7 +7,6 @@ import (
 
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,10 +16,10 @@ import (
 	"time"
 
 	"github.com/sensortrust/trustagent/internal/report"
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/faults"
 	"github.com/sensortrust/trustagent/sensors/recorded"
-	"github.com/sensortrust/trustagent/sensors/sim"
 )
 
 // Where the real recordings of the default models come from.
@@ -28,46 +27,6 @@ const (
 	einrideModule = "go.einride.tech/vlp16@v0.7.0"
 	vtestPath     = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
 )
-
-// modelsCreated is the creation time recorded in the default models, so
-// that `make models` reproduces them byte for byte.
-var modelsCreated = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// modelPlan says how one default model is made.
-type modelPlan struct {
-	kind      sensors.Kind
-	file      string
-	simWorlds []uint64 // world seeds of the simulated drives
-	simFrames int      // frames per drive
-	calWorlds []uint64 // worlds whose drives only calibrate the thresholds
-	realTrain float64  // fraction of the real recording used for training (the rest is held out)
-	// realRotations: LiDAR only, turned copies of the real training scans.
-	realRotations int
-	cfg           trainConfig
-}
-
-// defaultPlans are the shipped models. Sizes keep each bundle at a few
-// hundred KB: the bundle carries the float network for the baselines and
-// re-calibration besides the int8/int16 one the robot runs.
-func defaultPlans(tiny bool) []modelPlan {
-	lidar := modelPlan{kind: sensors.KindLidar, file: "lidar.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorlds: []uint64{4}, simFrames: 600, realTrain: 0.6, realRotations: 16,
-		cfg: trainConfig{kind: sensors.KindLidar, seed: 1, fpr: 0.01, hidden: 16, latent: 8, azBins: 32}}
-	camera := modelPlan{kind: sensors.KindCamera, file: "camera.bundle", simWorlds: []uint64{1, 2, 3, 4}, calWorlds: []uint64{4}, simFrames: 600, realTrain: 0.6,
-		cfg: trainConfig{kind: sensors.KindCamera, seed: 1, fpr: 0.01, hidden: 16, latent: 8, thumbW: 24}}
-	if tiny {
-		for _, p := range []*modelPlan{&lidar, &camera} {
-			p.simWorlds, p.calWorlds, p.simFrames, p.realTrain = []uint64{1, 2, 3}, []uint64{3}, 40, 0
-			p.cfg.epochs, p.cfg.hidden, p.cfg.latent, p.cfg.azBins, p.cfg.thumbW = 3, 4, 2, 8, 8
-		}
-	}
-	for _, p := range []*modelPlan{&lidar, &camera} {
-		p.cfg.health = healthWarn
-		p.cfg.modelID = p.kind.String() + "-default"
-		p.cfg.version = 1
-		p.cfg.created = modelsCreated
-	}
-	return []modelPlan{lidar, camera}
-}
 
 // cmdModels trains the default LiDAR and camera models deterministically.
 func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -104,10 +63,14 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *evalWorld == 0 {
 		return usageError("--eval-world must be a world seed above 0")
 	}
-	plans := defaultPlans(*tiny)
+	size := training.SizeFull
+	if *tiny {
+		size = training.SizeTiny
+	}
+	plans := training.DefaultPlans(size)
 	for _, p := range plans {
-		if slices.Contains(p.simWorlds, *evalWorld) {
-			return usageError(fmt.Sprintf("--eval-world %d: the %s model trains or calibrates on that world; pick one outside %v", *evalWorld, p.kind, p.simWorlds))
+		if slices.Contains(p.SimWorlds, *evalWorld) {
+			return usageError(fmt.Sprintf("--eval-world %d: the %s model trains or calibrates on that world; pick one outside %v", *evalWorld, p.Options.Kind, p.SimWorlds))
 		}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
@@ -124,34 +87,38 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var sets []evalSet
 	for _, p := range plans {
-		p.cfg.quiet = *quiet
+		kind := p.Options.Kind
 		t0 := time.Now()
-		recs, held, err := modelData(ctx, p, wd, stderr)
+		realDir, err := realFrames(ctx, p, wd, stderr)
 		if err != nil {
 			return err
 		}
-		path := filepath.Join(*out, p.file)
+		recs, held, err := training.PlanRecordings(ctx, p, realDir)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(*out, p.File)
 		if !*noTrain {
-			data, sum, err := trainBundle(ctx, recs, p.cfg, stderr)
+			res, err := trainModel(ctx, recs, p.Options, *quiet, stderr)
 			if err != nil {
-				return fmt.Errorf("%s: %w", p.file, err)
+				return fmt.Errorf("%s: %w", p.File, err)
 			}
-			if err := writeFileAtomic(path, data); err != nil {
+			if err := writeFileAtomic(path, res.Bundle); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(data), time.Since(t0).Round(time.Second), sum)
+			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(res.Bundle), time.Since(t0).Round(time.Second), trainSummary(res))
 		}
 		if *evalDir != "" {
-			sim, err := simDrive(ctx, p, *evalWorld, 0, *evalFrames)
+			sim, err := training.SimDrive(ctx, kind, p.SimSize, *evalWorld, 0, *evalFrames)
 			if err != nil {
 				return err
 			}
-			sets = append(sets, evalSet{name: "simulated " + p.kind.String(), model: path, clean: sim, world: *evalWorld})
-			if held.frames != nil {
-				if len(held.frames) > *evalFrames {
-					held.frames, held.names = held.frames[:*evalFrames], held.names[:*evalFrames]
+			sets = append(sets, evalSet{name: "simulated " + kind.String(), model: path, clean: recordingOf(sim), world: *evalWorld})
+			if held.Frames != nil {
+				if len(held.Frames) > *evalFrames {
+					held.Frames, held.Names = held.Frames[:*evalFrames], held.Names[:*evalFrames]
 				}
-				sets = append(sets, evalSet{name: "real " + p.kind.String() + " (" + filepath.Base(held.dir) + ")", model: path, clean: held})
+				sets = append(sets, evalSet{name: "real " + kind.String() + " (" + filepath.Base(held.Dir) + ")", model: path, clean: recordingOf(held)})
 			}
 		}
 	}
@@ -161,138 +128,19 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// modelData returns the training recordings of a plan (simulated drives
-// and the training part of the real recording) and the held-out part of
-// the real recording.
-func modelData(ctx context.Context, p modelPlan, work string, stderr io.Writer) ([]recording, recording, error) {
-	var recs []recording
-	for _, seed := range p.simWorlds {
-		r, err := simDrive(ctx, p, seed, 0, p.simFrames)
-		if err != nil {
-			return nil, recording{}, err
-		}
-		r.calOnly = slices.Contains(p.calWorlds, seed)
-		recs = append(recs, r)
+// realFrames fetches and decodes the real recording a plan trains on into
+// work and returns its directory ("" when the plan takes none).
+func realFrames(ctx context.Context, p training.Plan, work string, stderr io.Writer) (string, error) {
+	if p.RealTrain == 0 {
+		return "", nil
 	}
-	if p.realTrain == 0 {
-		return recs, recording{}, nil
-	}
-	var dir string
-	var err error
-	switch p.kind {
+	switch p.Options.Kind {
 	case sensors.KindLidar:
-		dir, err = einrideFrames(ctx, work, stderr)
+		return einrideFrames(ctx, work, stderr)
 	case sensors.KindCamera:
-		dir, err = vtestFrames(ctx, work, stderr)
+		return vtestFrames(ctx, work, stderr)
 	}
-	if err != nil {
-		return nil, recording{}, err
-	}
-	rs, err := loadRecordings(ctx, []string{dir}, p.kind, "")
-	if err != nil {
-		return nil, recording{}, err
-	}
-	r := rs[0]
-	n := int(float64(len(r.frames)) * p.realTrain)
-	train := recording{dir: r.dir, names: r.names[:n], frames: r.frames[:n], period: r.period}
-	held := recording{dir: r.dir, names: r.names[n:], frames: r.frames[n:], period: r.period}
-	if p.kind == sensors.KindLidar && p.realRotations > 1 {
-		rot, err := rotated(train, p.realRotations)
-		if err != nil {
-			return nil, recording{}, err
-		}
-		return append(recs, rot...), held, nil
-	}
-	return append(recs, train), held, nil
-}
-
-// rotated returns n copies of a LiDAR recording, copy k turned about the
-// sensor's vertical axis by k·360°/n: the scans the same sensor would have
-// recorded with the robot heading another way. The real VLP-16 capture
-// holds only about a dozen revolutions; its turned copies let the model
-// learn the real sensor's returns without learning one heading. Each copy
-// is its own recording (so no statistic compares two headings) and goes
-// through a KITTI round trip like a file would.
-func rotated(r recording, n int) ([]recording, error) {
-	out := make([]recording, 0, n)
-	for k := 0; k < n; k++ {
-		th := 2 * math.Pi * float64(k) / float64(n)
-		c, s := math.Cos(th), math.Sin(th)
-		rk := recording{dir: fmt.Sprintf("%s@%d°", r.dir, k*360/n), period: r.period}
-		for i, f := range r.frames {
-			sc, ok := f.(*sensors.Scan)
-			if !ok {
-				return nil, fmt.Errorf("rotate %s: not a scan", r.names[i])
-			}
-			pts := make([]sensors.Point, len(sc.Points))
-			for j, p := range sc.Points {
-				x, y := float64(p.X), float64(p.Y)
-				p.X, p.Y = float32(c*x-s*y), float32(s*x+c*y)
-				pts[j] = p
-			}
-			g, err := recorded.DecodeFile(recorded.FormatKITTI, recorded.AppendKITTI(nil, pts), recorded.ModelVLP16)
-			if err != nil {
-				return nil, fmt.Errorf("rotate %s: %w", r.names[i], err)
-			}
-			*g.Head() = sc.Header
-			rk.frames = append(rk.frames, g)
-			rk.names = append(rk.names, r.names[i])
-		}
-		out = append(out, rk)
-	}
-	return out, nil
-}
-
-// simDrive simulates frames [from, from+n) of a clean drive in the world
-// of the seed, as they would read back from a recording directory (KITTI
-// .bin round trip for scans; Received = Stamp).
-func simDrive(ctx context.Context, p modelPlan, seed uint64, from, n int) (recording, error) {
-	wo := sim.DefaultWorldOptions()
-	wo.Seed = seed
-	w, err := sim.NewWorld(wo)
-	if err != nil {
-		return recording{}, err
-	}
-	var gen sim.Generator
-	tiny := p.simFrames < 100
-	switch p.kind {
-	case sensors.KindLidar:
-		lo := sim.LidarOptions{Seed: seed}
-		if tiny {
-			lo.Columns = 360
-		}
-		gen, err = sim.NewLidar(w, lo)
-	case sensors.KindCamera:
-		co := sim.CameraOptions{Seed: seed}
-		if tiny {
-			co.Width, co.Height = 64, 48
-		}
-		gen, err = sim.NewCamera(w, co)
-	}
-	if err != nil {
-		return recording{}, err
-	}
-	info := gen.Info()
-	r := recording{dir: fmt.Sprintf("sim-%s-world%d", p.kind, seed), period: info.Period}
-	for i := from; i < from+n; i++ {
-		if err := ctx.Err(); err != nil {
-			return r, err
-		}
-		f := gen.Frame(uint64(i))
-		if s, ok := f.(*sensors.Scan); ok {
-			b := recorded.AppendKITTI(nil, s.Points)
-			g, err := recorded.DecodeFile(recorded.FormatKITTI, b, recorded.ModelVLP16)
-			if err != nil {
-				return r, err
-			}
-			*g.Head() = s.Header
-			f = g
-		}
-		f.Head().Received = f.Head().Stamp
-		r.frames = append(r.frames, f)
-		r.names = append(r.names, fmt.Sprintf("%06d", i))
-	}
-	return r, nil
+	return "", fmt.Errorf("no real %v recording", p.Options.Kind)
 }
 
 // einrideFrames converts the real VLP-16 capture of the einride module to

@@ -3,13 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/recorded"
 )
@@ -38,12 +37,28 @@ func writeFrames(t *testing.T, dir string, frames []sensors.Frame) string {
 // simFrames returns n clean frames of a small simulated sensor.
 func simFrames(t *testing.T, kind sensors.Kind, world uint64, from, n int) []sensors.Frame {
 	t.Helper()
-	p := modelPlan{kind: kind, simFrames: 1}
-	r, err := simDrive(context.Background(), p, world, from, n)
+	r, err := training.SimDrive(context.Background(), kind, training.SizeTiny, world, from, n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r.frames
+	return r.Frames
+}
+
+// modelPlan picks simDrive's simulated sensor: below 100 frames a small
+// one, else the default one.
+type modelPlan struct {
+	kind      sensors.Kind
+	simFrames int
+}
+
+// simDrive is training.SimDrive as the scoring tests use it.
+func simDrive(ctx context.Context, p modelPlan, world uint64, from, n int) (recording, error) {
+	size := training.SizeFull
+	if p.simFrames < 100 {
+		size = training.SizeTiny
+	}
+	r, err := training.SimDrive(ctx, p.kind, size, world, from, n)
+	return recordingOf(r), err
 }
 
 // simDir writes n clean frames of a small simulated sensor.
@@ -128,27 +143,6 @@ func TestTrainSeveralRecordingsAndCalibrationRecording(t *testing.T) {
 	}
 }
 
-func TestArrange(t *testing.T) {
-	recs := []recording{{names: make([]string, 10)}, {names: make([]string, 20)}, {names: make([]string, 5), calOnly: true}}
-	for i := range recs {
-		for j := range recs[i].names {
-			recs[i].names[j] = string(rune('a'+i)) + string(rune('0'+j%10))
-		}
-	}
-	parts, v, c := arrange(recs, func(r recording) []string { return r.names })
-	var all []string
-	for _, p := range parts {
-		all = append(all, p...)
-	}
-	want := "a0 a1 a2 a3 a4 a5 a6 b0 b1 b2 b3 b4 b5 b6 b7 b8 b9 b0 b1 b2 b3 a7 b4 b5 a8 a9 b6 b7 b8 b9 c0 c1 c2 c3 c4"
-	if got := strings.Join(all, " "); got != want {
-		t.Fatalf("order\n got %s\nwant %s", got, want)
-	}
-	if v != 3.0/35 || c != 11.0/35 {
-		t.Fatalf("fractions %v %v", v, c)
-	}
-}
-
 // TestTrainBadInput: every bad input gets one clear line, exit 1 or 2,
 // never a stack trace.
 func TestTrainBadInput(t *testing.T) {
@@ -195,28 +189,3 @@ func TestTrainBadInput(t *testing.T) {
 		})
 	}
 }
-
-func TestDetectLidarModelKeepsOtherLidars(t *testing.T) {
-	// A 64-beam-like scan: elevations spread evenly, not on the VLP-16 table.
-	s := &sensors.Scan{Header: sensors.Header{Stamp: time.Unix(1, 0)}}
-	for i := 0; i < 64; i++ {
-		el := -24.8 + float64(i)*0.42
-		for a := 0; a < 90; a++ {
-			r := 10.0
-			z := r * sinDeg(el)
-			h := r * cosDeg(el)
-			s.Points = append(s.Points, sensors.Point{X: float32(h * cosDeg(float64(a)*4)), Y: float32(h * sinDeg(float64(a)*4)), Z: float32(z), Range: float32(r)})
-		}
-	}
-	dir := writeFrames(t, filepath.Join(t.TempDir(), "hdl"), []sensors.Frame{s})
-	d, err := recorded.OpenDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m, err := detectLidarModel(d); err != nil || m != "" {
-		t.Fatalf("detected %q, %v", m, err)
-	}
-}
-
-func sinDeg(d float64) float64 { return math.Sin(d * math.Pi / 180) }
-func cosDeg(d float64) float64 { return math.Cos(d * math.Pi / 180) }

@@ -1,0 +1,195 @@
+package training
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/recorded"
+	"github.com/sensortrust/trustagent/sensors/sim"
+)
+
+// Size is the scale of the default-model recipe.
+type Size int
+
+const (
+	// SizeFull is the shipped default models, on the default simulated
+	// sensors and the real recordings.
+	SizeFull Size = iota
+	// SizeTiny is tiny simulated-only models on small simulated sensors (a
+	// 360-column LiDAR, a 64×48 camera): seconds to make, for testing that
+	// the recipe reproduces its bytes.
+	SizeTiny
+)
+
+// Plan says how one default model is made.
+type Plan struct {
+	File      string   // bundle file name
+	SimWorlds []uint64 // world seeds of the simulated drives
+	CalWorlds []uint64 // of SimWorlds, the worlds whose drives only calibrate the thresholds
+	SimFrames int      // frames per simulated drive
+	SimSize   Size     // resolution of the simulated sensors
+	// RealTrain is the fraction of the real recording used for training
+	// (the rest is held out for evaluation); 0: no real recording.
+	RealTrain float64
+	// RealRotations is, for LiDAR, the number of turned copies of the real
+	// training scans (see Rotated); 0 or 1: the scans as recorded.
+	RealRotations int
+	Options       Options
+}
+
+// DefaultPlans are the default LiDAR and camera models, in that order.
+// Sizes keep each full bundle at a few hundred KB: the bundle carries the
+// float network for the baselines and re-calibration besides the
+// int8/int16 one the robot runs. Their creation time is fixed, so the same
+// recipe gives the same bytes.
+func DefaultPlans(size Size) []Plan {
+	lidar := Plan{File: "lidar.bundle", SimWorlds: []uint64{1, 2, 3, 4}, CalWorlds: []uint64{4}, SimFrames: 600, RealTrain: 0.6, RealRotations: 16,
+		Options: Options{Kind: sensors.KindLidar, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, AzBins: 32}}
+	camera := Plan{File: "camera.bundle", SimWorlds: []uint64{1, 2, 3, 4}, CalWorlds: []uint64{4}, SimFrames: 600, RealTrain: 0.6,
+		Options: Options{Kind: sensors.KindCamera, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, ThumbW: 24}}
+	if size == SizeTiny {
+		for _, p := range []*Plan{&lidar, &camera} {
+			p.SimWorlds, p.CalWorlds, p.SimFrames, p.SimSize, p.RealTrain = []uint64{1, 2, 3}, []uint64{3}, 40, SizeTiny, 0
+			p.Options.Epochs, p.Options.Hidden, p.Options.Latent, p.Options.AzBins, p.Options.ThumbW = 3, 4, 2, 8, 8
+		}
+	}
+	for _, p := range []*Plan{&lidar, &camera} {
+		p.Options.Health = HealthWarn
+		p.Options.ModelID = p.Options.Kind.String() + "-default"
+		p.Options.Version = 1
+		p.Options.Created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return []Plan{lidar, camera}
+}
+
+// PlanRecordings returns the training recordings of a plan (the simulated
+// drives, then the training part of the real recording, turned for LiDAR)
+// and the held-out rest of the real recording. realDir is the directory of
+// the real recording's frames; it is read only when p.RealTrain > 0.
+func PlanRecordings(ctx context.Context, p Plan, realDir string) (train []Recording, held Recording, err error) {
+	if p.RealTrain > 0 && realDir == "" {
+		return nil, Recording{}, fmt.Errorf("training: the %s plan needs its real recording", p.File)
+	}
+	for _, seed := range p.SimWorlds {
+		r, err := SimDrive(ctx, p.Options.Kind, p.SimSize, seed, 0, p.SimFrames)
+		if err != nil {
+			return nil, Recording{}, err
+		}
+		if slices.Contains(p.CalWorlds, seed) {
+			r.Role = CalibrateOnly
+		}
+		train = append(train, r)
+	}
+	if p.RealTrain == 0 {
+		return train, Recording{}, nil
+	}
+	rs, err := LoadRecordings(ctx, []string{realDir}, p.Options.Kind, "")
+	if err != nil {
+		return nil, Recording{}, err
+	}
+	r := rs[0]
+	n := int(float64(len(r.Frames)) * p.RealTrain)
+	real := Recording{Dir: r.Dir, Names: r.Names[:n], Frames: r.Frames[:n], Period: r.Period}
+	held = Recording{Dir: r.Dir, Names: r.Names[n:], Frames: r.Frames[n:], Period: r.Period}
+	if p.Options.Kind == sensors.KindLidar && p.RealRotations > 1 {
+		rot, err := Rotated(real, p.RealRotations)
+		if err != nil {
+			return nil, Recording{}, err
+		}
+		return append(train, rot...), held, nil
+	}
+	return append(train, real), held, nil
+}
+
+// Rotated returns n copies of a LiDAR recording, copy k turned about the
+// sensor's vertical axis by k·360°/n: the scans the same sensor would have
+// recorded with the robot heading another way. A real capture may hold only
+// a dozen revolutions; its turned copies let the model learn the real
+// sensor's returns without learning one heading. Each copy is its own Split
+// recording (so no statistic compares two headings) and goes through a
+// KITTI round trip as a file would.
+func Rotated(r Recording, n int) ([]Recording, error) {
+	out := make([]Recording, 0, n)
+	for k := 0; k < n; k++ {
+		th := 2 * math.Pi * float64(k) / float64(n)
+		c, s := math.Cos(th), math.Sin(th)
+		rk := Recording{Dir: fmt.Sprintf("%s@%d°", r.Dir, k*360/n), Period: r.Period}
+		for i, f := range r.Frames {
+			sc, ok := f.(*sensors.Scan)
+			if !ok {
+				return nil, fmt.Errorf("training: rotate %s: not a scan", r.Names[i])
+			}
+			pts := make([]sensors.Point, len(sc.Points))
+			for j, p := range sc.Points {
+				x, y := float64(p.X), float64(p.Y)
+				p.X, p.Y = float32(c*x-s*y), float32(s*x+c*y)
+				pts[j] = p
+			}
+			g, err := recorded.DecodeFile(recorded.FormatKITTI, recorded.AppendKITTI(nil, pts), recorded.ModelVLP16)
+			if err != nil {
+				return nil, fmt.Errorf("training: rotate %s: %w", r.Names[i], err)
+			}
+			*g.Head() = sc.Header
+			rk.Frames = append(rk.Frames, g)
+			rk.Names = append(rk.Names, r.Names[i])
+		}
+		out = append(out, rk)
+	}
+	return out, nil
+}
+
+// SimDrive simulates frames [from, from+n) of a clean drive in the world
+// of the seed, as they would read back from a recording directory (KITTI
+// .bin round trip for scans; Received = Stamp).
+func SimDrive(ctx context.Context, kind sensors.Kind, size Size, world uint64, from, n int) (Recording, error) {
+	wo := sim.DefaultWorldOptions()
+	wo.Seed = world
+	w, err := sim.NewWorld(wo)
+	if err != nil {
+		return Recording{}, fmt.Errorf("training: %w", err)
+	}
+	var gen sim.Generator
+	switch kind {
+	case sensors.KindLidar:
+		lo := sim.LidarOptions{Seed: world}
+		if size == SizeTiny {
+			lo.Columns = 360
+		}
+		gen, err = sim.NewLidar(w, lo)
+	case sensors.KindCamera:
+		co := sim.CameraOptions{Seed: world}
+		if size == SizeTiny {
+			co.Width, co.Height = 64, 48
+		}
+		gen, err = sim.NewCamera(w, co)
+	default:
+		err = fmt.Errorf("no simulated %v sensor", kind)
+	}
+	if err != nil {
+		return Recording{}, fmt.Errorf("training: %w", err)
+	}
+	info := gen.Info()
+	r := Recording{Dir: fmt.Sprintf("sim-%s-world%d", kind, world), Period: info.Period}
+	for i := from; i < from+n; i++ {
+		if err := ctx.Err(); err != nil {
+			return Recording{}, fmt.Errorf("training: %w", err)
+		}
+		f := gen.Frame(uint64(i))
+		if s, ok := f.(*sensors.Scan); ok {
+			g, err := recorded.DecodeFile(recorded.FormatKITTI, recorded.AppendKITTI(nil, s.Points), recorded.ModelVLP16)
+			if err != nil {
+				return Recording{}, fmt.Errorf("training: %w", err)
+			}
+			*g.Head() = s.Header
+			f = g
+		}
+		f.Head().Received = f.Head().Stamp
+		r.Frames = append(r.Frames, f)
+		r.Names = append(r.Names, fmt.Sprintf("%06d", i))
+	}
+	return r, nil
+}
