@@ -351,6 +351,9 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 	if got["trustagent_queue_drops_total"] == 0 || got["trustagent_scorer_seconds"] == 0 || got["trustagent_frames_total"] == 0 || got["trustagent_decimation"] < 2 {
 		t.Errorf("metrics %v", got)
 	}
+	if got["trustagent_threshold"] != 1 {
+		t.Errorf("threshold gauge %v, want the model's 1", got["trustagent_threshold"])
+	}
 	// A second agent on the same registry (a reload) reuses the collectors.
 	if _, err := New(Options{Robot: "r1", Sensors: []SensorOptions{{Source: src}}, Registerer: reg}); err != nil {
 		t.Errorf("re-register: %v", err)
