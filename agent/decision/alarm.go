@@ -24,10 +24,8 @@ var ErrTooFewFrames = errors.New("decision: too few clean frames")
 // value over all windows. Scores must be finite.
 //
 // A per-frame percentile does not control the alarm rate, because scores
-// of neighbouring frames are correlated: on the simulated VLP-16 drive the
-// 99.9th percentile of the clean scores let the 3-of-5 rule fire 11 times
-// per hour of clean drive. Calibrating the rule itself on clean drive
-// does.
+// of neighbouring frames are correlated: a clean scene event raises several
+// frames in a row. Calibrating the rule itself on clean drive does.
 func AlarmThreshold(runs [][]float64, opts Options) (float64, error) {
 	opts.fill()
 	if err := opts.Validate(); err != nil {
