@@ -338,3 +338,66 @@ func BenchmarkRand(b *testing.B) {
 		b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	})
 }
+
+// BenchmarkDotI16I64 is one row of the score path's small layers (latent
+// and hidden sizes), Q12 activations in int64.
+func BenchmarkDotI16I64(b *testing.B) {
+	for _, n := range []int{16, 64, 256} {
+		r := NewRand(8)
+		a := randI16(r, n, 32767)
+		x := randI64(r, n, 1<<20)
+		af, xf := floatVec(r, n), floatVec(r, n)
+		b.Run(fmt.Sprintf("I16I64/n=%d", n), func(b *testing.B) {
+			var s int64
+			cpuLoop(b, func() {
+				s += DotI16I64(a, x)
+			})
+			sinkI64 = s
+		})
+		b.Run(fmt.Sprintf("F64/n=%d", n), func(b *testing.B) {
+			var s float64
+			cpuLoop(b, func() {
+				var d float64
+				for i, v := range af {
+					d += v * xf[i]
+				}
+				s += d
+			})
+			sinkF64 = s
+		})
+	}
+}
+
+// BenchmarkQuadFormActive is the quadratic term of one decoder pass: n
+// hidden units of which about half are active after the ReLU.
+func BenchmarkQuadFormActive(b *testing.B) {
+	for _, n := range []int{64, 128, 256} {
+		r := NewRand(9)
+		c := newQuadCase(r, n, 50, 1<<20, 8, 20)
+		gf, hf := floatVec(r, n*n), floatVec(r, n)
+		name := fmt.Sprintf("n=%d,active=%d", n, len(c.active))
+		b.Run("I32I64/"+name, func(b *testing.B) {
+			var s int64
+			cpuLoop(b, func() {
+				s += QuadFormActive(c.g, c.h, c.active, c.shift)
+			})
+			sinkI64 = s
+		})
+		b.Run("F64/"+name, func(b *testing.B) {
+			var s float64
+			cpuLoop(b, func() {
+				var q float64
+				for _, i := range c.active {
+					row := gf[int(i)*n : int(i)*n+n]
+					var t float64
+					for _, j := range c.active {
+						t += row[j] * hf[j]
+					}
+					q += hf[i] * t
+				}
+				s += q
+			})
+			sinkF64 = s
+		})
+	}
+}

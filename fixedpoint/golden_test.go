@@ -194,6 +194,29 @@ func goldenVectors(t *testing.T) map[string][]int64 {
 	put("q12/exp", eq)
 	put("q12/ln", lq)
 	put("q12/lse", []int64{LogSumExpQ(xq, 12), LogMeanExpQ(xq, 12), LogSumExpQ(xq[:5], 30), LogMeanExpQ(xq, 0)})
+
+	// The int16×int64 dot product and the active-unit quadratic form, on
+	// operands inside their overflow bounds.
+	r = NewRand(22)
+	a16 := randI16(r, 96, 32767)
+	x64 := randI64(r, 96, 1<<20)
+	var dots []int64
+	for _, n := range []int{0, 1, 5, 33, 96} {
+		dots = append(dots, DotI16I64(a16[:n], x64[:n]))
+	}
+	put("dot/i16i64", dots)
+	var qfs []int64
+	for _, c := range []quadCase{
+		newQuadCase(r, 48, 50, 1<<12, 10, -2), newQuadCase(r, 48, 50, 1<<12, 10, 0),
+		newQuadCase(r, 48, 50, 1<<12, 10, 9), newQuadCase(r, 48, 50, 1<<12, 10, 17),
+		newQuadCase(r, 48, 50, 1<<20, 0, 24), newQuadCase(r, 48, 50, 1<<20, 0, 40),
+	} {
+		if _, ok := c.ref(); !ok {
+			t.Fatalf("quadform golden case outside the overflow bound")
+		}
+		qfs = append(qfs, QuadFormActive(c.g, c.h, c.active, c.shift))
+	}
+	put("quadform/active", qfs)
 	return v
 }
 

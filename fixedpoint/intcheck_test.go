@@ -16,7 +16,7 @@ import (
 // shapeErr, which the check follows.
 var scorePathFiles = []string{
 	"act.go", "conv.go", "dense.go", "dot.go", "exp.go", "expq.go", "log.go", "logistic.go",
-	"lse.go", "matvec.go", "mulround.go", "rand.go", "requant.go", "sat.go", "tables.go",
+	"lse.go", "matvec.go", "mulround.go", "quadform.go", "rand.go", "requant.go", "sat.go", "tables.go",
 }
 
 // needGo skips (or, with CI=true, fails) a test that needs the go command.

@@ -49,6 +49,7 @@ func main() {
 	check(fp.MatVecI8(y64, w8, x))
 	check(fp.MatVecI16(y64, w16, x))
 	check(fp.MatTVecI16(y64, w16, x[:16]))
+	s += fp.DotI16I64(x, y64) + fp.QuadFormActive(y32[:4], y64[:2], []int32{1, 0}, len(os.Args))
 	cs := fp.Conv2D{InC: 1, InH: 8, InW: 8, OutC: 1, KH: 3, KW: 3, PadH: 1, PadW: 1}
 	co := make([]int16, 64)
 	check(fp.Conv2DI8(co, x, cs, w8[:9], nil, rq, act))
