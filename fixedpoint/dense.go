@@ -14,6 +14,9 @@ package fixedpoint
 //		for i := range x { acc += int64(w[o*len(x)+i]) * int64(x[i]) }
 //		dst[o] = act.Apply(rq[o].Apply64(acc)) // rq[0] if len(rq) == 1
 //	}
+//
+// The accumulator is exact for len(x) < 2^32 and |bias[o]| < 2^62, since
+// every product is at most 2^30 in magnitude.
 func DenseI16(dst, x []int16, w []int16, bias []int64, rq []Requant, act Act) error {
 	if err := checkDense("DenseI16", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
 		return err
