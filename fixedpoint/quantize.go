@@ -6,8 +6,10 @@ import (
 )
 
 // This file is the float side of the package: it turns real scales into
-// integer parameters at quantisation time. Nothing here is called on the
-// score path, and the integer-only check (intcheck) excludes this file.
+// integer parameters at quantisation time (NewRequant) and converts values
+// at a scorer's float boundary (ToQ, FromQ). Nothing here is called on the
+// integer score path, and the integer-only check (intcheck) excludes this
+// file.
 
 // NewRequant returns the Requant closest to the real multiplier r > 0:
 // M = round(m·2^31), Shift = e, where r = m·2^e with m in [0.5, 1) (frexp).
