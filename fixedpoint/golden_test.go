@@ -134,7 +134,9 @@ func goldenVectors(t *testing.T) map[string][]int64 {
 	put("q12/lse", []int64{LogSumExpQ(xq, 12), LogSumExpQ(xq[:5], 30)})
 
 	// The int16×int64 dot product and the active-unit quadratic form, on
-	// operands inside their overflow bounds.
+	// operands inside their overflow bounds. Both are the likelihood score
+	// path's arithmetic: its golden integer scores (likelihood/golden_test.go)
+	// pin the same kernels end to end on a generated network.
 	r = NewRand(22)
 	a16 := randI16(r, 96, 32767)
 	x64 := randI64(r, 96, 1<<20)
