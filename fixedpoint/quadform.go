@@ -11,13 +11,13 @@ package fixedpoint
 //	for _, i := range active {
 //		var t int64
 //		for _, j := range active { t += int64(g[i*n+j]) * h[j] }
-//		if shift >= 0 { t = RoundShift64(t, shift) } else { t = ShiftLeftSat64(t, −shift) }
+//		if shift >= 0 { t = RoundShift64(t, shift) } else { t = ShiftLeftSat64(t, -shift) }
 //		s += h[i] * t
 //	}
 //	return s
 //
-// When active lists every index with h[i] ≠ 0 the result is hᵀGh with one
-// rounding per active row; the inactive rows and columns of G are never
+// When active lists every index with h[i] ≠ 0 once, the result is hᵀGh
+// with one rounding per active row; the inactive rows and columns of G are never
 // read, so a pass costs len(active)² multiply-accumulates instead of n².
 // If G holds a real matrix scaled by 2^shift and h is Qf, the result is
 // Q(2f).
@@ -32,9 +32,11 @@ package fixedpoint
 //
 // For example A ≤ 256, H ≤ 2^20 and M < 2^31 give (1) with A·M·H < 2^59,
 // and (2) for every shift ≥ 24 (TestQuadFormActiveBound: with every entry
-// at its maximum the result is exact at shift = 24 and wraps at 23). shift must be at most 62;
-// active must hold distinct indices in [0, n) and len(g) ≥ n², otherwise the
-// kernel panics with an index out of range, as a slice expression would.
+// at its maximum the result is exact at shift = 24 and wraps at 23).
+//
+// shift must be at most 62. The indices in active must lie in [0, n) and
+// len(g) must be at least n²; otherwise the kernel panics with an index out
+// of range, as a slice expression would.
 func QuadFormActive(g []int32, h []int64, active []int32, shift int) int64 {
 	n := len(h)
 	var s int64
