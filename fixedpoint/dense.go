@@ -1,55 +1,10 @@
 package fixedpoint
 
-// Fully connected layers on int16 activations. Weights are row-major,
+// A fully connected layer on int16 activations. Weights are row-major,
 // len(w) == len(dst)·len(x), row o holding the weights of output o. The bias
 // is in accumulator units (scale_x · scale_w[o]); nil means zero. rq holds
 // one Requant per output (per-channel scales) or a single one for all. The
-// kernels allocate nothing.
-
-// DenseI8 computes a fully connected layer with int8 weights:
-//
-//	for o := range dst {
-//		acc := int64(bias[o])
-//		for i := range x { acc += int64(w[o*len(x)+i]) * int64(x[i]) }
-//		dst[o] = act.Apply(rq[o].Apply64(acc)) // rq[0] if len(rq) == 1
-//	}
-func DenseI8(dst, x []int16, w []int8, bias []int32, rq []Requant, act Act) error {
-	if err := checkDense("DenseI8", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
-		return err
-	}
-	n := len(x)
-	for o := range dst {
-		acc := DotI8I16(w[o*n:o*n+n], x)
-		if len(bias) != 0 {
-			acc += int64(bias[o])
-		}
-		dst[o] = act.Apply(rqAt(rq, o).Apply64(acc))
-	}
-	return nil
-}
-
-// DenseI8X8 is DenseI8 for int8 activations (for example an input layer fed
-// with int8-quantised pixels):
-//
-//	for o := range dst {
-//		acc := int64(bias[o])
-//		for i := range x { acc += int64(w[o*len(x)+i]) * int64(x[i]) }
-//		dst[o] = act.Apply(rq[o].Apply64(acc)) // rq[0] if len(rq) == 1
-//	}
-func DenseI8X8(dst []int16, x []int8, w []int8, bias []int32, rq []Requant, act Act) error {
-	if err := checkDense("DenseI8X8", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
-		return err
-	}
-	n := len(x)
-	for o := range dst {
-		acc := DotI8(w[o*n:o*n+n], x)
-		if len(bias) != 0 {
-			acc += int64(bias[o])
-		}
-		dst[o] = act.Apply(rqAt(rq, o).Apply64(acc))
-	}
-	return nil
-}
+// kernel allocates nothing.
 
 // DenseI16 computes a fully connected layer with int16 weights and an int64
 // bias:
@@ -59,6 +14,9 @@ func DenseI8X8(dst []int16, x []int8, w []int8, bias []int32, rq []Requant, act 
 //		for i := range x { acc += int64(w[o*len(x)+i]) * int64(x[i]) }
 //		dst[o] = act.Apply(rq[o].Apply64(acc)) // rq[0] if len(rq) == 1
 //	}
+//
+// The accumulator is exact for len(x) < 2^32 and |bias[o]| < 2^62, since
+// every product is at most 2^30 in magnitude.
 func DenseI16(dst, x []int16, w []int16, bias []int64, rq []Requant, act Act) error {
 	if err := checkDense("DenseI16", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
 		return err
@@ -70,41 +28,6 @@ func DenseI16(dst, x []int16, w []int16, bias []int64, rq []Requant, act Act) er
 			acc += bias[o]
 		}
 		dst[o] = act.Apply(rqAt(rq, o).Apply64(acc))
-	}
-	return nil
-}
-
-// DenseI8Q32 is DenseI8 with int32 outputs and no activation, for layers whose
-// outputs need more than 16 bits (for example a log-variance head in Q16.16):
-//
-//	dst[o] = rq[o].Apply64(int64(bias[o]) + Σ_i int64(w[o*len(x)+i])*int64(x[i]))
-func DenseI8Q32(dst []int32, x []int16, w []int8, bias []int32, rq []Requant) error {
-	if err := checkDense("DenseI8Q32", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
-		return err
-	}
-	n := len(x)
-	for o := range dst {
-		acc := DotI8I16(w[o*n:o*n+n], x)
-		if len(bias) != 0 {
-			acc += int64(bias[o])
-		}
-		dst[o] = rqAt(rq, o).Apply64(acc)
-	}
-	return nil
-}
-
-// DenseI16Q32 is DenseI16 with int32 outputs and no activation.
-func DenseI16Q32(dst []int32, x []int16, w []int16, bias []int64, rq []Requant) error {
-	if err := checkDense("DenseI16Q32", len(dst), len(x), len(w), len(bias), len(rq)); err != nil {
-		return err
-	}
-	n := len(x)
-	for o := range dst {
-		acc := DotI16(w[o*n:o*n+n], x)
-		if len(bias) != 0 {
-			acc += bias[o]
-		}
-		dst[o] = rqAt(rq, o).Apply64(acc)
 	}
 	return nil
 }

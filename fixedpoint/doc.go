@@ -1,102 +1,91 @@
-// Package fixedpoint is the integer arithmetic the on-robot scorer runs on:
+// Package fixedpoint is the integer arithmetic the on-robot scorers run on:
 // Q-format conventions, saturating and rounding primitives, requantisation,
-// dot-product, dense, convolution, matrix-vector and quadratic-form kernels,
-// table-driven exp/log/softplus/sigmoid/tanh, log-sum-exp, and a deterministic
-// random generator. Every function on the score path uses integers only and
-// gives bit-identical results on amd64, arm64 and 32-bit ARM (int is 32 bits
-// there: the kernels use explicit int32/int64 widths throughout).
+// dot products, a dense layer, the quadratic form over a ReLU layer's active
+// units, exp and log-sum-exp, and a deterministic random generator. Every
+// function on the score path uses integers only and gives bit-identical
+// results on amd64, arm64 and 32-bit ARM (int is 32 bits there: the kernels
+// use explicit int32/int64 widths throughout).
 //
 // # Number formats
 //
 // A Q m.n number is a two's-complement integer q standing for q·2^-n.
 //
 //	what                      type    format / scale            range
-//	activations               int16   per-tensor scale s_x      ±32767·s_x (Q8.8: ±128, Q4.11: ±16)
-//	weights                   int8    per-channel symmetric s_w ±127·s_w (−128 never produced)
-//	sensitive weights         int16   per-channel symmetric s_w ±32767·s_w
-//	bias                      int32/int64  s_x·s_w[o]         accumulator units
-//	accumulators              int32 (≤256 int8 terms), int64 otherwise; exact
-//	log-domain values         int32   Q16.16 (FracQ16)          [−32768, 32768), step 1.53e-5
+//	activations (DenseI16)    int16   per-tensor scale s_x      ±32767·s_x (Q10: ±32)
+//	activations (DotI16I64,   int64   Qf, for example Q12       |h| ≤ 2^20 in the scorer
+//	  QuadFormActive)
+//	weights                   int16   per-channel symmetric s_w ±32767·s_w
+//	bias (DenseI16)           int64   s_x·s_w[o]                accumulator units
+//	accumulators              int64   exact within each kernel's stated bound
+//	log-domain values         int64   Qfrac, frac ≤ 62 (ExpQ, LogSumExpQ; internal resolution 2^-30)
 //	requantisation multiplier Requant{M, Shift}: r = M·2^(Shift−31), M in [2^30, 2^31)
-//	Gaussian noise            int32   Q16.16, or int16 Q4.11    ±6 (Irwin–Hall)
-//
-// Log-likelihoods, log-weights, log-variances and the inputs and outputs of
-// Exp, Log, Softplus, Sigmoid, Tanh, LogSumExp and LogMeanExp are Q16.16.
+//	Gaussian noise            int32   Q16.16                    ±6 (Irwin–Hall)
 //
 // # Rounding and saturation
 //
 // Every right shift that drops bits rounds to nearest with ties away from zero
-// (RoundShift32, RoundShift64), and every narrowing saturates (Sat8, Sat16,
-// Sat32). Requantisation is composed of exactly these primitives:
+// (RoundShift32, RoundShift64, and MulRoundShift64, which computes
+// RoundShift64(a·m, n) for |a·m| ≤ 2^62 without a data-dependent branch),
+// and every narrowing saturates (Sat16, Sat32, AddSat64, ShiftLeftSat64).
+// Requantisation is composed of exactly these primitives, with a single
+// rounding:
 //
-//	Requant.Apply(acc)   = Sat32(RoundShift64(int64(acc)*int64(M), 31−Shift))
-//	Requant.Apply64(acc) = the same with a 128-bit product
+//	Requant.Apply64(acc) = Sat32(round(acc·M / 2^(31−Shift)))   // 128-bit product, exact for every int64 acc
 //
-// with a single rounding (unlike gemmlowp's doubling-high-multiply followed by
-// a rounding divide, which rounds twice). NewRequant turns a real scale into
-// (M, Shift); it and the other helpers in quantize.go use float64 and run only
-// at quantisation time, never on the score path.
+// NewRequant turns a real scale into (M, Shift); it, ToQ and FromQ use
+// float64 and run only at quantisation time or at the float boundary of a
+// scorer, never on the integer score path.
 //
 // # Kernels
 //
-//   - DotI8, DotI8I16, DotI16, DotI32I16: exact dot products into int64.
-//   - DenseI8, DenseI8X8 (int8 inputs), DenseI16: fully connected layers
-//     with bias, per-channel Requant and an Act (none, ReLU, leaky, clamp),
-//     int16 out; DenseI8Q32, DenseI16Q32: the same with int32 out and no Act.
-//   - Conv2DI8: 2-D (or 1-D) convolution, CHW layout, zero padding, stride.
-//   - MatVecI8, MatVecI16, MatTVecI16: exact matrix-vector products into int64.
-//   - QuadFormI16, QuadFormI32: symmetric quadratic form hᵀAh in about n²/2
-//     multiply-accumulates.
-//   - Scalar primitives: Sat8/16/32, AddSat*/SubSat*, RoundShift32/64,
-//     ShiftLeftSat64, MulQ16, MulQ, Rescale, and MulRoundShift64
-//     (RoundShift64(a·m, n) without a data-dependent branch, for products
-//     |a·m| ≤ 2^62: about twice as fast on unpredictable data).
+//   - DotI16: exact int16·int16 dot product into int64 (any length < 2^33).
+//   - DotI16I64: int16 weights times int64 activations, exact while
+//     Σ|b[i]| < 2^48.
+//   - DenseI16: fully connected layer with int16 weights, int64 bias,
+//     per-channel Requant and an Act (none or ReLU), int16 out.
+//   - QuadFormActive: hᵀGh over the active units of a ReLU layer, for int32
+//     G and int64 h, each row sum rescaled by 2^-shift; exact inside the two
+//     conditions of its overflow bound.
 //
-// A Gaussian decoder with a linear last layer x̂ = W·h + b and fixed variance
-// Σ turns the data term of the log-likelihood into
+// Each kernel's doc comment writes its semantics as the loop it computes.
+// The kernels write into caller-owned slices and allocate nothing. DenseI16
+// checks its shapes and returns a *ShapeError (never a panic); the per-sample
+// kernels run on shapes their caller validated once: the dot products use
+// the shorter length, and QuadFormActive indexes g and h like slices.
 //
-//	−½(x−x̂)ᵀΣ⁻¹(x−x̂) = const − ½·hᵀ(WᵀΣ⁻¹W)h + (Σ⁻¹(x−b))ᵀW·h
+// A Gaussian decoder whose last layer is linear, x̂ = W·h + b, with fixed
+// precisions Λ turns the data term of the log-likelihood into
 //
-// so a caller computes the vector l = WᵀΣ⁻¹(x−b) once per frame (MatTVecI16),
-// A = WᵀΣ⁻¹W once per model, and then evaluates each decoder pass with
-// DotI32I16(l, h) and QuadFormI16(A, h): O(len(h)²) instead of
-// O(pixels·len(h)).
+//	Σ_i Λ_i(x_i − x̂_i)² = const − 2·uᵀh + hᵀGh,   u = WᵀΛ(x − b), G = WᵀΛW
 //
-// All kernels write into caller-owned slices and allocate nothing; shape
-// mismatches return a *ShapeError (never a panic).
+// so a caller computes u once per frame and G once per model, and evaluates
+// each decoder pass in O(len(h)²) with a dot product and QuadFormActive
+// instead of O(pixels·len(h)); after a ReLU only the active units enter.
 //
-// # Elementwise functions
+// # Exp and log-sum-exp
 //
-// Exp, Log, Log2, LnU64, Log2U64, Softplus, Sigmoid, LogSigmoid, Tanh use
-// lookup tables (tables.go, generated by gen_tables.go from float64 math) with
-// linear interpolation. Their error bounds are in each doc comment and are
+// ExpQ and LogSumExpQ work on int64 values with any frac ≤ 62 fractional
+// bits, from lookup tables (tables.go, generated by gen_tables.go from
+// float64 math) with linear interpolation and Q2.30 intermediates. Their
+// error bounds, with f = min(frac, 30), are in the doc comments and are
 // verified against package math in the tests:
 //
-//	Exp         |err| ≤ 0.5 step + 1.0e-6·e^x       x in Q16.16, all int32
-//	Log, LnU64  |err| ≤ 0.5 step + 2.0e-6           x > 0
-//	Log2        |err| ≤ 0.5 step + 2.8e-6           x > 0
-//	Softplus    |err| ≤ 0.65 step                   all int32 (also LogSigmoid)
-//	Sigmoid     |err| ≤ 0.55 step                   all int32
-//	Tanh        |err| ≤ 0.6 step                    all int32
-//	LogSumExp   |err| ≤ 0.5 step + 2.5e-6 + n·2^-31  (also LogMeanExp)
-//
-// (one step of Q16.16 is 2^-16 ≈ 1.53e-5). ExpQ, LnQ, LogSumExpQ and
-// LogMeanExpQ do the same on int64 values with any frac ≤ 30 fractional
-// bits (for example Q51.12), with the same bounds where "step" is 2^-frac.
+//	ExpQ        |err| ≤ 0.5·2^-f + 1.0e-6·e^x       (+ 2^-f·e^x when frac > 30)
+//	LogSumExpQ  |err| ≤ 2^-f + 2.5e-6 + n·2^-31     (0.5·2^-frac for frac ≤ 30)
 //
 // # Random numbers
 //
 // Rand is xoshiro128** seeded by SplitMix64: 32-bit operations only, the
-// same sequence on every architecture (TestRandGolden). It gives raw
-// Uint32, Uniform (Q16.16 in [0, 1)), Intn, Rademacher ±1 (FillRademacher
-// uses all 32 bits of each draw) and approximately normal Normal (Q16.16,
-// Irwin–Hall sum of twelve 16-bit uniforms, exact mean 0 and variance
-// 1 − 2^-32, support ±6), FillNormal and FillNormal16 (Q4.11).
+// same sequence on every architecture (TestRandKnownAnswer, TestGolden). It
+// gives raw Uint32, Intn (Lemire, unbiased), FillRademacher (±1, all 32 bits
+// of each draw) and approximately normal Normal (Q16.16, Irwin–Hall sum of
+// twelve 16-bit uniforms, exact mean 0 and variance 1 − 2^-32, support ±6).
 //
 // # Integer-only proof
 //
 // Package fixedpoint/intcheck type-checks Go source and reports every float
 // or complex typed expression, float constant, and call into package math
 // (math/bits is allowed) in the functions it is given, following calls within
-// the package. This package's tests run it over every score-path file.
+// the package. This package's tests run it over every score-path file, and
+// build a probe for GOARM=5 to show that no soft-float routine is reachable.
 package fixedpoint

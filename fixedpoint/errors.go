@@ -8,9 +8,9 @@ import (
 // ErrRange reports a parameter outside its documented range.
 var ErrRange = errors.New("value out of range")
 
-// ShapeError reports slices whose lengths do not fit a kernel's shape. Kernels
-// return it instead of panicking; it is built without fmt so that the
-// integer-only kernels pull no float formatting into their call graph.
+// ShapeError reports slices whose lengths do not fit a kernel's shape.
+// DenseI16 returns it instead of panicking; it is built without fmt so that
+// the integer-only kernels pull no float formatting into their call graph.
 type ShapeError struct {
 	Op   string // kernel name
 	What string // which length is wrong

@@ -2,12 +2,18 @@ package fixedpoint
 
 //go:generate go run gen_tables.go
 
-// Q16.16 is the format of the elementwise functions: an int32 q stands for
-// q / 2^16, range [−32768, 32768), step 2^-16 ≈ 1.53e-5.
-const (
-	FracQ16 = 16
-	OneQ16  = 1 << FracQ16
-)
+// Exp and log-sum-exp work on int64 values in any Q format with frac ≤ 62
+// fractional bits (for example Q51.12). The internal resolution is 2^-30:
+// for frac > 30 inputs are first rounded to Q33.30 and results are computed
+// in Q33.30 and shifted back, so the rounding step in the error bounds is
+// 2^-min(frac, 30).
+
+// MaxFracQ is the largest fractional width ExpQ and LogSumExpQ accept;
+// larger values are treated as MaxFracQ.
+const MaxFracQ = 62
+
+// fracInternal is the finest fractional width the functions compute in.
+const fracInternal = 30
 
 // exp2Parts splits y = t / 2^46 into its integer part n = floor(y) and the
 // mantissa 2^(y−n) in Q2.30, read from exp2Table with linear interpolation
@@ -25,40 +31,44 @@ func exp2Parts(t int64) (n int64, m uint32) {
 	return n, m
 }
 
-// Exp returns e^x for x and the result in Q16.16:
+// log2eQ46 returns round(x·2^-frac · log2(e) · 2^46) for |x| ≤ 64·2^frac
+// (exact product in 128 bits where needed).
+func log2eQ46(x int64, frac uint) int64 {
+	if frac <= 16 {
+		return x * log2eQ30 << (16 - frac) // |x·log2e| ≤ 2^(6+frac+30.6), shifted: < 2^53
+	}
+	return mulShiftRound64(x, log2eQ30, frac-16)
+}
+
+// ExpQ returns e^(x/2^frac) in the same format:
 //
-//	return round(exp(x / 2^16) · 2^16)     // saturated to 2^31 − 1
+//	return round(exp(x / 2^frac) · 2^frac)      // saturated to 2^63 − 1
 //
-// The input is exact and covers the whole int32 range; results below half a
-// step round to 0 (x < −11.78) and x ≥ ln(32768) ≈ 10.397 saturates.
-// Error, measured against math.Exp over the input range (TestExpAccuracy):
-// |Exp(x) − e^x| ≤ 0.5 step + 1.0e-6·e^x (interpolation, 0.92e-6 theoretical).
-func Exp(x int32) int32 {
-	t := int64(x) * log2eQ30 // y = x·log2(e) in Q46, |t| < 2^62
-	n, m := exp2Parts(t)
-	// e^x = m·2^(n−30); in Q16 that is m·2^(n−14).
-	s := n - 14
+// x/2^frac ≥ 64 saturates and x/2^frac ≤ −64 gives 0 (the result is below
+// 2^-90 there). Error against math.Exp (TestExpQAccuracy), with
+// f = min(frac, 30): ≤ 0.5·2^-f + 1.0e-6·e^(x/2^frac) (+ 2^-f·e^(x/2^frac)
+// from rounding the input when frac > 30).
+func ExpQ(x int64, frac uint) int64 {
+	frac = min(frac, MaxFracQ)
+	if frac > fracInternal {
+		d := frac - fracInternal
+		return ShiftLeftSat64(ExpQ(RoundShift64(x, d), fracInternal), d)
+	}
+	lim := int64(64) << frac
+	if x >= lim {
+		return maxInt64
+	}
+	if x <= -lim {
+		return 0
+	}
+	n, m := exp2Parts(log2eQ46(x, frac))
+	// e^v = m·2^(n−30); in Q(frac) that is m·2^(n−30+frac).
+	s := n - 30 + int64(frac)
 	if s >= 0 {
-		if s > 1 {
-			return maxInt32
-		}
-		return Sat32(int64(m) << uint(s))
+		return ShiftLeftSat64(int64(m), uint(s))
 	}
 	if s < -63 {
 		return 0
 	}
-	return int32(RoundShift64(int64(m), uint(-s)))
-}
-
-// expNegQ30 returns round(e^(d/2^16) · 2^30) for d ≤ 0 (Q16.16 in, Q2.30
-// out), the finer-grained exp that log-sum-exp sums. d ≥ −2^32.
-func expNegQ30(d int64) int64 {
-	n, m := exp2Parts(d * log2eQ30)
-	if n >= 0 {
-		return int64(m) // d == 0 (n == 0): m == 2^30
-	}
-	if n < -63 {
-		return 0
-	}
-	return RoundShift64(int64(m), uint(-n))
+	return RoundShift64(int64(m), uint(-s))
 }

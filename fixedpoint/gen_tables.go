@@ -1,6 +1,6 @@
 //go:build ignore
 
-// gen_tables writes tables.go: the lookup tables of the elementwise functions.
+// gen_tables writes tables.go: the lookup tables of ExpQ and LogSumExpQ.
 // Every entry is the float64 value of the function at a grid point, rounded to
 // the nearest integer in the stated Q format (ties away from zero, math.Round).
 // Run with: go generate (or go run gen_tables.go) in this directory.
@@ -29,14 +29,8 @@ func main() {
 
 	table(&b, "exp2Table", "uint32", "round(2^(i/256) * 2^30), i = 0..256: 2^f on [0, 1] in Q2.30.", 257,
 		func(i int) float64 { return math.Exp2(float64(i)/256) * (1 << 30) })
-	table(&b, "log2Table", "uint32", "round(log2(1 + i/256) * 2^30), i = 0..256: log2(m) on [1, 2] in Q2.30.", 257,
-		func(i int) float64 { return math.Log2(1+float64(i)/256) * (1 << 30) })
 	table(&b, "lnTable", "uint32", "round(ln(1 + i/256) * 2^30), i = 0..256: ln(m) on [1, 2] in Q2.30.", 257,
 		func(i int) float64 { return math.Log1p(float64(i)/256) * (1 << 30) })
-	table(&b, "softplusTable", "int32", "round(ln(1 + exp(-i/128)) * 2^30), i = 0..2048: the softplus correction term on [0, 16] in Q2.30.", 2049,
-		func(i int) float64 { return math.Log1p(math.Exp(-float64(i)/128)) * (1 << 30) })
-	table(&b, "sigmoidTable", "int32", "round(1/(1 + exp(-i/128)) * 2^30), i = 0..2048: the logistic function on [0, 16] in Q2.30.", 2049,
-		func(i int) float64 { return 1 / (1 + math.Exp(-float64(i)/128)) * (1 << 30) })
 
 	src, err := format.Source(b.Bytes())
 	if err != nil {

@@ -15,8 +15,8 @@ import (
 // formatting) are deliberately absent; kernels reach errors.go only through
 // shapeErr, which the check follows.
 var scorePathFiles = []string{
-	"act.go", "conv.go", "dense.go", "dot.go", "exp.go", "expq.go", "log.go", "logistic.go",
-	"lse.go", "matvec.go", "mulround.go", "rand.go", "requant.go", "sat.go", "tables.go",
+	"act.go", "dense.go", "dot.go", "exp.go", "log.go", "lse.go", "mulround.go", "quadform.go",
+	"rand.go", "requant.go", "sat.go", "tables.go",
 }
 
 // needGo skips (or, with CI=true, fails) a test that needs the go command.

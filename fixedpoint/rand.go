@@ -50,10 +50,6 @@ func (r *Rand) Uint32() uint32 {
 	return out
 }
 
-// Uniform returns a uniform number in [0, 1) in Q16.16: the top 16 bits of
-// Uint32.
-func (r *Rand) Uniform() int32 { return int32(r.Uint32() >> 16) }
-
 // Intn returns a uniform integer in [0, n) for 0 < n ≤ 2^31−1 by Lemire's
 // multiply-and-reject method (no division on the common path); n ≤ 0 gives 0.
 func (r *Rand) Intn(n int32) int32 {
@@ -69,12 +65,6 @@ func (r *Rand) Intn(n int32) int32 {
 		}
 	}
 	return int32(m >> 32)
-}
-
-// Rademacher returns +1 or −1 with equal probability (the top bit of one
-// Uint32).
-func (r *Rand) Rademacher() int32 {
-	return 1 - 2*int32(r.Uint32()>>31)
 }
 
 // FillRademacher fills dst with ±1, using all 32 bits of each Uint32:
@@ -112,19 +102,4 @@ func (r *Rand) Normal() int32 {
 	}
 	// 12·32767.5 = 393210: integral, so the centring is exact.
 	return s - 393210
-}
-
-// FillNormal fills dst with Normal values (Q16.16).
-func (r *Rand) FillNormal(dst []int32) {
-	for i := range dst {
-		dst[i] = r.Normal()
-	}
-}
-
-// FillNormal16 fills dst with Normal values rounded to Q4.11 int16
-// (RoundShift32(Normal(), 5); the range ±6 fits).
-func (r *Rand) FillNormal16(dst []int16) {
-	for i := range dst {
-		dst[i] = int16(RoundShift32(r.Normal(), 5))
-	}
 }

@@ -39,20 +39,13 @@ func refRequant(q Requant, acc int64) int32 {
 	return int32(bigClamp(bigRoundShift(p, 31-int(q.Shift)), math.MinInt32, math.MaxInt32))
 }
 
-// roundAway rounds half away from zero, like the integer primitives.
-func roundAway(v float64) float64 { return math.Round(v) }
+// step is one Q16.16 step, 2^-16.
+const step = 1.0 / (1 << 16)
 
-// refAct is Act.Apply in float64 on an already requantised real value.
+// refAct is Act.Apply in float64.
 func refAct(a Act, v float64) float64 {
-	switch a.Kind {
-	case ActReLU:
+	if a.Kind == ActReLU {
 		v = math.Max(v, 0)
-	case ActLeaky:
-		if v < 0 {
-			v *= float64(a.Leak) / (1 << 15)
-		}
-	case ActClamp:
-		v = math.Min(math.Max(v, float64(a.Lo)), float64(a.Hi))
 	}
 	return math.Min(math.Max(v, -32768), 32767)
 }

@@ -19,32 +19,13 @@ const (
 	RequantMaxShift = 31
 )
 
-// Valid reports whether q is within the documented ranges.
-func (q Requant) Valid() bool {
-	if q.M == 0 {
-		return true
-	}
-	return q.M >= 1<<30 && q.Shift >= RequantMinShift && q.Shift <= RequantMaxShift
-}
-
-// Apply rescales a 32-bit accumulator. It computes, with a single rounding
-// (ties away from zero) and saturation:
+// Apply64 rescales a 64-bit accumulator with a single rounding (ties away
+// from zero) and saturation:
 //
-//	return Sat32(RoundShift64(int64(acc)*int64(q.M), 31−q.Shift))
+//	return Sat32(round(acc · q.M / 2^(31−q.Shift)))
 //
-// where a negative shift count is a saturating left shift.
-func (q Requant) Apply(acc int32) int32 {
-	p := int64(acc) * int64(q.M) // |p| < 2^62
-	n := 31 - q.Shift
-	if n >= 0 {
-		return Sat32(RoundShift64(p, uint(n)))
-	}
-	return Sat32(ShiftLeftSat64(p, uint(-n)))
-}
-
-// Apply64 rescales a 64-bit accumulator: round(acc · M · 2^(Shift−31)),
-// ties away from zero, clamped to int32. The product is formed in 128 bits,
-// so it is exact for every int64 acc.
+// The product is formed in 128 bits, so it is exact for every int64 acc
+// (TestRequantExact compares with big-integer arithmetic). M ≤ 0 gives 0.
 func (q Requant) Apply64(acc int64) int32 {
 	if q.M <= 0 || acc == 0 {
 		return 0

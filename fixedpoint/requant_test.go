@@ -12,11 +12,11 @@ func TestNewRequant(t *testing.T) {
 		if err != nil {
 			t.Fatalf("NewRequant(%v): %v", r, err)
 		}
-		if !q.Valid() {
-			t.Fatalf("NewRequant(%v) = %+v invalid", r, q)
+		if q.M < 1<<30 || q.Shift < RequantMinShift || q.Shift > RequantMaxShift {
+			t.Fatalf("NewRequant(%v) = %+v outside the documented ranges", r, q)
 		}
 		// M carries 31 bits: relative error ≤ 2^-31 (half a step of M ≥ 2^30).
-		if rel := math.Abs(q.Float()-r) / r; rel > 0x1p-31 {
+		if rel := math.Abs(math.Ldexp(float64(q.M), int(q.Shift)-31)-r) / r; rel > 0x1p-31 {
 			t.Errorf("NewRequant(%v) = %+v: relative error %g", r, q, rel)
 		}
 	}
@@ -42,7 +42,7 @@ func requantCases() []Requant {
 	return append(qs, Requant{M: math.MaxInt32, Shift: RequantMaxShift}, Requant{M: 1 << 30, Shift: RequantMinShift})
 }
 
-// TestRequantExact checks Apply and Apply64 against exact big-integer
+// TestRequantExact checks Apply64 against exact big-integer
 // arithmetic: the result must be the correctly rounded (ties away from zero),
 // saturated value of acc·M·2^(Shift−31). Tolerance: none.
 func TestRequantExact(t *testing.T) {
@@ -57,11 +57,6 @@ func TestRequantExact(t *testing.T) {
 			if got := q.Apply64(acc); got != want {
 				t.Fatalf("%+v.Apply64(%d) = %d, want %d", q, acc, got, want)
 			}
-			if a32 := int32(acc); int64(a32) == acc {
-				if got := q.Apply(a32); got != want {
-					t.Fatalf("%+v.Apply(%d) = %d, want %d", q, a32, got, want)
-				}
-			}
 		}
 	}
 }
@@ -72,7 +67,7 @@ func FuzzRequant(f *testing.F) {
 	f.Add(int64(-3), int32(1<<30), int32(-1))
 	f.Fuzz(func(t *testing.T, acc int64, m int32, shift int32) {
 		q := Requant{M: m, Shift: shift}
-		if !q.Valid() {
+		if q.M != 0 && (q.M < 1<<30 || q.Shift < RequantMinShift || q.Shift > RequantMaxShift) {
 			return
 		}
 		if got, want := q.Apply64(acc), refRequant(q, acc); got != want {

@@ -5,8 +5,6 @@ import "math/bits"
 // Integer limits used by the saturating primitives. They are spelled out here
 // so that the kernels never import package math.
 const (
-	minInt8  = -1 << 7
-	maxInt8  = 1<<7 - 1
 	minInt16 = -1 << 15
 	maxInt16 = 1<<15 - 1
 	minInt32 = -1 << 31
@@ -14,19 +12,6 @@ const (
 	minInt64 = -1 << 63
 	maxInt64 = 1<<63 - 1
 )
-
-// Sat8 clamps x to the int8 range:
-//
-//	return int8(min(max(x, -128), 127))
-func Sat8(x int32) int8 {
-	if x > maxInt8 {
-		return maxInt8
-	}
-	if x < minInt8 {
-		return minInt8
-	}
-	return int8(x)
-}
 
 // Sat16 clamps x to the int16 range:
 //
@@ -53,18 +38,6 @@ func Sat32(x int64) int32 {
 	}
 	return int32(x)
 }
-
-// AddSat16 returns a+b clamped to the int16 range.
-func AddSat16(a, b int16) int16 { return Sat16(int32(a) + int32(b)) }
-
-// SubSat16 returns a−b clamped to the int16 range.
-func SubSat16(a, b int16) int16 { return Sat16(int32(a) - int32(b)) }
-
-// AddSat32 returns a+b clamped to the int32 range.
-func AddSat32(a, b int32) int32 { return Sat32(int64(a) + int64(b)) }
-
-// SubSat32 returns a−b clamped to the int32 range.
-func SubSat32(a, b int32) int32 { return Sat32(int64(a) - int64(b)) }
 
 // AddSat64 returns a+b clamped to the int64 range.
 func AddSat64(a, b int64) int64 {
@@ -138,30 +111,6 @@ func ShiftLeftSat64(x int64, n uint) int64 {
 		return minInt64
 	}
 	return y
-}
-
-// MulQ16 multiplies two Q16.16 numbers: round(a·b / 2^16) clamped to int32.
-func MulQ16(a, b int32) int32 { return Sat32(RoundShift64(int64(a)*int64(b), 16)) }
-
-// MulQ multiplies a and b that carry fa and fb fractional bits and returns the
-// product with fo fractional bits: round(a·b · 2^(fo−fa−fb)) clamped to int32.
-// Left shifts (fo > fa+fb) saturate as well.
-func MulQ(a, b int32, fa, fb, fo uint) int32 {
-	p := int64(a) * int64(b)
-	in := fa + fb
-	if fo >= in {
-		return Sat32(ShiftLeftSat64(p, fo-in))
-	}
-	return Sat32(RoundShift64(p, in-fo))
-}
-
-// Rescale converts x with from fractional bits to to fractional bits, rounding
-// ties away from zero and saturating to int32.
-func Rescale(x int32, from, to uint) int32 {
-	if to >= from {
-		return Sat32(ShiftLeftSat64(int64(x), to-from))
-	}
-	return RoundShift32(x, from-to)
 }
 
 // mulShiftRound64 returns round(|x|·m / 2^n) with the sign of x, for m ≥ 0 and

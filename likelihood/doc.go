@@ -71,16 +71,14 @@
 // threshold is calibrated on the fixed scores of a held-out contiguous
 // clean block at a target per-frame false-positive rate. The score path
 // after input quantisation (fixedengine.go, intmath.go) runs on package
-// fixedpoint: DotI16 for the input-sized layers, MulRoundShift64 and
-// RoundShift64 for every rounding shift (ties away
-// from zero), ExpQ for σ = exp(s/2) and LogSumExpQ for the
+// fixedpoint: DotI16 for the input-sized layers, DotI16I64 for the small
+// ones (Q12 activations in int64), QuadFormActive for hᵀGh over the active
+// ReLUs, MulRoundShift64 and RoundShift64 for every rounding shift (ties
+// away from zero), ExpQ for σ = exp(s/2) and LogSumExpQ for the
 // importance-weighted NLL, both at Q12, and Rand (xoshiro128**: Normal,
 // FillRademacher) for the fixed ε and direction tables. What stays here
-// is specific to this network: the int16×int64 dot product (fixedpoint's
-// kernels take int8/int16/int32 operands), the requantisation wrapper
-// (qnet's 15-bit multipliers and shifts up to 62 are not a
-// fixedpoint.Requant), and the quadratic form over the active ReLUs only
-// (fixedpoint's QuadFormI16/I32 take int16 h and sum all n²/2 terms). The
+// is specific to this network: the requantisation wrapper (qnet's 15-bit
+// multipliers and shifts up to 62 are not a fixedpoint.Requant). The
 // path is integer-only, checked by an AST test and by fixedpoint/intcheck
 // (following the calls into fixedpoint), and gives the same bits on amd64,
 // arm64 and arm.

@@ -83,8 +83,8 @@ func (e *fixedEngine) prepare(in []int16) {
 	}
 	L := q.L
 	for j := 0; j < L; j++ {
-		mu := requant(dotI16I64(q.Wm[j*q.H1:(j+1)*q.H1], e.h1), int64(q.Mm[j]), int(q.Sm[j])) + q.Bm[j]
-		s := requant(dotI16I64(q.Wv[j*q.H1:(j+1)*q.H1], e.h1), int64(q.Mv[j]), int(q.Sv[j])) + q.Bv[j]
+		mu := requant(fixedpoint.DotI16I64(q.Wm[j*q.H1:(j+1)*q.H1], e.h1), int64(q.Mm[j]), int(q.Sm[j])) + q.Bm[j]
+		s := requant(fixedpoint.DotI16I64(q.Wv[j*q.H1:(j+1)*q.H1], e.h1), int64(q.Mv[j]), int(q.Sv[j])) + q.Bv[j]
 		e.tau[j] = clampAct(mu)
 		e.tau[L+j] = clampS(s)
 	}
@@ -98,14 +98,17 @@ func (e *fixedEngine) prepare(in []int16) {
 
 // quad returns Σᵢ Λᵢ(xᵢ − x̂ᵢ(z))² minus its z-independent part, in Q12:
 // hᵀGh − 2uᵀh with h = relu(W2·z + b2). Only the non-zero entries of h
-// enter the H2² term.
+// enter the H2² term. For fixedpoint.QuadFormActive's overflow bound,
+// len(nz) ≤ maxQHidden = 2^8, h ≤ actClamp = 2^20 and |G| < 2^31 give
+// condition (1) for every model; condition (2) holds whenever the real
+// entries of G, G·2^-GShift, are at most 127 in magnitude.
 func (e *fixedEngine) quad(z []int64) int64 {
 	q := e.q
 	L, H2 := q.L, q.H2
 	nz := e.nz[:0]
 	var lin int64
 	for k := 0; k < H2; k++ {
-		v := requant(dotI16I64(q.W2[k*L:(k+1)*L], z), int64(q.M2[k]), int(q.S2[k])) + q.B2[k]
+		v := requant(fixedpoint.DotI16I64(q.W2[k*L:(k+1)*L], z), int64(q.M2[k]), int(q.S2[k])) + q.B2[k]
 		if v <= 0 {
 			e.h[k] = 0
 			continue
@@ -115,22 +118,7 @@ func (e *fixedEngine) quad(z []int64) int64 {
 		nz = append(nz, int32(k))
 		lin += e.u[k] * v
 	}
-	var quadQ24 int64
-	gs := int(q.GShift)
-	for _, a := range nz {
-		row := q.G[int(a)*H2:]
-		var v int64
-		for _, b := range nz {
-			v += int64(row[b]) * e.h[b]
-		}
-		if gs >= 0 {
-			// |v| ≤ 256·2^31·2^20 = 2^59: inside MulRoundShift64's range.
-			v = fixedpoint.MulRoundShift64(v, 1, uint(gs))
-		} else {
-			v = fixedpoint.ShiftLeftSat64(v, uint(-gs))
-		}
-		quadQ24 += e.h[a] * v
-	}
+	quadQ24 := fixedpoint.QuadFormActive(q.G, e.h, nz, int(q.GShift))
 	return fixedpoint.RoundShift64(quadQ24-2*lin, fracBits)
 }
 
@@ -236,7 +224,7 @@ func (e *fixedEngine) residual(in []int16) int64 {
 	q := e.q
 	L, H2 := q.L, q.H2
 	for k := 0; k < H2; k++ {
-		v := requant(dotI16I64(q.W2[k*L:(k+1)*L], e.tau[:L]), int64(q.M2[k]), int(q.S2[k])) + q.B2[k]
+		v := requant(fixedpoint.DotI16I64(q.W2[k*L:(k+1)*L], e.tau[:L]), int64(q.M2[k]), int(q.S2[k])) + q.B2[k]
 		if v < 0 {
 			v = 0
 		}
@@ -254,7 +242,7 @@ func (e *fixedEngine) residual(in []int16) int64 {
 func (e *fixedEngine) statTerm(in []int16, i int) int64 {
 	q := e.q
 	off := q.D - len(q.B3s)
-	xh := clampAct(requant(dotI16I64(q.W3s[i*q.H2:(i+1)*q.H2], e.h), int64(q.M3s[i]), int(q.S3s[i])) + q.B3s[i])
+	xh := clampAct(requant(fixedpoint.DotI16I64(q.W3s[i*q.H2:(i+1)*q.H2], e.h), int64(q.M3s[i]), int(q.S3s[i])) + q.B3s[i])
 	d := int64(in[off+i])<<(fracBits-inputFrac) - xh // input Q11 → Q12
 	return ((d * d) >> fracBits) * q.Lam[i] >> fracBits
 }

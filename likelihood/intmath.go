@@ -3,12 +3,11 @@ package likelihood
 import "github.com/sensortrust/trustagent/fixedpoint"
 
 // Integer arithmetic of the fixed-point score path that is specific to this
-// package's quantised network. Exp, log-sum-exp, rounding shifts and the
-// random generator come from package fixedpoint (ExpQ, LogSumExpQ,
-// RoundShift64, MulRoundShift64, Rand); dot products from its DotI8 and
-// DotI8I16 kernels.
-// Everything here is integer-only (checked by TestScorePathIsIntegerOnly and
-// TestScorePathTypeCheck) and gives the same bits on every GOARCH.
+// package's quantised network. Everything else (dot products, the quadratic
+// form, exp, log-sum-exp, rounding shifts and the random generator) comes
+// from package fixedpoint. The score path is integer-only (checked by
+// TestScorePathIsIntegerOnly and TestScorePathTypeCheck) and gives the same
+// bits on every GOARCH.
 //
 // Values are Q12 (value·4096) in int64 unless a name says otherwise.
 
@@ -27,28 +26,10 @@ const (
 // computed by fixedpoint.MulRoundShift64 (same result, no data-dependent
 // branch), whose range |acc·m| ≤ 2^62 holds because |acc| < 2^47: the
 // activation clamp (±2^20) and qnet's size limits bound every accumulator.
-// It is not fixedpoint.Requant: qnet stores 15-bit multipliers with right
+// It is not a fixedpoint.Requant: qnet stores 15-bit multipliers with right
 // shifts up to 62 (the bundle format), which Requant's M in [2^30, 2^31)
 // and Shift ≥ −31 cannot all express, and Requant saturates to int32 while
-// these Q12 values are int64. Rounding difference from the former local
-// version, which added 2^(sh−1) and shifted (ties upwards): a negative exact
-// tie now rounds away from zero (−2.5 → −3, was −2).
+// these Q12 values are int64.
 func requant(acc int64, m int64, sh int) int64 {
 	return fixedpoint.MulRoundShift64(acc, m, uint(sh))
-}
-
-// dotI16I64 returns Σ a[i]·b[i] for int16 weights and Q12 int64 activations:
-//
-//	for i := range a { s += int64(a[i]) * b[i] }
-//
-// It stays here because fixedpoint's dot kernels take int8/int16/int32
-// operands and the engine keeps its activations in int64 (they are clamped
-// to ±2^20, and their products with int16 weights need 36 bits).
-func dotI16I64(a []int16, b []int64) int64 {
-	b = b[:len(a)]
-	var s int64
-	for i, w := range a {
-		s += int64(w) * b[i]
-	}
-	return s
 }

@@ -21,7 +21,7 @@ const fixedpointPath = "github.com/sensortrust/trustagent/fixedpoint"
 // fixedpointScorePath are the fixedpoint functions the score path may call:
 // all declared in fixedpoint's checked score-path files.
 var fixedpointScorePath = map[string]bool{
-	"DotI16": true, "ExpQ": true, "LogSumExpQ": true,
+	"DotI16": true, "DotI16I64": true, "QuadFormActive": true, "ExpQ": true, "LogSumExpQ": true,
 	"RoundShift64": true, "RoundShift32": true, "ShiftLeftSat64": true, "MulRoundShift64": true,
 }
 

@@ -1,0 +1,67 @@
+package fixedpoint
+
+import (
+	"math"
+	"math/big"
+	"testing"
+)
+
+// randI64 fills a slice with int64 values spread over ±lim (lim < 2^30).
+func randI64(r *Rand, n int, lim int32) []int64 {
+	v := make([]int64, n)
+	for i := range v {
+		v[i] = int64(r.Intn(2*lim+1) - lim)
+	}
+	return v
+}
+
+// TestDotI16I64 checks DotI16I64 bit-exactly against the loop of its doc
+// comment in big integers, and against a float64 reference. The integer sum
+// is exact and every product is exact in float64 (|a·b| < 2^53), so the
+// only error is the float64 summation's: tolerance n·2^-53·Σ|a[i]·b[i]|.
+func TestDotI16I64(t *testing.T) {
+	r := NewRand(21)
+	for _, n := range []int{0, 1, 3, 4, 5, 7, 64, 257} {
+		a := randI16(r, n, 32767)
+		b := randI64(r, n, 1<<20)
+		if n > 0 {
+			a[0], b[0] = math.MinInt16, -1<<20
+		}
+		want := new(big.Int)
+		var f, fa float64
+		for i := range a {
+			want.Add(want, new(big.Int).Mul(big.NewInt(int64(a[i])), big.NewInt(b[i])))
+			v := float64(a[i]) * float64(b[i])
+			f, fa = f+v, fa+math.Abs(v)
+		}
+		got := DotI16I64(a, b)
+		if want.Cmp(big.NewInt(got)) != 0 {
+			t.Fatalf("n=%d: DotI16I64 = %d, want %v", n, got, want)
+		}
+		if tol := float64(n) * 0x1p-53 * fa; math.Abs(float64(got)-f) > tol {
+			t.Fatalf("n=%d: DotI16I64 = %d, float64 %v (tolerance %.3g)", n, got, f, tol)
+		}
+		if k := n / 2; DotI16I64(a, b[:k]) != DotI16I64(a[:k], b[:k]) || DotI16I64(a[:k], b) != DotI16I64(a[:k], b[:k]) {
+			t.Fatalf("n=%d: unequal lengths must use the shorter", n)
+		}
+	}
+}
+
+// TestDotI16I64Bound checks the overflow bound of DotI16I64's doc comment
+// from both sides with the worst weights (every a[i] = −2^15): exact with
+// Σ|b[i]| = 2^48 − 256, wrapped with Σ|b[i]| = 2^48.
+func TestDotI16I64Bound(t *testing.T) {
+	const n = 256
+	a := make([]int16, n)
+	b := make([]int64, n)
+	for i := range a {
+		a[i], b[i] = math.MinInt16, -(1<<40 - 1) // Σ|b| = 2^48 − 256
+	}
+	if got, want := DotI16I64(a, b), int64(math.MaxInt64)-(1<<23-1); got != want {
+		t.Fatalf("inside the bound: DotI16I64 = %d, want %d", got, want)
+	}
+	b[0] -= n // Σ|b| = 2^48: the true sum 2^63 wraps
+	if got := DotI16I64(a, b); got != math.MinInt64 {
+		t.Fatalf("at the bound: DotI16I64 = %d, want the wrapped %d", got, int64(math.MinInt64))
+	}
+}
