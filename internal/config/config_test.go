@@ -195,6 +195,26 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+func TestSensorAnchorsAndMergeKeys(t *testing.T) {
+	const y = `sensors:
+  - &cam
+    name: cam0
+    driver: sim-camera
+    width: 160
+  - <<: *cam
+    name: cam1
+    height: 120
+`
+	cfg, err := Parse("anchors.yaml", []byte(y), registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cfg.Sensors[1].Options.(*simdriver.CameraOptions)
+	if cfg.Sensors[1].Name != "cam1" || cfg.Sensors[1].Driver != "sim-camera" || o.Width != 160 || o.Height != 120 {
+		t.Errorf("merged sensor %+v, options %+v", cfg.Sensors[1], *o)
+	}
+}
+
 func TestOverride(t *testing.T) {
 	cfg, err := Parse("good.yaml", []byte(good), registry(t))
 	if err != nil {

@@ -77,17 +77,21 @@ var commonKeys = []string{"name", "driver", "bundle", "period"}
 // decodeSensor decodes one entry of sensors: the common keys, then the
 // other keys into its driver's options.
 func decodeSensor(reg *sensorreg.Registry, root *yaml.Node, key string, n *yaml.Node) (Sensor, error) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
 	if n.Kind != yaml.MappingNode {
 		return Sensor{}, bad(key, "want a mapping of keys (name, driver, ...)")
 	}
 	common := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
 	rest := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
-	for i := 0; i+1 < len(n.Content); i += 2 {
+	pairs := mergedPairs(n, 0)
+	for i := 0; i+1 < len(pairs); i += 2 {
 		dst := rest
-		if slices.Contains(commonKeys, n.Content[i].Value) {
+		if slices.Contains(commonKeys, pairs[i].Value) {
 			dst = common
 		}
-		dst.Content = append(dst.Content, n.Content[i], n.Content[i+1])
+		dst.Content = append(dst.Content, pairs[i], pairs[i+1])
 	}
 	var s Sensor
 	if err := common.Decode(&s); err != nil {
@@ -119,4 +123,46 @@ func decodeSensor(reg *sensorreg.Registry, root *yaml.Node, key string, n *yaml.
 func keyList(keys []string) string {
 	keys = append(slices.Clone(commonKeys), keys...)
 	return strings.Join(keys, ", ")
+}
+
+// mergedPairs returns the key and value nodes of mapping n with YAML merge
+// keys ("<<: *base") resolved; a key set in n itself wins over a merged
+// one, as when yaml.v3 decodes a struct.
+func mergedPairs(n *yaml.Node, depth int) []*yaml.Node {
+	var own, merged []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag != "!!merge" || depth > 8 {
+			own = append(own, k, v)
+			continue
+		}
+		sources := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			sources = v.Content
+		}
+		for _, src := range sources {
+			if src.Kind == yaml.AliasNode && src.Alias != nil {
+				src = src.Alias
+			}
+			if src.Kind == yaml.MappingNode {
+				merged = append(merged, mergedPairs(src, depth+1)...)
+			}
+		}
+	}
+	out := own
+	for i := 0; i+1 < len(merged); i += 2 {
+		if !hasKey(out, merged[i].Value) {
+			out = append(out, merged[i], merged[i+1])
+		}
+	}
+	return out
+}
+
+func hasKey(pairs []*yaml.Node, key string) bool {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
