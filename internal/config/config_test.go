@@ -215,6 +215,15 @@ func TestSensorAnchorsAndMergeKeys(t *testing.T) {
 	}
 }
 
+// TestEmptyForeignKeys: every entry could once carry every driver's keys,
+// empty when unused; such files still load.
+func TestEmptyForeignKeys(t *testing.T) {
+	const y = "sensors:\n  - name: a\n    driver: velodyne\n    address: ':2368'\n    baud: 0\n    bus: ''\n    trigger: false\n    dir:\n"
+	if _, err := Parse("old.yaml", []byte(y), registry(t)); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestOverride(t *testing.T) {
 	cfg, err := Parse("good.yaml", []byte(good), registry(t))
 	if err != nil {

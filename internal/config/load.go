@@ -104,6 +104,7 @@ func decodeSensor(reg *sensorreg.Registry, root *yaml.Node, key string, n *yaml.
 	if !ok {
 		return Sensor{}, bad(key+".driver", "%q is not one of %s", s.Driver, strings.Join(reg.Names(), ", "))
 	}
+	rest.Content = dropEmptyForeign(rest.Content, reg, d.Keys())
 	opts, err := d.Decode(rest)
 	var ke *sensorreg.KeyError
 	switch {
@@ -165,4 +166,21 @@ func hasKey(pairs []*yaml.Node, key string) bool {
 		}
 	}
 	return false
+}
+
+// dropEmptyForeign drops the keys of other drivers left empty ("", 0,
+// false, null): files written when every entry could carry every key, empty
+// when unused, still load. A foreign key with a value stays, to be refused.
+func dropEmptyForeign(pairs []*yaml.Node, reg *sensorreg.Registry, own []string) []*yaml.Node {
+	var out []*yaml.Node
+	for i := 0; i+1 < len(pairs); i += 2 {
+		k, v := pairs[i], pairs[i+1]
+		foreign := !slices.Contains(own, k.Value) && len(reg.Using(k.Value)) > 0
+		empty := v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "" || v.Value == "0" || v.Value == "false")
+		if foreign && empty {
+			continue
+		}
+		out = append(out, k, v)
+	}
+	return out
 }
