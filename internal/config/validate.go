@@ -105,7 +105,10 @@ func mqttError(err error) error {
 	default:
 		key = "mqtt"
 	}
-	e := bad(key, "%v", me.Err)
+	// The key is named already; so is the package that found the problem.
+	msg := strings.TrimPrefix(me.Err.Error(), me.Field+": ")
+	msg = strings.TrimPrefix(msg, "transport: ")
+	e := bad(key, "%s", msg)
 	e.Err = me.Err
 	return e
 }
