@@ -50,6 +50,7 @@ func node(t *testing.T, text string) *yaml.Node {
 }
 
 func TestKeys(t *testing.T) {
+	_ = fakeOptions{hidden: 1} // unexported fields are not keys
 	got := fakeDriver().Keys()
 	want := []string{"address", "rate", "timeout", "verbose"}
 	if !slices.Equal(got, want) {
