@@ -1,7 +1,9 @@
 package deploy
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/sensortrust/trustagent/internal/config"
+	"github.com/sensortrust/trustagent/sensors/drivers"
+	"github.com/sensortrust/trustagent/sensors/sensorreg"
 )
 
 // need returns the path of tool, skipping the test when it is missing
@@ -77,17 +81,35 @@ func TestUnitHardening(t *testing.T) {
 	}
 }
 
+func registry(t *testing.T) *sensorreg.Registry {
+	t.Helper()
+	reg, err := drivers.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+// TestShippedConfigsAreValid loads the packaged configurations the way
+// trustd --check-config does.
 func TestShippedConfigsAreValid(t *testing.T) {
+	reg := registry(t)
 	for _, f := range []string{"trustd.yaml", "run.yaml"} {
-		if _, err := config.Load(f); err != nil {
+		cfg, err := config.Load(f, reg)
+		if err == nil {
+			err = cfg.Check()
+		}
+		if err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
 }
 
 // TestDocumentedSnippetsAreValid parses every YAML snippet of the README
-// and docs/ that configures sensors, so that what users copy works.
+// and docs/ that configures sensors, so that what users copy works. Files
+// a snippet names (a recording folder) need not exist on this machine.
 func TestDocumentedSnippetsAreValid(t *testing.T) {
+	reg := registry(t)
 	files, _ := filepath.Glob("../docs/*.md")
 	files = append(files, "../README.md")
 	n := 0
@@ -103,7 +125,13 @@ func TestDocumentedSnippetsAreValid(t *testing.T) {
 				continue
 			}
 			n++
-			if _, err := config.Parse(fmt.Sprintf("%s#%d", filepath.Base(f), i+1), []byte(snippet)); err != nil {
+			cfg, err := config.Parse(fmt.Sprintf("%s#%d", filepath.Base(f), i+1), []byte(snippet), reg)
+			if err == nil {
+				if err = cfg.Check(); errors.Is(err, fs.ErrNotExist) {
+					err = nil
+				}
+			}
+			if err != nil {
 				t.Errorf("%v\n%s", err, snippet)
 			}
 		}

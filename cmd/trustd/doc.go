@@ -15,6 +15,11 @@
 // Exit codes:
 //
 //	0  stopped on request
-//	1  a runtime failure (broker bind, state directory, a source that cannot start)
+//	1  a runtime failure (broker bind, state directory)
 //	2  bad usage or an invalid configuration
+//
+// --check-config runs the checks the daemon runs before it starts
+// anything (package config's Validate and Check, after the environment and
+// flag overrides), so a file it accepts is one the daemon starts with, and
+// the daemon refuses a bad file with status 2 and the same message.
 package main

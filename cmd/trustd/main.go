@@ -13,6 +13,7 @@ import (
 
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/internal/version"
+	"github.com/sensortrust/trustagent/sensors/drivers"
 )
 
 // Exit codes (see doc.go).
@@ -104,21 +105,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	return exitOK
 }
 
-// loadConfig reads a file and applies environment, then flag overrides.
+// loadConfig reads a file, applies the environment, then the flags, and
+// checks the result the way the daemon needs it: every error is a
+// configuration error, reported with exit status 2.
 func loadConfig(path string, f flags, getenv func(string) string) (config.Config, error) {
-	cfg, err := config.Load(path)
+	reg, err := drivers.Registry()
+	if err != nil {
+		return config.Config{}, err
+	}
+	cfg, err := config.Load(path, reg)
 	if err != nil {
 		return cfg, err
 	}
-	if err := cfg.ApplyEnv(getenv); err != nil {
+	cfg.Override("robot", getenv("TRUSTD_ROBOT"), "TRUSTD_ROBOT")
+	cfg.Override("mqtt.broker", getenv("TRUSTD_BROKER"), "TRUSTD_BROKER")
+	cfg.Override("robot", f.robot, "--robot")
+	cfg.Override("mqtt.broker", f.broker, "--broker")
+	cfg.Override("log_level", f.logLevel, "--log-level")
+	if err := cfg.Validate(); err != nil {
 		return cfg, err
 	}
-	over := map[string]string{"TRUSTD_ROBOT": f.robot, "TRUSTD_BROKER": f.broker}
-	if err := cfg.ApplyEnv(func(k string) string { return over[k] }); err != nil {
-		return cfg, err
-	}
-	if f.logLevel != "" {
-		cfg.LogLevel = f.logLevel
-	}
-	return cfg, nil
+	return cfg, cfg.Check()
 }

@@ -34,7 +34,7 @@ func TestCheckConfig(t *testing.T) {
 		t.Errorf("good config: code %d out %q err %q", code, out, errs)
 	}
 	code, _, errs := runTrustd(t, "--check-config", bad)
-	if code != exitUsage || !strings.Contains(errs, "bad.yaml:4") || !strings.Contains(errs, "colour") {
+	if code != exitUsage || !strings.Contains(errs, "bad.yaml: line 4:") || !strings.Contains(errs, "colour") {
 		t.Errorf("bad config: code %d, stderr %q", code, errs)
 	}
 	if code, _, _ := runTrustd(t, "--check-config", filepath.Join(dir, "missing.yaml")); code != exitUsage {

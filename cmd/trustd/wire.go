@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,30 +32,14 @@ func openMQTT(ctx context.Context, cfg config.Config, log zerolog.Logger) (*mqtt
 	ctx = context.WithoutCancel(ctx)
 	l := &mqttLink{}
 	if cfg.MQTT.Embedded.Enabled {
-		b, err := broker.Start(ctx, broker.Config{Address: cfg.MQTT.Embedded.Listen}, broker.Options{})
+		b, err := broker.Start(ctx, cfg.EmbeddedConfig(), broker.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("embedded broker: %w", err)
 		}
 		l.broker = b
 		log.Info().Str("listen", b.Addr()).Msg("embedded MQTT broker started")
 	}
-	mc := mqtt.Config{
-		Broker:            cfg.MQTT.Broker,
-		Robot:             cfg.Robot,
-		ClientID:          cfg.ClientID(),
-		TopicPrefix:       cfg.TopicPrefix(),
-		CAFile:            cfg.MQTT.TLS.CAFile,
-		CertFile:          cfg.MQTT.TLS.CertFile,
-		KeyFile:           cfg.MQTT.TLS.KeyFile,
-		ServerName:        cfg.MQTT.TLS.ServerName,
-		Username:          cfg.MQTT.Username,
-		PasswordFile:      cfg.MQTT.PasswordFile,
-		PasswordEnv:       cfg.MQTT.PasswordEnv,
-		KeepAlive:         cfg.MQTT.Keepalive,
-		OutboxDir:         filepath.Join(cfg.StateDir, "outbox"),
-		OutboxMaxMessages: cfg.MQTT.OutboxSize,
-		Commands:          cfg.MQTT.Commands,
-	}
+	mc := cfg.MQTTConfig()
 	stack, err := mqtt.OpenStack(ctx, mc, log)
 	if err != nil {
 		if l.broker != nil {
@@ -92,8 +75,11 @@ func (p *agentPipeline) Status() any { return p.Agent.Status() }
 // per sensor, the host model, and the MQTT stack as publisher. Nothing is
 // started; a failure leaves nothing running.
 func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, models *modelSet, reg *prometheus.Registry, log zerolog.Logger) (*agentPipeline, error) {
-	sims := newSimSet(time.Now())
 	rep, err := wire.NewReporter(cfg.TopicPrefix(), link.stack.Outbox)
+	if err != nil {
+		return nil, err
+	}
+	srcs, err := cfg.Sources(time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +99,8 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 		},
 	}
 	kinds := map[string]sensors.Kind{}
-	for _, s := range cfg.Sensors {
-		src, err := newSource(s, sims)
-		if err != nil {
-			return nil, fmt.Errorf("sensor %s: %w", s.Name, err)
-		}
+	for i, s := range cfg.Sensors {
+		src := srcs[i]
 		kinds[s.Name] = src.Info().Kind
 		m, err := models.sensorModel(ctx, cfg, s, src.Info().Kind)
 		if err != nil {

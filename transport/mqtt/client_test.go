@@ -206,25 +206,39 @@ func TestConfigValidate(t *testing.T) {
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	for name, mod := range map[string]func(*Config){
-		"scheme":       func(c *Config) { c.Broker = "http://x:1" },
-		"no port":      func(c *Config) { c.Broker = "tcp://x" },
-		"tls on tcp":   func(c *Config) { c.CAFile = "ca.pem" },
-		"half pair":    func(c *Config) { c.Broker = "ssl://x:8883"; c.CertFile = "c.pem" },
-		"creds in url": func(c *Config) { c.Broker = "tcp://u:p@x:1883" },
-		"pw no user":   func(c *Config) { c.PasswordEnv = "X" },
-		"both pw":      func(c *Config) { c.Username = "u"; c.PasswordEnv = "X"; c.PasswordFile = "f" },
-		"robot":        func(c *Config) { c.Robot = "a/b" },
-		"prefix":       func(c *Config) { c.TopicPrefix = "a/#" },
-		"keepalive":    func(c *Config) { c.KeepAlive = time.Millisecond },
-		"command":      func(c *Config) { c.Commands = []string{"reboot"} },
-		"client id":    func(c *Config) { c.ClientID = "a/b" },
+	for name, tc := range map[string]struct {
+		field string
+		mod   func(*Config)
+	}{
+		"scheme":       {"broker", func(c *Config) { c.Broker = "http://x:1" }},
+		"no port":      {"broker", func(c *Config) { c.Broker = "tcp://x" }},
+		"tls on tcp":   {"ca_file", func(c *Config) { c.CAFile = "ca.pem" }},
+		"half pair":    {"key_file", func(c *Config) { c.Broker = "ssl://x:8883"; c.CertFile = "c.pem" }},
+		"creds in url": {"broker", func(c *Config) { c.Broker = "tcp://u:p@x:1883" }},
+		"pw no user":   {"password_env", func(c *Config) { c.PasswordEnv = "X" }},
+		"both pw":      {"password_env", func(c *Config) { c.Username = "u"; c.PasswordEnv = "X"; c.PasswordFile = "f" }},
+		"robot":        {"robot", func(c *Config) { c.Robot = "a/b" }},
+		"prefix":       {"topic_prefix", func(c *Config) { c.TopicPrefix = "a/#" }},
+		"keepalive":    {"keepalive", func(c *Config) { c.KeepAlive = time.Millisecond }},
+		"command":      {"commands[0]", func(c *Config) { c.Commands = []string{"reboot"} }},
+		"client id":    {"client_id", func(c *Config) { c.ClientID = "a/b" }},
 	} {
 		c := ok
-		mod(&c)
-		if err := c.Validate(); err == nil {
-			t.Errorf("%s: accepted", name)
+		tc.mod(&c)
+		err := c.Validate()
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("%s: error %v, want one about %s", name, err, tc.field)
 		}
+	}
+	missing := ok
+	missing.Broker, missing.CAFile = "ssl://x:8883", filepath.Join(t.TempDir(), "ca.pem")
+	var ce *ConfigError
+	if err := missing.CheckFiles(); !errors.As(err, &ce) || ce.Field != "ca_file" {
+		t.Errorf("missing ca_file: %v", err)
+	}
+	if err := ok.CheckFiles(); err != nil {
+		t.Errorf("plain tcp: %v", err)
 	}
 	c := Config{Robot: "r2"}.WithDefaults()
 	if c.ClientID != "trustd-r2" || c.TopicPrefix != "trust/v1/r2" || c.KeepAlive != 30*time.Second || c.Validate() != nil {

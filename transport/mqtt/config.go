@@ -103,60 +103,108 @@ func (c Config) WithDefaults() Config {
 // KnownCommands are the command names Validate accepts.
 var knownCommands = []string{transport.CommandRecalibrate, transport.CommandLogLevel, transport.CommandModel}
 
-// Validate checks c (after WithDefaults) without any I/O: files are opened
-// by New.
+// ConfigError is an invalid Config field. Field is the field's yaml key
+// ("broker", "ca_file", "commands[1]"), so that a configuration loader can
+// point at the key a user wrote.
+type ConfigError struct {
+	Field string
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return "mqtt: " + e.Err.Error() }
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func fieldErr(field, format string, a ...any) error {
+	return &ConfigError{Field: field, Err: fmt.Errorf(format, a...)}
+}
+
+// Validate checks c (after WithDefaults) without any I/O: files are read
+// by CheckFiles and New. Each problem is a *ConfigError; several are joined.
 func (c Config) Validate() error {
 	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf("mqtt: "+format, a...)) }
+	bad := func(field, format string, a ...any) { errs = append(errs, fieldErr(field, format, a...)) }
 	if err := transport.CheckName(c.Robot); err != nil {
-		bad("robot: %w", err)
+		bad("robot", "robot: %w", err)
 	}
 	u, err := url.Parse(c.Broker)
 	switch {
 	case err != nil:
-		bad("broker %q: %w", c.Broker, err)
+		bad("broker", "broker %q: %w", c.Broker, err)
 	case u.Host == "" || u.Port() == "":
-		bad("broker %q: want scheme://host:port", c.Broker)
+		bad("broker", "broker %q: want scheme://host:port", c.Broker)
 	case !slices.Contains([]string{"tcp", "mqtt", "ssl", "tls", "mqtts"}, u.Scheme):
-		bad("broker %q: scheme %q not supported (tcp, mqtt, ssl, tls, mqtts)", c.Broker, u.Scheme)
+		bad("broker", "broker %q: scheme %q not supported (tcp, mqtt, ssl, tls, mqtts)", c.Broker, u.Scheme)
 	case !isTLS(u.Scheme) && (c.CAFile != "" || c.CertFile != "" || c.KeyFile != ""):
-		bad("broker %q: TLS files given but the scheme is %q; use ssl:// or mqtts://", c.Broker, u.Scheme)
+		field := "ca_file"
+		if c.CAFile == "" {
+			field = "cert_file"
+			if c.CertFile == "" {
+				field = "key_file"
+			}
+		}
+		bad(field, "broker %q: TLS files given but the scheme is %q; use ssl:// or mqtts://", c.Broker, u.Scheme)
 	}
 	if u != nil && u.User != nil {
-		bad("broker URL must not carry credentials; use username and password_file or password_env")
+		bad("broker", "broker URL must not carry credentials; use username and password_file or password_env")
 	}
 	if c.ClientID == "" || len(c.ClientID) > 128 || strings.ContainsAny(c.ClientID, "+#/") {
-		bad("client_id %q: want 1 to 128 bytes without + # /", c.ClientID)
+		bad("client_id", "client_id %q: want 1 to 128 bytes without + # /", c.ClientID)
 	}
 	if _, err := transport.NewTopics(c.TopicPrefix); err != nil {
-		bad("topic_prefix: %w", err)
+		bad("topic_prefix", "topic_prefix: %w", err)
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
-		bad("cert_file and key_file go together")
+		field := "key_file"
+		if c.CertFile == "" {
+			field = "cert_file"
+		}
+		bad(field, "cert_file and key_file go together")
 	}
 	if c.PasswordFile != "" && c.PasswordEnv != "" {
-		bad("password_file and password_env are exclusive")
+		bad("password_env", "password_file and password_env are exclusive")
 	}
 	if (c.PasswordFile != "" || c.PasswordEnv != "") && c.Username == "" {
-		bad("a password needs a username")
+		field := "password_file"
+		if c.PasswordFile == "" {
+			field = "password_env"
+		}
+		bad(field, "a password needs a username")
 	}
 	if c.KeepAlive < time.Second || c.KeepAlive > 18*time.Hour {
-		bad("keepalive %v: want 1 s to 18 h", c.KeepAlive)
+		bad("keepalive", "keepalive %v: want 1 s to 18 h", c.KeepAlive)
 	}
-	for name, d := range map[string]time.Duration{"ping_timeout": c.PingTimeout, "connect_timeout": c.ConnectTimeout, "write_timeout": c.WriteTimeout, "max_reconnect_interval": c.MaxReconnectInterval} {
-		if d <= 0 {
-			bad("%s %v must be positive", name, d)
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"ping_timeout", c.PingTimeout}, {"connect_timeout", c.ConnectTimeout}, {"write_timeout", c.WriteTimeout}, {"max_reconnect_interval", c.MaxReconnectInterval}} {
+		if f.d <= 0 {
+			bad(f.name, "%s %v must be positive", f.name, f.d)
 		}
 	}
-	if c.OutboxMaxMessages < 1 || c.OutboxMaxBytes < 1024 {
-		bad("outbox bounds %d messages, %d bytes: want ≥ 1 and ≥ 1024", c.OutboxMaxMessages, c.OutboxMaxBytes)
+	if c.OutboxMaxMessages < 1 {
+		bad("outbox_max_messages", "outbox bound %d messages: want ≥ 1", c.OutboxMaxMessages)
 	}
-	for _, name := range c.Commands {
+	if c.OutboxMaxBytes < 1024 {
+		bad("outbox_max_bytes", "outbox bound %d bytes: want ≥ 1024", c.OutboxMaxBytes)
+	}
+	for i, name := range c.Commands {
 		if !slices.Contains(knownCommands, name) {
-			bad("command %q unknown (known: %s)", name, strings.Join(knownCommands, ", "))
+			bad(fmt.Sprintf("commands[%d]", i), "command %q unknown (known: %s)", name, strings.Join(knownCommands, ", "))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// CheckFiles reads what New reads besides the network: the TLS files and
+// the password (file or environment variable). It opens no connection, so a
+// configuration check can refuse what New would refuse.
+func (c Config) CheckFiles() error {
+	if _, err := tlsConfig(c); err != nil {
+		return err
+	}
+	_, err := password(c)
+	return err
 }
 
 // CommandEnabled reports whether name is in c.Commands.

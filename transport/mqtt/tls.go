@@ -26,18 +26,18 @@ func tlsConfig(c Config) (*tls.Config, error) {
 	if c.CAFile != "" {
 		pem, err := os.ReadFile(c.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("mqtt: ca_file: %w", err)
+			return nil, &ConfigError{Field: "ca_file", Err: fmt.Errorf("ca_file: %w", err)}
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("mqtt: ca_file %s: no PEM certificate in it", c.CAFile)
+			return nil, fieldErr("ca_file", "ca_file %s: no PEM certificate in it", c.CAFile)
 		}
 		tc.RootCAs = pool
 	}
 	if c.CertFile != "" {
 		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("mqtt: cert_file/key_file: %w", err)
+			return nil, &ConfigError{Field: "cert_file", Err: fmt.Errorf("cert_file/key_file: %w", err)}
 		}
 		tc.Certificates = []tls.Certificate{cert}
 	}
@@ -51,18 +51,18 @@ func password(c Config) (string, error) {
 	case c.PasswordFile != "":
 		b, err := os.ReadFile(c.PasswordFile)
 		if err != nil {
-			return "", fmt.Errorf("mqtt: password_file: %w", err)
+			return "", &ConfigError{Field: "password_file", Err: fmt.Errorf("password_file: %w", err)}
 		}
 		line, _, _ := strings.Cut(string(b), "\n")
 		line = strings.TrimRight(line, "\r")
 		if line == "" {
-			return "", fmt.Errorf("mqtt: password_file %s: empty first line", c.PasswordFile)
+			return "", fieldErr("password_file", "password_file %s: empty first line", c.PasswordFile)
 		}
 		return line, nil
 	case c.PasswordEnv != "":
 		v, ok := os.LookupEnv(c.PasswordEnv)
 		if !ok || v == "" {
-			return "", fmt.Errorf("mqtt: password_env: environment variable %s is not set", c.PasswordEnv)
+			return "", fieldErr("password_env", "password_env: environment variable %s is not set", c.PasswordEnv)
 		}
 		return v, nil
 	}
