@@ -19,6 +19,7 @@ import (
 
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/report"
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/likelihood"
 	"github.com/sensortrust/trustagent/likelihood/evaluate"
 	"github.com/sensortrust/trustagent/sensors"
@@ -179,7 +180,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	dirs := append([]string{*clean}, faultDirs...)
 	recs := make([]recording, 0, len(dirs))
 	for _, d := range dirs {
-		rs, err := loadRecordings(ctx, []string{d}, ms.VAE.Kind(), lidarModelFor(ms.VAE))
+		rs, err := loadRecordings(ctx, []string{d}, ms.VAE.Kind(), training.LidarModelFor(ms.VAE))
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
-	"github.com/sensortrust/trustagent/likelihood"
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/recorded"
 )
@@ -67,7 +67,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	d, err := openRecording(*in, sensors.KindUnknown, lidarModelFor(ms.VAE))
+	d, err := openRecording(*in, sensors.KindUnknown, training.LidarModelFor(ms.VAE))
 	if err != nil {
 		return err
 	}
@@ -134,28 +134,6 @@ func openModel(ctx context.Context, path string, want sensors.Kind) (*modelbundl
 		return nil, fmt.Errorf("model %s is not a usable model bundle (truncated, corrupt or not made by trustctl train): %w", path, err)
 	}
 	return ms, nil
-}
-
-// lidarModelFor names the LiDAR whose ring ids a model's representation
-// expects: a model whose rows are the sixteen VLP-16 elevations was
-// trained on VLP-16 scans.
-func lidarModelFor(m *likelihood.Model) string {
-	r := m.Repr()
-	if r.Kind != sensors.KindLidar || len(r.Elevations) != len(vlp16Elevations) {
-		return ""
-	}
-	for _, e := range r.Elevations {
-		ok := false
-		for _, v := range vlp16Elevations {
-			if math.Abs(float64(e)*180/math.Pi-v) < 0.05 {
-				ok = true
-			}
-		}
-		if !ok {
-			return ""
-		}
-	}
-	return recorded.ModelVLP16
 }
 
 // judgeOptions are the daemon settings a replay needs.
