@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/report"
 	"github.com/sensortrust/trustagent/internal/training"
@@ -112,7 +113,7 @@ type scoredStream struct {
 	names  []string
 	stamps []time.Time
 	scores map[string][]float64
-	lines  []scoreLine
+	lines  []evaluation.Line
 	labels []frameLabel // nil when unlabelled
 }
 
@@ -130,7 +131,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	baselines := fs.String("baselines", "float_lr,exact_lr,nll,recon,health_ae", "comma-separated scores to compare with the fixed-point LR: float_lr, exact_lr, nll, recon, health_ae (empty: none)")
 	exactSteps := fs.Int("exact-steps", 0, "Adam steps of the exact LR re-fit (0: the scorer's default)")
 	maxFrames := fs.Int("max-frames", 0, "score at most this many frames per directory, from the start (0: all)")
-	var jo judgeOptions
+	var jo evaluation.JudgeOptions
 	addJudgeFlags(fs, &jo)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	fs.Usage = func() {
@@ -257,11 +258,11 @@ func writeWith(path string, fn func(io.Writer) error) error {
 
 // scoreStream runs one recording through the decision replay and every
 // baseline scorer, each on the stream in order.
-func scoreStream(ctx context.Context, ms *modelbundle.Models, r recording, scorers []string, exactSteps int, jo judgeOptions, tick func()) (scoredStream, error) {
+func scoreStream(ctx context.Context, ms *modelbundle.Models, r recording, scorers []string, exactSteps int, jo evaluation.JudgeOptions, tick func()) (scoredStream, error) {
 	s := scoredStream{dir: r.dir, names: r.names, scores: map[string][]float64{}}
-	rp, err := newReplay(ms, r.period, jo)
+	rp, err := evaluation.NewReplay(ms, r.period, jo)
 	if err != nil {
-		return s, err
+		return s, usageError("%v", err)
 	}
 	type fs interface {
 		Score(sensors.Frame) (float64, error)
@@ -283,7 +284,7 @@ func scoreStream(ctx context.Context, ms *modelbundle.Models, r recording, score
 		if err := ctx.Err(); err != nil {
 			return s, err
 		}
-		line := lineOf(rp.Frame(f), f.Head().Stamp, ms.VAE.Threshold())
+		line := evaluation.LineOf(rp.Frame(f), f.Head().Stamp, ms.VAE.Threshold())
 		line.Frame, line.Index = r.names[i], i
 		s.lines = append(s.lines, line)
 		s.stamps = append(s.stamps, f.Head().Stamp)
@@ -441,7 +442,7 @@ func evaluateStreams(ms *modelbundle.Models, model string, streams []scoredStrea
 	type acc struct {
 		dirs        []string
 		pos         map[string][]float64
-		lines       []scoreLine
+		lines       []evaluation.Line
 		episodes    int
 		preAlarmed  int
 		detected    int
@@ -582,7 +583,7 @@ func evaluateStreams(ms *modelbundle.Models, model string, streams []scoredStrea
 	return res, nil
 }
 
-func errorFraction(lines []scoreLine, keep []bool) float64 {
+func errorFraction(lines []evaluation.Line, keep []bool) float64 {
 	n, e := 0, 0
 	for i, l := range lines {
 		if keep != nil && !keep[i] {
@@ -600,7 +601,7 @@ func errorFraction(lines []scoreLine, keep []bool) float64 {
 }
 
 // alarmOnsets counts entries into ERROR at kept frames.
-func alarmOnsets(lines []scoreLine, keep []bool) int {
+func alarmOnsets(lines []evaluation.Line, keep []bool) int {
 	n := 0
 	prev := "OK"
 	for i, l := range lines {

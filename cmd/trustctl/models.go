@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/internal/report"
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
@@ -247,7 +248,7 @@ func evalSets(ctx context.Context, sets []evalSet, seed uint64, dir string, quie
 		total := len(s.clean.frames) * (1 + 3*len(names))
 		bar := newBar(total, s.name, quiet, stderr)
 		tick := func() { bar.Add(1) }
-		clean, err := scoreStream(ctx, ms, s.clean, scorers, 0, judgeOptions{staleAfter: time.Second}, tick)
+		clean, err := scoreStream(ctx, ms, s.clean, scorers, 0, evaluation.JudgeOptions{StaleAfter: time.Second}, tick)
 		if err != nil {
 			return err
 		}
@@ -269,7 +270,7 @@ func evalSets(ctx context.Context, sets []evalSet, seed uint64, dir string, quie
 					}
 				}
 				r.frames = frames
-				st, err := scoreStream(ctx, ms, r, scorers, 0, judgeOptions{staleAfter: time.Second}, tick)
+				st, err := scoreStream(ctx, ms, r, scorers, 0, evaluation.JudgeOptions{StaleAfter: time.Second}, tick)
 				if err != nil {
 					return err
 				}
