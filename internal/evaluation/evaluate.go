@@ -12,14 +12,16 @@ import (
 
 // Options say how Evaluate scores and judges.
 type Options struct {
-	// Baselines are the scorers compared with FixedLR (see Baselines).
+	// Baselines are the scorers compared with FixedLR, in table order (see
+	// Baselines; repeats are dropped).
 	Baselines []string
 	// ExactSteps are the Adam steps of the ExactLR re-fit (0: the scorer's
 	// default).
 	ExactSteps int
 	Judge      JudgeOptions
 	// Progress, when not nil, is called after each frame is scored: done of
-	// total frames of the stage named stage.
+	// total frames of the stage named stage ("score" for Evaluate, the set's
+	// name for EvaluateSets).
 	Progress func(stage string, done, total int)
 }
 
@@ -41,12 +43,14 @@ type Evaluation struct {
 // Evaluate judges the clean and the faulted recordings with the model (at
 // path model, as the results name it) and computes the detection metrics:
 // the altered frames of each fault and severity are the positives, the
-// clean frames the negatives.
+// clean frames the negatives. An unknown baseline, HealthAE for a model
+// without a health autoencoder and invalid judge options give errors that
+// wrap ErrOptions.
 func Evaluate(ctx context.Context, ms *modelbundle.Models, model string, clean training.Recording, faulted []Faulted, o Options) (*Evaluation, error) {
 	total := len(clean.Frames)
 	for _, f := range faulted {
 		if len(f.Labels) != len(f.Recording.Frames) {
-			return nil, fmt.Errorf("%w: %s: %d labels for %d frames", ErrOptions, f.Recording.Dir, len(f.Labels), len(f.Recording.Frames))
+			return nil, fmt.Errorf("evaluation: %s: %d labels for %d frames", f.Recording.Dir, len(f.Labels), len(f.Recording.Frames))
 		}
 		total += len(f.Recording.Frames)
 	}
