@@ -11,6 +11,7 @@ import (
 
 	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/internal/version"
 	"github.com/sensortrust/trustagent/likelihood"
 	"github.com/sensortrust/trustagent/sensors"
@@ -73,7 +74,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	kind := ms.VAE.Kind()
-	recs, err := loadRecordings(ctx, ins, kind, lidarModelFor(ms.VAE))
+	recs, err := loadRecordings(ctx, ins, kind, training.LidarModelFor(ms.VAE))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/likelihood/evaluate"
@@ -61,7 +62,7 @@ func TestRealLidarCrossValidation(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	scorers := []string{scFixed, scNLL, scRecon}
+	scorers := []string{evaluation.FixedLR, evaluation.NLL, evaluation.Recon}
 	type row struct {
 		fault string
 		sev   int
@@ -102,7 +103,7 @@ func TestRealLidarCrossValidation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				frames, altered, _ := faultStream(test, inj) // as trustctl models --eval
+				frames, altered, _ := evaluation.FaultStream(test, inj) // as trustctl models --eval
 				r := row{fault, sev}
 				if pos[r] == nil {
 					pos[r] = map[string][]float64{}
@@ -117,7 +118,7 @@ func TestRealLidarCrossValidation(t *testing.T) {
 			}
 		}
 	}
-	fmt.Fprintf(&report, "\n%d clean revolutions, each scored by the model that did not train on it\n\n", len(neg[scFixed]))
+	fmt.Fprintf(&report, "\n%d clean revolutions, each scored by the model that did not train on it\n\n", len(neg[evaluation.FixedLR]))
 	fmt.Fprintf(&report, "| fault | sev | fault frames | fixed-point approx. LR | NLL | reconstruction error |\n|---|---|---|---|---|---|\n")
 	mean := map[string]*[4]float64{}
 	for _, name := range scorers {
@@ -126,7 +127,7 @@ func TestRealLidarCrossValidation(t *testing.T) {
 	for _, fault := range names {
 		for sev := 1; sev <= 3; sev++ {
 			r := row{fault, sev}
-			fmt.Fprintf(&report, "| %s | %d | %d |", fault, sev, len(pos[r][scFixed]))
+			fmt.Fprintf(&report, "| %s | %d | %d |", fault, sev, len(pos[r][evaluation.FixedLR]))
 			for _, name := range scorers {
 				a, err := evaluate.AUROC(neg[name], pos[r][name])
 				if err != nil {
@@ -157,16 +158,16 @@ func crossvalScores(ms *modelbundle.Models, frames []sensors.Frame, scorers []st
 			var v float64
 			var err error
 			switch name {
-			case scFixed:
+			case evaluation.FixedLR:
 				v, err = fixed.Score(f)
-			case scNLL:
+			case evaluation.NLL:
 				v, err = nll.Score(f)
-			case scRecon:
+			case evaluation.Recon:
 				v, err = recon.Score(f)
 			}
 			if err != nil {
 				// A frame the scorer cannot read is as suspicious as it gets,
-				// as in scoreStream.
+				// as in the evaluation.
 				v = 1e300
 			}
 			out[name] = append(out[name], v)

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -32,7 +32,7 @@ func TestEvalPerFaultWithReport(t *testing.T) {
 	if !strings.Contains(stdout, "| black_frame | 3 |") {
 		t.Fatalf("table:\n%s", stdout)
 	}
-	var res evalResult
+	var res evaluation.Result
 	b, _ := os.ReadFile(js)
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
@@ -41,14 +41,14 @@ func TestEvalPerFaultWithReport(t *testing.T) {
 		t.Fatalf("groups %d, clean %d", len(res.Groups), res.Clean.Frames)
 	}
 	for _, g := range res.Groups {
-		for _, s := range []string{scFixed, scApprox, scExact, scNLL, scRecon, scHealth} {
+		for _, s := range append([]string{evaluation.FixedLR}, evaluation.Baselines()...) {
 			m, ok := g.Metrics[s]
 			if !ok || m.AUROC < 0 || m.AUROC > 1 || m.AUPR < 0 || m.AUPR > 1 {
 				t.Fatalf("%s %s: %+v", g.Fault, s, m)
 			}
 		}
-		if g.Fault == "black_frame" && g.Metrics[scFixed].AUROC < 0.9 {
-			t.Errorf("black frames: fixed-point AUROC %.3f", g.Metrics[scFixed].AUROC)
+		if g.Fault == "black_frame" && g.Metrics[evaluation.FixedLR].AUROC < 0.9 {
+			t.Errorf("black frames: fixed-point AUROC %.3f", g.Metrics[evaluation.FixedLR].AUROC)
 		}
 	}
 	h, _ := os.ReadFile(html)
@@ -90,7 +90,7 @@ func TestEvalLabelledStream(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var res evalResult
+	var res evaluation.Result
 	b, _ := os.ReadFile(js)
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
@@ -128,59 +128,9 @@ func TestEvalBadInput(t *testing.T) {
 	}
 }
 
-func TestSeveritySuffix(t *testing.T) {
-	for in, want := range map[string]string{"fog_s2": "fog 2", "gaussian_noise-s3": "gaussian_noise 3", "fog_sev1": "fog 1", "fog": ""} {
-		g := sevSuffix.FindStringSubmatch(in)
-		got := ""
-		if g != nil {
-			got = g[1] + " " + g[2]
-		}
-		if got != want {
-			t.Errorf("%s: %q, want %q", in, got, want)
-		}
-	}
-}
-
 func fmtPtr(p *float64) any {
 	if p == nil {
 		return nil
 	}
 	return *p
-}
-
-// FuzzParseLabels: labels files are user input; no panic on any bytes.
-func FuzzParseLabels(f *testing.F) {
-	f.Add([]byte("sensor,frame,file,stamp,fault,severity,altered\ncam0,0,cam0/000000.png,2026-01-01 00:00:00.000000000,none,0,false\ncam0,1,cam0/000001.png,x,fog,2,true\n"))
-	f.Add([]byte("file,fault,severity\n000000.png,fog,1\n"))
-	f.Add([]byte("file,fault\n"))
-	f.Add([]byte("file,fault,severity\n\"unterminated"))
-	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := parseLabels(bytes.NewReader(b))
-		if err == nil {
-			for _, d := range m {
-				for _, l := range d {
-					if l.severity < 0 || l.severity > 3 {
-						t.Fatalf("severity %d accepted", l.severity)
-					}
-				}
-			}
-		}
-	})
-}
-
-func TestParseLabels(t *testing.T) {
-	m, err := parseLabels(strings.NewReader("sensor,frame,file,stamp,fault,severity,altered\ncam0,0,cam0/000000.png,s,none,0,false\ncam0,1,cam0/000001.png,s,fog,2,true\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l := m["cam0"]["000001.png"]; l.fault != "fog" || l.severity != 2 || !l.altered {
-		t.Fatalf("%+v", l)
-	}
-	if l := m["cam0"]["000000.png"]; l.fault != "none" || l.altered {
-		t.Fatalf("%+v", l)
-	}
-	if _, err := parseLabels(strings.NewReader("file,fault,severity\na.png,fog,9\n")); err == nil {
-		t.Fatal("severity 9 accepted")
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/faults"
@@ -94,7 +95,7 @@ func cmdInject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	lw, err := newLabelWriter(filepath.Join(*out, labelsFile))
+	lw, err := newLabelWriter(filepath.Join(*out, evaluation.LabelsFile))
 	if err != nil {
 		return err
 	}

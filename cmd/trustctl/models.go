@@ -4,21 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/internal/report"
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
-	"github.com/sensortrust/trustagent/sensors/faults"
 	"github.com/sensortrust/trustagent/sensors/recorded"
 )
 
@@ -85,7 +83,7 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer os.RemoveAll(d)
 		wd = d
 	}
-	var sets []evalSet
+	var sets []evaluation.Set
 	for _, p := range plans {
 		kind := p.Options.Kind
 		t0 := time.Now()
@@ -113,19 +111,27 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if err != nil {
 				return err
 			}
-			sets = append(sets, evalSet{name: "simulated " + kind.String(), model: path, clean: recordingOf(sim), world: *evalWorld})
+			sets = append(sets, evaluation.Set{Name: "simulated " + kind.String(), Model: path, Clean: sim, World: *evalWorld})
 			if held.Frames != nil {
 				if len(held.Frames) > *evalFrames {
 					held.Frames, held.Names = held.Frames[:*evalFrames], held.Names[:*evalFrames]
 				}
-				sets = append(sets, evalSet{name: "real " + kind.String() + " (" + filepath.Base(held.Dir) + ")", model: path, clean: recordingOf(held)})
+				sets = append(sets, evaluation.Set{Name: "real " + kind.String() + " (" + filepath.Base(held.Dir) + ")", Model: path, Clean: held})
 			}
 		}
 	}
-	if *evalDir != "" {
-		return evalSets(ctx, sets, *evalSeed, *evalDir, *quiet, stdout, stderr)
+	if *evalDir == "" {
+		return nil
 	}
-	return nil
+	for i := range sets {
+		// A model of its own for each set, as each evaluation judges with it.
+		ms, err := openModel(ctx, sets[i].Model, sensors.KindUnknown)
+		if err != nil {
+			return err
+		}
+		sets[i].Models = ms
+	}
+	return writeEvalSets(ctx, sets, *evalSeed, *evalDir, *quiet, stdout, stderr)
 }
 
 // realFrames fetches and decodes the real recording a plan trains on into
@@ -190,112 +196,31 @@ func vtestFrames(ctx context.Context, work string, stderr io.Writer) (string, er
 	return out, nil
 }
 
-// faultStream passes frames through inj after a clean lead-in of a fifth of
-// them (an onset, so that the decision's detection latency can be
-// measured), flushing inj at the end. For each output frame it reports
-// whether the fault altered it; the first lead outputs are the lead-in.
-func faultStream(frames []sensors.Frame, inj faults.Injector) (out []sensors.Frame, altered []bool, lead int) {
-	lead = len(frames) / 5
-	out, altered = append(out, frames[:lead]...), make([]bool, lead)
-	push := func(in sensors.Frame, outs []sensors.Frame) {
-		for _, o := range outs {
-			out, altered = append(out, o), append(altered, o != in)
-		}
-	}
-	for _, f := range frames[lead:] {
-		push(f, inj.Inject(f))
-	}
-	push(nil, inj.Flush())
-	return out, altered, lead
-}
-
-// evalSet is one held-out clean recording and the model judged on it.
-type evalSet struct {
-	name  string
-	model string
-	clean recording
-	world uint64 // simulated world of clean; 0 for a real recording
-}
-
-// evalSets injects every catalogue content fault at every severity into
-// each held-out set, evaluates, and writes results.md, results.json and
-// one HTML report per set.
-func evalSets(ctx context.Context, sets []evalSet, seed uint64, dir string, quiet bool, stdout, stderr io.Writer) error {
+// writeEvalSets evaluates the sets (evaluation.EvaluateSets) and writes
+// results.md (one table per set), results.json (the numbers by set name)
+// and one HTML report per set to dir; results.md also goes to stdout.
+func writeEvalSets(ctx context.Context, sets []evaluation.Set, seed uint64, dir string, quiet bool, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	progress, done := progressBars(quiet, stderr)
+	evs, err := evaluation.EvaluateSets(ctx, sets, seed, progress)
+	done()
+	if err != nil {
+		return err
+	}
 	var md bytes.Buffer
-	all := map[string]*evalResult{}
-	for _, s := range sets {
-		ms, err := openModel(ctx, s.model, sensors.KindUnknown)
-		if err != nil {
-			return err
-		}
-		kind := ms.VAE.Kind()
-		class := faults.ClassLidar
-		if kind == sensors.KindCamera {
-			class = faults.ClassCamera
-		}
-		var names []string
-		for _, sp := range faults.Catalogue() {
-			if sp.Class == class {
-				names = append(names, sp.Name)
-			}
-		}
-		sort.Strings(names)
-		scorers := []string{scFixed, scApprox, scExact, scNLL, scRecon, scHealth}
-		total := len(s.clean.frames) * (1 + 3*len(names))
-		bar := newBar(total, s.name, quiet, stderr)
-		tick := func() { bar.Add(1) }
-		clean, err := scoreStream(ctx, ms, s.clean, scorers, 0, judgeOptions{staleAfter: time.Second}, tick)
-		if err != nil {
-			return err
-		}
-		streams := []scoredStream{clean}
-		for _, name := range names {
-			for sev := 1; sev <= 3; sev++ {
-				inj, err := faults.New(kind, faults.Config{Fault: name, Severity: sev, Seed: seed, Period: s.clean.period})
-				if err != nil {
-					return err
-				}
-				r := recording{dir: fmt.Sprintf("%s_s%d", name, sev), period: s.clean.period}
-				frames, altered, lead := faultStream(s.clean.frames, inj)
-				labels := make([]frameLabel, len(frames))
-				for i := range frames {
-					r.names = append(r.names, fmt.Sprintf("%06d", i))
-					labels[i] = frameLabel{fault: "none"}
-					if i >= lead {
-						labels[i] = frameLabel{fault: name, severity: sev, altered: altered[i]}
-					}
-				}
-				r.frames = frames
-				st, err := scoreStream(ctx, ms, r, scorers, 0, judgeOptions{staleAfter: time.Second}, tick)
-				if err != nil {
-					return err
-				}
-				st.labels = labels
-				streams = append(streams, st)
-			}
-		}
-		bar.Finish()
-		res, err := evaluateStreams(ms, s.model, streams, scorers)
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		all[s.name] = res
-		tbl := resultTable(res)
-		where := ""
-		if s.world != 0 {
-			where = fmt.Sprintf(" in world %d", s.world)
-		}
-		tbl.Caption = fmt.Sprintf("**%s** (%d held-out clean frames%s, model %s, threshold %.4g, fault seed %d)", s.name, len(s.clean.frames), where, filepath.Base(s.model), res.Threshold, seed)
-		if err := report.Markdown(&md, tbl); err != nil {
+	all := map[string]*evaluation.Result{}
+	for i, ev := range evs {
+		name := sets[i].Name
+		all[name] = ev.Result
+		if err := report.Markdown(&md, ev.Table); err != nil {
 			return err
 		}
 		md.WriteString("\n")
-		slug := strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(s.name)
+		slug := strings.NewReplacer(" ", "-", "(", "", ")", "").Replace(name)
 		if err := writeWith(filepath.Join(dir, slug+".html"), func(w io.Writer) error {
-			return report.WriteHTML(w, buildReport(res, tbl, streams, scorers))
+			return report.WriteHTML(w, ev.Report())
 		}); err != nil {
 			return err
 		}

@@ -47,7 +47,3 @@ func framePeriod(d *recorded.Dir) time.Duration { return training.FramePeriod(d)
 // advisoryError is the health ERROR threshold of an advisory health model,
 // which calibrate and inspect recognise.
 const advisoryError = training.AdvisoryHealthError
-
-// vlp16Elevations are the VLP-16 laser elevations in degrees, which
-// lidarModelFor matches a model's rows against.
-var vlp16Elevations = [16]float64{-15, 1, -13, 3, -11, 5, -9, 7, -7, 9, -5, 11, -3, 13, -1, 15}

@@ -8,35 +8,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"strconv"
 	"time"
 
-	"github.com/sensortrust/trustagent/agent"
+	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
-	"github.com/sensortrust/trustagent/likelihood"
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
-	"github.com/sensortrust/trustagent/sensors/recorded"
 )
-
-// scoreLine is one line of `trustctl score` output. The first six fields
-// are the stable contract; the rest are extra detail.
-type scoreLine struct {
-	Frame     string         `json:"frame"`
-	Score     float64        `json:"score"`
-	Threshold float64        `json:"threshold"`
-	Trusted   bool           `json:"trusted"`
-	Level     string         `json:"level"`
-	Reasons   []agent.Reason `json:"reasons"`
-
-	Index       int      `json:"index"`
-	Stamp       string   `json:"stamp"`
-	Health      *float64 `json:"health,omitempty"`
-	Bad         bool     `json:"bad"`
-	StaleBefore float64  `json:"stale_before_s,omitempty"`
-	Error       string   `json:"error,omitempty"`
-}
 
 // cmdScore runs a recording through a model and the daemon's decision
 // logic and writes one JSON object per frame.
@@ -45,7 +24,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	model := fs.String("model", "", "model bundle (required)")
 	in := fs.String("in", "", "directory of frames to score (required)")
 	out := fs.String("out", "", "JSON-lines file to write (required; - for stdout)")
-	var jo judgeOptions
+	var jo evaluation.JudgeOptions
 	addJudgeFlags(fs, &jo)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: trustctl score --model MODEL --in DIR --out FILE.jsonl")
@@ -67,7 +46,7 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	d, err := openRecording(*in, sensors.KindUnknown, lidarModelFor(ms.VAE))
+	d, err := openRecording(*in, sensors.KindUnknown, training.LidarModelFor(ms.VAE))
 	if err != nil {
 		return err
 	}
@@ -85,9 +64,9 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
-	rp, err := newReplay(ms, framePeriod(d), jo)
+	rp, err := evaluation.NewReplay(ms, framePeriod(d), jo)
 	if err != nil {
-		return err
+		return usageError("%v", err)
 	}
 	threshold := ms.VAE.Threshold()
 	counts := map[string]int{}
@@ -95,11 +74,11 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var line scoreLine
+		var line evaluation.Line
 		if fr, err := d.Read(i); err != nil {
-			line = lineOf(rp.Unreadable(d.Stamp(i), err), d.Stamp(i), threshold)
+			line = evaluation.LineOf(rp.Unreadable(d.Stamp(i), err), d.Stamp(i), threshold)
 		} else {
-			line = lineOf(rp.Frame(fr), fr.Head().Stamp, threshold)
+			line = evaluation.LineOf(rp.Frame(fr), fr.Head().Stamp, threshold)
 		}
 		line.Frame, line.Index = d.Name(i), i
 		counts[line.Level]++
@@ -136,82 +115,11 @@ func openModel(ctx context.Context, path string, want sensors.Kind) (*modelbundl
 	return ms, nil
 }
 
-// lidarModelFor names the LiDAR whose ring ids a model's representation
-// expects: a model whose rows are the sixteen VLP-16 elevations was
-// trained on VLP-16 scans.
-func lidarModelFor(m *likelihood.Model) string {
-	r := m.Repr()
-	if r.Kind != sensors.KindLidar || len(r.Elevations) != len(vlp16Elevations) {
-		return ""
-	}
-	for _, e := range r.Elevations {
-		ok := false
-		for _, v := range vlp16Elevations {
-			if math.Abs(float64(e)*180/math.Pi-v) < 0.05 {
-				ok = true
-			}
-		}
-		if !ok {
-			return ""
-		}
-	}
-	return recorded.ModelVLP16
-}
-
-// judgeOptions are the daemon settings a replay needs.
-type judgeOptions struct {
-	staleAfter  time.Duration
-	persistence agent.Persistence
-}
-
 // addJudgeFlags declares the daemon settings a replay takes, with the
 // names of trustd's configuration keys.
-func addJudgeFlags(fs *flag.FlagSet, jo *judgeOptions) {
-	fs.DurationVar(&jo.staleAfter, "stale-after", time.Second, "no frame for this long makes the stream STALE (as trustd's agent.stale_timeout)")
-	fs.IntVar(&jo.persistence.K, "enter-k", 0, "bad frames among the last N that enter ERROR (agent.enter_k; 0: default 3)")
-	fs.IntVar(&jo.persistence.N, "enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
-	fs.IntVar(&jo.persistence.M, "clear-m", 0, "clean frames in a row that leave ERROR (agent.clear_m; 0: default 10)")
-}
-
-// newReplay returns trustd's judge for the model, driven on the
-// recording's own clock.
-func newReplay(ms *modelbundle.Models, period time.Duration, o judgeOptions) (*agent.Replay, error) {
-	j, err := agent.NewJudge(agent.JudgeOptions{
-		Kind: ms.VAE.Kind(), Period: period,
-		Model: agent.SensorModel{
-			Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), Health: ms.Health,
-			ID: ms.Bundle.ModelID, Version: strconv.FormatUint(ms.Bundle.Version, 10),
-		},
-		Decision: o.persistence,
-		Stream:   agent.StreamOptions{StaleAfter: o.staleAfter},
-	})
-	if err != nil {
-		return nil, usageError("%v", err)
-	}
-	return agent.NewReplay(j), nil
-}
-
-// lineOf is the output line of one verdict.
-func lineOf(v agent.Verdict, stamp time.Time, threshold float64) scoreLine {
-	line := scoreLine{
-		Stamp: recorded.FormatStamp(stamp), Score: v.Score, Threshold: threshold,
-		Level: v.Level.String(), Trusted: v.Trusted, Bad: v.Bad, Reasons: []agent.Reason{},
-		StaleBefore: v.Silent.Seconds(),
-	}
-	if v.Reasons != nil {
-		line.Reasons = append(line.Reasons, v.Reasons...)
-	}
-	if v.HaveHealth {
-		h := v.Health.Score
-		line.Health = &h
-	}
-	if v.ScoreErr != nil {
-		line.Error = v.ScoreErr.Error()
-	}
-	if !v.Scored || math.IsInf(line.Score, 0) || math.IsNaN(line.Score) {
-		// A frame that cannot be scored is as suspicious as it gets; JSON
-		// has no infinity.
-		line.Score = math.MaxFloat64
-	}
-	return line
+func addJudgeFlags(fs *flag.FlagSet, jo *evaluation.JudgeOptions) {
+	fs.DurationVar(&jo.StaleAfter, "stale-after", time.Second, "no frame for this long makes the stream STALE (as trustd's agent.stale_timeout)")
+	fs.IntVar(&jo.Persistence.K, "enter-k", 0, "bad frames among the last N that enter ERROR (agent.enter_k; 0: default 3)")
+	fs.IntVar(&jo.Persistence.N, "enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
+	fs.IntVar(&jo.Persistence.M, "clear-m", 0, "clean frames in a row that leave ERROR (agent.clear_m; 0: default 10)")
 }

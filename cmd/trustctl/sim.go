@@ -12,15 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/faults"
 	"github.com/sensortrust/trustagent/sensors/recorded"
 	"github.com/sensortrust/trustagent/sensors/sim"
 )
-
-// labelsFile is the ground-truth file sim and inject write beside the
-// per-sensor directories.
-const labelsFile = "labels.csv"
 
 // cmdSim simulates the robot's LiDAR and camera under a fault scenario and
 // writes standard recordings plus labels.csv.
@@ -113,7 +110,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	lw, err := newLabelWriter(filepath.Join(*out, labelsFile))
+	lw, err := newLabelWriter(filepath.Join(*out, evaluation.LabelsFile))
 	if err != nil {
 		return err
 	}
@@ -131,7 +128,7 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := lw.close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "labels: %s\n", filepath.Join(*out, labelsFile))
+	fmt.Fprintf(stdout, "labels: %s\n", filepath.Join(*out, evaluation.LabelsFile))
 	return nil
 }
 

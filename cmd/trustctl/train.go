@@ -178,3 +178,24 @@ func newBar(max int, desc string, quiet bool, w io.Writer) *progressbar.Progress
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 	)
 }
+
+// progressBars returns a progress callback that shows each stage in a bar
+// of its own on w (silent when quiet), and a function that finishes the
+// last bar.
+func progressBars(quiet bool, w io.Writer) (progress func(stage string, done, total int), finish func()) {
+	var bar *progressbar.ProgressBar
+	var current string
+	progress = func(stage string, done, total int) {
+		if bar == nil || stage != current {
+			finish()
+			bar, current = newBar(total, stage, quiet, w), stage
+		}
+		bar.Set(done)
+	}
+	finish = func() {
+		if bar != nil {
+			bar.Finish()
+		}
+	}
+	return progress, finish
+}

@@ -95,7 +95,7 @@ func TestTrainWritesUsableBundle(t *testing.T) {
 			if !(c.Threshold > 0) || c.TargetFPR != 0.01 || c.Frames == 0 {
 				t.Fatalf("calibration %+v", c)
 			}
-			if kind == sensors.KindLidar && lidarModelFor(ms.VAE) != recorded.ModelVLP16 {
+			if kind == sensors.KindLidar && training.LidarModelFor(ms.VAE) != recorded.ModelVLP16 {
 				t.Fatalf("VLP-16 scans without ring ids were not recognised: rows %d", len(ms.VAE.Repr().Elevations))
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sensortrust/trustagent/likelihood"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/recorded"
 )
@@ -139,6 +140,28 @@ func detectLidarModel(d *recorded.Dir) (string, error) {
 		return recorded.ModelVLP16, nil
 	}
 	return "", nil
+}
+
+// LidarModelFor names the LiDAR whose ring ids a model's representation
+// expects (recorded.ModelVLP16 or ""): a model whose rows are the sixteen
+// VLP-16 elevations, each within 0.05°, was trained on VLP-16 scans.
+func LidarModelFor(m *likelihood.Model) string {
+	r := m.Repr()
+	if r.Kind != sensors.KindLidar || len(r.Elevations) != len(vlp16Elevations) {
+		return ""
+	}
+	for _, e := range r.Elevations {
+		ok := false
+		for _, v := range vlp16Elevations {
+			if math.Abs(float64(e)*180/math.Pi-v) < 0.05 {
+				ok = true
+			}
+		}
+		if !ok {
+			return ""
+		}
+	}
+	return recorded.ModelVLP16
 }
 
 // FramePeriod is the median time between consecutive frames of a

@@ -1,0 +1,56 @@
+package evaluation
+
+// Metric is one scorer's detection quality on one fault group.
+type Metric struct {
+	AUROC float64 `json:"auroc"`
+	FPR95 float64 `json:"fpr_at_95tpr"`
+	AUPR  float64 `json:"aupr"`
+}
+
+// Group is the result of one fault at one severity (all recordings with it).
+type Group struct {
+	Fault    string            `json:"fault"`
+	Severity int               `json:"severity"`
+	Dirs     []string          `json:"dirs"`
+	Frames   int               `json:"fault_frames"`
+	Metrics  map[string]Metric `json:"metrics"`
+	Flagged  float64           `json:"flagged_at_threshold"` // fault frames whose fixed score exceeds the threshold
+	Error    float64           `json:"error_level"`          // fault frames judged ERROR or STALE by the decision
+	Episodes int               `json:"episodes,omitempty"`
+	Detected int               `json:"detected,omitempty"`
+	// PreAlarmed counts episodes that began while the decision was already
+	// in ERROR (a false alarm running into the fault): no latency.
+	PreAlarmed int `json:"pre_alarmed,omitempty"`
+	// LatencyFrames is the mean number of frames from a fault's onset to
+	// the first ERROR, over detected episodes (labelled streams only).
+	LatencyFrames *float64 `json:"latency_frames,omitempty"`
+}
+
+// CleanResult describes the clean recording at the deployed operating point.
+type CleanResult struct {
+	Dir                string  `json:"dir"`
+	Frames             int     `json:"frames"`
+	Flagged            float64 `json:"flagged_at_threshold"`
+	Error              float64 `json:"error_level"`
+	Hours              float64 `json:"hours"`
+	FalseAlarms        int     `json:"false_alarms"`
+	FalseAlarmsPerHour float64 `json:"false_alarms_per_hour"`
+}
+
+// Result is the numbers of one evaluation (trustctl eval --json).
+type Result struct {
+	Model     string      `json:"model"`
+	Sensor    string      `json:"sensor"`
+	Threshold float64     `json:"threshold"`
+	Scorers   []string    `json:"scorers"`
+	Clean     CleanResult `json:"clean"`
+	Groups    []Group     `json:"groups"`
+	// MeanAUROC per severity ("1", "2", "3", "all") and scorer.
+	MeanAUROC map[string]map[string]float64 `json:"mean_auroc"`
+	// Labelled streams: false alarms on their clean stretches.
+	StreamFalseAlarms        int     `json:"stream_false_alarms,omitempty"`
+	StreamCleanHours         float64 `json:"stream_clean_hours,omitempty"`
+	StreamFalseAlarmsPerHour float64 `json:"stream_false_alarms_per_hour,omitempty"`
+	// Seconds is the wall time of the run, which the caller measures.
+	Seconds float64 `json:"seconds"`
+}
