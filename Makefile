@@ -59,7 +59,7 @@ bench:
 	$(GO) run ./internal/benchsum $(BENCHFLAGS)
 
 # Detection measurements on simulated and real data (minutes of CPU each);
-# their numbers are in docs/scorer.md and docs/agent.md.
+# docs/scorer.md and docs/agent.md say how to read what they print.
 measure:
 	LIKELIHOOD_EVAL=sim,real,exact $(GO) test -run TestEval -v -timeout 60m ./likelihood/
 	TRUSTAGENT_MEASURE=1 $(GO) test -run TestMeasure -v -timeout 60m ./agent/
