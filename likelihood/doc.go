@@ -82,4 +82,15 @@
 // path is integer-only, checked by an AST test and by fixedpoint/intcheck
 // (following the calls into fixedpoint), and gives the same bits on amd64,
 // arm64 and arm.
+//
+// # Files
+//
+// What runs on the robot: model.go and codec.go (the model and its
+// format), repr.go (frame → input), fixed.go (FixedScorer, the firmware
+// probes), fixedengine.go and intmath.go (the integer re-fit), the tables
+// of refit.go. What makes a model: train.go and net.go (float training),
+// quant.go (quantisation). What the fixed score is measured against:
+// reference.go (the float scorers) and the floatEngine of refit.go. The
+// float network stays in the model because the references and the
+// firmware self-test read it.
 package likelihood
