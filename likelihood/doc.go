@@ -91,6 +91,5 @@
 // of refit.go. What makes a model: train.go and net.go (float training),
 // quant.go (quantisation). What the fixed score is measured against:
 // reference.go (the float scorers) and the floatEngine of refit.go. The
-// float network stays in the model because the references and the
-// firmware self-test read it.
+// model file carries the float network for the references.
 package likelihood
