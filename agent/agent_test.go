@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -99,7 +100,8 @@ func TestVirtualLevelsStaleAndRecovery(t *testing.T) {
 	// sees the gap: WARN rate_low until it has passed.
 	// The last frame before the silence arrives at 7.9 s: STALE at 8.9 s, when
 	// the silence reaches the 1 s timeout, not later.
-	want := "100ms OK,3s WARN,3.2s ERROR,4.9s OK,8.9s STALE,10s WARN,15s OK"
+	// The tick at 100 ms comes before the first frame: STALE, not judged yet.
+	want := "100ms STALE,100ms OK,3s WARN,3.2s ERROR,4.9s OK,8.9s STALE,10s WARN,15s OK"
 	if got := strings.Join(timeline, ","); got != want {
 		t.Errorf("timeline\n got %s\nwant %s", got, want)
 	}
@@ -294,6 +296,12 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	for time.Now().Before(deadline) {
+		if reports, _, _ := rec.snapshot(); slices.ContainsFunc(reports, func(r SensorReport) bool { return r.Heartbeat }) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	s := a.Status().Sensors[0]
 	if s.QueueDrops == 0 || s.Decimation < 2 || s.Scored >= s.Frames {
 		t.Errorf("expected drops and decimation: %+v", s)
@@ -331,6 +339,7 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 	if beats == 0 || len(sums) == 0 {
 		t.Errorf("%d heartbeats, %d summaries reported", beats, len(sums))
 	}
+	checkStartAndStop(t, reports, sums)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -384,5 +393,53 @@ func TestHostSampleAndHealthMessage(t *testing.T) {
 	}
 	if !found {
 		t.Error("no health message with the host sample")
+	}
+}
+
+// checkStartAndStop checks the first and the last reports of a run: each
+// sensor's and the summary's first is change 1, STALE because nothing was
+// judged yet; the last is a change, STALE because the agent stops; no
+// heartbeat repeats a change that was not reported.
+func checkStartAndStop(t *testing.T, reports []SensorReport, sums []SummaryReport) {
+	t.Helper()
+	if len(reports) == 0 || len(sums) == 0 {
+		t.Fatal("nothing reported")
+	}
+	first, last := reports[0], reports[len(reports)-1]
+	if st := first.Judge.State; first.Heartbeat || first.Seq != 1 || st.Level != LevelStale || st.Trusted || st.Message() != "STALE: no frame judged yet" {
+		t.Errorf("first report: seq %d heartbeat %v %v trusted=%v %q", first.Seq, first.Heartbeat, st.Level, st.Trusted, st.Message())
+	}
+	if st := last.Judge.State; last.Heartbeat || st.Level != LevelStale || st.Trusted || st.Message() != "STALE: trustd stopping" {
+		t.Errorf("last report: heartbeat %v %v trusted=%v %q", last.Heartbeat, st.Level, st.Trusted, st.Message())
+	}
+	if s := sums[0]; s.Seq != 1 || s.Heartbeat || s.Summary.Trusted || s.Summary.Level != LevelStale {
+		t.Errorf("first summary: %+v", s)
+	}
+	if s := sums[len(sums)-1]; s.Heartbeat || s.Summary.Trusted || s.Summary.Level != LevelStale {
+		t.Errorf("last summary: %+v", s)
+	}
+	var change uint64
+	for _, r := range reports {
+		switch {
+		case !r.Heartbeat && r.Seq != change+1:
+			t.Errorf("change %d after change %d", r.Seq, change)
+		case r.Heartbeat && r.Seq != change:
+			t.Errorf("heartbeat with seq %d after change %d", r.Seq, change)
+		}
+		if !r.Heartbeat {
+			change = r.Seq
+		}
+	}
+	change = 0
+	for _, s := range sums {
+		switch {
+		case !s.Heartbeat && s.Seq != change+1:
+			t.Errorf("summary change %d after change %d", s.Seq, change)
+		case s.Heartbeat && s.Seq != change:
+			t.Errorf("summary heartbeat with seq %d after change %d", s.Seq, change)
+		}
+		if !s.Heartbeat {
+			change = s.Seq
+		}
 	}
 }

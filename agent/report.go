@@ -38,12 +38,15 @@ type SensorReport struct {
 	Time      time.Time
 }
 
-// SummaryReport is the robot-level summary.
+// SummaryReport is the robot-level summary: a change of its level or
+// cause, or a heartbeat.
 type SummaryReport struct {
 	Robot   string
 	Summary fusion.Summary
-	Seq     uint64
-	Time    time.Time
+	// Seq numbers the summary's changes; a heartbeat repeats the latest.
+	Seq       uint64
+	Heartbeat bool
+	Time      time.Time
 }
 
 // HealthReport is the host's health: its latest sample and, when a host
