@@ -384,11 +384,16 @@ func (a *Agent) publishSummary(ctx context.Context, now time.Time, heartbeat boo
 		return
 	}
 	a.sumMu.Lock()
-	r := SummaryReport{Robot: a.opts.Robot, Summary: a.summary, Seq: a.sumSeq, Heartbeat: heartbeat, Time: now}
+	r := SummaryReport{Robot: a.opts.Robot, Summary: a.summary, Seq: a.sumSeq, Heartbeat: heartbeat, Time: now, Expires: a.expires(now)}
 	a.sumMu.Unlock()
 	if err := a.opts.Reporter.ReportSummary(ctx, &r); err != nil {
 		a.log.Warn().Err(err).Msg("publish summary")
 	}
+}
+
+// expires is when a state reported at now expires.
+func (a *Agent) expires(now time.Time) time.Time {
+	return now.Add(ExpiryHeartbeats * a.opts.Heartbeat)
 }
 
 func (a *Agent) publishHealth(ctx context.Context, now time.Time) {

@@ -340,6 +340,7 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 		t.Errorf("%d heartbeats, %d summaries reported", beats, len(sums))
 	}
 	checkStartAndStop(t, reports, sums)
+	checkExpiry(t, reports, sums, 100*time.Millisecond)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -440,6 +441,22 @@ func checkStartAndStop(t *testing.T, reports []SensorReport, sums []SummaryRepor
 		}
 		if !s.Heartbeat {
 			change = s.Seq
+		}
+	}
+}
+
+// checkExpiry checks that every state and summary expires ExpiryHeartbeats
+// heartbeats after it was made.
+func checkExpiry(t *testing.T, reports []SensorReport, sums []SummaryReport, heartbeat time.Duration) {
+	t.Helper()
+	for _, r := range reports {
+		if want := r.Time.Add(3 * heartbeat); !r.Expires.Equal(want) || r.Time.IsZero() {
+			t.Fatalf("state made at %v expires at %v, want %v", r.Time, r.Expires, want)
+		}
+	}
+	for _, s := range sums {
+		if want := s.Time.Add(3 * heartbeat); !s.Expires.Equal(want) || s.Time.IsZero() {
+			t.Fatalf("summary made at %v expires at %v, want %v", s.Time, s.Expires, want)
 		}
 	}
 }

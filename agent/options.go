@@ -31,7 +31,8 @@ type Options struct {
 	// survives restarts.
 	Sequencer transport.Sequencer
 	// Heartbeat re-publishes every state, the summary and the host health;
-	// default 5 s.
+	// default 5 s. States and summaries expire after ExpiryHeartbeats of
+	// them.
 	Heartbeat time.Duration
 	// Clock defaults to the system clock.
 	Clock Clock

@@ -197,10 +197,11 @@ func (p *pipe) reportLocked(heartbeat bool) SensorReport {
 	sn := p.judge.Snapshot()
 	sn.State.Reasons = append([]level.Reason(nil), sn.State.Reasons...)
 	sn.Features = maps.Clone(sn.Features)
+	now := p.a.opts.Clock.Now()
 	return SensorReport{
 		Robot: p.a.opts.Robot, Sensor: p.name, HardwareID: p.hwID, Judge: sn,
 		ModelID: m.ID, ModelVersion: m.Version, Threshold: m.Threshold,
-		Seq: p.seq, Heartbeat: heartbeat, Time: p.a.opts.Clock.Now(),
+		Seq: p.seq, Heartbeat: heartbeat, Time: now, Expires: p.a.expires(now),
 	}
 }
 

@@ -40,8 +40,8 @@ type Kind uint8
 const (
 	KindUnknown   Kind = iota
 	KindState          // a sensor's level changed: never coalesced, dropped last
-	KindHeartbeat      // a sensor's unchanged state, repeated every N seconds: coalesced per topic
-	KindSummary        // robot-level summary
+	KindHeartbeat      // an unchanged sensor state or summary, repeated every N seconds: coalesced per topic
+	KindSummary        // the robot-level summary changed: never coalesced
 	KindHealth         // host model
 	KindStatus         // online/offline
 	KindReply          // reply to an operator command
@@ -87,9 +87,11 @@ func (k Kind) Priority() int {
 
 // Coalesces reports whether a newer message of this kind on the same topic
 // makes an older queued one worthless (only the latest retained value
-// matters): heartbeats, health, summaries and status.
+// matters): heartbeats, health and status. Changes (states, summaries) are
+// numbered and never coalesced: a consumer takes a gap in their numbers for
+// a lost change.
 func (k Kind) Coalesces() bool {
-	return k == KindHeartbeat || k == KindHealth || k == KindSummary || k == KindStatus
+	return k == KindHeartbeat || k == KindHealth || k == KindStatus
 }
 
 // Durable reports whether an outbox must keep a message of this kind across

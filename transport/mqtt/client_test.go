@@ -100,7 +100,7 @@ func TestPublishStatusAndCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	tp := c.Topics()
-	st := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Trusted: true, Seq: 1}
+	st := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Trusted: true, Seq: 1, Expires: time.Now().Add(time.Minute)}
 	m, err := tp.StateMessage(st)
 	if err != nil {
 		t.Fatal(err)

@@ -54,7 +54,7 @@ func openStack(t *testing.T, cfg mqtt.Config) *mqtt.Stack {
 func change(t *testing.T, st *mqtt.Stack, sensor string, level transport.Level) uint64 {
 	t.Helper()
 	s := &transport.State{Robot: "r1", Sensor: sensor, Level: level, Trusted: level == transport.LevelOK,
-		Seq: st.Outbox.Next(sensor), Stamp: time.Now()}
+		Seq: st.Outbox.Next(sensor), Stamp: time.Now(), Expires: time.Now().Add(time.Minute)}
 	m, err := st.Topics.StateMessage(s)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func change(t *testing.T, st *mqtt.Stack, sensor string, level transport.Level) 
 
 func heartbeat(t *testing.T, st *mqtt.Stack, sensor string, seq uint64) {
 	t.Helper()
-	s := &transport.State{Robot: "r1", Sensor: sensor, Level: transport.LevelOK, Trusted: true, Seq: seq, Heartbeat: true}
+	s := &transport.State{Robot: "r1", Sensor: sensor, Level: transport.LevelOK, Trusted: true, Seq: seq, Heartbeat: true, Expires: time.Now().Add(time.Minute)}
 	m, err := st.Topics.StateMessage(s)
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +364,7 @@ func TestMosquittoMutualTLS(t *testing.T) {
 	if err := c.Connect(ctx); err != nil {
 		t.Fatalf("mutual TLS with the right certificate: %v\n%s", err, b.Log())
 	}
-	m, _ := c.Topics().StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Seq: 1})
+	m, _ := c.Topics().StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Seq: 1, Expires: time.Now().Add(time.Minute)})
 	if err := c.Publish(ctx, m); err != nil {
 		t.Fatal(err)
 	}

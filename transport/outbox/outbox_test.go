@@ -347,6 +347,33 @@ func TestHeartbeatSupersededByStateChange(t *testing.T) {
 	}
 }
 
+// TestSummaryChangesAreNotCoalesced: summary changes are numbered like
+// state changes, and a consumer takes a gap for a lost change; only the
+// heartbeat between them may go.
+func TestSummaryChangesAreNotCoalesced(t *testing.T) {
+	link := &fakeLink{down: true}
+	ob, _ := Open(DirFS(t.TempDir()), link, fastOpts())
+	ctx := context.Background()
+	ob.Publish(ctx, stateMsg("x", 0)) // occupies the in-flight slot
+	waitFor(t, "in flight", func() bool { return ob.Stats().SendErrors > 0 })
+	sum := func(seq int, kind transport.Kind) transport.Message {
+		return transport.Message{Topic: "t/summary", Payload: fmt.Appendf(nil, `{"summary":%d}`, seq), QoS: 1, Retained: true, Kind: kind}
+	}
+	ob.Publish(ctx, sum(1, transport.KindSummary))
+	ob.Publish(ctx, sum(1, transport.KindHeartbeat))
+	ob.Publish(ctx, sum(2, transport.KindSummary))
+	link.setDown(false)
+	ob.Close(ctx)
+	var got []string
+	for _, m := range link.messages() {
+		got = append(got, string(m.Payload))
+	}
+	want := `{"sensor":"x","seq":0} {"summary":1} {"summary":2}`
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got %v, want %s", got, want)
+	}
+}
+
 func TestCorruptFilesAreDropped(t *testing.T) {
 	dir := DirFS(t.TempDir())
 	good, _ := encodeRecord(stateMsg("a", 1), map[string]uint64{"a": 1})
