@@ -100,12 +100,14 @@ func (k Kind) Coalesces() bool {
 // answer a command of the past.
 func (k Kind) Durable() bool { return k == KindState || k == KindSummary || k == KindUnknown }
 
-// Sequencer hands out per-sensor sequence numbers that keep increasing across
-// agent restarts. The agent calls Next once per level change and puts the
-// result in State.Seq; a heartbeat repeats the Seq of the change it repeats.
-// So consumers see contiguous numbers per sensor for changes, and a gap means
-// a change was lost (a crash between Next and Publish, or an outbox that had
-// to drop a change when full).
+// Sequencer numbers changes per sensor (and "summary"). Numbers never repeat
+// and never go backwards, across agent restarts and crashes; within one run
+// of the agent a key's numbers are contiguous. The agent calls Next once per
+// change and puts the result in State.Seq; a heartbeat repeats the Seq of
+// the change it repeats. So a consumer takes the state with the larger seq
+// as the newer, and a gap within a run means a change was lost (an outbox
+// that had to drop a change when full). outbox.Sequencer is the persistent
+// one.
 type Sequencer interface {
 	Next(sensor string) uint64
 }

@@ -86,7 +86,7 @@ func latency(b *testing.B, url string, heartbeat bool) {
 			beats++
 			s.Seq = beats // numbered here only so the subscriber can match them
 		} else {
-			s.Seq = st.Outbox.Next("lidar0")
+			s.Seq = st.Seq.Next("lidar0")
 		}
 		m, err := st.Topics.StateMessage(s)
 		if err != nil {
