@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -98,5 +100,72 @@ sensors:
 	tr.Feed("trust/v1/killbot/status", []byte("online")) // a consumer that missed the will
 	if why := tr.Why("lidar0", st.Expires); why != consumer.Expired && why != consumer.Untrusted {
 		t.Errorf("at the state's expiry: %q", why)
+	}
+}
+
+// TestCleanStopIsStaleBeforeOffline stops trustd as SIGTERM does and
+// checks, against a real mosquitto whose retained messages outlive trustd,
+// the order a subscriber sees: the sensor's last state and the last
+// summary before "offline" are STALE and untrusted ("trustd stopping"),
+// and nothing follows "offline".
+func TestCleanStopIsStaleBeforeOffline(t *testing.T) {
+	broker := mosquittotest.Start(t, nil)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "trustd.yaml")
+	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`robot: stopbot
+state_dir: %s
+http:
+  listen: ""
+mqtt:
+  broker: %s
+sensors:
+  - name: lidar0
+    driver: sim-lidar
+    period: 100ms
+`, filepath.Join(dir, "state"), broker.URL("tcp"))), 0o644)
+	const prefix = "trust/v1/stopbot/"
+	sub := mosquittotest.Subscribe(t, broker.Port, "-t", prefix+"#", "-q", "1")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--config", cfgPath}, io.Discard, &stderr, func(string) string { return "" })
+	}()
+	sub.WaitFor(t, 30*time.Second, "online", mosquittotest.Has(prefix+"status", "online"))
+	sub.WaitFor(t, 30*time.Second, "a judged lidar0 state", func([]string) bool {
+		return slices.ContainsFunc(sub.Messages(prefix+"lidar0"), func(p string) bool { return strings.Contains(p, `"trusted":true`) })
+	})
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("trustd did not stop within 5 s")
+	}
+	sub.WaitFor(t, 5*time.Second, "offline", mosquittotest.Has(prefix+"status", "offline"))
+
+	lines := sub.Lines()
+	offline := slices.Index(lines, prefix+"status offline")
+	last := map[string]map[string]any{}
+	for _, l := range lines[:offline] {
+		topic, payload, _ := strings.Cut(l, " ")
+		if name, ok := strings.CutPrefix(topic, prefix); ok && (name == "lidar0" || name == "summary") {
+			var m map[string]any
+			json.Unmarshal([]byte(payload), &m)
+			last[name] = m
+		}
+	}
+	if m := last["lidar0"]; m["level"] != "STALE" || m["trusted"] != false || m["message"] != "STALE: trustd stopping" || m["heartbeat"] != false {
+		t.Errorf("last lidar0 state before offline: %v", m)
+	}
+	if m := last["summary"]; m["level"] != "STALE" || m["trusted"] != false || m["heartbeat"] != false {
+		t.Errorf("last summary before offline: %v", m)
+	}
+	for _, l := range lines[offline+1:] {
+		t.Errorf("after offline: %s", l)
 	}
 }
