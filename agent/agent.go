@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/agent/fusion"
 	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/agent/host"
@@ -152,6 +153,11 @@ var ErrRunning = errors.New("agent: Run called twice")
 // goroutine has stopped. A source that fails is restarted with backoff; a
 // source that reports sensors.ErrNoData (a recording that ended) is left
 // stopped and its sensor goes STALE.
+//
+// Before it starts anything, Run reports every sensor's first change
+// (STALE: no frame judged yet) and the summary's; after everything has
+// stopped, it reports every sensor's last change (STALE: trustd stopping)
+// and the summary's, so that no trusted state outlives the run.
 func (a *Agent) Run(ctx context.Context) error {
 	if !a.running.CompareAndSwap(false, true) {
 		return ErrRunning
@@ -162,15 +168,44 @@ func (a *Agent) Run(ctx context.Context) error {
 		p.judge.Start(start)
 		p.mu.Unlock()
 	}
+	// The first change of every sensor and of the summary: STALE until a
+	// frame is judged. Published before any frame can be, so that a
+	// consumer never keeps trusting a state of an earlier run and every
+	// heartbeat repeats a change of this run.
+	a.publishChanges(ctx, func(p *pipe) decision.State { return p.judge.Snapshot().State })
+	if a.opts.Host.Collector != nil {
+		a.publishHealth(ctx, start)
+	}
 	var wg sync.WaitGroup
 	for _, p := range a.pipes {
 		wg.Go(func() { a.runSource(ctx, p) })
 		wg.Go(func() { p.work(ctx) })
 	}
 	wg.Go(func() { a.runTicker(ctx) })
-	a.publishAll(ctx, start)
 	wg.Wait()
+	// The last change: nothing judges the sensors any more. ctx is done;
+	// the reports still go out, within stopTimeout.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+	defer cancel()
+	a.publishChanges(sctx, func(p *pipe) decision.State {
+		v := p.judge.Stop()
+		p.m.level.Set(float64(v.Level))
+		return v.State
+	})
 	return nil
+}
+
+// stopTimeout bounds the reports Run makes after its context is done.
+const stopTimeout = time.Second
+
+// publishChanges publishes, as a change, the state next returns for each
+// sensor (called with the sensor's lock held), then the summary as a change.
+func (a *Agent) publishChanges(ctx context.Context, next func(p *pipe) decision.State) {
+	for _, p := range a.pipes {
+		p.mu.Lock()
+		p.reportChangeLocked(ctx, next(p))
+	}
+	a.summaryChanged(ctx, true)
 }
 
 func (a *Agent) runSource(ctx context.Context, p *pipe) {
@@ -275,7 +310,7 @@ func (a *Agent) sampleHost(ctx context.Context, now time.Time) {
 	a.hostMu.Unlock()
 	if changed {
 		a.publishHealth(ctx, now)
-		a.summaryChanged(ctx)
+		a.summaryChanged(ctx, false)
 	}
 }
 
@@ -293,14 +328,14 @@ func (a *Agent) fuse() fusion.Summary {
 	return fusion.Summarize(in, hl)
 }
 
-// summaryChanged recomputes the summary and publishes it when its level or
-// cause changed.
-func (a *Agent) summaryChanged(ctx context.Context) {
+// summaryChanged recomputes the summary and publishes it as a change when
+// its level or cause changed, or when force is set.
+func (a *Agent) summaryChanged(ctx context.Context, force bool) {
 	a.pubSum.Lock()
 	defer a.pubSum.Unlock()
 	s := a.fuse()
 	a.sumMu.Lock()
-	changed := s.Level != a.summary.Level || s.Cause != a.summary.Cause
+	changed := force || s.Level != a.summary.Level || s.Cause != a.summary.Cause
 	a.summary = s
 	if changed {
 		a.sumSeq = a.opts.Sequencer.Next("summary")
@@ -308,7 +343,7 @@ func (a *Agent) summaryChanged(ctx context.Context) {
 	a.sumMu.Unlock()
 	a.metrics.summaryLevel.Set(float64(s.Level))
 	if changed {
-		a.publishSummary(ctx, a.opts.Clock.Now())
+		a.publishSummary(ctx, a.opts.Clock.Now(), false)
 	}
 }
 
@@ -327,7 +362,9 @@ func (a *Agent) publishAll(ctx context.Context, now time.Time) {
 			a.log.Warn().Err(err).Str("sensor", p.name).Msg("publish heartbeat")
 		}
 	}
-	a.publishSummary(ctx, now)
+	a.pubSum.Lock() // a heartbeat must not overtake a change numbered after it
+	a.publishSummary(ctx, now, true)
+	a.pubSum.Unlock()
 	if a.opts.Host.Collector != nil {
 		a.publishHealth(ctx, now)
 	}
@@ -341,16 +378,22 @@ func (a *Agent) report(ctx context.Context, r *SensorReport) error {
 	return a.opts.Reporter.ReportSensor(ctx, r)
 }
 
-func (a *Agent) publishSummary(ctx context.Context, now time.Time) {
+// publishSummary reports the summary; a.pubSum is held.
+func (a *Agent) publishSummary(ctx context.Context, now time.Time, heartbeat bool) {
 	if a.opts.Reporter == nil {
 		return
 	}
 	a.sumMu.Lock()
-	r := SummaryReport{Robot: a.opts.Robot, Summary: a.summary, Seq: a.sumSeq, Time: now}
+	r := SummaryReport{Robot: a.opts.Robot, Summary: a.summary, Seq: a.sumSeq, Heartbeat: heartbeat, Time: now, Expires: a.expires(now)}
 	a.sumMu.Unlock()
 	if err := a.opts.Reporter.ReportSummary(ctx, &r); err != nil {
 		a.log.Warn().Err(err).Msg("publish summary")
 	}
+}
+
+// expires is when a state reported at now expires.
+func (a *Agent) expires(now time.Time) time.Time {
+	return now.Add(ExpiryHeartbeats * a.opts.Heartbeat)
 }
 
 func (a *Agent) publishHealth(ctx context.Context, now time.Time) {

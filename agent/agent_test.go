@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/sensortest"
+	"github.com/sensortrust/trustagent/transport/outbox"
 )
 
 var t0 = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
@@ -99,7 +101,8 @@ func TestVirtualLevelsStaleAndRecovery(t *testing.T) {
 	// sees the gap: WARN rate_low until it has passed.
 	// The last frame before the silence arrives at 7.9 s: STALE at 8.9 s, when
 	// the silence reaches the 1 s timeout, not later.
-	want := "100ms OK,3s WARN,3.2s ERROR,4.9s OK,8.9s STALE,10s WARN,15s OK"
+	// The tick at 100 ms comes before the first frame: STALE, not judged yet.
+	want := "100ms STALE,100ms OK,3s WARN,3.2s ERROR,4.9s OK,8.9s STALE,10s WARN,15s OK"
 	if got := strings.Join(timeline, ","); got != want {
 		t.Errorf("timeline\n got %s\nwant %s", got, want)
 	}
@@ -294,6 +297,12 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	for time.Now().Before(deadline) {
+		if reports, _, _ := rec.snapshot(); slices.ContainsFunc(reports, func(r SensorReport) bool { return r.Heartbeat }) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	s := a.Status().Sensors[0]
 	if s.QueueDrops == 0 || s.Decimation < 2 || s.Scored >= s.Frames {
 		t.Errorf("expected drops and decimation: %+v", s)
@@ -331,6 +340,8 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 	if beats == 0 || len(sums) == 0 {
 		t.Errorf("%d heartbeats, %d summaries reported", beats, len(sums))
 	}
+	checkStartAndStop(t, reports, sums)
+	checkExpiry(t, reports, sums, 100*time.Millisecond)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -387,5 +398,132 @@ func TestHostSampleAndHealthMessage(t *testing.T) {
 	}
 	if !found {
 		t.Error("no health message with the host sample")
+	}
+}
+
+// checkStartAndStop checks the first and the last reports of a run: each
+// sensor's and the summary's first is the run's change 1 (the low 32 bits
+// of seq), STALE because nothing was judged yet; the last is a change, STALE because the agent stops; no
+// heartbeat repeats a change that was not reported.
+func checkStartAndStop(t *testing.T, reports []SensorReport, sums []SummaryReport) {
+	t.Helper()
+	if len(reports) == 0 || len(sums) == 0 {
+		t.Fatal("nothing reported")
+	}
+	first, last := reports[0], reports[len(reports)-1]
+	const run = 1<<32 - 1
+	if st := first.Judge.State; first.Heartbeat || first.Seq&run != 1 || st.Level != LevelStale || st.Trusted || st.Message() != "STALE: no frame judged yet" {
+		t.Errorf("first report: seq %d heartbeat %v %v trusted=%v %q", first.Seq, first.Heartbeat, st.Level, st.Trusted, st.Message())
+	}
+	if st := last.Judge.State; last.Heartbeat || st.Level != LevelStale || st.Trusted || st.Message() != "STALE: trustd stopping" {
+		t.Errorf("last report: heartbeat %v %v trusted=%v %q", last.Heartbeat, st.Level, st.Trusted, st.Message())
+	}
+	if s := sums[0]; s.Seq&run != 1 || s.Heartbeat || s.Summary.Trusted || s.Summary.Level != LevelStale {
+		t.Errorf("first summary: %+v", s)
+	}
+	if s := sums[len(sums)-1]; s.Heartbeat || s.Summary.Trusted || s.Summary.Level != LevelStale {
+		t.Errorf("last summary: %+v", s)
+	}
+	change := first.Seq - 1
+	for _, r := range reports {
+		switch {
+		case !r.Heartbeat && r.Seq != change+1:
+			t.Errorf("change %d after change %d", r.Seq, change)
+		case r.Heartbeat && r.Seq != change:
+			t.Errorf("heartbeat with seq %d after change %d", r.Seq, change)
+		}
+		if !r.Heartbeat {
+			change = r.Seq
+		}
+	}
+	change = sums[0].Seq - 1
+	for _, s := range sums {
+		switch {
+		case !s.Heartbeat && s.Seq != change+1:
+			t.Errorf("summary change %d after change %d", s.Seq, change)
+		case s.Heartbeat && s.Seq != change:
+			t.Errorf("summary heartbeat with seq %d after change %d", s.Seq, change)
+		}
+		if !s.Heartbeat {
+			change = s.Seq
+		}
+	}
+}
+
+// checkExpiry checks that every state and summary expires ExpiryHeartbeats
+// heartbeats after it was made.
+func checkExpiry(t *testing.T, reports []SensorReport, sums []SummaryReport, heartbeat time.Duration) {
+	t.Helper()
+	for _, r := range reports {
+		if want := r.Time.Add(3 * heartbeat); !r.Expires.Equal(want) || r.Time.IsZero() {
+			t.Fatalf("state made at %v expires at %v, want %v", r.Time, r.Expires, want)
+		}
+	}
+	for _, s := range sums {
+		if want := s.Time.Add(3 * heartbeat); !s.Expires.Equal(want) || s.Time.IsZero() {
+			t.Fatalf("summary made at %v expires at %v, want %v", s.Time, s.Expires, want)
+		}
+	}
+}
+
+// TestRestartNumbersAboveThePreviousRun runs the agent twice on one state
+// directory, as trustd does across a restart: every state and summary of
+// the second run, heartbeats included, is numbered above every one of the
+// first, so a consumer never keeps an older run's state as the newer.
+func TestRestartNumbersAboveThePreviousRun(t *testing.T) {
+	dir := outbox.DirFS(t.TempDir())
+	run := func() ([]SensorReport, []SummaryReport) {
+		seq, err := outbox.OpenSequencer(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &reportRecorder{}
+		a, err := New(Options{
+			Robot:     "r1",
+			Sensors:   []SensorOptions{{Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}}}},
+			Reporter:  rec,
+			Sequencer: seq,
+			Heartbeat: 100 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if _, sums, _ := rec.snapshot(); slices.ContainsFunc(sums, func(s SummaryReport) bool { return s.Heartbeat }) {
+				break
+			}
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		reports, sums, _ := rec.snapshot()
+		checkStartAndStop(t, reports, sums)
+		return reports, sums
+	}
+	r1, s1 := run()
+	r2, s2 := run()
+	var top, topSum uint64
+	for _, r := range r1 {
+		top = max(top, r.Seq)
+	}
+	for _, s := range s1 {
+		topSum = max(topSum, s.Seq)
+	}
+	for _, r := range r2 {
+		if r.Seq <= top {
+			t.Errorf("after the restart: state seq %d (heartbeat %v), the previous run reached %d", r.Seq, r.Heartbeat, top)
+		}
+	}
+	for _, s := range s2 {
+		if s.Seq <= topSum {
+			t.Errorf("after the restart: summary seq %d (heartbeat %v), the previous run reached %d", s.Seq, s.Heartbeat, topSum)
+		}
+	}
+	if !slices.ContainsFunc(r2, func(r SensorReport) bool { return r.Heartbeat }) {
+		t.Error("no heartbeat in the second run")
 	}
 }

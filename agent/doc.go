@@ -25,6 +25,10 @@
 // fusion. Reports are domain values; package transport/wire encodes them
 // for MQTT.
 //
+// Every sensor starts STALE (no frame judged yet) and ends STALE (trustd
+// stopping); both are reported as changes, so a consumer never trusts a
+// sensor on a state the agent did not judge in this run.
+//
 // New validates Options; Run starts everything and returns when ctx is
 // cancelled, after every goroutine it started has stopped. Status and Lines
 // are snapshots for /status and a terminal view, Progress moves while the

@@ -70,6 +70,9 @@ type JudgeOptions struct {
 // on recordings (see Replay). It is synchronous and not safe for
 // concurrent use.
 //
+// A new judge is STALE, untrusted, until its first frame ("no frame judged
+// yet"); that frame is a level change.
+//
 // Call order: Start once; then, in time order, Observe for each frame as
 // it arrives, Frame for each observed frame (in the same order; frames may
 // be left out, as a queue that drops does), and Tick at least every
@@ -190,7 +193,7 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	if err := j.SetModel(o.Model); err != nil {
 		return nil, err
 	}
-	j.snap.State = decision.State{Level: level.OK, Trusted: true, Score: math.NaN(), Threshold: math.NaN()}
+	j.snap.State = decision.Unjudged()
 	j.snap.Decimation = 1
 	return j, nil
 }
@@ -400,6 +403,14 @@ func (j *Judge) Tick(now time.Time, every time.Duration) Verdict {
 	j.freq = j.freq[:0]
 	j.snap.State = st
 	return Verdict{State: st, Decimation: j.decim, Silent: silent}
+}
+
+// Stop marks the sensor STALE because nothing will judge it any more (the
+// agent is stopping). The verdict is always a change.
+func (j *Judge) Stop() Verdict {
+	st := j.decider.Stop()
+	j.snap.State = st
+	return Verdict{State: st, Decimation: j.decim}
 }
 
 // HealthFeatures returns the health feature vector of the latest frame

@@ -261,3 +261,25 @@ func BenchmarkJudgeLidar(b *testing.B) {
 func BenchmarkJudgeCamera(b *testing.B) {
 	benchJudge(b, newRig(b, rigOptions{camW: 320, camH: 240}).cam)
 }
+
+// TestJudgeStartsStale: a new judge publishes no trust it has not earned.
+func TestJudgeStartsStale(t *testing.T) {
+	j, err := NewJudge(JudgeOptions{Kind: sensors.KindCamera, Period: lidarPeriod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Start(t0)
+	st := j.Snapshot().State
+	if st.Level != LevelStale || st.Trusted || st.Message() != "STALE: no frame judged yet" {
+		t.Fatalf("before the first frame: %v trusted=%v %q", st.Level, st.Trusted, st.Message())
+	}
+	// Silence before the first frame says why, not "no data for".
+	if v := j.Tick(t0.Add(5*time.Second), 100*time.Millisecond); v.Changed || v.Message() != "STALE: no frame judged yet" {
+		t.Errorf("tick before the first frame: changed=%v %q", v.Changed, v.Message())
+	}
+	f := cameraFrame(1, t0.Add(lidarPeriod))
+	v := j.Frame(f, j.Observe(*f.Head()), 0)
+	if v.Level == LevelStale || !v.Trusted || !v.Changed {
+		t.Errorf("first frame: %v trusted=%v changed=%v", v.Level, v.Trusted, v.Changed)
+	}
+}

@@ -27,11 +27,12 @@ type Options struct {
 	// nothing (Status still works).
 	Reporter Reporter
 	// Sequencer numbers level changes per sensor (and "summary"); default an
-	// in-memory counter starting at 1. The daemon passes the outbox's, which
-	// survives restarts.
+	// in-memory counter starting at 1. The daemon passes an
+	// outbox.Sequencer, whose numbers increase across restarts.
 	Sequencer transport.Sequencer
 	// Heartbeat re-publishes every state, the summary and the host health;
-	// default 5 s.
+	// default 5 s. States and summaries expire after ExpiryHeartbeats of
+	// them.
 	Heartbeat time.Duration
 	// Clock defaults to the system clock.
 	Clock Clock

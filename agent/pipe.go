@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -165,8 +166,16 @@ func (p *pipe) observe(v Verdict) {
 	m.level.Set(float64(v.Level))
 }
 
-// publishChangeLocked is called with p.mu held; it releases it.
+// publishChangeLocked is called with p.mu held; it releases it. It
+// publishes the sensor's new state, then the summary if that changed.
 func (p *pipe) publishChangeLocked(ctx context.Context, v Verdict) {
+	p.reportChangeLocked(ctx, v.State)
+	p.a.summaryChanged(ctx, false)
+}
+
+// reportChangeLocked numbers the sensor's current state as its next change
+// and reports it. It is called with p.mu held and releases it.
+func (p *pipe) reportChangeLocked(ctx context.Context, st decision.State) {
 	p.pubMu.Lock()
 	p.seq = p.a.opts.Sequencer.Next(p.name)
 	r := p.reportLocked(false)
@@ -177,8 +186,7 @@ func (p *pipe) publishChangeLocked(ctx context.Context, v Verdict) {
 		p.m.publishErrors.Inc()
 		p.a.log.Warn().Err(err).Str("sensor", p.name).Msg("publish state")
 	}
-	p.a.log.Info().Str("sensor", p.name).Str("trust", v.Level.String()).Str("cause", string(v.Cause)).Msg(v.Message())
-	p.a.summaryChanged(ctx)
+	p.a.log.Info().Str("sensor", p.name).Str("trust", st.Level.String()).Str("cause", string(st.Cause)).Msg(st.Message())
 }
 
 // reportLocked is the sensor's report; p.mu is held. The snapshot's
@@ -189,10 +197,11 @@ func (p *pipe) reportLocked(heartbeat bool) SensorReport {
 	sn := p.judge.Snapshot()
 	sn.State.Reasons = append([]level.Reason(nil), sn.State.Reasons...)
 	sn.Features = maps.Clone(sn.Features)
+	now := p.a.opts.Clock.Now()
 	return SensorReport{
 		Robot: p.a.opts.Robot, Sensor: p.name, HardwareID: p.hwID, Judge: sn,
 		ModelID: m.ID, ModelVersion: m.Version, Threshold: m.Threshold,
-		Seq: p.seq, Heartbeat: heartbeat, Time: p.a.opts.Clock.Now(),
+		Seq: p.seq, Heartbeat: heartbeat, Time: now, Expires: p.a.expires(now),
 	}
 }
 

@@ -36,14 +36,28 @@ type SensorReport struct {
 	Seq       uint64
 	Heartbeat bool
 	Time      time.Time
+	// Expires is when a consumer that has heard nothing newer must treat
+	// the sensor as STALE: Time + ExpiryHeartbeats heartbeats.
+	Expires time.Time
 }
 
-// SummaryReport is the robot-level summary.
+// ExpiryHeartbeats is how many heartbeat periods a reported sensor state or
+// summary stays valid. The agent repeats every state each heartbeat, so a
+// state expires only when the agent has stopped reporting (a crash, a power
+// loss, a lost network); three, so that one late or lost heartbeat does not
+// expire it.
+const ExpiryHeartbeats = 3
+
+// SummaryReport is the robot-level summary: a change of its level or
+// cause, or a heartbeat.
 type SummaryReport struct {
 	Robot   string
 	Summary fusion.Summary
-	Seq     uint64
-	Time    time.Time
+	// Seq numbers the summary's changes; a heartbeat repeats the latest.
+	Seq       uint64
+	Heartbeat bool
+	Time      time.Time
+	Expires   time.Time // as SensorReport.Expires
 }
 
 // HealthReport is the host's health: its latest sample and, when a host

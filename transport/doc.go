@@ -6,8 +6,10 @@
 // it to a Publisher. The implementations live in subpackages:
 //
 //   - transport/outbox: durable, bounded store-and-forward in the state
-//     directory; it is the Publisher the daemon hands to the agent and the
-//     Sequencer that keeps per-sensor sequence numbers across restarts.
+//     directory; it is the Publisher the daemon hands to the agent, and
+//     its Sequencer numbers changes above every earlier run's (a boot epoch).
+//   - transport/wire: encodes the agent's reports as these messages.
+//   - transport/consumer: the consumer's side, when a sensor may be trusted.
 //   - transport/mqtt: the paho MQTT 3.1.1 client behind the same contract.
 //   - transport/broker: the embedded mochi-mqtt broker for the zero-set-up default.
 //   - transport/command: strict parsing and dispatch of operator commands.

@@ -9,7 +9,7 @@ import (
 // StateMessage validates s, fills its derived fields (schema, name,
 // level_code, values when empty, time when zero) and returns the retained
 // QoS 1 message for <prefix>/<sensor>: KindHeartbeat when s.Heartbeat is
-// set, else KindState.
+// set, else KindState. s.Expires is required and must be after s.Time.
 func (t Topics) StateMessage(s *State) (Message, error) {
 	if err := CheckName(s.Sensor); err != nil {
 		return Message{}, fmt.Errorf("transport: state: %w", err)
@@ -29,6 +29,10 @@ func (t Topics) StateMessage(s *State) (Message, error) {
 		s.Time = time.Now()
 	}
 	s.Time = s.Time.UTC()
+	if !s.Expires.After(s.Time) {
+		return Message{}, fmt.Errorf("transport: state %s: expires %v is not after its time %v", s.Sensor, s.Expires, s.Time)
+	}
+	s.Expires = s.Expires.UTC()
 	if !s.Stamp.IsZero() {
 		s.Stamp = s.Stamp.UTC()
 	}
@@ -50,7 +54,9 @@ func (t Topics) StateMessage(s *State) (Message, error) {
 }
 
 // SummaryMessage validates s, fills its derived fields and returns the
-// retained QoS 1 message for <prefix>/summary.
+// retained QoS 1 message for <prefix>/summary: KindHeartbeat when
+// s.Heartbeat is set, else KindSummary. s.Expires is required and must be
+// after s.Time.
 func (t Topics) SummaryMessage(s *Summary) (Message, error) {
 	if !s.Level.Valid() {
 		return Message{}, fmt.Errorf("transport: summary: invalid level %q", s.Level)
@@ -70,11 +76,16 @@ func (t Topics) SummaryMessage(s *Summary) (Message, error) {
 		s.Time = time.Now()
 	}
 	s.Time = s.Time.UTC()
+	if !s.Expires.After(s.Time) {
+		return Message{}, fmt.Errorf("transport: summary: expires %v is not after its time %v", s.Expires, s.Time)
+	}
+	s.Expires = s.Expires.UTC()
 	if s.Sensors == nil {
 		s.Sensors = []SensorLevel{}
 	}
 	if len(s.Values) == 0 {
-		s.Values = []KeyValue{{"trusted", fmt.Sprint(s.Trusted)}, {"cause", string(s.Cause)}, {"seq", fmt.Sprint(s.Seq)}}
+		s.Values = []KeyValue{{"trusted", fmt.Sprint(s.Trusted)}, {"cause", string(s.Cause)}, {"seq", fmt.Sprint(s.Seq)},
+			{"expires", s.Expires.Format(time.RFC3339Nano)}}
 		for _, l := range s.Sensors {
 			s.Values = append(s.Values, KeyValue{"sensor." + l.Sensor, string(l.Level)})
 		}
@@ -83,7 +94,11 @@ func (t Topics) SummaryMessage(s *Summary) (Message, error) {
 	if err != nil {
 		return Message{}, fmt.Errorf("transport: summary: %w", err)
 	}
-	return Message{Topic: t.Summary(), Payload: b, QoS: 1, Retained: true, Kind: KindSummary}, nil
+	k := KindSummary
+	if s.Heartbeat {
+		k = KindHeartbeat
+	}
+	return Message{Topic: t.Summary(), Payload: b, QoS: 1, Retained: true, Kind: k}, nil
 }
 
 // HealthMessage validates h, fills its derived fields and returns the
@@ -136,6 +151,7 @@ func stateValues(s *State) []KeyValue {
 		KeyValue{"threshold", fmtFloat(s.Threshold)},
 		KeyValue{"cause", string(s.Cause)},
 		KeyValue{"seq", fmt.Sprint(s.Seq)},
+		KeyValue{"expires", s.Expires.Format(time.RFC3339Nano)},
 		KeyValue{"model", s.Model.ID + "@" + s.Model.Version},
 		KeyValue{"rate_hz", fmtFloat(s.Window.RateHz)},
 		KeyValue{"drops", fmt.Sprint(s.Window.Drops)},

@@ -118,6 +118,7 @@ type State struct {
 	Seq       uint64    `json:"seq"`            // per-sensor level-change number, from a Sequencer
 	Heartbeat bool      `json:"heartbeat"`      // true when this repeats the change numbered Seq
 	Time      time.Time `json:"time"`           // when published (RFC 3339, ns)
+	Expires   time.Time `json:"expires"`        // after it, consumers treat the sensor as STALE
 	Stamp     time.Time `json:"stamp,omitzero"` // sensor stamp of the last frame judged; absent when none
 }
 
@@ -139,12 +140,14 @@ type Summary struct {
 	HardwareID string     `json:"hardware_id"` // the robot
 	Values     []KeyValue `json:"values"`
 
-	Robot   string        `json:"robot"`
-	Trusted bool          `json:"trusted"` // every sensor trusted
-	Cause   Cause         `json:"cause,omitempty"`
-	Sensors []SensorLevel `json:"sensors"`
-	Seq     uint64        `json:"seq"` // summary change number, from a Sequencer under the key "summary"
-	Time    time.Time     `json:"time"`
+	Robot     string        `json:"robot"`
+	Trusted   bool          `json:"trusted"` // every sensor trusted
+	Cause     Cause         `json:"cause,omitempty"`
+	Sensors   []SensorLevel `json:"sensors"`
+	Seq       uint64        `json:"seq"`       // summary change number, from a Sequencer under the key "summary"
+	Heartbeat bool          `json:"heartbeat"` // true when this repeats the change numbered Seq
+	Time      time.Time     `json:"time"`
+	Expires   time.Time     `json:"expires"` // after it, consumers treat the summary as STALE
 }
 
 // Host holds the host model's inputs; fields the platform cannot measure are zero.

@@ -40,8 +40,8 @@ type Kind uint8
 const (
 	KindUnknown   Kind = iota
 	KindState          // a sensor's level changed: never coalesced, dropped last
-	KindHeartbeat      // a sensor's unchanged state, repeated every N seconds: coalesced per topic
-	KindSummary        // robot-level summary
+	KindHeartbeat      // an unchanged sensor state or summary, repeated every N seconds: coalesced per topic
+	KindSummary        // the robot-level summary changed: never coalesced
 	KindHealth         // host model
 	KindStatus         // online/offline
 	KindReply          // reply to an operator command
@@ -87,9 +87,11 @@ func (k Kind) Priority() int {
 
 // Coalesces reports whether a newer message of this kind on the same topic
 // makes an older queued one worthless (only the latest retained value
-// matters): heartbeats, health, summaries and status.
+// matters): heartbeats, health and status. Changes (states, summaries) are
+// numbered and never coalesced: a consumer takes a gap in their numbers for
+// a lost change.
 func (k Kind) Coalesces() bool {
-	return k == KindHeartbeat || k == KindHealth || k == KindSummary || k == KindStatus
+	return k == KindHeartbeat || k == KindHealth || k == KindStatus
 }
 
 // Durable reports whether an outbox must keep a message of this kind across
@@ -98,12 +100,14 @@ func (k Kind) Coalesces() bool {
 // answer a command of the past.
 func (k Kind) Durable() bool { return k == KindState || k == KindSummary || k == KindUnknown }
 
-// Sequencer hands out per-sensor sequence numbers that keep increasing across
-// agent restarts. The agent calls Next once per level change and puts the
-// result in State.Seq; a heartbeat repeats the Seq of the change it repeats.
-// So consumers see contiguous numbers per sensor for changes, and a gap means
-// a change was lost (a crash between Next and Publish, or an outbox that had
-// to drop a change when full).
+// Sequencer numbers changes per sensor (and "summary"). Numbers never repeat
+// and never go backwards, across agent restarts and crashes; within one run
+// of the agent a key's numbers are contiguous. The agent calls Next once per
+// change and puts the result in State.Seq; a heartbeat repeats the Seq of
+// the change it repeats. So a consumer takes the state with the larger seq
+// as the newer, and a gap within a run means a change was lost (an outbox
+// that had to drop a change when full). outbox.Sequencer is the persistent
+// one.
 type Sequencer interface {
 	Next(sensor string) uint64
 }

@@ -51,7 +51,7 @@ func TestStatePayloadsMatchSchema(t *testing.T) {
 	hb := sampleState()
 	hb.Heartbeat, hb.Stamp, hb.Cause, hb.Reasons = true, time.Time{}, CauseNone, nil
 	stale := &State{Robot: "r1", Sensor: "cam0", Level: LevelStale, Cause: CauseStream,
-		Reasons: []Reason{{Code: "stale", Value: 2.5}}, Seq: 9}
+		Reasons: []Reason{{Code: "stale", Value: 2.5}}, Seq: 9, Time: full.Time, Expires: full.Expires}
 	var good []byte
 	for name, st := range map[string]*State{"full": full, "heartbeat": hb, "stale": stale} {
 		m, err := tp.StateMessage(st)
@@ -63,16 +63,18 @@ func TestStatePayloadsMatchSchema(t *testing.T) {
 	}
 	// The schema and the check can fail: drift in either direction is caught.
 	for name, f := range map[string]func(map[string]any){
-		"missing seq":   func(m map[string]any) { delete(m, "seq") },
-		"bad level":     func(m map[string]any) { m["level"] = "FINE" },
-		"extra field":   func(m map[string]any) { m["colour"] = "red" },
-		"level code":    func(m map[string]any) { m["level_code"] = 7 },
-		"time format":   func(m map[string]any) { m["time"] = "yesterday" },
-		"reason shape":  func(m map[string]any) { m["reasons"] = []any{map[string]any{"feature": "x"}} },
-		"seq not int":   func(m map[string]any) { m["seq"] = 1.5 },
-		"sensor name":   func(m map[string]any) { m["sensor"] = "a/b" },
-		"values entry":  func(m map[string]any) { m["values"] = []any{map[string]any{"key": "k", "value": 1}} },
-		"window frames": func(m map[string]any) { m["window"].(map[string]any)["frames"] = -1 },
+		"missing seq":     func(m map[string]any) { delete(m, "seq") },
+		"missing expires": func(m map[string]any) { delete(m, "expires") },
+		"expires format":  func(m map[string]any) { m["expires"] = "soon" },
+		"bad level":       func(m map[string]any) { m["level"] = "FINE" },
+		"extra field":     func(m map[string]any) { m["colour"] = "red" },
+		"level code":      func(m map[string]any) { m["level_code"] = 7 },
+		"time format":     func(m map[string]any) { m["time"] = "yesterday" },
+		"reason shape":    func(m map[string]any) { m["reasons"] = []any{map[string]any{"feature": "x"}} },
+		"seq not int":     func(m map[string]any) { m["seq"] = 1.5 },
+		"sensor name":     func(m map[string]any) { m["sensor"] = "a/b" },
+		"values entry":    func(m map[string]any) { m["values"] = []any{map[string]any{"key": "k", "value": 1}} },
+		"window frames":   func(m map[string]any) { m["window"].(map[string]any)["frames"] = -1 },
 	} {
 		if errs := s.Validate(mutate(t, good, f)); len(errs) == 0 {
 			t.Errorf("%s: accepted by the schema", name)
@@ -82,16 +84,34 @@ func TestStatePayloadsMatchSchema(t *testing.T) {
 
 func TestSummaryHealthReplyMatchSchema(t *testing.T) {
 	tp := Topics{Prefix: DefaultPrefix("r1")}
-	sum := &Summary{Robot: "r1", Level: LevelWarn, Cause: CauseEnvironment, Seq: 4,
+	now := time.Now()
+	sum := &Summary{Robot: "r1", Level: LevelWarn, Cause: CauseEnvironment, Seq: 4, Time: now, Expires: now.Add(15 * time.Second),
 		Sensors: []SensorLevel{{Sensor: "lidar0", Level: LevelWarn, Trusted: true, Cause: CauseEnvironment}, {Sensor: "cam0", Level: LevelWarn, Trusted: true}}}
 	m, err := tp.SummaryMessage(sum)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if m.Kind != KindSummary {
+		t.Errorf("summary change sent as %v", m.Kind)
+	}
 	ss := loadSchema(t, "trust-summary.schema.json")
 	mustValid(t, ss, "summary", m.Payload)
-	if errs := ss.Validate(mutate(t, m.Payload, func(m map[string]any) { m["cause"] = "gremlins" })); len(errs) == 0 {
-		t.Error("summary with a bad cause accepted")
+	for name, f := range map[string]func(map[string]any){
+		"bad cause":         func(m map[string]any) { m["cause"] = "gremlins" },
+		"missing expires":   func(m map[string]any) { delete(m, "expires") },
+		"missing heartbeat": func(m map[string]any) { delete(m, "heartbeat") },
+	} {
+		if errs := ss.Validate(mutate(t, m.Payload, f)); len(errs) == 0 {
+			t.Errorf("summary with %s accepted", name)
+		}
+	}
+	sum.Heartbeat = true
+	if m, err := tp.SummaryMessage(sum); err != nil || m.Kind != KindHeartbeat {
+		t.Errorf("summary heartbeat: %v, kind %v", err, m.Kind)
+	}
+	sum.Expires = time.Time{}
+	if _, err := tp.SummaryMessage(sum); err == nil {
+		t.Error("summary without expiry accepted")
 	}
 
 	h := &Health{Robot: "r1", HardwareID: "rpi4", Level: LevelOK, Score: 0.2, Threshold: 1,

@@ -18,6 +18,7 @@ func sampleState() *State {
 		Model:   Model{ID: "vae-vlp16", Version: "1.0.0"},
 		Seq:     42,
 		Time:    time.Date(2026, 11, 29, 5, 0, 0, 123456789, time.UTC),
+		Expires: time.Date(2026, 11, 29, 6, 0, 15, 123456789, time.FixedZone("x", 3600)),
 		Stamp:   time.Date(2026, 11, 29, 5, 0, 0, 100000000, time.FixedZone("x", 3600)),
 	}
 }
@@ -41,6 +42,7 @@ func TestStateMessage(t *testing.T) {
 	for k, want := range map[string]any{
 		"schema": 1.0, "name": "r1/lidar0", "level": "WARN", "level_code": 1.0, "seq": 42.0,
 		"time": "2026-11-29T05:00:00.123456789Z", "stamp": "2026-11-29T04:00:00.1Z", "cause": "sensor",
+		"expires": "2026-11-29T05:00:15.123456789Z",
 	} {
 		if got[k] != want {
 			t.Errorf("%s = %v, want %v", k, got[k], want)
@@ -61,10 +63,12 @@ func TestStateMessage(t *testing.T) {
 func TestStateMessageRejects(t *testing.T) {
 	tp := Topics{Prefix: "p"}
 	for name, mod := range map[string]func(*State){
-		"level":    func(s *State) { s.Level = "BAD" },
-		"cause":    func(s *State) { s.Cause = "gremlins" },
-		"reserved": func(s *State) { s.Sensor = "status" },
-		"wildcard": func(s *State) { s.Sensor = "a+b" },
+		"level":     func(s *State) { s.Level = "BAD" },
+		"cause":     func(s *State) { s.Cause = "gremlins" },
+		"reserved":  func(s *State) { s.Sensor = "status" },
+		"wildcard":  func(s *State) { s.Sensor = "a+b" },
+		"no expiry": func(s *State) { s.Expires = time.Time{} },
+		"expired":   func(s *State) { s.Expires = s.Time },
 	} {
 		s := sampleState()
 		mod(s)

@@ -105,13 +105,26 @@ type Decider struct {
 	thresh  float64
 }
 
-// New returns a Decider starting at OK.
+// New returns a Decider starting at STALE (see Unjudged): nothing is
+// trusted before a frame has been judged, and the first frame is a change.
 func New(opts Options) (*Decider, error) {
 	opts.fill()
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return &Decider{opts: opts, hist: make([]bool, opts.N), score: math.NaN(), thresh: math.NaN()}, nil
+	return &Decider{opts: opts, hist: make([]bool, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}, nil
+}
+
+// Unjudged is the state of a new Decider: STALE, not trusted, because no
+// frame has been judged yet.
+func Unjudged() State {
+	return State{
+		Level:     Stale,
+		Cause:     level.CauseStream,
+		Reasons:   []level.Reason{{Code: level.NotJudged, Level: level.Stale}},
+		Score:     math.NaN(),
+		Threshold: math.NaN(),
+	}
 }
 
 // WithDefaults returns o with its zero fields set to their defaults.
@@ -206,6 +219,22 @@ func (d *Decider) MarkStale(silent time.Duration) State {
 	return st
 }
 
+// Stop records that no more frames will be judged (the agent is stopping):
+// STALE, not trusted. Changed is always true, even from STALE: the state
+// says something new and must be published as a change.
+func (d *Decider) Stop() State {
+	d.level = Stale
+	d.clearHistory()
+	return State{
+		Level:     Stale,
+		Cause:     level.CauseStream,
+		Reasons:   []level.Reason{{Code: level.Stopping, Level: level.Stale}},
+		Score:     d.score,
+		Threshold: d.thresh,
+		Changed:   true,
+	}
+}
+
 func (d *Decider) clearHistory() {
 	for i := range d.hist {
 		d.hist[i] = false
@@ -225,7 +254,15 @@ func (st State) Message() string {
 		}
 		return b.String()
 	case Stale:
-		fmt.Fprintf(&b, ": no data for %.1f s", st.Reasons[0].Value)
+		switch {
+		case len(st.Reasons) == 0:
+		case st.Reasons[0].Code == level.NotJudged:
+			b.WriteString(": no frame judged yet")
+		case st.Reasons[0].Code == level.Stopping:
+			b.WriteString(": trustd stopping")
+		default:
+			fmt.Fprintf(&b, ": no data for %.1f s", st.Reasons[0].Value)
+		}
 		return b.String()
 	case Error:
 		if st.clean == 0 {

@@ -118,3 +118,26 @@ func TestOptions(t *testing.T) {
 		t.Errorf("filled %+v", o)
 	}
 }
+
+// TestStartsStale: before its first frame a sensor is not trusted, and the
+// first frame is a change, so that it is published.
+func TestStartsStale(t *testing.T) {
+	d := mustNew(t, Options{})
+	if d.Level() != Stale {
+		t.Fatalf("new decider at %v, want STALE", d.Level())
+	}
+	u := Unjudged()
+	if u.Level != Stale || u.Trusted || u.Cause != level.CauseStream || u.Message() != "STALE: no frame judged yet" {
+		t.Errorf("unjudged: %+v %q", u, u.Message())
+	}
+	if st := d.Frame(Input{Scored: true, Score: 1, Threshold: 2}); st.Level != OK || !st.Trusted || !st.Changed {
+		t.Errorf("first clean frame: %+v", st)
+	}
+	st := d.Stop()
+	if st.Level != Stale || st.Trusted || !st.Changed || st.Message() != "STALE: trustd stopping" {
+		t.Errorf("stop: %+v %q", st, st.Message())
+	}
+	if st := d.Stop(); !st.Changed {
+		t.Error("a second stop is not a change: it would be dropped as a duplicate")
+	}
+}

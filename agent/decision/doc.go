@@ -14,7 +14,9 @@
 //	leave ERROR  after M consecutive frames that were not bad
 //	WARN         the current frame is suspect or bad, but ERROR was not entered
 //	STALE        no frame within the stream's stale timeout (overrides all;
-//	             the history is cleared, so data resuming starts afresh)
+//	             the history is cleared, so data resuming starts afresh);
+//	             also the start, before any frame was judged (Unjudged),
+//	             and the end, when the agent stops judging (Stop)
 //
 // Trusted is false for ERROR and STALE only. Defaults: K=3, N=5, M=10
 // (one second at 10 Hz).

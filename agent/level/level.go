@@ -112,6 +112,8 @@ const (
 	ClockJump    Code = "clock_jump"           // stamps jumped against the receive clock
 	SeqGap       Code = "seq_gap"              // sequence numbers skipped (frames lost upstream)
 	StaleCode    Code = "stale"                // STALE: nothing within the stale timeout
+	NotJudged    Code = "not_judged"           // STALE: no frame of the sensor judged yet (the agent just started)
+	Stopping     Code = "agent_stopping"       // STALE: the agent is stopping and judges no more frames
 	QueueDrops   Code = "queue_drops"          // the agent dropped frames it could not process in time
 
 	// Frame content (cause "sensor" or "environment").
@@ -144,7 +146,7 @@ const (
 func (c Code) Group() Group {
 	switch c {
 	case NoEvents, RateLow, RateHigh, StampZero, StampEarly, StampLate, NoDataUpdate,
-		OutOfOrder, ClockJump, SeqGap, StaleCode, QueueDrops:
+		OutOfOrder, ClockJump, SeqGap, StaleCode, NotJudged, Stopping, QueueDrops:
 		return GroupStream
 	case ScoreHigh, Frozen, HealthWarn, HealthError, ScorerError:
 		return GroupContent

@@ -8,14 +8,16 @@
 //	trustd --check-config FILE
 //	trustd --version
 //
-// Signals: SIGTERM and SIGINT stop it within 5 s after flushing what must not
-// be lost; SIGHUP reloads the configuration and the models without dropping
-// the MQTT session.
+// Signals: SIGTERM and SIGINT stop it within 5 s: every sensor is published
+// STALE, what must not be lost is flushed, then the status goes offline;
+// SIGHUP reloads the configuration and the models without dropping the MQTT
+// session. It refuses to start when it cannot store a new boot epoch (the
+// sequence numbers of its messages could repeat).
 //
 // Exit codes:
 //
 //	0  stopped on request
-//	1  a runtime failure (broker bind, state directory)
+//	1  a runtime failure (broker bind, state directory, boot epoch)
 //	2  bad usage or an invalid configuration
 //
 // --check-config runs the checks the daemon runs before it starts

@@ -53,3 +53,29 @@ func TestBadUsage(t *testing.T) {
 		t.Errorf("extra argument: code %d", code)
 	}
 }
+
+// TestRefusesWhenEpochCannotBeStored: trustd does not publish when it
+// cannot store the boot epoch (its numbers could repeat an earlier run's),
+// and says why.
+func TestRefusesWhenEpochCannotBeStored(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	os.MkdirAll(state, 0o750)
+	os.WriteFile(filepath.Join(state, "outbox"), nil, 0o600) // a file where the outbox directory goes
+	cfg := filepath.Join(dir, "trustd.yaml")
+	os.WriteFile(cfg, []byte(`robot: r1
+state_dir: `+state+`
+http:
+  listen: ""
+mqtt:
+  broker: tcp://127.0.0.1:1
+sensors:
+  - name: lidar0
+    driver: sim-lidar
+    period: 100ms
+`), 0o644)
+	code, _, errs := runTrustd(t, "--config", cfg)
+	if code != exitRuntime || !strings.Contains(errs, "boot epoch") || !strings.Contains(errs, "refusing to publish") {
+		t.Errorf("code %d, stderr %q", code, errs)
+	}
+}

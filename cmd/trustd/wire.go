@@ -86,7 +86,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 	opts := agent.Options{
 		Robot:        cfg.Robot,
 		Reporter:     rep,
-		Sequencer:    link.stack.Outbox,
+		Sequencer:    link.stack.Seq,
 		Heartbeat:    cfg.MQTT.Heartbeat,
 		QueueLen:     cfg.Agent.QueueLen,
 		StaleTimeout: cfg.Agent.StaleTimeout,

@@ -36,7 +36,7 @@ func BenchmarkClientPublishQoS1(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer c.Close(ctx)
-	m, _ := c.Topics().StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK})
+	m, _ := c.Topics().StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Expires: time.Now().Add(time.Minute)})
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := c.Publish(ctx, m); err != nil {
@@ -81,12 +81,12 @@ func latency(b *testing.B, url string, heartbeat bool) {
 	beats := uint64(0)
 	publish := func() (uint64, time.Time) {
 		t0 := time.Now()
-		s := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelWarn, Time: t0, Heartbeat: heartbeat}
+		s := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelWarn, Time: t0, Expires: t0.Add(time.Minute), Heartbeat: heartbeat}
 		if heartbeat {
 			beats++
 			s.Seq = beats // numbered here only so the subscriber can match them
 		} else {
-			s.Seq = st.Outbox.Next("lidar0")
+			s.Seq = st.Seq.Next("lidar0")
 		}
 		m, err := st.Topics.StateMessage(s)
 		if err != nil {

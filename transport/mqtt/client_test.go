@@ -12,10 +12,12 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/rs/zerolog"
 	"gopkg.in/yaml.v3"
 
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/broker"
+	"github.com/sensortrust/trustagent/transport/outbox"
 )
 
 // watcher is a plain paho subscriber that collects what it receives.
@@ -83,6 +85,25 @@ func startBroker(t *testing.T, cfg broker.Config) *broker.Broker {
 	return b
 }
 
+// TestOpenStackRefusesWithoutEpoch: when the boot epoch cannot be stored
+// (here the state directory cannot be created: its parent is a file) the
+// stack does not start, so it cannot publish numbers of an earlier run.
+func TestOpenStackRefusesWithoutEpoch(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig("r1")
+	cfg.OutboxDir = filepath.Join(file, "outbox")
+	st, err := OpenStack(context.Background(), cfg, zerolog.Nop())
+	if !errors.Is(err, outbox.ErrEpoch) || st != nil {
+		t.Fatalf("OpenStack = %v, %v; want an ErrEpoch", st, err)
+	}
+	if !strings.Contains(err.Error(), "refusing to publish") {
+		t.Errorf("error does not say what happens: %v", err)
+	}
+}
+
 func TestPublishStatusAndCommands(t *testing.T) {
 	b := startBroker(t, broker.Config{})
 	cfg := DefaultConfig("r1")
@@ -100,7 +121,7 @@ func TestPublishStatusAndCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	tp := c.Topics()
-	st := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Trusted: true, Seq: 1}
+	st := &transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Trusted: true, Seq: 1, Expires: time.Now().Add(time.Minute)}
 	m, err := tp.StateMessage(st)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,7 +55,7 @@ func openStack(t *testing.T, cfg mqtt.Config) *mqtt.Stack {
 func change(t *testing.T, st *mqtt.Stack, sensor string, level transport.Level) uint64 {
 	t.Helper()
 	s := &transport.State{Robot: "r1", Sensor: sensor, Level: level, Trusted: level == transport.LevelOK,
-		Seq: st.Outbox.Next(sensor), Stamp: time.Now()}
+		Seq: st.Seq.Next(sensor), Stamp: time.Now(), Expires: time.Now().Add(time.Minute)}
 	m, err := st.Topics.StateMessage(s)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +68,7 @@ func change(t *testing.T, st *mqtt.Stack, sensor string, level transport.Level) 
 
 func heartbeat(t *testing.T, st *mqtt.Stack, sensor string, seq uint64) {
 	t.Helper()
-	s := &transport.State{Robot: "r1", Sensor: sensor, Level: transport.LevelOK, Trusted: true, Seq: seq, Heartbeat: true}
+	s := &transport.State{Robot: "r1", Sensor: sensor, Level: transport.LevelOK, Trusted: true, Seq: seq, Heartbeat: true, Expires: time.Now().Add(time.Minute)}
 	m, err := st.Topics.StateMessage(s)
 	if err != nil {
 		t.Fatal(err)
@@ -113,8 +114,8 @@ func TestMosquittoRetainedStateToLateSubscriber(t *testing.T) {
 	st := openStack(t, testConfig(b.URL("tcp"), t.TempDir()))
 	defer st.Close(context.Background())
 	change(t, st, "lidar0", transport.LevelOK)
-	change(t, st, "lidar0", transport.LevelError)
-	change(t, st, "cam0", transport.LevelWarn)
+	lidar := change(t, st, "lidar0", transport.LevelError)
+	cam := change(t, st, "cam0", transport.LevelWarn)
 	// Wait until the outbox is empty: everything acknowledged by mosquitto.
 	deadline := time.Now().Add(10 * time.Second)
 	for st.Outbox.Stats().Queued > 0 || st.Outbox.Stats().Sent < 3 {
@@ -126,7 +127,7 @@ func TestMosquittoRetainedStateToLateSubscriber(t *testing.T) {
 	sub := mosquittotest.Subscribe(t, b.Port, "-t", "trust/#", "-q", "1")
 	tp := st.Topics
 	sub.WaitFor(t, 5*time.Second, "retained state", func(l []string) bool {
-		return hasSeq(tp.Sensor("lidar0"), 2)(l) && hasSeq(tp.Sensor("cam0"), 1)(l) && mosquittotest.Has(tp.Status(), "online")(l)
+		return hasSeq(tp.Sensor("lidar0"), lidar)(l) && hasSeq(tp.Sensor("cam0"), cam)(l) && mosquittotest.Has(tp.Status(), "online")(l)
 	})
 	// Only the latest state per sensor is retained.
 	if got := sub.Messages(tp.Sensor("lidar0")); len(got) != 1 || !strings.Contains(got[0], `"level":"ERROR"`) {
@@ -268,8 +269,9 @@ func TestMosquittoWillOnSIGKILL(t *testing.T) {
 // TestMosquittoOutageAndCrashLoseNothing: an agent process publishes level
 // changes while mosquitto is down for 10 s, is killed with SIGKILL halfway
 // through, and a new agent (new client, same state directory) carries on.
-// After the broker returns every change arrives, per sensor in order with
-// contiguous seq.
+// After the broker returns every change arrives, per sensor in order: seq
+// never goes backwards, the new agent's numbers are all above the killed
+// one's, and each run's changes are contiguous from 1 (seq & 0xffffffff).
 func TestMosquittoOutageAndCrashLoseNothing(t *testing.T) {
 	b := mosquittotest.Start(t, nil)
 	dir := t.TempDir()
@@ -283,7 +285,8 @@ func TestMosquittoOutageAndCrashLoseNothing(t *testing.T) {
 	agent := startChild(t, "changes", cfg.Broker, dir)
 	sub.WaitFor(t, 10*time.Second, "agent online", mosquittotest.Has(tp.Status(), "online"))
 	time.Sleep(time.Second) // some changes while the broker is up
-	sub.WaitFor(t, 10*time.Second, "changes before the outage", hasSeq(tp.Sensor("cam0"), 2))
+	// The first run's epoch is 1.
+	sub.WaitFor(t, 10*time.Second, "changes before the outage", hasSeq(tp.Sensor("cam0"), 1<<32|2))
 
 	b.Stop()
 	start := time.Now()
@@ -299,6 +302,7 @@ func TestMosquittoOutageAndCrashLoseNothing(t *testing.T) {
 	a2 := openStack(t, cfg) // the restarted agent
 	defer a2.Close(context.Background())
 	levels := []transport.Level{transport.LevelOK, transport.LevelWarn, transport.LevelError}
+	killed := maps.Clone(last)
 	for i := 0; time.Since(start) < 10*time.Second; i++ {
 		s := sensors[i%2]
 		n := change(t, a2, s, levels[i%3])
@@ -316,8 +320,9 @@ func TestMosquittoOutageAndCrashLoseNothing(t *testing.T) {
 	for _, s := range sensors {
 		sub.WaitFor(t, 30*time.Second, "after the outage: "+s, hasSeq(tp.Sensor(s), last[s]))
 	}
-	t.Logf("%d + %d level changes; all delivered %v after the broker returned",
-		last["lidar0"], last["cam0"], time.Since(back).Round(time.Millisecond))
+	const low = 1<<32 - 1
+	t.Logf("%d + %d level changes before the crash, %d + %d after; all delivered %v after the broker returned",
+		killed["lidar0"]&low, killed["cam0"]&low, last["lidar0"]&low, last["cam0"]&low, time.Since(back).Round(time.Millisecond))
 
 	dups := 0
 	for _, s := range sensors {
@@ -337,13 +342,16 @@ func TestMosquittoOutageAndCrashLoseNothing(t *testing.T) {
 				changes = append(changes, r.Seq)
 			}
 		}
-		for i, seq := range changes {
-			if seq != uint64(i+1) {
-				t.Fatalf("%s: changes %v: want 1..%d contiguous", s, changes, last[s])
+		// Each run's changes contiguous from 1, the first run's up to the
+		// last one it reported on disk, the second's up to its last.
+		var want []uint64
+		for _, top := range []uint64{killed[s], last[s]} {
+			for n := uint64(1); n <= top&low; n++ {
+				want = append(want, top&^low|n)
 			}
 		}
-		if uint64(len(changes)) != last[s] {
-			t.Fatalf("%s: %d changes arrived, want %d", s, len(changes), last[s])
+		if !slices.Equal(changes, want) {
+			t.Fatalf("%s: changes %x\nwant %x", s, changes, want)
 		}
 	}
 	t.Logf("duplicates: %d", dups)
@@ -364,7 +372,7 @@ func TestMosquittoMutualTLS(t *testing.T) {
 	if err := c.Connect(ctx); err != nil {
 		t.Fatalf("mutual TLS with the right certificate: %v\n%s", err, b.Log())
 	}
-	m, _ := c.Topics().StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Seq: 1})
+	m, _ := c.Topics().StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelOK, Seq: 1, Expires: time.Now().Add(time.Minute)})
 	if err := c.Publish(ctx, m); err != nil {
 		t.Fatal(err)
 	}

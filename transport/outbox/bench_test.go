@@ -62,7 +62,6 @@ func BenchmarkPublishStateChange(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		ob.Next("lidar0")
 		if err := ob.Publish(ctx, m); err != nil {
 			b.Fatal(err)
 		}

@@ -5,7 +5,7 @@
 // that panics on disk errors) and drops QoS 0 messages published while it
 // reconnects. The outbox sits in front of it:
 //
-//   - Publish of a durable kind (state change, summary) writes the message to
+//   - Publish of a durable kind (state change, summary change) writes the message to
 //     its own file in the state directory (write, fsync, rename) before it
 //     returns; the file is deleted only after the broker's PUBACK. A broker
 //     outage or an agent restart therefore loses no level change; after a
@@ -24,9 +24,12 @@
 //     were published even across reconnects (paho resends an unacknowledged
 //     message itself after reconnecting with CleanSession=false).
 //
-// The outbox also hands out per-sensor sequence numbers (Next) that keep
-// increasing across restarts: every number that reached a durable message
-// is on disk, in that message's file or in seq.json.
+// The package also numbers the changes (Sequencer): OpenSequencer stores a
+// boot epoch, one more than the previous run's, in seq.json (written and
+// fsync'd) before it hands out any number, and refuses (ErrEpoch) when it
+// cannot; Next returns epoch<<32 | n, n counting from 1 per key in memory.
+// Numbers never repeat or go backwards across restarts, crashes and a full
+// disk, and no change costs a disk write for its number.
 //
 // File format of one message (little endian), name "<id as 16 hex digits>.msg":
 //
@@ -35,9 +38,6 @@
 //	| n (u16) | n × (key length (u8) | key | sequence counter (u64)), keys sorted
 //	| CRC-32C of all before (u32)
 //
-// The counters are those that Next advanced since seq.json was last
-// written: a durable message carries the sequence numbers it may contain,
-// so Next itself never touches the disk (one fsync'd write per level
-// change, not two), and seq.json is rewritten only before such a file is
-// deleted, off the agent's path.
+// The counters (n > 0) are written only by versions before the boot
+// epoch; they are checked and ignored. This version writes n = 0.
 package outbox

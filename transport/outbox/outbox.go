@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -89,29 +88,25 @@ type entry struct {
 	id     uint64
 	m      transport.Message
 	onDisk bool
-	snap   map[string]uint64 // sequence counters written with the message, not yet in seq.json
 	elem   *list.Element
 }
 
 func (e *entry) size() int { return len(e.m.Topic) + len(e.m.Payload) }
 
 // Outbox is a durable bounded queue in front of a Link. It implements
-// transport.Publisher and transport.Sequencer.
+// transport.Publisher.
 type Outbox struct {
 	fs   FS
 	link Link
 	opt  Options
 	log  zerolog.Logger
 
-	mu       sync.Mutex        // guards the fields below; may be held while seqMu is taken, never the reverse
-	seqMu    sync.Mutex        // serialises writes of seq.json
+	mu       sync.Mutex        // guards the fields below
 	queue    *list.List        // of *entry, oldest first; excludes the one in flight
 	latest   map[string]*entry // coalescible entry per topic, queued (not in flight)
 	inflight *entry
 	bytes    int
 	nextID   uint64
-	seq      map[string]uint64 // counters handed out by Next
-	durable  map[string]uint64 // counters as written in seq.json
 	stats    Stats
 	closing  bool
 	wake     chan struct{} // capacity 1: something was queued or closing began
@@ -120,10 +115,7 @@ type Outbox struct {
 	done   chan struct{}
 }
 
-var (
-	_ transport.Publisher = (*Outbox)(nil)
-	_ transport.Sequencer = (*Outbox)(nil)
-)
+var _ transport.Publisher = (*Outbox)(nil)
 
 // Open loads what an earlier run left in fsys, and starts sending to link.
 // Unreadable files are logged and removed; a directory that cannot be read
@@ -139,7 +131,7 @@ func Open(fsys FS, link Link, opt Options) (*Outbox, error) {
 	o := &Outbox{
 		fs: fsys, link: link, opt: opt, log: opt.Log,
 		queue: list.New(), latest: map[string]*entry{}, nextID: 1,
-		seq: map[string]uint64{}, durable: map[string]uint64{}, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	o.stats.DiskOK = true
 	o.load()
@@ -274,26 +266,18 @@ func (o *Outbox) remove(e *entry) {
 }
 
 func (o *Outbox) persist(e *entry) {
-	snap := o.dirtySeq()
-	b, err := encodeRecord(e.m, snap)
+	b, err := encodeRecord(e.m)
 	if err == nil {
 		err = o.fs.WriteFile(msgName(e.id), b)
 	}
 	o.diskResult("write", err)
 	e.onDisk = err == nil
-	if e.onDisk {
-		e.snap = snap
-	}
 }
 
-// unpersist deletes e's file, first saving to seq.json the counters that
-// only the file holds.
+// unpersist deletes e's file.
 func (o *Outbox) unpersist(e *entry) {
 	if !e.onDisk {
 		return
-	}
-	if o.newer(e.snap) {
-		o.writeSeq()
 	}
 	err := o.fs.Remove(msgName(e.id))
 	o.diskResult("remove", err)
@@ -357,13 +341,11 @@ func (o *Outbox) Close(ctx context.Context) error {
 	}
 	select {
 	case <-o.done:
-		o.saveSeq()
 		return nil
 	case <-ctx.Done():
 	}
 	o.cancel()
 	<-o.done
-	o.saveSeq()
 	n := o.Stats().Queued
 	if n > 0 {
 		return fmt.Errorf("outbox: closed with %d messages unsent: %w", n, ctx.Err())
@@ -455,34 +437,20 @@ func (o *Outbox) putBack(e *entry) {
 	o.bytes += e.size()
 }
 
-// sent forgets an acknowledged message. The disk work (seq.json when the
-// file holds newer counters, then the removal) runs without o.mu, so
-// Publish does not wait for the sender's fsyncs.
+// sent forgets an acknowledged message. The removal runs without o.mu, so
+// Publish does not wait for the sender's disk work.
 func (o *Outbox) sent(e *entry) {
 	o.mu.Lock()
 	o.inflight = nil
 	o.stats.Sent++
-	var counters map[string]uint64
-	if e.onDisk && o.newer(e.snap) {
-		counters = maps.Clone(o.seq)
-	}
+	onDisk := e.onDisk
 	o.mu.Unlock()
-	if !e.onDisk {
+	if !onDisk {
 		return
-	}
-	var seqErr error
-	if counters != nil {
-		seqErr = o.writeSeqFile(counters)
 	}
 	rmErr := o.fs.Remove(msgName(e.id))
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if counters != nil {
-		o.diskResult("write "+seqFile, seqErr)
-		if seqErr == nil {
-			o.markDurable(counters)
-		}
-	}
 	o.diskResult("remove", rmErr)
 	if rmErr == nil {
 		e.onDisk = false
@@ -525,9 +493,8 @@ func (o *Outbox) waitConnected(ctx context.Context) bool {
 	return true
 }
 
-// load reads the files an earlier run left: sequence numbers and messages.
+// load reads the messages an earlier run left.
 func (o *Outbox) load() {
-	o.loadSeq()
 	names, err := o.fs.List()
 	if err != nil {
 		o.diskResult("list", err)
@@ -544,19 +511,15 @@ func (o *Outbox) load() {
 		}
 		b, err := o.fs.ReadFile(name)
 		var m transport.Message
-		var snap map[string]uint64
 		if err == nil {
-			m, snap, err = decodeRecord(b)
+			m, err = decodeRecord(b)
 		}
 		if err != nil {
 			o.log.Error().Err(err).Str("file", name).Msg("outbox: dropping unreadable message file")
 			o.diskResult("remove", o.fs.Remove(name))
 			continue
 		}
-		for k, v := range snap {
-			o.seq[k] = max(o.seq[k], v)
-		}
-		e := &entry{id: id, m: m, onDisk: true, snap: snap}
+		e := &entry{id: id, m: m, onDisk: true}
 		o.nextID = max(o.nextID, id+1)
 		o.supersede(e)
 		if !o.makeRoom(e) {

@@ -131,7 +131,7 @@ func TestSurvivesRestartDuringOutage(t *testing.T) {
 	}
 	ctx := context.Background()
 	for i := 1; i <= 5; i++ {
-		ob.Publish(ctx, stateMsg("a", int(ob.Next("a"))))
+		ob.Publish(ctx, stateMsg("a", i))
 		ob.Publish(ctx, beatMsg("b", i)) // not durable: lost on restart, by design
 	}
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
@@ -151,7 +151,7 @@ func TestSurvivesRestartDuringOutage(t *testing.T) {
 		t.Fatalf("loaded %d messages, want 5", s.Loaded)
 	}
 	for i := 6; i <= 8; i++ {
-		ob2.Publish(ctx, stateMsg("a", int(ob2.Next("a"))))
+		ob2.Publish(ctx, stateMsg("a", i))
 	}
 	if err := ob2.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -162,49 +162,8 @@ func TestSurvivesRestartDuringOutage(t *testing.T) {
 	}
 	for i, m := range got {
 		if want := stateMsg("a", i+1); !bytes.Equal(m.Payload, want.Payload) {
-			t.Fatalf("message %d = %s, want %s (sequence must continue across the restart)", i, m.Payload, want.Payload)
+			t.Fatalf("message %d = %s, want %s (the earlier run's first, in order)", i, m.Payload, want.Payload)
 		}
-	}
-}
-
-func TestSeqResumesFromQueuedWhenSeqFileCorrupt(t *testing.T) {
-	fsys := DirFS(t.TempDir())
-	ob, _ := Open(fsys, &fakeLink{down: true}, fastOpts())
-	for range 3 {
-		ob.Publish(context.Background(), stateMsg("a", int(ob.Next("a"))))
-	}
-	short, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
-	ob.Close(short)
-	cancel()
-	if err := fsys.WriteFile(seqFile, []byte("{garbage")); err != nil {
-		t.Fatal(err)
-	}
-	ob2, _ := Open(fsys, &fakeLink{down: true}, fastOpts())
-	if n := ob2.Next("a"); n != 4 {
-		t.Fatalf("Next after restart with corrupt seq file = %d, want 4", n)
-	}
-	short, cancel = context.WithTimeout(context.Background(), 10*time.Millisecond)
-	ob2.Close(short)
-	cancel()
-}
-
-// TestSeqSurvivesCrashAfterDelivery: the counters of delivered messages
-// reach seq.json before the message files go, so an agent that dies
-// without Close still continues the sequence.
-func TestSeqSurvivesCrashAfterDelivery(t *testing.T) {
-	dir := DirFS(t.TempDir())
-	link := &fakeLink{}
-	ob, _ := Open(dir, link, fastOpts())
-	defer ob.Close(context.Background())
-	for range 3 {
-		ob.Publish(context.Background(), stateMsg("a", int(ob.Next("a"))))
-	}
-	waitFor(t, "delivery", func() bool { return ob.Stats().Sent == 3 })
-	ob.Next("a")                                     // handed out, never published: may be reused, nobody saw it
-	crashed, _ := Open(dir, &fakeLink{}, fastOpts()) // as if the process had died: no Close
-	defer crashed.Close(context.Background())
-	if n := crashed.Next("a"); n != 4 {
-		t.Fatalf("Next after a crash = %d, want 4", n)
 	}
 }
 
@@ -220,7 +179,7 @@ func TestDiskFullKeepsRunningFromMemory(t *testing.T) {
 	}
 	ctx := context.Background()
 	for i := 1; i <= 20; i++ {
-		if err := ob.Publish(ctx, stateMsg("a", int(ob.Next("a")))); err != nil {
+		if err := ob.Publish(ctx, stateMsg("a", i)); err != nil {
 			t.Fatalf("publish with a full disk: %v", err)
 		}
 	}
@@ -243,7 +202,7 @@ func TestDiskFullKeepsRunningFromMemory(t *testing.T) {
 		}
 	}
 	fsys.set(false)
-	ob.Publish(ctx, stateMsg("a", int(ob.Next("a"))))
+	ob.Publish(ctx, stateMsg("a", 21))
 	waitFor(t, "recovery", func() bool { return ob.Stats().DiskOK })
 	if !strings.Contains(logbuf.String(), "writable again") {
 		t.Fatal("recovery not logged")
@@ -260,14 +219,14 @@ func TestDiskRecoveryPersistsMemoryOnlyMessages(t *testing.T) {
 	fsys := &failFS{FS: dir, failing: true}
 	ob, _ := Open(fsys, &fakeLink{down: true}, fastOpts())
 	ctx := context.Background()
-	for range 3 {
-		ob.Publish(ctx, stateMsg("a", int(ob.Next("a"))))
+	for i := 1; i <= 3; i++ {
+		ob.Publish(ctx, stateMsg("a", i))
 	}
 	if s := ob.Stats(); s.QueuedDisk != 0 {
 		t.Fatalf("on disk while the disk fails: %+v", s)
 	}
 	fsys.set(false)
-	ob.Publish(ctx, stateMsg("a", int(ob.Next("a"))))
+	ob.Publish(ctx, stateMsg("a", 4))
 	if s := ob.Stats(); s.QueuedDisk != 4 || !s.DiskOK {
 		t.Fatalf("after recovery: %+v", s)
 	}
@@ -347,9 +306,36 @@ func TestHeartbeatSupersededByStateChange(t *testing.T) {
 	}
 }
 
+// TestSummaryChangesAreNotCoalesced: summary changes are numbered like
+// state changes, and a consumer takes a gap for a lost change; only the
+// heartbeat between them may go.
+func TestSummaryChangesAreNotCoalesced(t *testing.T) {
+	link := &fakeLink{down: true}
+	ob, _ := Open(DirFS(t.TempDir()), link, fastOpts())
+	ctx := context.Background()
+	ob.Publish(ctx, stateMsg("x", 0)) // occupies the in-flight slot
+	waitFor(t, "in flight", func() bool { return ob.Stats().SendErrors > 0 })
+	sum := func(seq int, kind transport.Kind) transport.Message {
+		return transport.Message{Topic: "t/summary", Payload: fmt.Appendf(nil, `{"summary":%d}`, seq), QoS: 1, Retained: true, Kind: kind}
+	}
+	ob.Publish(ctx, sum(1, transport.KindSummary))
+	ob.Publish(ctx, sum(1, transport.KindHeartbeat))
+	ob.Publish(ctx, sum(2, transport.KindSummary))
+	link.setDown(false)
+	ob.Close(ctx)
+	var got []string
+	for _, m := range link.messages() {
+		got = append(got, string(m.Payload))
+	}
+	want := `{"sensor":"x","seq":0} {"summary":1} {"summary":2}`
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got %v, want %s", got, want)
+	}
+}
+
 func TestCorruptFilesAreDropped(t *testing.T) {
 	dir := DirFS(t.TempDir())
-	good, _ := encodeRecord(stateMsg("a", 1), map[string]uint64{"a": 1})
+	good, _ := encodeRecord(stateMsg("a", 1))
 	dir.WriteFile(msgName(7), good)
 	dir.WriteFile(msgName(3), []byte("TAOB garbage"))
 	dir.WriteFile(msgName(5)+".tmp", good)
@@ -362,11 +348,8 @@ func TestCorruptFilesAreDropped(t *testing.T) {
 	if len(link.messages()) != 1 {
 		t.Fatalf("delivered %d, want 1", len(link.messages()))
 	}
-	if names, _ := dir.List(); len(names) != 1 || names[0] != seqFile {
-		t.Fatalf("left %v, want only %s", names, seqFile)
-	}
-	if n := ob.Next("a"); n != 2 {
-		t.Fatalf("Next = %d, want 2 (raised by the queued message)", n)
+	if names, _ := dir.List(); len(names) != 0 {
+		t.Fatalf("left %v, want nothing", names)
 	}
 }
 
@@ -384,20 +367,23 @@ func TestValidate(t *testing.T) {
 
 func FuzzDecodeRecord(f *testing.F) {
 	for _, m := range []transport.Message{stateMsg("a", 1), beatMsg("b", 2), {Topic: "x", Kind: transport.KindReply}} {
-		b, _ := encodeRecord(m, map[string]uint64{"lidar0": 7, "summary": 1 << 40})
-		f.Add(b)
-		b, _ = encodeRecord(m, nil)
+		b, _ := encodeRecord(m)
 		f.Add(b)
 	}
+	f.Add(legacyRecord)
 	f.Add([]byte("TAOB"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, snap, err := decodeRecord(b)
+		m, err := decodeRecord(b)
 		if err != nil {
 			return
 		}
-		again, err := encodeRecord(m, snap)
-		if err != nil || !bytes.Equal(again, b) {
+		again, err := encodeRecord(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := decodeRecord(again)
+		if err != nil || m2.Topic != m.Topic || !bytes.Equal(m2.Payload, m.Payload) || m2.Kind != m.Kind || m2.QoS != m.QoS || m2.Retained != m.Retained {
 			t.Fatalf("round trip differs: %v", err)
 		}
 	})

@@ -86,6 +86,7 @@ func State(r *agent.SensorReport) *transport.State {
 		Seq:       r.Seq,
 		Heartbeat: r.Heartbeat,
 		Time:      r.Time,
+		Expires:   r.Expires,
 		Stamp:     sn.Stamp,
 	}
 }
@@ -95,7 +96,7 @@ func Summary(r *agent.SummaryReport) *transport.Summary {
 	s := r.Summary
 	ts := &transport.Summary{
 		Level: Level(s.Level), Message: s.Message, Robot: r.Robot, Trusted: s.Trusted,
-		Cause: transport.Cause(s.Cause), Seq: r.Seq, Time: r.Time,
+		Cause: transport.Cause(s.Cause), Seq: r.Seq, Heartbeat: r.Heartbeat, Time: r.Time, Expires: r.Expires,
 	}
 	for _, x := range s.Sensors {
 		ts.Sensors = append(ts.Sensors, transport.SensorLevel{Sensor: x.Name, Level: Level(x.Level), Trusted: x.Trusted, Cause: transport.Cause(x.Cause)})

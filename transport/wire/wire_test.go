@@ -60,12 +60,12 @@ func TestReportsEncodeToTheContract(t *testing.T) {
 		Robot: "r1", Sensor: "lidar0", HardwareID: "VLP-16 192.168.1.201",
 		Judge: agent.Snapshot{State: st, Features: map[string]float64{"no_return_frac": 0.4},
 			Window: health.WindowStats{Span: time.Second, Frames: 10, RateHz: 10}, Stamp: t0},
-		ModelID: "lidar-default", ModelVersion: "3", Threshold: 2, Seq: 7, Time: t0,
+		ModelID: "lidar-default", ModelVersion: "3", Threshold: 2, Seq: 7, Time: t0, Expires: t0.Add(15 * time.Second),
 	}
 	if err := r.ReportSensor(ctx, sr); err != nil {
 		t.Fatal(err)
 	}
-	sum := &agent.SummaryReport{Robot: "r1", Seq: 2, Time: t0, Summary: fusion.Summarize(
+	sum := &agent.SummaryReport{Robot: "r1", Seq: 2, Time: t0, Expires: t0.Add(15 * time.Second), Summary: fusion.Summarize(
 		[]fusion.Sensor{{Name: "lidar0", Kind: sensors.KindLidar, Level: st.Level, Trusted: st.Trusted, Cause: st.Cause}}, level.OK)}
 	if err := r.ReportSummary(ctx, sum); err != nil {
 		t.Fatal(err)
@@ -108,6 +108,32 @@ func TestReportsEncodeToTheContract(t *testing.T) {
 	}
 	if s.Message != st.Message() {
 		t.Errorf("message %q, want the decision's %q", s.Message, st.Message())
+	}
+	if !s.Expires.Equal(sr.Expires) {
+		t.Errorf("state expires %v, want %v", s.Expires, sr.Expires)
+	}
+	var ts transport.Summary
+	if err := json.Unmarshal(msgs[1].Payload, &ts); err != nil {
+		t.Fatal(err)
+	}
+	if !ts.Expires.Equal(sum.Expires) || ts.Seq != 2 || ts.Heartbeat {
+		t.Errorf("summary %+v", ts)
+	}
+
+	// Heartbeats go out as heartbeats, so that a queue may coalesce them
+	// but never a change.
+	sr.Heartbeat, sum.Heartbeat = true, true
+	if err := r.ReportSensor(ctx, sr); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReportSummary(ctx, sum); err != nil {
+		t.Fatal(err)
+	}
+	msgs = rec.Messages()
+	for _, m := range msgs[3:] {
+		if m.Kind != transport.KindHeartbeat {
+			t.Errorf("heartbeat on %s sent as %v", m.Topic, m.Kind)
+		}
 	}
 }
 
