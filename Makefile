@@ -43,7 +43,7 @@ test-host:
 	$(GO) vet ./...
 	$(GO) test -race $(TESTFLAGS) ./...
 	# Tests too slow under the race detector run here without it.
-	$(GO) test $(TESTFLAGS) -run 'Golden' ./agent/
+	$(GO) test $(TESTFLAGS) -run 'Golden|TrustdAndTrustctlScoreAgree' ./agent/
 
 test-arm64:
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -exec qemu-aarch64 $(TESTFLAGS) $(PORTABLE)
