@@ -12,9 +12,15 @@ import (
 	"github.com/sensortrust/trustagent/sensors"
 )
 
-// maxPixels bounds decoded images (a 64-megapixel frame is far beyond any
-// robot camera) so a corrupt header cannot exhaust memory.
-const maxPixels = 1 << 26
+// MaxPixels and MaxDecodedBytes bound a decoded image, checked from its
+// header before anything is allocated, so that a corrupt or hostile file
+// cannot exhaust a small robot's memory: 16.7 megapixels is above any robot
+// camera, and 64 MiB is what the standard decoders may hold for it (a
+// 16-bit RGBA PNG takes 8 bytes a pixel there, so at most 8 megapixels).
+const (
+	MaxPixels       = 1 << 24
+	MaxDecodedBytes = 64 << 20
+)
 
 // DecodeImage decodes a PNG, JPEG or PGM/PPM (binary P5/P6 or ASCII P2/P3)
 // file into an 8-bit gray or RGB image; which one is chosen by the file's
@@ -26,7 +32,7 @@ func DecodeImage(b []byte) (*sensors.Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: PNG: %v", ErrFormat, err)
 		}
-		if err := checkSize(cfg.Width, cfg.Height); err != nil {
+		if err := checkDecoded(cfg); err != nil {
 			return nil, err
 		}
 		im, err := png.Decode(bytes.NewReader(b))
@@ -39,7 +45,7 @@ func DecodeImage(b []byte) (*sensors.Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: JPEG: %v", ErrFormat, err)
 		}
-		if err := checkSize(cfg.Width, cfg.Height); err != nil {
+		if err := checkDecoded(cfg); err != nil {
 			return nil, err
 		}
 		im, err := jpeg.Decode(bytes.NewReader(b))
@@ -54,8 +60,32 @@ func DecodeImage(b []byte) (*sensors.Image, error) {
 }
 
 func checkSize(w, h int) error {
-	if w <= 0 || h <= 0 || w > maxPixels/h {
-		return fmt.Errorf("%w: image size %d×%d", ErrFormat, w, h)
+	if w <= 0 || h <= 0 || w > MaxPixels/h {
+		return fmt.Errorf("%w: image size %d×%d (at most %d pixels)", ErrFormat, w, h, MaxPixels)
+	}
+	return nil
+}
+
+// checkDecoded checks the size of an image and what the standard decoder
+// would allocate for it.
+func checkDecoded(cfg image.Config) error {
+	if err := checkSize(cfg.Width, cfg.Height); err != nil {
+		return err
+	}
+	bpp := 4 // RGBA, NRGBA, YCbCr with its chroma, CMYK
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		bpp = 1
+	case color.Gray16Model:
+		bpp = 2
+	case color.RGBA64Model, color.NRGBA64Model:
+		bpp = 8
+	}
+	if _, ok := cfg.ColorModel.(color.Palette); ok {
+		bpp = 1
+	}
+	if cfg.Width*cfg.Height*bpp > MaxDecodedBytes {
+		return fmt.Errorf("%w: image %d×%d at %d bytes a pixel needs more than %d MiB to decode", ErrFormat, cfg.Width, cfg.Height, bpp, MaxDecodedBytes>>20)
 	}
 	return nil
 }

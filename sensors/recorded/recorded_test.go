@@ -1,11 +1,16 @@
 package recorded
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -339,5 +344,64 @@ func TestParsePacing(t *testing.T) {
 	}
 	if _, err := ParsePacing("slow"); err == nil {
 		t.Error("slow accepted")
+	}
+}
+
+// hugePNG is a valid PNG header for a w×h image of the given bit depth and
+// colour type (6: RGBA) followed by a few bytes of image data: what a
+// hostile or corrupt file in a recording looks like to the decoder.
+func hugePNG(w, h uint32, depth, colour byte) []byte {
+	chunk := func(b *bytes.Buffer, typ string, data []byte) {
+		binary.Write(b, binary.BigEndian, uint32(len(data)))
+		crc := crc32.NewIEEE()
+		crc.Write([]byte(typ))
+		crc.Write(data)
+		b.WriteString(typ)
+		b.Write(data)
+		binary.Write(b, binary.BigEndian, crc.Sum32())
+	}
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, depth, colour, 0, 0, 0)
+	chunk(&b, "IHDR", ihdr)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 1024))
+	zw.Close()
+	chunk(&b, "IDAT", z.Bytes())
+	chunk(&b, "IEND", nil)
+	return b.Bytes()
+}
+
+// TestDecodeImageRefusesHugeImagesBeforeAllocating: a 0.5 KB PNG that
+// claims 8000×8000 16-bit RGBA pixels is refused from its header, without
+// the half a gigabyte the decoder would allocate for it.
+func TestDecodeImageRefusesHugeImagesBeforeAllocating(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		w, h          uint32
+		depth, colour byte
+	}{
+		{"8000x8000 RGBA16", 8000, 8000, 16, 6},
+		{"4000x3000 RGBA16", 4000, 3000, 16, 6},
+		{"5000x5000 gray8", 5000, 5000, 8, 0},
+	} {
+		b := hugePNG(c.w, c.h, c.depth, c.colour)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := DecodeImage(b)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: %v, want ErrFormat", c.name, err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+			t.Errorf("%s: decoding allocated %d bytes before refusing", c.name, got)
+		}
+	}
+	// Within the bounds the same header decodes as far as its data goes.
+	if _, err := DecodeImage(hugePNG(640, 480, 16, 6)); err == nil || strings.Contains(err.Error(), "MiB") {
+		t.Errorf("640×480 RGBA16 refused for its size: %v", err)
 	}
 }
