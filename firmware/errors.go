@@ -54,12 +54,16 @@ func (e *UnknownKeyError) Error() string {
 	return fmt.Sprintf("firmware: signed only by unknown keys %v", e.KeyIDs)
 }
 
-// SensorError reports a bundle built for another kind of sensor.
+// SensorError reports a bundle built for another kind of sensor; Want is
+// sensors.KindUnknown when no sensor at all has the bundle's kind.
 type SensorError struct {
 	Want, Got sensors.Kind
 }
 
 func (e *SensorError) Error() string {
+	if e.Want == sensors.KindUnknown {
+		return fmt.Sprintf("firmware: bundle is for a %s sensor, and no sensor here is one", e.Got)
+	}
 	return fmt.Sprintf("firmware: bundle is for a %s sensor, this one is a %s", e.Got, e.Want)
 }
 

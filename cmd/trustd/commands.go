@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/firmware/ota"
+	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/transport"
 )
 
@@ -90,6 +92,12 @@ func (r *kindRouter) Install(ctx context.Context, data []byte) (*firmware.Active
 	b, err := firmware.Parse(data)
 	if err != nil {
 		return nil, err
+	}
+	// A bundle goes only to a kind some configured sensor has: anything
+	// else would make a store nobody reads and report it as active.
+	p, ok := r.d.current().(*agentPipeline)
+	if !ok || !slices.Contains(slices.Collect(maps.Values(p.kinds)), b.Kind) {
+		return nil, &firmware.SensorError{Want: sensors.KindUnknown, Got: b.Kind}
 	}
 	st, err := r.d.models.store(ctx, b.Kind)
 	if err != nil {

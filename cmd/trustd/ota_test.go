@@ -18,6 +18,7 @@ import (
 	"github.com/sensortrust/trustagent/firmware/ota"
 	"github.com/sensortrust/trustagent/firmware/ota/otapaho"
 	"github.com/sensortrust/trustagent/internal/mosquittotest"
+	"github.com/sensortrust/trustagent/sensors"
 )
 
 // signedVersion returns the default LiDAR bundle re-versioned and signed by k.
@@ -138,6 +139,30 @@ sensors:
 	var rej *ota.RejectedError
 	if !errors.As(err, &rej) {
 		t.Fatalf("unsigned bundle: %v, want a rejection", err)
+	}
+	waitModelVersion(t, broker.URL("tcp"), "2", &stderr)
+
+	// Signed bundles for kinds no sensor of this robot has are refused as
+	// wrong_sensor, and no store is made for them.
+	for _, kind := range []sensors.Kind{sensors.KindRange, sensors.Kind(200)} {
+		b, _ := firmware.Parse(v2)
+		b.Kind, b.Version, b.Signatures = kind, 4, nil
+		unsigned, _ := b.MarshalBinary()
+		signed, err := firmware.Sign(unsigned, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ota.Push(context.Background(), otapaho.New(second), signed, opts)
+		if !errors.As(err, &rej) || !strings.Contains(err.Error(), "wrong_sensor") {
+			t.Errorf("bundle of kind %v: %v, want a wrong_sensor rejection", kind, err)
+		}
+	}
+	if entries, _ := os.ReadDir(models); len(entries) != 1 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("model directory holds %v; want only the LiDAR's", names)
 	}
 	waitModelVersion(t, broker.URL("tcp"), "2", &stderr)
 
