@@ -1,6 +1,7 @@
 package health
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -29,6 +30,10 @@ type TrainOptions struct {
 	// recording keeps one stamp per frame, for instance, so it says nothing
 	// about arrival times on the robot (see ArrivalNames).
 	Ignore []string
+	// Scaling of the features; default ScaleStandard.
+	Scaling Scaling
+	// Tail says how the quantiles become thresholds; default TailEmpirical.
+	Tail Tail
 }
 
 func (o *TrainOptions) fill() {
@@ -75,6 +80,12 @@ const MinTrainRows = 50
 // uses the training block; NaN entries are ignored there and imputed as the
 // mean. Deterministic for a given Seed.
 func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainReport, error) {
+	return TrainContext(context.Background(), rows, names, opts)
+}
+
+// TrainContext is Train stopping between epochs when ctx is done, with
+// ctx's error.
+func TrainContext(ctx context.Context, rows [][]float64, names []string, opts TrainOptions) (*Model, TrainReport, error) {
 	opts.fill()
 	var rep TrainReport
 	d := len(names)
@@ -100,7 +111,11 @@ func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainRe
 	rep.TrainRows, rep.ValRows, rep.CalibRows = len(train), len(val), len(cal)
 
 	m := &Model{ID: opts.ID, Names: slices.Clone(names), Mean: make([]float64, d), Std: make([]float64, d)}
-	standardization(m, train)
+	if opts.Scaling == ScaleRobust {
+		robustScaling(m, train)
+	} else {
+		standardization(m, train)
+	}
 	for _, name := range opts.Ignore {
 		i := slices.Index(names, name)
 		if i < 0 {
@@ -133,6 +148,9 @@ func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainRe
 	bestLayers := cloneLayers(m.layers)
 	stale := 0
 	for ep := 0; ep < opts.Epochs; ep++ {
+		if err := ctx.Err(); err != nil {
+			return nil, rep, fmt.Errorf("health: train: %w", err)
+		}
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for b := 0; b < len(order); b += opts.BatchSize {
 			tr.step(zTrain, order[b:min(b+opts.BatchSize, len(order))])
@@ -165,8 +183,8 @@ func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainRe
 		scores[i] = s
 	}
 	slices.Sort(scores)
-	m.Warn = quantileSorted(scores, opts.WarnQuantile)
-	m.Error = quantileSorted(scores, opts.ErrorQuantile)
+	m.Warn = threshold(scores, opts.WarnQuantile, opts.Tail)
+	m.Error = threshold(scores, opts.ErrorQuantile, opts.Tail)
 	return m, rep, nil
 }
 
