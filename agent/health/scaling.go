@@ -20,26 +20,6 @@ const (
 	ScaleRobust
 )
 
-// Tail chooses how Train and Calibrate turn a quantile of the calibration
-// scores into a threshold.
-type Tail int
-
-const (
-	// TailEmpirical takes the empirical quantile of the calibration scores;
-	// quantiles beyond the block's last score give its largest score.
-	TailEmpirical Tail = iota
-	// TailExponential takes the empirical quantile when the block has at
-	// least 10 scores above it, and otherwise extrapolates with an
-	// exponential tail fitted above the 90th percentile u (peaks over
-	// threshold with a zero shape parameter):
-	//
-	//	threshold(q) = u + β·ln(0.1 / (1 − q)),   β = mean(s − u | s > u)
-	//
-	// so that a false-alarm target of one sample a day at 1 Hz (q =
-	// 1 − 1/86400) can be set from a few thousand normal samples.
-	TailExponential
-)
-
 // scaleFloor is the smallest scale of a feature with the given centre: a
 // feature that never moved in normal data then stands out at any movement,
 // without dividing by zero.
@@ -74,28 +54,4 @@ func robustScaling(m *Model, rows [][]float64) {
 			m.Std[i] = max(m.Std[i], scaleFloor(med))
 		}
 	}
-}
-
-// threshold returns the score at quantile q of the sorted calibration
-// scores under the tail model t.
-func threshold(sorted []float64, q float64, t Tail) float64 {
-	n := len(sorted)
-	if t != TailExponential || n < 20 || float64(n)*(1-q) >= 10 {
-		return quantileSorted(sorted, q)
-	}
-	u := quantileSorted(sorted, 0.9)
-	var excess float64
-	k := 0
-	for _, s := range sorted {
-		if s > u {
-			excess += s - u
-			k++
-		}
-	}
-	if k == 0 {
-		return sorted[n-1]
-	}
-	beta := excess / float64(k)
-	pu := float64(k) / float64(n)
-	return max(sorted[n-1], u+beta*math.Log(pu/(1-q)))
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -36,30 +35,6 @@ func TestRobustScalingIgnoresSpikes(t *testing.T) {
 	}
 }
 
-// TestExponentialTail checks the extrapolated quantile against the exact
-// quantile of exponential scores: −ln(1 − q).
-func TestExponentialTail(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	s := make([]float64, 2000)
-	for i := range s {
-		s[i] = rng.ExpFloat64()
-	}
-	slices.Sort(s)
-	for _, q := range []float64{0.999, 1 - 1.0/86400} {
-		want := -math.Log(1 - q)
-		got := threshold(s, q, TailExponential)
-		if math.Abs(got-want) > 0.15*want {
-			t.Errorf("q=%v: %v, want %v ± 15%%", q, got, want)
-		}
-		if e := threshold(s, q, TailEmpirical); e > s[len(s)-1] || e < want/2 {
-			t.Errorf("empirical q=%v: %v, want at most the largest score %v", q, e, s[len(s)-1])
-		}
-	}
-	if got, want := threshold(s, 0.9, TailExponential), quantileSorted(s, 0.9); got != want {
-		t.Errorf("q=0.9 within the block: %v, want the empirical %v", got, want)
-	}
-}
-
 func TestTrainContextStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -70,5 +45,27 @@ func TestTrainContextStops(t *testing.T) {
 	_, _, err := TrainContext(ctx, rows, []string{"a", "b"}, TrainOptions{Scaling: ScaleRobust})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
+	}
+}
+
+// TestNoiseStopsIdentity trains on three independent features and two
+// copies of them: with noise the network must use the copies, so a vector
+// whose copy disagrees scores far above normal.
+func TestNoiseStopsIdentity(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	rows := make([][]float64, 2000)
+	for i := range rows {
+		a, b, c := rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()
+		rows[i] = []float64{a, b, c, a, b}
+	}
+	names := []string{"a", "b", "c", "a2", "b2"}
+	m, _, err := Train(rows, names, TrainOptions{Noise: 0.5, Seed: 1, Scaling: ScaleRobust})
+	if err != nil {
+		t.Fatal(err)
+	}
+	normal, _ := m.ScoreFloat([]float64{1, -1, 0.5, 1, -1})
+	broken, _ := m.ScoreFloat([]float64{1, -1, 0.5, -1, 1})
+	if !(broken > 10*normal && broken > m.Warn) {
+		t.Errorf("broken copy scores %.3g, normal %.3g, warn %.3g", broken, normal, m.Warn)
 	}
 }

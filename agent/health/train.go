@@ -32,8 +32,13 @@ type TrainOptions struct {
 	Ignore []string
 	// Scaling of the features; default ScaleStandard.
 	Scaling Scaling
-	// Tail says how the quantiles become thresholds; default TailEmpirical.
-	Tail Tail
+	// Noise is the standard deviation, in standardised units, of Gaussian
+	// noise added to the inputs while training, the target staying clean
+	// (a denoising autoencoder). With few features that move independently
+	// the network could otherwise learn the identity and reconstruct faults
+	// as well as normal vectors; noise makes it learn how the features move
+	// together instead. Default 0 (none).
+	Noise float64
 }
 
 func (o *TrainOptions) fill() {
@@ -140,6 +145,7 @@ func TrainContext(ctx context.Context, rows [][]float64, names []string, opts Tr
 	zVal := standardizeAll(m, val)
 
 	tr := newTrainer(m, opts.LearningRate)
+	tr.noise, tr.rng = opts.Noise, rng
 	order := make([]int, len(zTrain))
 	for i := range order {
 		order[i] = i
@@ -183,8 +189,8 @@ func TrainContext(ctx context.Context, rows [][]float64, names []string, opts Tr
 		scores[i] = s
 	}
 	slices.Sort(scores)
-	m.Warn = threshold(scores, opts.WarnQuantile, opts.Tail)
-	m.Error = threshold(scores, opts.ErrorQuantile, opts.Tail)
+	m.Warn = quantileSorted(scores, opts.WarnQuantile)
+	m.Error = quantileSorted(scores, opts.ErrorQuantile)
 	return m, rep, nil
 }
 
@@ -279,6 +285,8 @@ type trainer struct {
 	mW, vW     [4][]float64
 	mB, vB     [4][]float64
 	acts, dlts [][]float64
+	noise      float64
+	rng        *rand.Rand
 }
 
 func newTrainer(m *Model, lr float64) *trainer {
@@ -301,10 +309,15 @@ func (t *trainer) grad(zs [][]float64, batch []int) {
 	scale := 2 / float64(len(batch)*m.D())
 	for _, bi := range batch {
 		copy(t.acts[0], zs[bi])
+		if t.noise > 0 {
+			for i := range t.acts[0] {
+				t.acts[0][i] += t.noise * t.rng.NormFloat64()
+			}
+		}
 		m.forward(t.acts)
 		out := t.dlts[4]
 		for i := range out {
-			out[i] = scale * (t.acts[4][i] - t.acts[0][i])
+			out[i] = scale * (t.acts[4][i] - zs[bi][i])
 		}
 		for li := 3; li >= 0; li-- {
 			l := &m.layers[li]
