@@ -39,6 +39,11 @@ type TrainOptions struct {
 	// as well as normal vectors; noise makes it learn how the features move
 	// together instead. Default 0 (none).
 	Noise float64
+	// MinScale, when set, holds a smallest scale per feature in natural
+	// units (len d; 0 for none): the smallest change that matters, so a
+	// feature that barely moved while learning (a disk's free space, a
+	// temperature on a calm afternoon) is not judged on its noise alone.
+	MinScale []float64
 }
 
 func (o *TrainOptions) fill() {
@@ -120,6 +125,16 @@ func TrainContext(ctx context.Context, rows [][]float64, names []string, opts Tr
 		robustScaling(m, train)
 	} else {
 		standardization(m, train)
+	}
+	if opts.MinScale != nil {
+		if len(opts.MinScale) != d {
+			return nil, rep, fmt.Errorf("health: train: %d minimum scales for %d features", len(opts.MinScale), d)
+		}
+		for i, v := range opts.MinScale {
+			if v > 0 {
+				m.Std[i] = max(m.Std[i], v)
+			}
+		}
 	}
 	for _, name := range opts.Ignore {
 		i := slices.Index(names, name)

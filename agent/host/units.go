@@ -12,19 +12,33 @@ var units = map[string]struct {
 	factor float64
 	unit   string
 	prec   int
+	// resolution is the smallest change of the feature that matters, in
+	// its own unit: the host model's smallest scale for it.
+	resolution float64
 }{
-	"cpu_temp_c":       {"CPU temperature", 1, "°C", 1},
-	"throttled":        {"throttled", 1, "", 0},
-	"freq_ratio":       {"CPU clock", 100, "% of max", 0},
-	"cpu_busy_max":     {"busiest core", 100, "% busy", 0},
-	"cpu_busy_mean":    {"cores", 100, "% busy", 0},
-	"load1_per_core":   {"load per core", 1, "", 2},
-	"mem_used_frac":    {"memory used", 100, "%", 0},
-	"rss_mb":           {"agent memory", 1, "MB", 0},
-	"gc_pause_p99_ms":  {"GC pause p99", 1, "ms", 1},
-	"bus_errors_per_s": {"bus errors", 1, "/s", 1},
-	"state_free_frac":  {"state disk free", 100, "%", 1},
-	"under_voltage":    {"under-voltage", 1, "", 0},
+	"cpu_temp_c":       {"CPU temperature", 1, "°C", 1, 1},
+	"throttled":        {"throttled", 1, "", 0, 0},
+	"freq_ratio":       {"CPU clock", 100, "% of max", 0, 0.02},
+	"cpu_busy_max":     {"busiest core", 100, "% busy", 0, 0.02},
+	"cpu_busy_mean":    {"cores", 100, "% busy", 0, 0.02},
+	"load1_per_core":   {"load per core", 1, "", 2, 0.05},
+	"mem_used_frac":    {"memory used", 100, "%", 0, 0.01},
+	"rss_mb":           {"agent memory", 1, "MB", 0, 2},
+	"gc_pause_p99_ms":  {"GC pause p99", 1, "ms", 1, 0.1},
+	"bus_errors_per_s": {"bus errors", 1, "/s", 1, 0},
+	"state_free_frac":  {"state disk free", 100, "%", 1, 0.02},
+	"under_voltage":    {"under-voltage", 1, "", 0, 0},
+}
+
+// Resolutions returns, per feature in Names order, the smallest change
+// that matters (0 for the flags and counters, where any change does): the
+// host model's smallest scale per feature.
+func Resolutions() []float64 {
+	out := make([]float64, len(names))
+	for i, n := range names {
+		out[i] = units[n].resolution
+	}
+	return out
 }
 
 // Describe returns a host feature's value as an operator reads it, in
