@@ -143,14 +143,18 @@ func TestCommandSchemaAgreesWithParser(t *testing.T) {
 		"loglevel": {
 			`{"level":"debug"}`, `{"id":"1","level":"error"}`, `{"level":"DEBUG"}`, `{"level":"fatal"}`, `{}`, `{"level":null}`,
 		},
+		"relearn-host": {`{}`, `{"id":"9"}`, `{"force":true}`, `[]`, `{"id":5}`},
 	}
 	for name, payloads := range cases {
 		for _, p := range payloads {
 			var err error
-			if name == "recalibrate" {
+			switch name {
+			case "recalibrate":
 				err = DecodeStrict([]byte(p), &Recalibrate{})
-			} else {
+			case "loglevel":
 				err = DecodeStrict([]byte(p), &LogLevel{})
+			default:
+				err = DecodeStrict([]byte(p), &RelearnHost{})
 			}
 			schemaOK := len(cs.ValidateRef("#/$defs/"+name, []byte(p))) == 0
 			if (err == nil) != schemaOK {
