@@ -235,3 +235,31 @@ func (l *SampleLog) Close() error {
 	err := l.f.Sync()
 	return errors.Join(err, l.f.Close())
 }
+
+// ReadSampleLog returns the samples of the log at path, oldest first, with
+// the number of features the log was written with (trustctl reads logs
+// copied from robots). The file is not changed.
+func ReadSampleLog(path string) ([][]float64, []time.Time, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("host: sample log: %w", err)
+	}
+	defer f.Close()
+	h := make([]byte, logHeaderSize)
+	if _, err := f.ReadAt(h, 0); err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: header: %w", ErrLogFormat, path, err)
+	}
+	d, capacity := int(binary.LittleEndian.Uint32(h[8:])), int(binary.LittleEndian.Uint32(h[12:]))
+	l := &SampleLog{f: f, d: d, cap: capacity, buf: make([]byte, 20+8*max(0, min(d, 256)))}
+	if string(h[:8]) != logMagic || d < 1 || d > 256 || capacity < 1 || capacity > 10_000_000 || !bytes.Equal(h, l.header()) {
+		return nil, nil, fmt.Errorf("%w: %s is not a host sample log", ErrLogFormat, path)
+	}
+	if st, err := f.Stat(); err != nil || st.Size() != logHeaderSize+int64(capacity)*int64(len(l.buf)) {
+		return nil, nil, fmt.Errorf("%w: %s is cut short or too long for its %d samples", ErrLogFormat, path, capacity)
+	}
+	if err := l.scan(); err != nil {
+		return nil, nil, err
+	}
+	rows, times := l.Rows()
+	return rows, times, nil
+}

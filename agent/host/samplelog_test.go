@@ -149,3 +149,40 @@ func TestSampleLogFullDisk(t *testing.T) {
 	checkRows(t, l, 1, 1)
 	l.Close()
 }
+
+func TestReadSampleLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "samples.log")
+	l, _ := OpenSampleLog(path, 2, 3)
+	for i := 1; i <= 4; i++ {
+		l.Append(time.Unix(int64(i), 0), seqRow(i))
+	}
+	l.Close()
+	rows, times, err := ReadSampleLog(path)
+	if err != nil || len(rows) != 3 || rows[0][0] != 2 || !times[2].Equal(time.Unix(4, 0)) {
+		t.Fatalf("rows %v times %v err %v", rows, times, err)
+	}
+	os.WriteFile(path, []byte("not a log at all, but long enough for a header"), 0o644)
+	if _, _, err := ReadSampleLog(path); !errors.Is(err, ErrLogFormat) {
+		t.Errorf("garbage: %v", err)
+	}
+}
+
+// FuzzReadSampleLog: a log copied from a robot is untrusted bytes.
+func FuzzReadSampleLog(f *testing.F) {
+	dir := f.TempDir()
+	path := filepath.Join(dir, "seed.log")
+	l, _ := OpenSampleLog(path, 2, 3)
+	l.Append(time.Unix(1, 0), seqRow(1))
+	l.Close()
+	seed, _ := os.ReadFile(path)
+	f.Add(seed)
+	f.Add([]byte("TRHOSTL1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "x.log")
+		os.WriteFile(p, b, 0o644)
+		rows, times, err := ReadSampleLog(p)
+		if err == nil && len(rows) != len(times) {
+			t.Fatalf("%d rows, %d times", len(rows), len(times))
+		}
+	})
+}
