@@ -44,6 +44,9 @@ type Agent struct {
 	hostRule  *host.Persistence
 	hostPhase HostPhase
 	hostWG    sync.WaitGroup // host model training
+	// hostRetryIn counts the healthy samples still to learn before
+	// training is tried again after a failure.
+	hostRetryIn int
 }
 
 // New validates opts, fills in the defaults and builds the agent. It does

@@ -79,6 +79,7 @@ func (a *Agent) learnHost(ctx context.Context, s host.Sample) {
 		why = "robot summary " + sum.String()
 	}
 	if why == "" {
+		a.hostRetryIn--
 		p, err := l.Add(s)
 		ph.Have, ph.Want = p.Have, p.Want
 		if err != nil {
@@ -91,7 +92,7 @@ func (a *Agent) learnHost(ctx context.Context, s host.Sample) {
 		}
 	}
 	ph.Paused = why
-	if why != "" || ph.Have < ph.Want || ctx.Err() != nil {
+	if why != "" || ph.Have < ph.Want || a.hostRetryIn > 0 || ctx.Err() != nil {
 		return
 	}
 	ph.State = PhaseTraining
@@ -100,8 +101,8 @@ func (a *Agent) learnHost(ctx context.Context, s host.Sample) {
 }
 
 // trainHost fits the host model and starts judging with it; on failure,
-// learning goes on and training is tried again after another tenth of the
-// samples.
+// learning goes on (the ring keeps the latest samples) and training is
+// tried again after another tenth of them.
 func (a *Agent) trainHost(ctx context.Context) {
 	start := time.Now()
 	m, rep, err := a.opts.Host.Learner.Train(ctx)
@@ -112,7 +113,7 @@ func (a *Agent) trainHost(ctx context.Context) {
 	}
 	if err != nil {
 		a.hostPhase.State = PhaseLearning
-		a.hostPhase.Want = a.hostPhase.Have + max(1, a.hostPhase.Want/10)
+		a.hostRetryIn = max(1, a.hostPhase.Want/10)
 		a.hostMu.Unlock()
 		if ctx.Err() == nil {
 			a.log.Error().Err(err).Msg("host model: training failed; learning goes on")

@@ -120,3 +120,45 @@ func TestHostLearningResumesAfterRestart(t *testing.T) {
 		t.Fatalf("after restart: %+v", p)
 	}
 }
+
+// failingLearner fails its first training.
+type failingLearner struct {
+	*host.Learner
+	fails int
+}
+
+func (f *failingLearner) Train(ctx context.Context) (*health.Model, health.TrainReport, error) {
+	if f.fails > 0 {
+		f.fails--
+		return nil, health.TrainReport{}, context.DeadlineExceeded
+	}
+	return f.Learner.Train(ctx)
+}
+
+func TestHostTrainingRetriesAfterAFailure(t *testing.T) {
+	ctx := context.Background()
+	m := &hosttest.Machine{Seed: 1}
+	a, _, l := newHostAgent(t, t.TempDir(), m)
+	fl := &failingLearner{Learner: l, fails: 1}
+	a.opts.Host.Learner = fl
+	i := 0
+	step := func(n int) {
+		for range n {
+			i++
+			a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+		}
+		a.hostWG.Wait()
+	}
+	step(300)
+	if p := a.phase(); p.State != PhaseLearning || fl.fails != 0 {
+		t.Fatalf("after the failed training: %+v", p)
+	}
+	step(29)
+	if p := a.phase(); p.State != PhaseLearning {
+		t.Fatalf("retried too early: %+v", p)
+	}
+	step(1)
+	if p := a.phase(); p.State != PhaseJudging {
+		t.Fatalf("not retried after a tenth more samples: %+v", p)
+	}
+}
