@@ -45,6 +45,10 @@ type LearnOptions struct {
 	Train health.TrainOptions
 }
 
+// ErrRelearned is returned by Train when Reset was called while it trained:
+// the model learnt from the forgotten samples is dropped.
+var ErrRelearned = errors.New("host: learn: relearn asked during training; model dropped")
+
 // MinLearnSamples is the fewest samples a Learner may be asked to learn from.
 const MinLearnSamples = 100
 
@@ -98,6 +102,7 @@ type Learner struct {
 	log   *SampleLog // nil while the log cannot be opened (a full disk)
 	model *health.Model
 	row   []float64
+	gen   uint64 // counts Resets, so a training that began before one is not stored
 }
 
 // OpenLearner opens (or starts) the learning state in opts.Dir and loads a
@@ -195,6 +200,7 @@ func (l *Learner) Train(ctx context.Context) (*health.Model, health.TrainReport,
 	if l.log != nil {
 		rows, _ = l.log.Rows()
 	}
+	gen := l.gen
 	l.mu.Unlock()
 	m, rep, err := Train(ctx, rows, l.opts)
 	if err != nil {
@@ -204,12 +210,15 @@ func (l *Learner) Train(ctx context.Context) (*health.Model, health.TrainReport,
 	if err != nil {
 		return nil, rep, fmt.Errorf("host: learn: %w", err)
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.gen != gen {
+		return nil, rep, ErrRelearned
+	}
 	if err := writeAtomic(l.modelPath(), b); err != nil {
 		return nil, rep, fmt.Errorf("host: learn: store model: %w", err)
 	}
-	l.mu.Lock()
 	l.model = m
-	l.mu.Unlock()
 	return m, rep, nil
 }
 
@@ -229,6 +238,7 @@ func (l *Learner) Reset() error {
 		}
 	}
 	l.model = nil
+	l.gen++
 	if err != nil {
 		return fmt.Errorf("host: relearn: %w", err)
 	}

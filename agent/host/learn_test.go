@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -88,5 +89,33 @@ func TestLearnerRefusesAModelOfAnotherFeatureSet(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "model.bin"), b, 0o600)
 	if _, err := host.OpenLearner(host.LearnOptions{Dir: dir}); err == nil {
 		t.Fatal("a model of other features was loaded")
+	}
+}
+
+func TestLearnerDropsAModelTrainedAcrossAReset(t *testing.T) {
+	dir := t.TempDir()
+	l, err := host.OpenLearner(host.LearnOptions{Dir: dir, Samples: 200, Train: health.TrainOptions{Epochs: 100, Patience: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	m := &hosttest.Machine{Seed: 1}
+	for i := range 200 {
+		l.Add(m.Sample(t0.Add(time.Duration(i) * time.Second)))
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := l.Train(context.Background())
+		errc <- err
+	}()
+	time.Sleep(10 * time.Millisecond) // 100 epochs take far longer
+	if err := l.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, host.ErrRelearned) {
+		t.Fatalf("training across a reset: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "model.bin")); !os.IsNotExist(err) || l.Model() != nil {
+		t.Errorf("model stored after reset: %v", err)
 	}
 }
