@@ -23,9 +23,10 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 # The demo starts from the committed models each time (their slots in the
-# state directory are cleared), so a `make models` shows up at once.
+# state directory are cleared), so a `make models` shows up at once, and
+# learns its host model afresh, so the learning phase shows.
 run: build
-	@rm -rf .cache/trustd/models
+	@rm -rf .cache/trustd/models .cache/trustd/host
 	@echo "trustd: simulated LiDAR and camera, default fault scenario, MQTT broker on 127.0.0.1:1883"
 	@echo "watch the MQTT side:  mosquitto_sub -h 127.0.0.1 -t 'trust/#' -v      (Ctrl-C stops trustd)"
 	./$(BIN)/trustd --config deploy/run.yaml --live --log-level warn

@@ -42,6 +42,12 @@ type Agent struct {
 	hostHave  bool
 	hostLast  host.Sample
 	hostLevel level.Level
+	hostRule  *host.Persistence
+	hostPhase HostPhase
+	hostWG    sync.WaitGroup // host model training
+	// hostRetryIn counts the healthy samples still to learn before
+	// training is tried again after a failure.
+	hostRetryIn int
 }
 
 // New validates opts, fills in the defaults and builds the agent. It does
@@ -67,11 +73,19 @@ func New(opts Options) (*Agent, error) {
 		a.pipes = append(a.pipes, p)
 		a.byName[p.name] = p
 	}
-	if opts.Host.Model != nil {
-		a.hostEval = opts.Host.Model.NewEvaluator()
+	if a.hostRule, err = host.NewPersistence(opts.Host.Persistence); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
-	if opts.Host.Collector != nil {
-		opts.Host.Collector.SetBusErrorsIfUnset(a.busErrors)
+	hm := opts.Host.Model
+	if hm == nil && opts.Host.Learner != nil {
+		hm = opts.Host.Learner.Model()
+	}
+	if hm != nil && hm.D() != len(host.Names()) {
+		return nil, fmt.Errorf("%w: host model has %d features, host vector %d", ErrOptions, hm.D(), len(host.Names()))
+	}
+	a.setHostModelLocked(hm)
+	if bc, ok := opts.Host.Collector.(host.BusCounted); ok {
+		bc.SetBusErrorsIfUnset(a.busErrors)
 	}
 	a.summary = a.fuse()
 	return a, nil
@@ -127,17 +141,15 @@ func (a *Agent) SetModel(sensor string, m SensorModel) error {
 	return nil
 }
 
-// SetHostModel swaps the host model (nil disables the verdict).
+// SetHostModel swaps the host model (nil disables the verdict, and
+// learning resumes when the agent has a HostLearner).
 func (a *Agent) SetHostModel(m *health.Model) error {
 	if m != nil && m.D() != len(host.Names()) {
 		return fmt.Errorf("agent: host model has %d features, host vector %d", m.D(), len(host.Names()))
 	}
 	a.hostMu.Lock()
 	defer a.hostMu.Unlock()
-	a.hostEval = nil
-	if m != nil {
-		a.hostEval = m.NewEvaluator()
-	}
+	a.setHostModelLocked(m)
 	return nil
 }
 
@@ -247,6 +259,7 @@ func (a *Agent) tickInterval() time.Duration {
 }
 
 func (a *Agent) runTicker(ctx context.Context) {
+	defer a.hostWG.Wait() // training stops with ctx
 	t := time.NewTicker(a.tickInterval())
 	defer t.Stop()
 	now := a.opts.Clock.Now()
@@ -295,15 +308,18 @@ func (a *Agent) sampleHost(ctx context.Context, now time.Time) {
 	if a.hostEval != nil {
 		r, err := a.hostEval.Evaluate(s.Features(nil))
 		if err == nil {
+			a.hostLevel = a.hostRule.Next(r)
+			r.Reasons = append(r.Reasons[:0], a.hostRule.Reasons()...)
 			for i := range r.Reasons {
 				r.Reasons[i].Code = level.HostWarn
-				if r.Level == level.Error {
+				if a.hostLevel == level.Error {
 					r.Reasons[i].Code = level.HostError
 				}
 			}
 			a.hostRes, a.hostHave = r, true
-			a.hostLevel = r.Level
 		}
+	} else if a.opts.Host.Learner != nil {
+		a.learnHost(ctx, s)
 	}
 	a.metrics.hostLevel.Set(float64(a.hostLevel))
 	changed := a.hostLevel != prev
@@ -405,9 +421,13 @@ func (a *Agent) publishHealth(ctx context.Context, now time.Time) {
 		Robot: a.opts.Robot, Level: a.hostLevel, Sample: a.hostLast,
 		Verdict: a.hostRes, HaveVerdict: a.hostHave,
 		ModelID: a.opts.Host.ID, ModelVersion: a.opts.Host.Version, Time: now,
+		Phase: a.hostPhase, Detail: a.hostDetail(),
 	}
 	if a.hostEval != nil {
 		r.Warn = a.hostEval.Model().Warn
+		if r.ModelID == "" {
+			r.ModelID = a.hostEval.Model().ID
+		}
 	}
 	a.hostMu.Unlock()
 	if err := a.opts.Reporter.ReportHealth(ctx, &r); err != nil {

@@ -99,10 +99,16 @@ type HostOptions struct {
 	// Collector samples the host; nil disables the host model. When its
 	// options name no bus error counter, the agent installs the sum of its
 	// sources' Counters().BusErrors.
-	Collector *host.Collector
+	Collector host.Sampler
 	// Model judges the host feature vector (host.Names()); nil publishes
-	// the samples with level OK.
+	// the samples with level OK, or learns a model when Learner is set.
 	Model *health.Model
+	// Learner, when set and Model is nil, supplies a model learnt before
+	// or learns one from the healthy samples (see HostLearner).
+	Learner HostLearner
+	// Persistence is the host's alarm rule (host.Persistence); zero takes
+	// host.DefaultPersistence.
+	Persistence decision.Options
 	// Period between samples; default 1 s.
 	Period time.Duration
 	// ID and Version name the host model.

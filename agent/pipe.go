@@ -179,6 +179,9 @@ func (p *pipe) reportChangeLocked(ctx context.Context, st decision.State) {
 	p.pubMu.Lock()
 	p.seq = p.a.opts.Sequencer.Next(p.name)
 	r := p.reportLocked(false)
+	// st's reasons are the decider's buffer, which the worker's next frame
+	// overwrites once p.mu is released.
+	msg := st.Message()
 	p.mu.Unlock()
 	err := p.a.report(ctx, &r)
 	p.pubMu.Unlock()
@@ -186,7 +189,7 @@ func (p *pipe) reportChangeLocked(ctx context.Context, st decision.State) {
 		p.m.publishErrors.Inc()
 		p.a.log.Warn().Err(err).Str("sensor", p.name).Msg("publish state")
 	}
-	p.a.log.Info().Str("sensor", p.name).Str("trust", st.Level.String()).Str("cause", string(st.Cause)).Msg(st.Message())
+	p.a.log.Info().Str("sensor", p.name).Str("trust", st.Level.String()).Str("cause", string(st.Cause)).Msg(msg)
 }
 
 // reportLocked is the sensor's report; p.mu is held. The snapshot's

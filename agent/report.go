@@ -74,4 +74,9 @@ type HealthReport struct {
 	// Model judging the host.
 	ModelID, ModelVersion string
 	Time                  time.Time
+	// Phase says whether the host model is learning or judging; Detail
+	// explains the level in words (learning progress, or the features that
+	// drove the error in their units).
+	Phase  HostPhase
+	Detail string
 }

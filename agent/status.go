@@ -59,6 +59,10 @@ type HostStatus struct {
 	Score    float64            `json:"score"`
 	Reasons  []level.Reason     `json:"reasons"`
 	Features map[string]float64 `json:"features"`
+	// Phase of the host model (learning, training, judging, off) and, in
+	// words, its progress or what drove its level.
+	Phase  PhaseState `json:"phase"`
+	Detail string     `json:"detail,omitempty"`
 }
 
 // Status returns a snapshot. It is safe to call at any time.
@@ -102,6 +106,7 @@ func (a *Agent) Status() Status {
 	if a.opts.Host.Collector != nil {
 		a.hostMu.Lock()
 		hs := &HostStatus{Level: a.hostLevel, Score: finiteOr0(a.hostRes.Score), Reasons: append([]level.Reason{}, a.hostRes.Reasons...), Features: map[string]float64{}}
+		hs.Phase, hs.Detail = a.hostPhase.State, a.hostDetail()
 		f := a.hostLast.Features(nil)
 		a.hostMu.Unlock()
 		for i, n := range host.Names() {
@@ -137,6 +142,9 @@ func (a *Agent) Lines() []string {
 	sum := fmt.Sprintf("%-10s %-5s %s", "summary", st.Summary.Level, st.Summary.Message)
 	if st.Host != nil {
 		sum += fmt.Sprintf("  host %s", st.Host.Level)
+		if st.Host.Detail != "" {
+			sum += " (" + st.Host.Detail + ")"
+		}
 	}
 	return append(out, strings.TrimRight(sum, " "))
 }

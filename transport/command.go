@@ -14,6 +14,7 @@ const (
 	CommandRecalibrate = "recalibrate"
 	CommandLogLevel    = "loglevel"
 	CommandModel       = "model" // handled by the firmware/model-update code
+	CommandRelearnHost = "relearn-host"
 )
 
 // MaxCommandBytes bounds a command payload; larger ones are refused unread.
@@ -53,6 +54,16 @@ func (c *LogLevel) Validate() error {
 	}
 	return checkID(c.ID)
 }
+
+// RelearnHost asks the agent to forget its host model and the healthy
+// samples it was learnt from, and to learn again (a new board, a new
+// workload, a machine whose normal changed).
+type RelearnHost struct {
+	ID string `json:"id,omitempty"`
+}
+
+// Validate checks the fields.
+func (c *RelearnHost) Validate() error { return checkID(c.ID) }
 
 // Reply answers a command on <prefix>/cmd/<name>/reply (QoS 1, not retained).
 type Reply struct {

@@ -180,6 +180,18 @@ type Health struct {
 	Host      Host      `json:"host"`
 	Model     Model     `json:"model"`
 	Time      time.Time `json:"time"`
+	// Phase is where the host model is: "off", "learning", "training" or
+	// "judging"; absent from agents that do not learn.
+	Phase string `json:"phase,omitempty"`
+	// Learning says how far learning is, while learning or training.
+	Learning *Learning `json:"learning,omitempty"`
+}
+
+// Learning is the progress of the host model's learning phase.
+type Learning struct {
+	Samples int    `json:"samples"`          // healthy samples kept
+	Target  int    `json:"target"`           // samples training needs
+	Paused  string `json:"paused,omitempty"` // why the latest sample was not learnt
 }
 
 // Status payloads, published retained on <prefix>/status: Online as the

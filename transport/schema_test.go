@@ -125,6 +125,15 @@ func TestSummaryHealthReplyMatchSchema(t *testing.T) {
 	if errs := hs.Validate(mutate(t, m.Payload, func(m map[string]any) { m["host"].(map[string]any)["mem_used_frac"] = 1.5 })); len(errs) == 0 {
 		t.Error("health with mem_used_frac 1.5 accepted")
 	}
+	h.Phase, h.Learning = "learning", &Learning{Samples: 1234, Target: 7200, Paused: "throttled"}
+	m, err = tp.HealthMessage(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustValid(t, hs, "health while learning", m.Payload)
+	if errs := hs.Validate(mutate(t, m.Payload, func(m map[string]any) { m["phase"] = "dreaming" })); len(errs) == 0 {
+		t.Error("health with an unknown phase accepted")
+	}
 
 	cs := loadSchema(t, "trust-command.schema.json")
 	for _, r := range []*Reply{
@@ -154,14 +163,18 @@ func TestCommandSchemaAgreesWithParser(t *testing.T) {
 		"loglevel": {
 			`{"level":"debug"}`, `{"id":"1","level":"error"}`, `{"level":"DEBUG"}`, `{"level":"fatal"}`, `{}`, `{"level":null}`,
 		},
+		"relearn-host": {`{}`, `{"id":"9"}`, `{"force":true}`, `[]`, `{"id":5}`},
 	}
 	for name, payloads := range cases {
 		for _, p := range payloads {
 			var err error
-			if name == "recalibrate" {
+			switch name {
+			case "recalibrate":
 				err = DecodeStrict([]byte(p), &Recalibrate{})
-			} else {
+			case "loglevel":
 				err = DecodeStrict([]byte(p), &LogLevel{})
+			default:
+				err = DecodeStrict([]byte(p), &RelearnHost{})
 			}
 			schemaOK := len(cs.ValidateRef("#/$defs/"+name, []byte(p))) == 0
 			if (err == nil) != schemaOK {

@@ -6,7 +6,9 @@
 //
 // Network (d features): d → 32 (ReLU) → 8 (linear) → 32 (ReLU) → d (linear),
 // trained in float64 with Adam on the mean squared error of standardised
-// features (mean and standard deviation from the training block). The score
+// features (mean and standard deviation from the training block, or median
+// and scaled MAD with ScaleRobust; TrainOptions.Noise trains a denoising
+// autoencoder). The score
 // of a vector x is the mean squared reconstruction error in standardised
 // units,
 //

@@ -1,6 +1,7 @@
 package health
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -29,6 +30,20 @@ type TrainOptions struct {
 	// recording keeps one stamp per frame, for instance, so it says nothing
 	// about arrival times on the robot (see ArrivalNames).
 	Ignore []string
+	// Scaling of the features; default ScaleStandard.
+	Scaling Scaling
+	// Noise is the standard deviation, in standardised units, of Gaussian
+	// noise added to the inputs while training, the target staying clean
+	// (a denoising autoencoder). With few features that move independently
+	// the network could otherwise learn the identity and reconstruct faults
+	// as well as normal vectors; noise makes it learn how the features move
+	// together instead. Default 0 (none).
+	Noise float64
+	// MinScale, when set, holds a smallest scale per feature in natural
+	// units (len d; 0 for none): the smallest change that matters, so a
+	// feature that barely moved while learning (a disk's free space, a
+	// temperature on a calm afternoon) is not judged on its noise alone.
+	MinScale []float64
 }
 
 func (o *TrainOptions) fill() {
@@ -75,6 +90,12 @@ const MinTrainRows = 50
 // uses the training block; NaN entries are ignored there and imputed as the
 // mean. Deterministic for a given Seed.
 func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainReport, error) {
+	return TrainContext(context.Background(), rows, names, opts)
+}
+
+// TrainContext is Train stopping between epochs when ctx is done, with
+// ctx's error.
+func TrainContext(ctx context.Context, rows [][]float64, names []string, opts TrainOptions) (*Model, TrainReport, error) {
 	opts.fill()
 	var rep TrainReport
 	d := len(names)
@@ -100,7 +121,21 @@ func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainRe
 	rep.TrainRows, rep.ValRows, rep.CalibRows = len(train), len(val), len(cal)
 
 	m := &Model{ID: opts.ID, Names: slices.Clone(names), Mean: make([]float64, d), Std: make([]float64, d)}
-	standardization(m, train)
+	if opts.Scaling == ScaleRobust {
+		robustScaling(m, train)
+	} else {
+		standardization(m, train)
+	}
+	if opts.MinScale != nil {
+		if len(opts.MinScale) != d {
+			return nil, rep, fmt.Errorf("health: train: %d minimum scales for %d features", len(opts.MinScale), d)
+		}
+		for i, v := range opts.MinScale {
+			if v > 0 {
+				m.Std[i] = max(m.Std[i], v)
+			}
+		}
+	}
 	for _, name := range opts.Ignore {
 		i := slices.Index(names, name)
 		if i < 0 {
@@ -125,6 +160,7 @@ func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainRe
 	zVal := standardizeAll(m, val)
 
 	tr := newTrainer(m, opts.LearningRate)
+	tr.noise, tr.rng = opts.Noise, rng
 	order := make([]int, len(zTrain))
 	for i := range order {
 		order[i] = i
@@ -133,6 +169,9 @@ func Train(rows [][]float64, names []string, opts TrainOptions) (*Model, TrainRe
 	bestLayers := cloneLayers(m.layers)
 	stale := 0
 	for ep := 0; ep < opts.Epochs; ep++ {
+		if err := ctx.Err(); err != nil {
+			return nil, rep, fmt.Errorf("health: train: %w", err)
+		}
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for b := 0; b < len(order); b += opts.BatchSize {
 			tr.step(zTrain, order[b:min(b+opts.BatchSize, len(order))])
@@ -261,6 +300,8 @@ type trainer struct {
 	mW, vW     [4][]float64
 	mB, vB     [4][]float64
 	acts, dlts [][]float64
+	noise      float64
+	rng        *rand.Rand
 }
 
 func newTrainer(m *Model, lr float64) *trainer {
@@ -283,10 +324,15 @@ func (t *trainer) grad(zs [][]float64, batch []int) {
 	scale := 2 / float64(len(batch)*m.D())
 	for _, bi := range batch {
 		copy(t.acts[0], zs[bi])
+		if t.noise > 0 {
+			for i := range t.acts[0] {
+				t.acts[0][i] += t.noise * t.rng.NormFloat64()
+			}
+		}
 		m.forward(t.acts)
 		out := t.dlts[4]
 		for i := range out {
-			out[i] = scale * (t.acts[4][i] - t.acts[0][i])
+			out[i] = scale * (t.acts[4][i] - zs[bi][i])
 		}
 		for li := 3; li >= 0; li-- {
 			l := &m.layers[li]

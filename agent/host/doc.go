@@ -16,6 +16,8 @@
 //	                  pauses since the previous sample (runtime/metrics)
 //	bus_errors_per_s  growth of the sources' BusErrors counters per second
 //	state_free_frac   free fraction of the state directory's file system
+//	under_voltage     1 when the firmware reports under-voltage now (Raspberry
+//	                  Pi get_throttled bit 0), else 0
 //
 // Files that do not exist on a machine (no thermal zone, no cpufreq, not a
 // Pi) give NaN for their feature, which the health model imputes with its

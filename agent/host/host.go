@@ -19,6 +19,7 @@ import (
 var names = []string{
 	"cpu_temp_c", "throttled", "freq_ratio", "cpu_busy_max", "cpu_busy_mean", "load1_per_core",
 	"mem_used_frac", "rss_mb", "gc_pause_p99_ms", "bus_errors_per_s", "state_free_frac",
+	"under_voltage",
 }
 
 // Names returns the host feature names, in vector order.
@@ -42,6 +43,7 @@ type Sample struct {
 	Time           time.Time
 	CPUTempC       float64
 	Throttled      bool
+	UnderVoltage   bool // the supply is below its minimum now (Pi get_throttled bit 0)
 	FreqRatio      float64
 	CPUBusy        []float64 // per core, 0..1; nil on the first sample
 	Load1          float64
@@ -140,8 +142,9 @@ func (c *Collector) thermal(s *Sample) {
 			}
 		}
 	}
-	if v, ok := readInt(c.path("sys/devices/platform/soc/soc:firmware/get_throttled")); ok && v&0xe != 0 {
-		s.Throttled = true
+	if v, ok := readInt(c.path("sys/devices/platform/soc/soc:firmware/get_throttled")); ok {
+		s.Throttled = v&0xe != 0
+		s.UnderVoltage = v&0x1 != 0
 	}
 	counts, _ := filepath.Glob(c.path("sys/devices/system/cpu/cpu[0-9]*/thermal_throttle/core_throttle_count"))
 	var total uint64
@@ -309,11 +312,16 @@ func (s Sample) Features(dst []float64) []float64 {
 	if s.Throttled {
 		throttled = 1
 	}
+	underVoltage := 0.0
+	if s.UnderVoltage {
+		underVoltage = 1
+	}
 	load := math.NaN()
 	if s.Cores > 0 {
 		load = s.Load1 / float64(s.Cores)
 	}
 	copy(dst, []float64{s.CPUTempC, throttled, s.FreqRatio, busyMax, busyMean, load, s.MemUsedFrac,
-		float64(s.RSSBytes) / (1 << 20), float64(s.GCPauseP99) / float64(time.Millisecond), s.BusErrorsPerS, s.StateFreeFrac})
+		float64(s.RSSBytes) / (1 << 20), float64(s.GCPauseP99) / float64(time.Millisecond), s.BusErrorsPerS, s.StateFreeFrac,
+		underVoltage})
 	return dst
 }

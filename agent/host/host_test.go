@@ -100,3 +100,47 @@ func TestSetBusErrorsIfUnset(t *testing.T) {
 		t.Errorf("configured counter replaced: %d", s.BusErrors)
 	}
 }
+
+func TestUnderVoltageAndFlags(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "sys/devices/platform/soc/soc:firmware/get_throttled", "0x50001\n")
+	s := New(Options{Root: root}).Sample(time.Unix(1, 0))
+	if !s.UnderVoltage || s.Throttled || s.Flagged() != FlagUnderVoltage {
+		t.Errorf("0x50001: under-voltage %v throttled %v flag %q", s.UnderVoltage, s.Throttled, s.Flagged())
+	}
+	if f := s.Features(nil); f[len(f)-1] != 1 || Names()[len(f)-1] != "under_voltage" {
+		t.Errorf("features %v", f)
+	}
+	if (Sample{Throttled: true}).Flagged() != FlagThrottled || (Sample{}).Flagged() != FlagNone {
+		t.Error("flags")
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		v    float64
+		want string
+	}{
+		{"cpu_temp_c", 81.24, "CPU temperature 81.2 °C"},
+		{"mem_used_frac", 0.934, "memory used 93 %"},
+		{"rss_mb", 412.6, "agent memory 413 MB"},
+		{"throttled", 1, "throttled yes"},
+		{"state_free_frac", 0.021, "state disk free 2.1 %"},
+		{"load1_per_core", 2.5, "load per core 2.50"},
+		{"cpu_temp_c", math.NaN(), "CPU temperature unknown"},
+		{"other", 2, "other=2"},
+	} {
+		if got := Describe(c.name, c.v); got != c.want {
+			t.Errorf("Describe(%s, %v) = %q, want %q", c.name, c.v, got, c.want)
+		}
+	}
+	if got := Explain("cpu_temp_c", 81.24, 55); got != "CPU temperature 81.2 °C (normal 55.0 °C)" {
+		t.Errorf("Explain: %q", got)
+	}
+	for _, n := range Names() {
+		if _, ok := units[n]; !ok {
+			t.Errorf("feature %s has no unit", n)
+		}
+	}
+}

@@ -25,6 +25,9 @@ func (d *dirList) Set(s string) error { *d = append(*d, s); return nil }
 // cmdTrain trains, quantises and calibrates a sensor's models on clean
 // recordings and writes a model bundle.
 func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "--host" || args[0] == "-host") {
+		return cmdTrainHost(ctx, args[1:], stdout, stderr)
+	}
 	fs := newFlags("train", stderr)
 	sensor := fs.String("sensor", "", "sensor kind: lidar or camera (required)")
 	var ins dirList
@@ -47,6 +50,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	created := fs.String("created", "", "creation time recorded in the model (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now): fix it to get byte-identical models")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: trustctl train --sensor lidar|camera --in DIR [--in DIR ...] --out MODEL [flags]")
+		fmt.Fprintln(stderr, "       trustctl train --host --in SAMPLES.LOG --out MODEL [flags]")
 		fmt.Fprintln(stderr)
 		fmt.Fprintln(stderr, "Trains the sensor's VAE and health autoencoder on clean frames, quantises them,")
 		fmt.Fprintln(stderr, "calibrates the threshold after quantisation on the last contiguous block of clean")

@@ -44,6 +44,7 @@ func (d *daemon) handleCommands() error {
 		d.log.WithLevel(lvl).Str("new_level", c.Level).Msg("log level set")
 		return map[string]string{"level": c.Level}, nil
 	})
+	cmds.HandleRelearnHost(d.relearnHost)
 	if !slices.Contains(d.cfg.MQTT.Commands, transport.CommandModel) {
 		return nil
 	}

@@ -85,6 +85,12 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 	}
 	d.link = link
 	d.models = newModelSet(d.log, d.cfg.StateDir, d.cfg.Models)
+	if d.models.host, err = openHostLearner(d.cfg); err != nil {
+		return err
+	}
+	if d.models.host != nil {
+		defer d.models.host.Close()
+	}
 	if err := d.handleCommands(); err != nil {
 		return err
 	}
@@ -166,9 +172,9 @@ func (d *daemon) reload(ctx context.Context) (pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !reflect.DeepEqual(cfg.MQTT, d.cfg.MQTT) || cfg.Robot != d.cfg.Robot || cfg.StateDir != d.cfg.StateDir {
-		d.log.Warn().Msg("robot, state_dir and mqtt settings take effect at restart; the session is kept")
-		cfg.MQTT, cfg.Robot, cfg.StateDir = d.cfg.MQTT, d.cfg.Robot, d.cfg.StateDir
+	if !reflect.DeepEqual(cfg.MQTT, d.cfg.MQTT) || cfg.Robot != d.cfg.Robot || cfg.StateDir != d.cfg.StateDir || cfg.Host != d.cfg.Host {
+		d.log.Warn().Msg("robot, state_dir, host and mqtt settings take effect at restart; the session is kept")
+		cfg.MQTT, cfg.Robot, cfg.StateDir, cfg.Host = d.cfg.MQTT, d.cfg.Robot, d.cfg.StateDir, d.cfg.Host
 	}
 	if lvl, err := zerolog.ParseLevel(cfg.LogLevel); err == nil {
 		zerolog.SetGlobalLevel(lvl)

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sensortrust/trustagent/agent"
+	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
@@ -32,6 +33,9 @@ type modelSet struct {
 
 	mu     sync.Mutex
 	stores map[sensors.Kind]*firmware.Store
+
+	// host learns and keeps the host model (nil when host.learn_for is 0).
+	host *host.Learner
 }
 
 func newModelSet(log zerolog.Logger, stateDir string, cfg config.Models) *modelSet {

@@ -10,7 +10,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sensortrust/trustagent/agent"
-	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/transport/broker"
@@ -94,9 +93,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 		AlarmRate:    cfg.Agent.AlarmRate,
 		Registerer:   reg,
 		Logger:       &log,
-		Host: agent.HostOptions{
-			Collector: host.New(host.Options{StateDir: cfg.StateDir}),
-		},
+		Host:         hostOptions(cfg, models.host),
 	}
 	kinds := map[string]sensors.Kind{}
 	for i, s := range cfg.Sensors {

@@ -21,6 +21,7 @@ type Config struct {
 	MQTT     MQTT     `yaml:"mqtt"`
 	Models   Models   `yaml:"models"`
 	Agent    Agent    `yaml:"agent"`
+	Host     Host     `yaml:"host"`
 	Sensors  []Sensor `yaml:"-"` // decoded entry by entry, with the driver registry
 
 	file   string              // name used in errors
@@ -45,7 +46,7 @@ type MQTT struct {
 	PasswordFile string        `yaml:"password_file"` // file whose first line is the password
 	PasswordEnv  string        `yaml:"password_env"`  // or the environment variable holding it
 	TLS          TLS           `yaml:"tls"`
-	Commands     []string      `yaml:"commands"`    // operator commands accepted on <prefix>/cmd/<name>: recalibrate, loglevel, model
+	Commands     []string      `yaml:"commands"`    // operator commands accepted on <prefix>/cmd/<name>: recalibrate, loglevel, model, relearn-host
 	OutboxSize   int           `yaml:"outbox_size"` // messages kept while the broker is away
 	Embedded     Embedded      `yaml:"embedded"`
 }
@@ -81,6 +82,17 @@ type Agent struct {
 	ScoreBudget  float64       `yaml:"score_budget"`  // fraction of one core scoring may use; above it, frames are decimated
 	AlarmRate    float64       `yaml:"alarm_rate"`    // target false ERRORs per hour of clean stream for the recalibrate command
 }
+
+// Host is the host model, which a robot learns from its own healthy
+// samples (kept in <state_dir>/host) before it judges with it.
+type Host struct {
+	Period       time.Duration `yaml:"period"`         // between host samples
+	LearnFor     time.Duration `yaml:"learn_for"`      // healthy time learnt before judging; 0 turns learning off
+	AlarmsPerDay float64       `yaml:"alarms_per_day"` // target false host alarms per day of normal running
+}
+
+// HostSamples is the number of healthy samples learning keeps.
+func (h Host) HostSamples() int { return int(h.LearnFor / h.Period) }
 
 // Sensor is one configured source: the keys every entry has, and the
 // options of its driver, decoded from the entry's other keys.
@@ -118,6 +130,8 @@ func Default() Config {
 			ScoreBudget:  0.5,
 			AlarmRate:    0.25,
 		},
+		// A day, so that the daily swing of the temperature is normal.
+		Host: Host{Period: time.Second, LearnFor: 24 * time.Hour, AlarmsPerDay: 1},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/mqtt"
 )
@@ -44,6 +45,9 @@ func (c *Config) validate() error {
 		return err
 	}
 	if err := c.Agent.validate(); err != nil {
+		return err
+	}
+	if err := c.Host.validate(); err != nil {
 		return err
 	}
 	if len(c.Sensors) == 0 {
@@ -152,6 +156,22 @@ func (a *Agent) validate() error {
 		return bad("agent.score_budget", "%v is outside (0, 1]", a.ScoreBudget)
 	case !(a.AlarmRate > 0 && a.AlarmRate <= 3600):
 		return bad("agent.alarm_rate", "%v is outside (0, 3600] per hour", a.AlarmRate)
+	}
+	return nil
+}
+
+func (h *Host) validate() error {
+	switch {
+	case h.Period < 100*time.Millisecond || h.Period > time.Minute:
+		return bad("host.period", "%v is outside 100ms..1m", h.Period)
+	case h.LearnFor < 0:
+		return bad("host.learn_for", "%v is negative", h.LearnFor)
+	case h.LearnFor > 0 && h.HostSamples() < host.MinLearnSamples:
+		return bad("host.learn_for", "%v is %d samples at host.period %v; learning needs at least %d", h.LearnFor, h.HostSamples(), h.Period, host.MinLearnSamples)
+	case h.HostSamples() > 1_000_000:
+		return bad("host.learn_for", "%v is %d samples at host.period %v; at most 1000000", h.LearnFor, h.HostSamples(), h.Period)
+	case !(h.AlarmsPerDay > 0 && h.AlarmsPerDay <= 100):
+		return bad("host.alarms_per_day", "%v is outside (0, 100]", h.AlarmsPerDay)
 	}
 	return nil
 }

@@ -69,6 +69,17 @@ func (d *Dispatcher) HandleLogLevel(f func(context.Context, transport.LogLevel) 
 	})
 }
 
+// HandleRelearnHost registers a typed handler for the relearn-host command.
+func (d *Dispatcher) HandleRelearnHost(f func(context.Context, transport.RelearnHost) (any, error)) {
+	d.Handle(transport.CommandRelearnHost, func(ctx context.Context, p []byte) (any, error) {
+		var c transport.RelearnHost
+		if err := transport.DecodeStrict(p, &c); err != nil {
+			return nil, err
+		}
+		return f(ctx, c)
+	})
+}
+
 // Dispatch runs the command name with payload and publishes the reply. Its
 // signature fits mqtt.Options.OnCommand. It returns the reply for tests and
 // logs.

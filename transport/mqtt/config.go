@@ -101,7 +101,7 @@ func (c Config) WithDefaults() Config {
 }
 
 // KnownCommands are the command names Validate accepts.
-var knownCommands = []string{transport.CommandRecalibrate, transport.CommandLogLevel, transport.CommandModel}
+var knownCommands = []string{transport.CommandRecalibrate, transport.CommandLogLevel, transport.CommandModel, transport.CommandRelearnHost}
 
 // ConfigError is an invalid Config field. Field is the field's yaml key
 // ("broker", "ca_file", "commands[1]"), so that a configuration loader can

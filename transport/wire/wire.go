@@ -121,11 +121,27 @@ func Health(r *agent.HealthReport) *transport.Health {
 	if r.HaveVerdict {
 		h.Score, h.Threshold = finiteOr0(r.Verdict.Score), finiteOr0(r.Warn)
 		h.Message = fmt.Sprintf("%s: host score %.3g (warn %.3g)", r.Level, r.Verdict.Score, r.Warn)
-		if len(r.Verdict.Reasons) > 0 {
+		if r.Detail != "" {
+			h.Message += ": " + r.Detail
+		} else if len(r.Verdict.Reasons) > 0 {
 			h.Message += ", most unusual: " + r.Verdict.Reasons[0].Feature
 		}
 	}
+	hostPhase(h, r)
 	return h
+}
+
+// hostPhase adds the host model's phase: while learning, the message is
+// the progress ("OK: learning: 1234 of 7200 samples").
+func hostPhase(h *transport.Health, r *agent.HealthReport) {
+	h.Phase = string(r.Phase.State)
+	switch r.Phase.State {
+	case agent.PhaseLearning, agent.PhaseTraining:
+		h.Learning = &transport.Learning{Samples: r.Phase.Have, Target: r.Phase.Want, Paused: r.Phase.Paused}
+		if !r.HaveVerdict {
+			h.Message = fmt.Sprintf("%s: %s", r.Level, r.Detail)
+		}
+	}
 }
 
 // Level is the wire word of a level.

@@ -137,6 +137,21 @@ func TestReportsEncodeToTheContract(t *testing.T) {
 	}
 }
 
+func TestHealthSaysThePhase(t *testing.T) {
+	h := Health(&agent.HealthReport{Robot: "r1", Level: level.OK, Time: t0, Detail: "learning: 1234 of 7200 samples",
+		Phase: agent.HostPhase{State: agent.PhaseLearning, Have: 1234, Want: 7200}})
+	if h.Phase != "learning" || h.Learning == nil || h.Learning.Samples != 1234 || h.Learning.Target != 7200 ||
+		h.Message != "OK: learning: 1234 of 7200 samples" {
+		t.Errorf("learning: %+v, %+v", h, h.Learning)
+	}
+	h = Health(&agent.HealthReport{Robot: "r1", Level: level.Warn, Time: t0, HaveVerdict: true, Warn: 1,
+		Verdict: health.Result{Score: 3, Reasons: []level.Reason{{Code: level.HostWarn, Feature: "cpu_temp_c", Value: 81}}},
+		Detail:  "CPU temperature 81.0 °C (normal 55.0 °C)", Phase: agent.HostPhase{State: agent.PhaseJudging}})
+	if h.Phase != "judging" || h.Learning != nil || h.Message != "WARN: host score 3 (warn 1): CPU temperature 81.0 °C (normal 55.0 °C)" {
+		t.Errorf("judging: %+v", h)
+	}
+}
+
 func TestNewReporterRefusesBadPrefix(t *testing.T) {
 	if _, err := NewReporter("trust/#", &transporttest.Recorder{}); err == nil {
 		t.Error("wildcard prefix accepted")

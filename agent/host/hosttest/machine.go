@@ -1,0 +1,195 @@
+// Package hosttest fakes the host stage's source (host.Sampler) for tests
+// and the host fault bench: Machine, a synthetic robot computer with a
+// healthy baseline and injected faults, and Playback, which replays
+// recorded samples.
+package hosttest
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/host"
+)
+
+// Kind is a host fault type.
+type Kind int
+
+const (
+	Throttling   Kind = iota // heat: temperature climbs, the firmware throttles, the clock drops
+	Runaway                  // a process spins one core at 100 %
+	MemoryLeak               // memory use climbs steadily
+	DiskFill                 // the state directory's file system fills
+	BusErrors                // bursts of sensor bus errors
+	UnderVoltage             // brown-outs: the firmware's under-voltage flag comes and goes
+)
+
+// Kinds lists every fault type.
+var Kinds = []Kind{Throttling, Runaway, MemoryLeak, DiskFill, BusErrors, UnderVoltage}
+
+func (k Kind) String() string {
+	return [...]string{"thermal throttling", "runaway process", "memory leak", "disk filling", "bus error bursts", "under-voltage"}[k]
+}
+
+// Fault is one fault of Kind active from Start for Duration.
+type Fault struct {
+	Kind     Kind
+	Start    time.Time
+	Duration time.Duration
+}
+
+func (f Fault) active(t time.Time) (bool, float64) {
+	if t.Before(f.Start) || !t.Before(f.Start.Add(f.Duration)) {
+		return false, 0
+	}
+	return true, t.Sub(f.Start).Seconds()
+}
+
+// Machine is a synthetic 4-core robot computer. Its healthy behaviour: a
+// sensor workload of about 35 % per core with bursts, a CPU temperature
+// that follows the load and a daily ambient swing of ±3 °C, an on-demand
+// CPU clock, memory and the agent's heap moving a little with the garbage
+// collector, a state disk that fills by one percent a week, and a
+// rare single bus error. Deterministic for a Seed; Sample may be called at
+// any pace (accelerated runs sample a simulated clock).
+type Machine struct {
+	Seed   uint64
+	Faults []Fault
+
+	rng   *rand.Rand
+	busy  float64 // smoothed workload
+	load  float64
+	temp  float64
+	mem   float64
+	rss   float64
+	leak  float64
+	bus   uint64
+	prev  time.Time
+	start time.Time
+	begun bool
+}
+
+func (m *Machine) init(now time.Time) {
+	m.rng = rand.New(rand.NewPCG(m.Seed, 0x686f7374))
+	m.busy, m.load, m.mem, m.rss = 0.35, 1.4, 0.45, 60
+	m.temp = 50 + 15*0.35 + ambient(now)
+	m.prev, m.start = now.Add(-time.Second), now
+	m.begun = true
+}
+
+// Sample implements host.Sampler.
+func (m *Machine) Sample(now time.Time) host.Sample {
+	if !m.begun {
+		m.init(now)
+	}
+	dt := max(1e-3, now.Sub(m.prev).Seconds())
+	m.prev = now
+	r := m.rng
+	const cores = 4
+	// Workload: a slowly wandering mean with short bursts (a planner, a
+	// map update).
+	m.busy += 0.02*(0.35-m.busy) + 0.01*r.NormFloat64()
+	burst := 0.0
+	if r.Float64() < 0.02 {
+		burst = 0.3 * r.Float64()
+	}
+	busy := make([]float64, cores)
+	for i := range busy {
+		busy[i] = clamp01(m.busy + burst + 0.06*r.NormFloat64())
+	}
+	throttled, underV := false, false
+	freq := clamp01(0.7 + 0.6*mean(busy) + 0.05*r.NormFloat64())
+	extraHeat, leakRate := 0.0, 0.0
+	busErr := 0.0
+	if r.Float64() < 1.0/20000 {
+		busErr = 1
+	}
+	diskFree := 0.60 - 0.01*now.Sub(m.start).Hours()/(7*24)
+	for _, f := range m.Faults {
+		on, since := f.active(now)
+		if !on {
+			continue
+		}
+		switch f.Kind {
+		case Throttling:
+			// A blocked fan: the temperature climbs by 30 °C over ten minutes and
+			// the firmware throttles above 80 °C.
+			extraHeat = 30 * min(1, since/600)
+		case Runaway:
+			busy[0] = 1
+		case MemoryLeak:
+			leakRate = 2 // MB/s
+		case DiskFill:
+			diskFree -= min(diskFree-0.001, since*0.0005) // 0.05 % of the disk a second
+		case BusErrors:
+			if int(since)%20 < 5 {
+				busErr = 5 + 20*r.Float64()
+			}
+		case UnderVoltage:
+			if r.Float64() < 0.3 {
+				underV = true
+				freq = min(freq, 0.5)
+			}
+		}
+	}
+	target := 50 + 15*mean(busy) + ambient(now) + extraHeat
+	m.temp += (target - m.temp) * min(1, dt/30)
+	if m.temp > 80 {
+		throttled = true
+		freq = min(freq, 0.6)
+	}
+	m.load += (mean(busy)*cores - m.load) * min(1, dt/60)
+	if leakRate == 0 {
+		m.leak = 0 // the leaking process was restarted
+	}
+	m.leak += leakRate * dt
+	m.rss += 0.05*(60-m.rss) + 0.5*r.NormFloat64()
+	m.mem += 0.01*(0.45-m.mem) + 0.002*r.NormFloat64()
+	gc := 0.0
+	if r.Float64() < 0.4 {
+		gc = 0.2 + 0.1*r.ExpFloat64()
+	}
+	m.bus += uint64(busErr * dt)
+	const total = 4 << 30 // bytes of memory
+	return host.Sample{
+		Time: now, CPUTempC: m.temp + 0.3*r.NormFloat64(), Throttled: throttled, UnderVoltage: underV,
+		FreqRatio: freq, CPUBusy: busy, Load1: m.load, Cores: cores,
+		MemUsedFrac: clamp01(m.mem + m.leak*(1<<20)/total), RSSBytes: uint64(max(0, m.rss+m.leak) * (1 << 20)),
+		GCPauseP99: time.Duration(gc * float64(time.Millisecond)), BusErrors: m.bus, BusErrorsPerS: busErr,
+		StateFreeBytes: uint64(diskFree * 32e9), StateFreeFrac: diskFree,
+	}
+}
+
+// ambient is the daily swing of the temperature, ±3 °C, warmest at 06:00 UTC.
+func ambient(t time.Time) float64 {
+	day := float64(t.Unix()%86400) / 86400
+	return 3 * math.Sin(2*math.Pi*day)
+}
+
+func clamp01(v float64) float64 { return min(1, max(0, v)) }
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// Playback replays recorded samples in order, stamped with the time asked
+// for; after the last it repeats the last.
+type Playback struct {
+	Samples []host.Sample
+	i       int
+}
+
+// Sample implements host.Sampler.
+func (p *Playback) Sample(now time.Time) host.Sample {
+	if len(p.Samples) == 0 {
+		return host.Sample{Time: now}
+	}
+	s := p.Samples[min(p.i, len(p.Samples)-1)]
+	p.i++
+	s.Time = now
+	return s
+}

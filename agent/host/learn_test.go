@@ -1,0 +1,121 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/host/hosttest"
+)
+
+var t0 = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+func TestLearnerResumesTrainsAndReloads(t *testing.T) {
+	dir := t.TempDir()
+	opts := host.LearnOptions{Dir: dir, Samples: 300, Train: health.TrainOptions{Epochs: 30}}
+	l, err := host.OpenLearner(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &hosttest.Machine{Seed: 1}
+	for i := range 120 {
+		if _, err := l.Add(m.Sample(t0.Add(time.Duration(i) * time.Second))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	// A restart mid-phase resumes where it was.
+	l, err = host.OpenLearner(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if p := l.Progress(); p.Have != 120 || p.Want != 300 || p.Done() || l.Model() != nil {
+		t.Fatalf("after restart: %+v, model %v", p, l.Model())
+	}
+	var p host.Progress
+	for i := 120; i < 300; i++ {
+		p, _ = l.Add(m.Sample(t0.Add(time.Duration(i) * time.Second)))
+	}
+	if !p.Done() {
+		t.Fatalf("progress %+v", p)
+	}
+	model, rep, err := l.Train(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.TrainRows+rep.ValRows+rep.CalibRows != 300 || model.Warn <= 0 || model.Error < model.Warn || l.Model() != model {
+		t.Fatalf("report %+v, warn %v error %v", rep, model.Warn, model.Error)
+	}
+	// A restart loads the stored model.
+	l2, err := host.OpenLearner(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l2.Model() == nil || l2.Model().Warn != model.Warn {
+		t.Fatalf("stored model not loaded: %v", l2.Model())
+	}
+	// Relearning forgets model and samples.
+	if err := l2.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	l2.Close()
+	if _, err := os.Stat(filepath.Join(dir, "model.bin")); !os.IsNotExist(err) {
+		t.Errorf("model kept after reset: %v", err)
+	}
+	l3, _ := host.OpenLearner(opts)
+	defer l3.Close()
+	if l3.Model() != nil || l3.Progress().Have != 0 {
+		t.Errorf("after reset: model %v, %+v", l3.Model(), l3.Progress())
+	}
+}
+
+func TestLearnerRefusesAModelOfAnotherFeatureSet(t *testing.T) {
+	dir := t.TempDir()
+	rows := make([][]float64, 100)
+	for i := range rows {
+		rows[i] = []float64{float64(i % 5), float64(i % 3)}
+	}
+	m, _, err := health.Train(rows, []string{"a", "b"}, health.TrainOptions{Epochs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := m.MarshalBinary()
+	os.WriteFile(filepath.Join(dir, "model.bin"), b, 0o600)
+	if _, err := host.OpenLearner(host.LearnOptions{Dir: dir}); err == nil {
+		t.Fatal("a model of other features was loaded")
+	}
+}
+
+func TestLearnerDropsAModelTrainedAcrossAReset(t *testing.T) {
+	dir := t.TempDir()
+	l, err := host.OpenLearner(host.LearnOptions{Dir: dir, Samples: 200, Train: health.TrainOptions{Epochs: 100, Patience: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	m := &hosttest.Machine{Seed: 1}
+	for i := range 200 {
+		l.Add(m.Sample(t0.Add(time.Duration(i) * time.Second)))
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := l.Train(context.Background())
+		errc <- err
+	}()
+	time.Sleep(10 * time.Millisecond) // 100 epochs take far longer
+	if err := l.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, host.ErrRelearned) {
+		t.Fatalf("training across a reset: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "model.bin")); !os.IsNotExist(err) || l.Model() != nil {
+		t.Errorf("model stored after reset: %v", err)
+	}
+}

@@ -1,0 +1,40 @@
+package host
+
+import "time"
+
+// Sampler is the host stage's source: it reads the host once per call,
+// with rates over the time since the previous call. The agent calls it
+// from one goroutine, once a period. Collector reads /proc and /sys;
+// package hosttest replays recorded or synthetic samples.
+type Sampler interface {
+	Sample(now time.Time) Sample
+}
+
+// BusCounted is implemented by samplers that take the sources' bus error
+// counter from the agent (Collector does); the agent calls it before the
+// first Sample.
+type BusCounted interface {
+	SetBusErrorsIfUnset(fn func() uint64)
+}
+
+// Flag is a deterministic verdict on one sample: a condition the firmware
+// reports outright, which needs no model to be called bad.
+type Flag string
+
+const (
+	FlagNone         Flag = ""
+	FlagThrottled    Flag = "throttled"
+	FlagUnderVoltage Flag = "under-voltage"
+)
+
+// Flagged returns the first deterministic flag the sample raises: under-
+// voltage, then throttling. A flagged sample is never learnt as normal.
+func (s Sample) Flagged() Flag {
+	switch {
+	case s.UnderVoltage:
+		return FlagUnderVoltage
+	case s.Throttled:
+		return FlagThrottled
+	}
+	return FlagNone
+}

@@ -1,0 +1,164 @@
+package agent
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/host/hosttest"
+	"github.com/sensortrust/trustagent/agent/level"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+func newHostAgent(t *testing.T, dir string, m host.Sampler) (*Agent, *reportRecorder, *host.Learner) {
+	t.Helper()
+	l, err := host.OpenLearner(host.LearnOptions{Dir: dir, Samples: 300, Train: health.TrainOptions{Epochs: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	clk := &fakeClock{}
+	clk.set(t0)
+	rec := &reportRecorder{}
+	a, err := New(Options{
+		Robot:    "r1",
+		Sensors:  []SensorOptions{{Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}}}},
+		Reporter: rec,
+		Clock:    clk,
+		Host:     HostOptions{Collector: m, Learner: l},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, rec, l
+}
+
+func (a *Agent) phase() HostPhase {
+	a.hostMu.Lock()
+	defer a.hostMu.Unlock()
+	return a.hostPhase
+}
+
+func TestHostLearnsThenJudges(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	m := &hosttest.Machine{Seed: 1}
+	a, rec, _ := newHostAgent(t, dir, m)
+	if p := a.phase(); p.State != PhaseLearning || p.Want != 300 {
+		t.Fatalf("fresh agent: %+v", p)
+	}
+	// A throttled sample is not learnt.
+	a.opts.Host.Collector = &hosttest.Playback{Samples: []host.Sample{{Throttled: true}}}
+	a.sampleHost(ctx, t0)
+	if p := a.phase(); p.Have != 0 || p.Paused != "throttled" {
+		t.Fatalf("throttled sample: %+v", p)
+	}
+	a.opts.Host.Collector = m
+	now := t0
+	for i := range 300 {
+		now = t0.Add(time.Duration(i+1) * time.Second)
+		a.sampleHost(ctx, now)
+		if i == 149 {
+			a.publishHealth(ctx, now)
+		}
+	}
+	a.hostWG.Wait()
+	if p := a.phase(); p.State != PhaseJudging {
+		t.Fatalf("after 300 samples: %+v", p)
+	}
+	_, _, hs := rec.snapshot()
+	var learning, judging bool
+	for _, h := range hs {
+		learning = learning || (h.Phase.State == PhaseLearning && h.Phase.Have == 150 && h.Detail == "learning: 150 of 300 samples")
+		judging = judging || (h.Phase.State == PhaseJudging && strings.HasPrefix(h.ModelID, "host-"))
+	}
+	if !learning || !judging {
+		t.Errorf("health reports: learning seen %v, judging seen %v", learning, judging)
+	}
+
+	// Under-voltage: the host goes bad, the summary blames the host, and
+	// the detail names the feature in words.
+	m.Faults = []hosttest.Fault{{Kind: hosttest.UnderVoltage, Start: now, Duration: time.Hour}}
+	for i := range 30 {
+		a.sampleHost(ctx, now.Add(time.Duration(i+1)*time.Second))
+	}
+	a.hostMu.Lock()
+	lvl, detail := a.hostLevel, a.hostDetail()
+	a.hostMu.Unlock()
+	if lvl == level.OK || !strings.Contains(detail, "under-voltage yes") {
+		t.Errorf("under-voltage: level %v, detail %q", lvl, detail)
+	}
+	if s := a.fuse(); s.Cause != level.CauseHost || s.Level == level.OK {
+		t.Errorf("summary %v cause %v, want the host blamed", s.Level, s.Cause)
+	}
+
+	// A restart loads the learnt model and judges at once.
+	b, _, _ := newHostAgent(t, dir, &hosttest.Machine{Seed: 2})
+	if p := b.phase(); p.State != PhaseJudging {
+		t.Fatalf("restart: %+v", p)
+	}
+	// Relearning starts over.
+	if p, err := b.RelearnHost(ctx); err != nil || p.State != PhaseLearning || p.Have != 0 {
+		t.Fatalf("relearn: %+v, %v", p, err)
+	}
+}
+
+func TestHostLearningResumesAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	m := &hosttest.Machine{Seed: 1}
+	a, _, l := newHostAgent(t, dir, m)
+	for i := range 40 {
+		a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+	}
+	l.Close()
+	b, _, _ := newHostAgent(t, dir, m)
+	if p := b.phase(); p.State != PhaseLearning || p.Have != 40 {
+		t.Fatalf("after restart: %+v", p)
+	}
+}
+
+// failingLearner fails its first training.
+type failingLearner struct {
+	*host.Learner
+	fails int
+}
+
+func (f *failingLearner) Train(ctx context.Context) (*health.Model, health.TrainReport, error) {
+	if f.fails > 0 {
+		f.fails--
+		return nil, health.TrainReport{}, context.DeadlineExceeded
+	}
+	return f.Learner.Train(ctx)
+}
+
+func TestHostTrainingRetriesAfterAFailure(t *testing.T) {
+	ctx := context.Background()
+	m := &hosttest.Machine{Seed: 1}
+	a, _, l := newHostAgent(t, t.TempDir(), m)
+	fl := &failingLearner{Learner: l, fails: 1}
+	a.opts.Host.Learner = fl
+	i := 0
+	step := func(n int) {
+		for range n {
+			i++
+			a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+		}
+		a.hostWG.Wait()
+	}
+	step(300)
+	if p := a.phase(); p.State != PhaseLearning || fl.fails != 0 {
+		t.Fatalf("after the failed training: %+v", p)
+	}
+	step(29)
+	if p := a.phase(); p.State != PhaseLearning {
+		t.Fatalf("retried too early: %+v", p)
+	}
+	step(1)
+	if p := a.phase(); p.State != PhaseJudging {
+		t.Fatalf("not retried after a tenth more samples: %+v", p)
+	}
+}
