@@ -60,7 +60,8 @@ func (p HostPhase) String() string {
 	return string(p.State)
 }
 
-// learnHost keeps s when nothing says the robot is unwell, and starts
+// learnHost keeps s when nothing says the robot is unwell (no host flag,
+// no sensor in WARN or ERROR), and starts
 // training once there are enough samples. Called with hostMu held.
 func (a *Agent) learnHost(ctx context.Context, s host.Sample) {
 	l := a.opts.Host.Learner
@@ -75,7 +76,9 @@ func (a *Agent) learnHost(ctx context.Context, s host.Sample) {
 	switch f := s.Flagged(); {
 	case f != host.FlagNone:
 		why = string(f)
-	case sum != level.OK:
+	case sum == level.Warn || sum == level.Error:
+		// A sensor in trouble may be the host's doing; a STALE sensor
+		// (unplugged, not judged yet) says nothing about the host.
 		why = "robot summary " + sum.String()
 	}
 	if why == "" {
