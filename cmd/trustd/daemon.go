@@ -245,7 +245,7 @@ func (d *daemon) serveHTTP() func() {
 		d.log.Error().Err(err).Str("listen", d.cfg.HTTP.Listen).Msg("status server disabled")
 		return func() {}
 	}
-	srv := &http.Server{Handler: d.handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := newStatusServer(d.handler(), statusIdleTimeout)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.log.Error().Err(err).Str("listen", d.cfg.HTTP.Listen).Msg("status server")

@@ -9,6 +9,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// statusIdleTimeout closes a keep-alive connection of the status server
+// that has been idle this long: a scraper that never hangs up cannot pile up
+// connections on a small robot.
+const statusIdleTimeout = 60 * time.Second
+
+// newStatusServer is the status server: every phase of a request is
+// bounded, so a slow or stuck client holds nothing for long.
+func newStatusServer(h http.Handler, idle time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       idle,
+	}
+}
+
 // handler serves the local status endpoints.
 func (d *daemon) handler() http.Handler {
 	mux := http.NewServeMux()
