@@ -179,8 +179,14 @@ func (d *daemon) reload(ctx context.Context) (pipeline, error) {
 	if lvl, err := zerolog.ParseLevel(cfg.LogLevel); err == nil {
 		zerolog.SetGlobalLevel(lvl)
 	}
+	prev := d.cfg.Models
+	if d.models.setPolicy(cfg.Models) {
+		d.log.Warn().Bool("allow_unsigned", cfg.Models.AllowUnsigned).Str("trusted_keys", cfg.Models.TrustedKeys).
+			Msg("model policy changed: installed bundles are verified again under it")
+	}
 	p, err := buildPipeline(ctx, cfg, d.link, d.models, d.reg, d.log)
 	if err != nil {
+		d.models.setPolicy(prev)
 		return nil, err
 	}
 	d.cfg = cfg

@@ -29,7 +29,7 @@ import (
 type modelSet struct {
 	log      zerolog.Logger
 	stateDir string
-	cfg      config.Models // fixed at start: the stores outlive reloads
+	cfg      config.Models // the stores are made under it (see setPolicy)
 
 	mu     sync.Mutex
 	stores map[sensors.Kind]*firmware.Store
@@ -40,6 +40,21 @@ type modelSet struct {
 
 func newModelSet(log zerolog.Logger, stateDir string, cfg config.Models) *modelSet {
 	return &modelSet{log: log, stateDir: stateDir, cfg: cfg, stores: map[sensors.Kind]*firmware.Store{}}
+}
+
+// setPolicy applies a reloaded configuration's models section. The stores
+// are dropped, so the next pipeline opens them again, reads the trusted
+// keys again and verifies the installed bundles under the policy now in
+// force: a key removed from models.trusted_keys, or allow_unsigned turned
+// off, takes effect at the reload, not at the next restart. It reports
+// whether the section changed.
+func (ms *modelSet) setPolicy(cfg config.Models) bool {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	changed := cfg != ms.cfg
+	ms.cfg = cfg
+	ms.stores = map[sensors.Kind]*firmware.Store{}
+	return changed
 }
 
 // store returns the started store for kind, creating it on first use.
