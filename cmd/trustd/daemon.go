@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/internal/service"
+	"github.com/sensortrust/trustagent/transport"
 )
 
 // stopBudget bounds shutdown: SIGTERM to exit within 5 s, of which the
@@ -84,6 +86,13 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 		return err
 	}
 	d.link = link
+	if d.cfg.Models.AllowUnsigned {
+		ev := d.log.Warn().Bool("allow_unsigned", true)
+		if slices.Contains(d.cfg.MQTT.Commands, transport.CommandModel) {
+			ev = ev.Str("commands", "model")
+		}
+		ev.Msg("unsigned model bundles are accepted (a bench setting): anyone who can write a bundle here, or publish one when the model command is on, decides what judges the sensors")
+	}
 	d.models = newModelSet(d.log, d.cfg.StateDir, d.cfg.Models)
 	if d.models.host, err = openHostLearner(d.cfg); err != nil {
 		return err

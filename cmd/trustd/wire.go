@@ -36,7 +36,10 @@ func openMQTT(ctx context.Context, cfg config.Config, log zerolog.Logger) (*mqtt
 			return nil, fmt.Errorf("embedded broker: %w", err)
 		}
 		l.broker = b
-		log.Info().Str("listen", b.Addr()).Msg("embedded MQTT broker started")
+		log.Info().Str("listen", b.Addr()).Int("users", len(cfg.MQTT.Embedded.Users)).Msg("embedded MQTT broker started")
+		if len(cfg.MQTT.Embedded.Users) == 0 {
+			log.Warn().Str("listen", b.Addr()).Msg("embedded MQTT broker accepts anonymous clients: any process on this machine can publish trust states; set mqtt.embedded.users")
+		}
 	}
 	mc := cfg.MQTTConfig()
 	stack, err := mqtt.OpenStack(ctx, mc, log)

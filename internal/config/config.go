@@ -60,9 +60,13 @@ type TLS struct {
 }
 
 // Embedded runs an MQTT broker inside trustd (the zero set-up default).
+// Without users, any local process may connect and publish, fake trust
+// states included; with users, every client authenticates and sees only
+// its ACL, and trustd connects as mqtt.username, which must be one of them.
 type Embedded struct {
-	Enabled bool   `yaml:"enabled"`
-	Listen  string `yaml:"listen"` // loopback host:port
+	Enabled bool          `yaml:"enabled"`
+	Listen  string        `yaml:"listen"` // loopback host:port
+	Users   []broker.User `yaml:"users"`  // username, password_file or password_env, acl
 }
 
 // Models says where model bundles come from.
@@ -176,5 +180,5 @@ func (c *Config) MQTTConfig() mqtt.Config {
 // EmbeddedConfig is the embedded broker the daemon starts when
 // mqtt.embedded.enabled is set.
 func (c *Config) EmbeddedConfig() broker.Config {
-	return broker.Config{Address: c.MQTT.Embedded.Listen}
+	return broker.Config{Address: c.MQTT.Embedded.Listen, Users: c.MQTT.Embedded.Users}
 }

@@ -98,6 +98,8 @@ func TestParseErrorsNameKeyAndLine(t *testing.T) {
 		{"fast host period", "host:\n  period: 10ms\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "host.period"},
 		{"zero host alarms", "host:\n  alarms_per_day: 0\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "host.alarms_per_day"},
 		{"broker scheme", "mqtt:\n  broker: http://x:1\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "scheme"},
+		{"embedded user without password", "mqtt:\n  embedded:\n    enabled: true\n    users:\n      - username: trustd\nsensors:\n  - name: a\n    driver: velodyne\n", 4, "mqtt.embedded.users"},
+		{"trustd not an embedded user", "mqtt:\n  username: trustd\n  password_env: PW\n  embedded:\n    enabled: true\n    users:\n      - {username: ops, password_env: OPS}\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "mqtt.username"},
 		{"not yaml", "sensors: [\n", 0, ""},
 		{"empty", "", 0, "empty"},
 	}
@@ -253,4 +255,29 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("accepted a config without sensors")
 		}
 	})
+}
+
+// TestEmbeddedBrokerUsers: users and ACLs of the embedded broker come from
+// the configuration, and trustd's own account is one of them.
+func TestEmbeddedBrokerUsers(t *testing.T) {
+	y := `mqtt:
+  username: trustd
+  password_env: TRUSTD_PW
+  embedded:
+    enabled: true
+    users:
+      - {username: trustd, password_env: TRUSTD_PW, acl: {"trust/v1/r/#": readwrite}}
+      - {username: ops, password_env: OPS_PW, acl: {"trust/#": read}}
+sensors:
+  - name: a
+    driver: velodyne
+`
+	cfg, err := Parse("f.yaml", []byte(y), registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := cfg.EmbeddedConfig()
+	if len(bc.Users) != 2 || bc.Users[1].ACL["trust/#"] != "read" {
+		t.Errorf("embedded broker users %+v", bc.Users)
+	}
 }

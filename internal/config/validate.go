@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/transport"
+	"github.com/sensortrust/trustagent/transport/broker"
 	"github.com/sensortrust/trustagent/transport/mqtt"
 )
 
@@ -134,7 +136,14 @@ func (c *Config) validateMQTT() error {
 			return bad("mqtt.embedded.listen", "%q: the embedded broker binds to loopback only", m.Embedded.Listen)
 		}
 		if err := c.EmbeddedConfig().Validate(); err != nil {
-			return bad("mqtt.embedded.listen", "%v", strings.TrimPrefix(err.Error(), "broker: "))
+			key := "mqtt.embedded.listen"
+			if len(m.Embedded.Users) > 0 {
+				key = "mqtt.embedded.users"
+			}
+			return bad(key, "%v", strings.TrimPrefix(err.Error(), "broker: "))
+		}
+		if us := m.Embedded.Users; len(us) > 0 && !slices.ContainsFunc(us, func(u broker.User) bool { return u.Username == m.Username }) {
+			return bad("mqtt.username", "%q is not one of mqtt.embedded.users: trustd could not connect to its own broker", m.Username)
 		}
 	}
 	return nil
