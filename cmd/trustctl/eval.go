@@ -35,14 +35,14 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	addJudgeFlags(fs, &jo)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl eval --model MODEL --clean DIR --faults DIR [--faults DIR ...] [--labels FILE]")
-		fmt.Fprintln(stderr, "                     [--report OUT.html] [--json OUT.json] [--markdown OUT.md]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "AUROC, FPR at 95 % TPR and AUPR per fault and severity (fault frames positive,")
-		fmt.Fprintln(stderr, "clean frames negative) for the fixed-point approximated LR and the baselines; the")
-		fmt.Fprintln(stderr, "flagged and ERROR fractions at the deployed threshold; for labelled streams the")
-		fmt.Fprintln(stderr, "detection latency and false alarms per hour.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl eval --model MODEL --clean DIR --faults DIR [--faults DIR ...] [--labels FILE]")
+		fmt.Fprintln(fs.Output(), "                     [--report OUT.html] [--json OUT.json] [--markdown OUT.md]")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "AUROC, FPR at 95 % TPR and AUPR per fault and severity (fault frames positive,")
+		fmt.Fprintln(fs.Output(), "clean frames negative) for the fixed-point approximated LR and the baselines; the")
+		fmt.Fprintln(fs.Output(), "flagged and ERROR fractions at the deployed threshold; for labelled streams the")
+		fmt.Fprintln(fs.Output(), "detection latency and false alarms per hour.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
