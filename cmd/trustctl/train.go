@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 )
