@@ -73,6 +73,7 @@ func New(opts Options) (*Agent, error) {
 		opts.Host.Collector.SetBusErrorsIfUnset(a.busErrors)
 	}
 	a.summary = a.fuse()
+	m.frameAge.bind(a)
 	return a, nil
 }
 
