@@ -84,6 +84,9 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 		return err
 	}
 	d.link = link
+	if err := registerDaemonMetrics(d.reg, link.stack); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	d.models = newModelSet(d.log, d.cfg.StateDir, d.cfg.Models)
 	if err := d.handleCommands(); err != nil {
 		return err
