@@ -170,6 +170,9 @@ func (p *pipe) publishChangeLocked(ctx context.Context, v Verdict) {
 	p.pubMu.Lock()
 	p.seq = p.a.opts.Sequencer.Next(p.name)
 	r := p.reportLocked(false)
+	// v's reasons are the judge's buffer, which the next frame overwrites
+	// once p.mu is released: make the log message while it is held.
+	msg := v.Message()
 	p.mu.Unlock()
 	err := p.a.report(ctx, &r)
 	p.pubMu.Unlock()
@@ -177,7 +180,7 @@ func (p *pipe) publishChangeLocked(ctx context.Context, v Verdict) {
 		p.m.publishErrors.Inc()
 		p.a.log.Warn().Err(err).Str("sensor", p.name).Msg("publish state")
 	}
-	p.a.log.Info().Str("sensor", p.name).Str("trust", v.Level.String()).Str("cause", string(v.Cause)).Msg(v.Message())
+	p.a.log.Info().Str("sensor", p.name).Str("trust", v.Level.String()).Str("cause", string(v.Cause)).Msg(msg)
 	p.a.summaryChanged(ctx)
 }
 
