@@ -21,6 +21,12 @@ func TestPrometheusRules(t *testing.T) {
 	if err != nil {
 		t.Fatalf("promtool check rules: %v\n%s", err, out)
 	}
+	// The unit tests next to the rules: alerts fire when they should.
+	cmd := exec.Command(promtool, "test", "rules", "trustagent.rules_test.yml")
+	cmd.Dir = "prometheus"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
 }
 
 // TestGrafanaDashboard: the dashboard is importable JSON whose every panel
