@@ -88,6 +88,7 @@ func New(opts Options) (*Agent, error) {
 		bc.SetBusErrorsIfUnset(a.busErrors)
 	}
 	a.summary = a.fuse()
+	m.frameAge.bind(a)
 	return a, nil
 }
 

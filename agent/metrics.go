@@ -12,6 +12,7 @@ type metrics struct {
 	scorerSeconds                                     *prometheus.HistogramVec
 	score, threshold, healthScore, level, decimation  *prometheus.GaugeVec
 	summaryLevel, hostLevel                           prometheus.Gauge
+	frameAge                                          *frameAges
 }
 
 // sensorMetrics are one sensor's children, curried once.
@@ -46,6 +47,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		decimation:   gv("decimation", "Scoring decimation: every n-th frame is scored."),
 		summaryLevel: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "summary_level", Help: "Robot-level trust level."}),
 		hostLevel:    prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "host_level", Help: "Host model level."}),
+		frameAge:     newFrameAges(),
 	}
 	if reg == nil {
 		return m, nil
@@ -64,6 +66,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.decimation = register(reg, m.decimation, &err)
 	m.summaryLevel = register(reg, m.summaryLevel, &err)
 	m.hostLevel = register(reg, m.hostLevel, &err)
+	m.frameAge = register(reg, m.frameAge, &err)
 	return m, err
 }
 

@@ -15,14 +15,14 @@ import (
 	"github.com/sensortrust/trustagent/sensors/sensorreg"
 )
 
-// need returns the path of tool, skipping the test when it is missing
-// outside CI and failing it under CI=true.
-func need(t *testing.T, tool string) string {
+// need returns the path of tool (from Debian package pkg), skipping the
+// test when it is missing outside CI and failing it under CI=true.
+func need(t *testing.T, tool, pkg string) string {
 	t.Helper()
 	p, err := exec.LookPath(tool)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI (Debian package systemd)", tool)
+			t.Fatalf("%s is required under CI (Debian package %s)", tool, pkg)
 		}
 		t.Skipf("%s not installed", tool)
 	}
@@ -30,7 +30,7 @@ func need(t *testing.T, tool string) string {
 }
 
 func TestUnitVerifies(t *testing.T) {
-	analyze := need(t, "systemd-analyze")
+	analyze := need(t, "systemd-analyze", "systemd")
 	unit, err := os.ReadFile("trustd.service")
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package likelihood
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -168,10 +167,7 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 			enc.reset()
 			continue
 		}
-		for _, v := range x {
-			binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
-			h.Write(buf[:])
-		}
+		hashRaw(h, x, &buf)
 		raws = append(raws, x)
 	}
 	n := len(raws)

@@ -33,13 +33,13 @@ type Info struct {
 
 // Counters are a source's own error and traffic counts since it started.
 type Counters struct {
-	Frames    uint64 // frames delivered
-	Bytes     uint64 // payload bytes read
-	Malformed uint64 // packets or records rejected by the decoder (bad length, flag, checksum)
-	Resyncs   uint64 // times the decoder hunted for the next frame start
-	Drops     uint64 // frames or packets known to be lost (sequence gaps, overflow)
-	BusErrors uint64 // I²C NACKs, SPI/serial I/O errors, device read failures
-	Reconnect uint64 // times the device was reopened
+	Frames    uint64 `json:"frames"`     // frames delivered
+	Bytes     uint64 `json:"bytes"`      // payload bytes read
+	Malformed uint64 `json:"malformed"`  // packets or records rejected by the decoder (bad length, flag, checksum)
+	Resyncs   uint64 `json:"resyncs"`    // times the decoder hunted for the next frame start
+	Drops     uint64 `json:"drops"`      // frames or packets known to be lost (sequence gaps, overflow)
+	BusErrors uint64 `json:"bus_errors"` // I²C NACKs, SPI/serial I/O errors, device read failures
+	Reconnect uint64 `json:"reconnects"` // times the device was reopened
 }
 
 // Counted is implemented by sources that count their errors (all drivers in

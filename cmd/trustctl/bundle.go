@@ -31,17 +31,17 @@ func cmdBundle(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		"inspect": bundleInspect,
 		"push":    bundlePush,
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "usage: trustctl bundle keygen | sign | verify | inspect | push [flags]")
-		fmt.Fprintln(stderr, "  keygen  --out NAME [--name KEYNAME]          write NAME.key (0600) and NAME.pub")
-		fmt.Fprintln(stderr, "  sign    --key K --in B --out B2              append a signature")
-		fmt.Fprintln(stderr, "  verify  --pub P [--sensor S] [--installed N] B   check a bundle as a robot would")
-		fmt.Fprintln(stderr, "  inspect [--pub P] B                          summarise a bundle")
-		fmt.Fprintln(stderr, "  push    --broker URL --robot ID [--prefix trust/v1] B   update a robot over MQTT")
-		if len(args) == 0 {
-			return usageError("missing subcommand")
-		}
-		return flag.ErrHelp
+	if len(args) == 0 {
+		return usageError("missing subcommand: keygen | sign | verify | inspect | push (see 'trustctl bundle -h')")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stdout, "usage: trustctl bundle keygen | sign | verify | inspect | push [flags]")
+		fmt.Fprintln(stdout, "  keygen  --out NAME [--name KEYNAME]          write NAME.key (0600) and NAME.pub")
+		fmt.Fprintln(stdout, "  sign    --key K --in B --out B2              append a signature")
+		fmt.Fprintln(stdout, "  verify  --pub P [--sensor S] [--installed N] B   check a bundle as a robot would")
+		fmt.Fprintln(stdout, "  inspect [--pub P] B                          summarise a bundle")
+		fmt.Fprintln(stdout, "  push    --broker URL --robot ID [--prefix trust/v1] B   update a robot over MQTT")
+		return nil
 	}
 	f, ok := subs[args[0]]
 	if !ok {
@@ -67,7 +67,7 @@ func bundleKeygen(_ context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("bundle keygen", stderr)
 	out := fs.String("out", "", "base path: writes `NAME`.key and NAME.pub")
 	name := fs.String("name", "", "key name recorded in the files (default: base name of --out)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() != 0 {
@@ -92,7 +92,7 @@ func bundleSign(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	key := fs.String("key", "", "private key `file`")
 	in := fs.String("in", "", "bundle to sign")
 	out := fs.String("out", "", "signed bundle to write (may equal --in)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *key == "" || *in == "" || *out == "" || fs.NArg() != 0 {
@@ -159,7 +159,7 @@ func bundleVerify(_ context.Context, args []string, stdout, stderr io.Writer) er
 	installed := fs.Uint64("installed", 0, "refuse unless the bundle is newer than this installed version")
 	allowUnsigned := fs.Bool("allow-unsigned", false, "development mode: accept a bundle without signatures")
 	ignoreUnknown := fs.Bool("ignore-unknown-keys", false, "ignore signatures by keys not in the trust store")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	path, err := oneArg(fs, "bundle")
@@ -211,7 +211,7 @@ func bundleInspect(_ context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlags("bundle inspect", stderr)
 	var pubs pathList
 	fs.Var(&pubs, "pub", "public key `file or directory` to check signatures against (repeatable)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	path, err := oneArg(fs, "bundle")
@@ -323,7 +323,7 @@ func bundlePush(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	chunk := fs.Int("chunk", ota.DefaultChunkSize, "chunk size in bytes")
 	ackTimeout := fs.Duration("ack-timeout", ota.DefaultAckTimeout, "wait for each acknowledgement")
 	timeout := fs.Duration("timeout", 10*time.Minute, "give up after this long")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	path, err := oneArg(fs, "bundle")

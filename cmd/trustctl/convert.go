@@ -30,11 +30,11 @@ func cmdConvert(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	model := fs.String("model", "", "LiDAR model of a KITTI/PCD directory (\"VLP-16\") to recover ring ids")
 	gray := fs.Bool("gray", false, "images: write 8-bit gray PNG even for colour input")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl convert --in RECORDING --out DIR [flags]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Writes one KITTI .bin (LiDAR) or PNG (camera) file per revolution or frame,")
-		fmt.Fprintln(stderr, "and timestamps.txt, into DIR.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl convert --in RECORDING --out DIR [flags]")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Writes one KITTI .bin (LiDAR) or PNG (camera) file per revolution or frame,")
+		fmt.Fprintln(fs.Output(), "and timestamps.txt, into DIR.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

@@ -35,14 +35,14 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	addJudgeFlags(fs, &jo)
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl eval --model MODEL --clean DIR --faults DIR [--faults DIR ...] [--labels FILE]")
-		fmt.Fprintln(stderr, "                     [--report OUT.html] [--json OUT.json] [--markdown OUT.md]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "AUROC, FPR at 95 % TPR and AUPR per fault and severity (fault frames positive,")
-		fmt.Fprintln(stderr, "clean frames negative) for the fixed-point approximated LR and the baselines; the")
-		fmt.Fprintln(stderr, "flagged and ERROR fractions at the deployed threshold; for labelled streams the")
-		fmt.Fprintln(stderr, "detection latency and false alarms per hour.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl eval --model MODEL --clean DIR --faults DIR [--faults DIR ...] [--labels FILE]")
+		fmt.Fprintln(fs.Output(), "                     [--report OUT.html] [--json OUT.json] [--markdown OUT.md]")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "AUROC, FPR at 95 % TPR and AUPR per fault and severity (fault frames positive,")
+		fmt.Fprintln(fs.Output(), "clean frames negative) for the fixed-point approximated LR and the baselines; the")
+		fmt.Fprintln(fs.Output(), "flagged and ERROR fractions at the deployed threshold; for labelled streams the")
+		fmt.Fprintln(fs.Output(), "detection latency and false alarms per hour.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -78,16 +78,26 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	dirs := append([]string{*clean}, faultDirs...)
 	recs := make([]training.Recording, 0, len(dirs))
+	trainedOn := false
 	for _, d := range dirs {
 		rs, err := training.LoadRecordings(ctx, []string{d}, ms.VAE.Kind(), training.LidarModelFor(ms.VAE))
 		if err != nil {
 			return err
 		}
 		r := rs[0]
+		if len(recs) == 0 {
+			// Before --max-frames cuts it: the hash covers the whole recording.
+			if trainedOn, err = evaluation.TrainedOn(ctx, ms, r); err != nil {
+				return err
+			}
+		}
 		if *maxFrames > 0 && len(r.Frames) > *maxFrames {
 			r.Frames, r.Names = r.Frames[:*maxFrames], r.Names[:*maxFrames]
 		}
 		recs = append(recs, r)
+	}
+	if trainedOn {
+		fmt.Fprintf(stderr, "trustctl eval: %s\n", evaluation.TrainingDataWarning(*clean))
 	}
 	faulted := make([]evaluation.Faulted, len(recs)-1)
 	for i, r := range recs[1:] {
@@ -110,12 +120,15 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	res := ev.Result
 	res.Seconds = time.Since(t0).Seconds()
+	res.CleanIsTrainingData = trainedOn
 	tbl := ev.Table
 	if err := report.Markdown(stdout, tbl); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nclean %s: %d frames, %.1f %% above threshold, %.1f %% ERROR, %d false alarms (%.1f per hour)\n",
-		res.Clean.Dir, res.Clean.Frames, 100*res.Clean.Flagged, 100*res.Clean.Error, res.Clean.FalseAlarms, res.Clean.FalseAlarmsPerHour)
+	fmt.Fprintln(stdout)
+	for _, l := range evaluation.Summary(res) {
+		fmt.Fprintln(stdout, l)
+	}
 	if *mdOut != "" {
 		if err := writeWith(*mdOut, func(w io.Writer) error { return report.Markdown(w, tbl) }); err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ func TestEvalPerFaultWithReport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "| black_frame | 3 |") {
+	if !strings.Contains(stdout, "| black_frame | 3 |") || strings.Contains(stderr, "training data") {
 		t.Fatalf("table:\n%s", stdout)
 	}
 	var res evaluation.Result
@@ -85,7 +86,7 @@ func TestEvalLabelledStream(t *testing.T) {
 		t.Fatalf("sim: %s", stderr)
 	}
 	js := filepath.Join(dir, "r.json")
-	code, _, stderr := runCmd(t, "eval", "--model", model, "--clean", clean, "--faults", filepath.Join(simOut, "cam0"),
+	code, stdout, stderr := runCmd(t, "eval", "--model", model, "--clean", clean, "--faults", filepath.Join(simOut, "cam0"),
 		"--labels", filepath.Join(simOut, "labels.csv"), "--json", js, "--baselines", "recon", "--quiet")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -104,6 +105,40 @@ func TestEvalLabelledStream(t *testing.T) {
 	}
 	if res.StreamCleanHours <= 0 {
 		t.Fatalf("no clean stretch counted: %+v", res)
+	}
+	// The terminal says what the JSON says about every labelled stream.
+	if len(res.Streams) != 1 || res.Streams[0].Dir != filepath.Join(simOut, "cam0") {
+		t.Fatalf("streams %+v", res.Streams)
+	}
+	s := res.Streams[0]
+	want := fmt.Sprintf("labelled stream %s: %d false alarms on %d clean frames (%.4f h): %.1f per hour", s.Dir, s.FalseAlarms, s.CleanFrames, s.CleanHours, s.FalseAlarmsPerHour)
+	if !strings.Contains(stdout, want) {
+		t.Errorf("terminal lacks %q:\n%s", want, stdout)
+	}
+	// The clean recording is the one the model was trained on.
+	if !res.CleanIsTrainingData || !strings.Contains(stderr, "is the model's training data") || !strings.Contains(stdout, "is the model's training data") {
+		t.Errorf("no training data warning: %v, stderr %q", res.CleanIsTrainingData, stderr)
+	}
+}
+
+func TestEvalSummaryStreams(t *testing.T) {
+	res := &evaluation.Result{
+		Clean: evaluation.CleanResult{Dir: "clean", Frames: 100},
+		Streams: []evaluation.StreamAlarms{
+			{Dir: "a", CleanFrames: 300, CleanHours: 0.01, FalseAlarms: 0},
+			{Dir: "b", CleanFrames: 300, CleanHours: 0.0319, FalseAlarms: 6, FalseAlarmsPerHour: 187.8},
+		},
+		StreamFalseAlarms: 6, StreamCleanHours: 0.0419, StreamFalseAlarmsPerHour: 143.2,
+	}
+	got := strings.Join(evaluation.Summary(res), "\n")
+	for _, want := range []string{"labelled stream a: 0 false alarms", "labelled stream b: 6 false alarms on 300 clean frames (0.0319 h): 187.8 per hour",
+		"labelled streams: 6 false alarms over 0.0419 h of clean stretches: 143.2 per hour"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "training data") {
+		t.Errorf("training data warning without overlap:\n%s", got)
 	}
 }
 

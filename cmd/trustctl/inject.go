@@ -29,16 +29,16 @@ func cmdInject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	model := fs.String("model", recorded.ModelVLP16, "LiDAR model of a KITTI/PCD input, to recover ring ids (\"\" if unknown)")
 	list := fs.Bool("list", false, "list the faults and their parameters, then exit")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl inject --fault NAME --severity S [--seed N] --in DIR --out DIR")
-		fmt.Fprintln(stderr, "       trustctl inject --scenario FILE [--sensor NAME] --in DIR --out DIR")
-		fmt.Fprintln(stderr, "       trustctl inject --list")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Writes the faulted recording (KITTI .bin or PNG frames, timestamps.txt) and")
-		fmt.Fprintln(stderr, "OUT/labels.csv saying which frames the fault was in force on.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl inject --fault NAME --severity S [--seed N] --in DIR --out DIR")
+		fmt.Fprintln(fs.Output(), "       trustctl inject --scenario FILE [--sensor NAME] --in DIR --out DIR")
+		fmt.Fprintln(fs.Output(), "       trustctl inject --list")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Writes the faulted recording (KITTI .bin or PNG frames, timestamps.txt) and")
+		fmt.Fprintln(fs.Output(), "OUT/labels.csv saying which frames the fault was in force on.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *list {

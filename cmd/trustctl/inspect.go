@@ -50,15 +50,15 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Var(&pubs, "pub", "public key `file or directory` to check signatures against (repeatable)")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl inspect [--pub KEY] [--json] MODEL")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Loads a model bundle (running its probes) and prints the representation, sizes,")
-		fmt.Fprintln(stderr, "multiply-accumulates per score, threshold, calibration statistics, training data")
-		fmt.Fprintln(stderr, "hash, version and signature state.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl inspect [--pub KEY] [--json] MODEL")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Loads a model bundle (running its probes) and prints the representation, sizes,")
+		fmt.Fprintln(fs.Output(), "multiply-accumulates per score, threshold, calibration statistics, training data")
+		fmt.Fprintln(fs.Output(), "hash, version and signature state.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	path, err := oneArg(fs, "model")

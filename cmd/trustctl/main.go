@@ -41,28 +41,22 @@ func commands() []command {
 // errUsage marks errors caused by bad arguments; main exits 2 for them.
 var errUsage = errors.New("usage")
 
-// usageError wraps a message as a usage error.
+// usageError returns a usage error: errors.Is(err, errUsage) holds, and the
+// message is printed as it is.
 func usageError(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, a...)...)
+	return badUsage{fmt.Sprintf(format, a...)}
 }
+
+type badUsage struct{ msg string }
+
+func (e badUsage) Error() string        { return e.msg }
+func (e badUsage) Is(target error) bool { return target == errUsage }
 
 // newFlags returns a flag set that reports errors instead of exiting.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("trustctl "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
-}
-
-// parseFlags parses a command's flags; the commands take no positional
-// arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected arguments %q", fs.Args())
-	}
-	return nil
 }
 
 func main() {
@@ -74,11 +68,12 @@ func main() {
 
 // run is main without the process: tests call it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
 		return 0
 	}
 	if args[0] == "--version" {
@@ -89,8 +84,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		err := c.run(ctx, args[1:], stdout, stderr)
+		var help helpRequest
 		switch {
 		case err == nil:
+			return 0
+		case errors.As(err, &help):
+			help.fs.SetOutput(stdout)
+			help.fs.Usage()
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
@@ -102,8 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "trustctl: unknown command %q\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "trustctl: unknown command %q (see 'trustctl -h')\n", args[0])
 	return 2
 }
 

@@ -39,17 +39,17 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	evalWorld := fs.Uint64("eval-world", 101, "with --eval: world of the simulated held-out drives; must not be a training or calibration world")
 	quiet := fs.Bool("quiet", false, "no progress bars")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl models --out DIR [--eval DIR] [flags]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Trains the default models on simulated drives in three procedural worlds plus the")
-		fmt.Fprintln(stderr, "real recordings (einride VLP-16 capture from the Go module "+einrideModule+",")
-		fmt.Fprintln(stderr, "vtest.avi of Debian opencv-doc decoded with ffmpeg), deterministically, and")
-		fmt.Fprintln(stderr, "calibrates the thresholds on a drive in a fourth world plus the last part of each")
-		fmt.Fprintln(stderr, "recording.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl models --out DIR [--eval DIR] [flags]")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Trains the default models on simulated drives in three procedural worlds plus the")
+		fmt.Fprintln(fs.Output(), "real recordings (einride VLP-16 capture from the Go module "+einrideModule+",")
+		fmt.Fprintln(fs.Output(), "vtest.avi of Debian opencv-doc decoded with ffmpeg), deterministically, and")
+		fmt.Fprintln(fs.Output(), "calibrates the thresholds on a drive in a fourth world plus the last part of each")
+		fmt.Fprintln(fs.Output(), "recording.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *noTrain && *evalDir == "" {
@@ -68,7 +68,7 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	plans := training.DefaultPlans(size)
 	for _, p := range plans {
 		if slices.Contains(p.SimWorlds, *evalWorld) {
-			return usageError(fmt.Sprintf("--eval-world %d: the %s model trains or calibrates on that world; pick one outside %v", *evalWorld, p.Options.Kind, p.SimWorlds))
+			return usageError("%s", fmt.Sprintf("--eval-world %d: the %s model trains or calibrates on that world; pick one outside %v", *evalWorld, p.Options.Kind, p.SimWorlds))
 		}
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {

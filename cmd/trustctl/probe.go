@@ -132,8 +132,8 @@ func cmdProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	extra := fs.String("addr", "", "more I²C addresses to try with -scan, comma separated (e.g. 0x11,0x63)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl probe [-scan] [-addr 0x11,0x63] [-json]")
-		fmt.Fprintln(stderr, "Lists I²C and SPI buses, serial ports (USB VID:PID) and /dev/video* cameras.")
+		fmt.Fprintln(fs.Output(), "usage: trustctl probe [-scan] [-addr 0x11,0x63] [-json]")
+		fmt.Fprintln(fs.Output(), "Lists I²C and SPI buses, serial ports (USB VID:PID) and /dev/video* cameras.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

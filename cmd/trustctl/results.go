@@ -27,11 +27,11 @@ func cmdResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	out := fs.String("out", "", "Markdown file to write (required), e.g. docs/results.md")
 	models := fs.String("models", filepath.Join("deploy", "models"), "directory holding lidar.bundle and camera.bundle")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl results --out FILE [--models DIR]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Evaluates the models in --models (as 'trustctl models --no-train --eval') and")
-		fmt.Fprintln(stderr, "writes the tables to --out. The same models give the same file, byte for byte.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl results --out FILE [--models DIR]")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Evaluates the models in --models (as 'trustctl models --no-train --eval') and")
+		fmt.Fprintln(fs.Output(), "writes the tables to --out. The same models give the same file, byte for byte.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

@@ -27,13 +27,13 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var jo evaluation.JudgeOptions
 	addJudgeFlags(fs, &jo)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl score --model MODEL --in DIR --out FILE.jsonl")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Scores every frame of DIR in file-name order through the model and trustd's")
-		fmt.Fprintln(stderr, "decision logic (stream timing from timestamps.txt, frozen-frame check, health")
-		fmt.Fprintln(stderr, "autoencoder, k-of-n persistence) and writes one JSON object per frame:")
-		fmt.Fprintln(stderr, `  {"frame": "000000.png", "score": 1.3, "threshold": 9.8, "trusted": true, "level": "OK", "reasons": [], ...}`)
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl score --model MODEL --in DIR --out FILE.jsonl")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Scores every frame of DIR in file-name order through the model and trustd's")
+		fmt.Fprintln(fs.Output(), "decision logic (stream timing from timestamps.txt, frozen-frame check, health")
+		fmt.Fprintln(fs.Output(), "autoencoder, k-of-n persistence) and writes one JSON object per frame:")
+		fmt.Fprintln(fs.Output(), `  {"frame": "000000.png", "score": 1.3, "threshold": 9.8, "trusted": true, "level": "OK", "reasons": [], ...}`)
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {

@@ -34,16 +34,16 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fps := fs.Float64("fps", 15, "camera frame rate, Hz")
 	printDefault := fs.Bool("print-default", false, "print the built-in default scenario and exit")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl sim [--scenario FILE] [--duration D] --out DIR [flags]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Simulates a VLP-16 LiDAR (KITTI .bin) and a grayscale camera (PNG) on a robot")
-		fmt.Fprintln(stderr, "driving through a procedural world, injects the scenario's faults, and writes")
-		fmt.Fprintln(stderr, "DIR/<sensor>/ recordings with timestamps.txt and DIR/labels.csv (sensor, frame,")
-		fmt.Fprintln(stderr, "file, stamp, fault, severity, altered) saying which fault was active on which frame.")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl sim [--scenario FILE] [--duration D] --out DIR [flags]")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Simulates a VLP-16 LiDAR (KITTI .bin) and a grayscale camera (PNG) on a robot")
+		fmt.Fprintln(fs.Output(), "driving through a procedural world, injects the scenario's faults, and writes")
+		fmt.Fprintln(fs.Output(), "DIR/<sensor>/ recordings with timestamps.txt and DIR/labels.csv (sensor, frame,")
+		fmt.Fprintln(fs.Output(), "file, stamp, fault, severity, altered) saying which fault was active on which frame.")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *printDefault {

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
@@ -44,19 +41,19 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&opts.ThumbW, "thumb", 0, "camera thumbnail width (0: default 32)")
 	fs.IntVar(&opts.AzBins, "azimuth-bins", 0, "LiDAR range-image azimuth bins (0: default 64)")
 	healthMode := fs.String("health", opts.Health.String(), "what the health autoencoder may raise: warn (advisory reasons, level WARN), error (WARN above its 99th, ERROR above its 99.9th percentile on the calibration block), off (not trained)")
-	modelID := fs.String("id", "", "model id recorded in the bundle (default <sensor>-<out file name>)")
+	modelID := fs.String("id", "", "model id recorded in the bundle (default: the out file name, prefixed with the sensor kind unless it starts with it)")
 	fs.Uint64Var(&opts.Version, "version", opts.Version, "model version recorded in the bundle (>= 1)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	created := fs.String("created", "", "creation time recorded in the model (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now): fix it to get byte-identical models")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: trustctl train --sensor lidar|camera --in DIR [--in DIR ...] --out MODEL [flags]")
-		fmt.Fprintln(stderr, "       trustctl train --host --in SAMPLES.LOG --out MODEL [flags]")
-		fmt.Fprintln(stderr)
-		fmt.Fprintln(stderr, "Trains the sensor's VAE and health autoencoder on clean frames, quantises them,")
-		fmt.Fprintln(stderr, "calibrates the threshold after quantisation on the last contiguous block of clean")
-		fmt.Fprintln(stderr, "frames at the target false-positive rate and writes an unsigned model bundle")
-		fmt.Fprintln(stderr, "(sign it with 'trustctl bundle sign').")
-		fmt.Fprintln(stderr)
+		fmt.Fprintln(fs.Output(), "usage: trustctl train --sensor lidar|camera --in DIR [--in DIR ...] --out MODEL [flags]")
+		fmt.Fprintln(fs.Output(), "       trustctl train --host --in SAMPLES.LOG --out MODEL [flags]")
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Trains the sensor's VAE and health autoencoder on clean frames, quantises them,")
+		fmt.Fprintln(fs.Output(), "calibrates the threshold after quantisation on the last contiguous block of clean")
+		fmt.Fprintln(fs.Output(), "frames at the target false-positive rate and writes an unsigned model bundle")
+		fmt.Fprintln(fs.Output(), "(sign it with 'trustctl bundle sign').")
+		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -85,7 +82,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	opts.ModelID = *modelID
 	if opts.ModelID == "" {
-		opts.ModelID = kind.String() + "-" + strings.TrimSuffix(filepath.Base(*out), filepath.Ext(*out))
+		opts.ModelID = defaultModelID(kind, *out)
 	}
 	recs, err := training.LoadRecordings(ctx, append(append([]string(nil), ins...), calIns...), kind, "")
 	if err != nil {
@@ -106,26 +103,13 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// trainModel runs training.Train with a progress bar on stderr (silent
-// when quiet) and prints its warning when the bundle has no health model.
+// trainModel runs training.Train with progress on stderr (silent when
+// quiet) and prints its warning when the bundle has no health model.
 func trainModel(ctx context.Context, recs []training.Recording, opts training.Options, quiet bool, stderr io.Writer) (*training.Result, error) {
-	bar := newBar(-1, "", quiet, stderr)
-	stage := ""
-	opts.Progress = func(p training.Progress) {
-		if p.Stage != stage {
-			stage = p.Stage
-			total := p.Total
-			if total <= 0 {
-				total = -1
-			}
-			bar.Reset()
-			bar.ChangeMax(total)
-			bar.Describe(stage)
-		}
-		bar.Set(p.Done)
-	}
+	progress, done := progressBars(quiet, stderr)
+	opts.Progress = func(p training.Progress) { progress(p.Stage, p.Done, p.Total) }
 	res, err := training.Train(ctx, recs, opts)
-	bar.Finish()
+	done()
 	if err != nil {
 		return nil, err
 	}
@@ -165,41 +149,4 @@ func creationTime(flag string) (time.Time, error) {
 		return time.Unix(sec, 0).UTC(), nil
 	}
 	return time.Time{}, nil
-}
-
-// newBar returns a progress bar with ETA on stderr (silent when quiet).
-func newBar(max int, desc string, quiet bool, w io.Writer) *progressbar.ProgressBar {
-	if quiet {
-		w = io.Discard
-	}
-	return progressbar.NewOptions(max,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionShowElapsedTimeOnFinish(),
-		progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
-	)
-}
-
-// progressBars returns a progress callback that shows each stage in a bar
-// of its own on w (silent when quiet), and a function that finishes the
-// last bar.
-func progressBars(quiet bool, w io.Writer) (progress func(stage string, done, total int), finish func()) {
-	var bar *progressbar.ProgressBar
-	var current string
-	progress = func(stage string, done, total int) {
-		if bar == nil || stage != current {
-			finish()
-			bar, current = newBar(total, stage, quiet, w), stage
-		}
-		bar.Set(done)
-	}
-	finish = func() {
-		if bar != nil {
-			bar.Finish()
-		}
-	}
-	return progress, finish
 }

@@ -86,6 +86,9 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 		return err
 	}
 	d.link = link
+	if err := registerDaemonMetrics(d.reg, link.stack); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	if d.cfg.Models.AllowUnsigned {
 		ev := d.log.Warn().Bool("allow_unsigned", true)
 		if slices.Contains(d.cfg.MQTT.Commands, transport.CommandModel) {

@@ -119,5 +119,8 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 	if err != nil {
 		return nil, err
 	}
+	if err := announceHomeAssistant(ctx, cfg, link.stack.Outbox); err != nil {
+		return nil, err
+	}
 	return &agentPipeline{Agent: a, sensors: cfg.Sensors, kinds: kinds}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/sensortrust/trustagent/sensors/sensorreg"
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/broker"
+	"github.com/sensortrust/trustagent/transport/homeassistant"
 	"github.com/sensortrust/trustagent/transport/mqtt"
 )
 
@@ -49,6 +50,16 @@ type MQTT struct {
 	Commands     []string      `yaml:"commands"`    // operator commands accepted on <prefix>/cmd/<name>: recalibrate, loglevel, model, relearn-host
 	OutboxSize   int           `yaml:"outbox_size"` // messages kept while the broker is away
 	Embedded     Embedded      `yaml:"embedded"`
+	// HomeAssistant announces the trust flags to Home Assistant by MQTT
+	// discovery.
+	HomeAssistant HomeAssistant `yaml:"homeassistant"`
+}
+
+// HomeAssistant MQTT discovery: one binary_sensor per sensor and one for
+// the robot (package transport/homeassistant).
+type HomeAssistant struct {
+	Enabled bool   `yaml:"enabled"`
+	Prefix  string `yaml:"prefix"` // Home Assistant's discovery prefix
 }
 
 // TLS files for ssl:// brokers; CertFile and KeyFile enable mutual TLS.
@@ -118,11 +129,12 @@ func Default() Config {
 		StateDir: "/var/lib/trustd",
 		HTTP:     HTTP{Listen: "127.0.0.1:9481"},
 		MQTT: MQTT{
-			Broker:     "tcp://127.0.0.1:1883",
-			Keepalive:  30 * time.Second,
-			Heartbeat:  5 * time.Second,
-			OutboxSize: 10000,
-			Embedded:   Embedded{Listen: "127.0.0.1:1883"},
+			Broker:        "tcp://127.0.0.1:1883",
+			Keepalive:     30 * time.Second,
+			Heartbeat:     5 * time.Second,
+			OutboxSize:    10000,
+			Embedded:      Embedded{Listen: "127.0.0.1:1883"},
+			HomeAssistant: HomeAssistant{Prefix: homeassistant.DefaultPrefix},
 		},
 		Models: Models{Dir: "/usr/share/trustd/models"},
 		Agent: Agent{

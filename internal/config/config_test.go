@@ -87,6 +87,7 @@ func TestParseErrorsNameKeyAndLine(t *testing.T) {
 		{"password without user", "mqtt:\n  password_env: PW\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "mqtt.password_env"},
 		{"unknown command", "mqtt:\n  commands: [reboot]\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "mqtt.commands[0]"},
 		{"embedded without port", "mqtt:\n  embedded:\n    enabled: true\n    listen: '127.0.0.1:'\nsensors:\n  - name: a\n    driver: velodyne\n", 4, "mqtt.embedded.listen"},
+		{"homeassistant prefix wildcard", "mqtt:\n  homeassistant:\n    enabled: true\n    prefix: ha/#\nsensors:\n  - name: a\n    driver: velodyne\n", 4, "mqtt.homeassistant.prefix"},
 		{"bad log level", "log_level: bogus\nsensors:\n  - name: a\n    driver: velodyne\n", 1, "log_level"},
 		{"duplicate name", "sensors:\n  - name: a\n    driver: velodyne\n  - name: a\n    driver: velodyne\n", 4, "used twice"},
 		{"bad robot", "robot: 'my robot'\nsensors:\n  - name: a\n    driver: velodyne\n", 1, "robot"},

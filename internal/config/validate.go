@@ -11,6 +11,7 @@ import (
 	"github.com/sensortrust/trustagent/agent/host"
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/broker"
+	"github.com/sensortrust/trustagent/transport/homeassistant"
 	"github.com/sensortrust/trustagent/transport/mqtt"
 )
 
@@ -126,6 +127,11 @@ func (c *Config) validateMQTT() error {
 	}
 	if err := c.MQTTConfig().Validate(); err != nil {
 		return mqttError(err)
+	}
+	if m.HomeAssistant.Enabled {
+		if err := homeassistant.CheckPrefix(m.HomeAssistant.Prefix); err != nil {
+			return bad("mqtt.homeassistant.prefix", "%s", strings.TrimPrefix(err.Error(), "homeassistant: "))
+		}
 	}
 	if m.Embedded.Enabled {
 		host, _, err := net.SplitHostPort(m.Embedded.Listen)

@@ -110,8 +110,13 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 			}
 		}
 		if n > 0 && n < len(clean) {
-			res.StreamFalseAlarms += alarmOnsets(s.lines, clean)
-			res.StreamCleanHours += float64(n) * meanStep(cs) / 3600
+			sa := StreamAlarms{Dir: s.dir, CleanFrames: n, CleanHours: float64(n) * meanStep(cs) / 3600, FalseAlarms: alarmOnsets(s.lines, clean)}
+			if sa.CleanHours > 0 {
+				sa.FalseAlarmsPerHour = float64(sa.FalseAlarms) / sa.CleanHours
+			}
+			res.Streams = append(res.Streams, sa)
+			res.StreamFalseAlarms += sa.FalseAlarms
+			res.StreamCleanHours += sa.CleanHours
 		}
 	}
 	if res.StreamCleanHours > 0 {

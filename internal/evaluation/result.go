@@ -51,6 +51,22 @@ type Result struct {
 	StreamFalseAlarms        int     `json:"stream_false_alarms,omitempty"`
 	StreamCleanHours         float64 `json:"stream_clean_hours,omitempty"`
 	StreamFalseAlarmsPerHour float64 `json:"stream_false_alarms_per_hour,omitempty"`
+	// Streams are the same, per labelled stream that has clean stretches.
+	Streams []StreamAlarms `json:"streams,omitempty"`
+	// CleanIsTrainingData is set by the caller when the clean recording
+	// hashes to the model's training data hash (see TrainedOn): its false
+	// alarms and the AUROCs against it are then optimistic.
+	CleanIsTrainingData bool `json:"clean_is_training_data,omitempty"`
 	// Seconds is the wall time of the run, which the caller measures.
 	Seconds float64 `json:"seconds"`
+}
+
+// StreamAlarms are the false alarms on one labelled stream's clean
+// stretches (from 20 frames after a fault ends to the next fault).
+type StreamAlarms struct {
+	Dir                string  `json:"dir"`
+	CleanFrames        int     `json:"clean_frames"`
+	CleanHours         float64 `json:"clean_hours"`
+	FalseAlarms        int     `json:"false_alarms"`
+	FalseAlarmsPerHour float64 `json:"false_alarms_per_hour"`
 }

@@ -87,6 +87,13 @@ func (e *Evaluation) Report() report.Report {
 	if res.StreamCleanHours > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("Labelled streams: %d false alarms over %.3f h of clean stretches (%.1f per hour).",
 			res.StreamFalseAlarms, res.StreamCleanHours, res.StreamFalseAlarmsPerHour))
+		for _, s := range res.Streams {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("Labelled stream %s: %d false alarms over %.3f h of clean stretches (%.1f per hour).",
+				s.Dir, s.FalseAlarms, s.CleanHours, s.FalseAlarmsPerHour))
+		}
+	}
+	if res.CleanIsTrainingData {
+		rep.Notes = append(rep.Notes, TrainingDataWarning(res.Clean.Dir))
 	}
 	clean := streams[0]
 	for _, g := range res.Groups {
