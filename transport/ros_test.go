@@ -79,7 +79,9 @@ func rosPayloads(t *testing.T) map[string][]byte {
 			t.Fatal(err)
 		}
 		out["state "+string(l)] = m.Payload
-		sum := &Summary{Robot: "r1", Level: l, Message: "m", Sensors: []SensorLevel{{Sensor: "lidar0", Level: l}, {Sensor: "cam0", Level: LevelOK}}}
+		now := time.Now()
+		sum := &Summary{Robot: "r1", Level: l, Message: "m", Time: now, Expires: now.Add(15 * time.Second),
+			Sensors: []SensorLevel{{Sensor: "lidar0", Level: l}, {Sensor: "cam0", Level: LevelOK}}}
 		if m, err = tp.SummaryMessage(sum); err != nil {
 			t.Fatal(err)
 		}

@@ -54,11 +54,13 @@ func TestMessages(t *testing.T) {
 // is in the state and summary payloads trustd publishes.
 func TestTemplatesReadRealPayloads(t *testing.T) {
 	tp := transport.Topics{Prefix: "p"}
-	st, err := tp.StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelError, Cause: transport.CauseSensor, Message: "m"})
+	now := time.Now()
+	st, err := tp.StateMessage(&transport.State{Robot: "r1", Sensor: "lidar0", Level: transport.LevelError, Cause: transport.CauseSensor, Message: "m",
+		Time: now, Expires: now.Add(15 * time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := tp.SummaryMessage(&transport.Summary{Robot: "r1", Level: transport.LevelOK, Trusted: true})
+	sum, err := tp.SummaryMessage(&transport.Summary{Robot: "r1", Level: transport.LevelOK, Trusted: true, Time: now, Expires: now.Add(15 * time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
