@@ -132,6 +132,11 @@ func SampleStep(w, h int) int {
 }
 
 // Next computes the statistics of cur into dst and remembers cur.
+//
+// Every sum is accumulated in integers: the samples, their squares and the
+// Laplacians are integers, and a float64 sum of integers is exact while it
+// stays below 2^53 (here below 2^40: at most 4·sampleBudget samples of at
+// most 1020²), so the statistics are those of the float sums, bit for bit.
 func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, error) {
 	dst = resize(dst, len(cameraNames))
 	if err := CheckImage(cur); err != nil {
@@ -146,59 +151,33 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	clear(e.lapHist)
 	w, h := cur.Width, cur.Height
 	st := SampleStep(w, h)
-	const m = 4 // margin for the widest Laplacian
 	var g []byte
 	var gs int
 	g, gs, e.rgb = GrayView(cur, e.rgb)
-	e.cur = e.cur[:0]
-	var sum, sum2 float64
-	var lap [3]struct{ s, s2 float64 }
-	var hot, cold, g0, g1, g2 int
-	n, nl := 0, 0
-	for y := 0; y < h; y += st {
-		row := g[y*gs:]
-		inner := y >= m && y < h-m
-		for x := 0; x < w; x += st {
-			v := int32(row[x])
-			e.cur = append(e.cur, uint8(v))
-			e.hist[v]++
-			fv := float64(v)
-			sum += fv
-			sum2 += fv * fv
-			n++
-			if !inner || x < m || x >= w-m {
-				continue
-			}
-			nl++
-			c := y*gs + x
-			for k, s := range [3]int{1, 2, 4} {
-				l := float64(4*v - int32(g[c-s]) - int32(g[c+s]) - int32(g[c-s*gs]) - int32(g[c+s*gs]))
-				lap[k].s += l
-				lap[k].s2 += l * l
-			}
-			l, r, u, d := int32(g[c-1]), int32(g[c+1]), int32(g[c-gs]), int32(g[c+gs])
-			l1 := 4*v - l - r - u - d
-			if l1 < 0 {
-				e.lapHist[-l1]++
-			} else {
-				e.lapHist[l1]++
-			}
-			if v-max(l, r, u, d) > 50 {
-				hot++
-			}
-			if min(l, r, u, d)-v > 50 {
-				cold++
-			}
-			gr := abs(r-l)/2 + abs(d-u)/2
-			switch {
-			case gr < 4:
-				g0++
-			case gr <= 32:
-				g1++
-			default:
-				g2++
-			}
+	cols, rows := (w+st-1)/st, (h+st-1)/st
+	n := cols * rows
+	if cap(e.cur) < n {
+		e.cur = make([]uint8, n)
+	}
+	e.cur = e.cur[:n]
+	var a sampleSums
+	hist := (*[256]int32)(e.hist)
+	lapHist := (*[1021]int32)(e.lapHist)
+	for yi := range rows {
+		y := yi * st
+		out := e.cur[yi*cols : (yi+1)*cols]
+		row := g[y*gs : y*gs+w]
+		if y < cameraMargin || y >= h-cameraMargin {
+			a.plain(out, row, st, hist)
+			continue
 		}
+		// Samples closer than the margin to the left or right edge enter
+		// the brightness statistics only.
+		xa := min((cameraMargin+st-1)/st, cols) // first interior sample
+		xb := max(xa, min((w-cameraMargin+st-1)/st, cols))
+		a.plain(out[:xa], row, st, hist)
+		a.inner(out[xa:xb], g, y*gs, gs, xa*st, st, hist, lapHist)
+		a.plain(out[xb:], row[min(xb*st, w):], st, hist)
 	}
 	const sc = 1.0 / 255
 	fn := float64(n)
@@ -207,9 +186,9 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	dst[2] = histQuantile(e.hist, n, 0.50) * sc
 	dst[3] = histQuantile(e.hist, n, 0.90) * sc
 	dst[4] = histQuantile(e.hist, n, 0.99) * sc
-	mean := sum / fn
+	mean := float64(a.sum) / fn
 	dst[5] = mean * sc
-	dst[6] = math.Sqrt(math.Max(sum2/fn-mean*mean, 0)) * sc
+	dst[6] = math.Sqrt(math.Max(float64(a.sum2)/fn-mean*mean, 0)) * sc
 	lo, hi := 0, 0
 	for v := 0; v <= 3; v++ {
 		lo += int(e.hist[v])
@@ -220,18 +199,18 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	dst[7] = float64(lo) / fn
 	dst[8] = float64(hi) / fn
 	nan := math.NaN()
-	if nl > 0 {
+	if nl := a.nl; nl > 0 {
 		fl := float64(nl)
-		for k := range lap {
-			mu := lap[k].s / fl
-			dst[9+k] = math.Log(math.Max(lap[k].s2/fl-mu*mu, 0)*sc*sc + 1e-8)
+		for k := range a.lap {
+			mu := float64(a.lap[k]) / fl
+			dst[9+k] = math.Log(math.Max(float64(a.lap2[k])/fl-mu*mu, 0)*sc*sc + 1e-8)
 		}
 		dst[12] = 1.4826 * histQuantile(e.lapHist, nl, 0.5) * sc / math.Sqrt(20)
-		dst[14] = float64(hot) / fl
-		dst[15] = float64(cold) / fl
-		dst[16] = float64(g0) / fl
-		dst[17] = float64(g1) / fl
-		dst[18] = float64(g2) / fl
+		dst[14] = float64(a.hot) / fl
+		dst[15] = float64(a.cold) / fl
+		dst[16] = float64(a.grad[0]) / fl
+		dst[17] = float64(a.grad[1]) / fl
+		dst[18] = float64(a.grad[2]) / fl
 		dst[19] = dst[9] - dst[10]
 		dst[20] = dst[10] - dst[11]
 	} else {
@@ -244,17 +223,18 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	dst[13] = blockiness(g, gs, w, h, st)
 	// Change against the previous frame.
 	if e.prevOK && e.prevW == w && e.prevH == h && len(e.prev) == len(e.cur) {
-		var sd float64
+		var sd int64
 		same, changed := 0, 0
+		prev := e.prev[:len(e.cur)]
 		for i, v := range e.cur {
-			d := int32(v) - int32(e.prev[i])
+			d := int32(v) - int32(prev[i])
 			if d == 0 {
 				same++
 			}
 			if d > 25 || d < -25 {
 				changed++
 			}
-			sd += float64(abs(d))
+			sd += int64(abs(d))
 		}
 		// Logarithms, because cameras differ by orders of magnitude in what
 		// moves: a fixed camera behind a video codec repeats about 75 % of
@@ -262,7 +242,7 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 		// or noisy one about 9 % (the simulator). On a linear scale a frozen
 		// frame (100 %) lay inside that spread; as the logarithm of what
 		// moved it lies three to four decades below any clean frame.
-		dst[21] = math.Log10(sd/fn*sc + 1.0/4096)
+		dst[21] = math.Log10(float64(sd)/fn*sc + 1.0/4096)
 		dst[22] = math.Log10((fn - float64(same) + 1) / (fn + 1))
 		dst[23] = float64(changed) / fn
 	} else {
@@ -273,31 +253,127 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	return dst, nil
 }
 
+// cameraMargin is the margin of the widest Laplacian: samples closer to
+// the border have no neighbourhood statistics.
+const cameraMargin = 4
+
+// sampleSums are the integer sums of Next's sampling pass.
+type sampleSums struct {
+	sum, sum2 int64    // brightness and its square, all samples
+	nl        int      // interior samples
+	lap, lap2 [3]int64 // Laplacian at spacing 1, 2, 4 px and its square
+	hot, cold int
+	grad      [3]int // gradient below 4, 4…32, above 32
+}
+
+// plain samples row[0], row[st], … into out (one per sample): the
+// brightness statistics only.
+func (a *sampleSums) plain(out, row []byte, st int, hist *[256]int32) {
+	var s, s2 int64
+	for i := range out {
+		v := row[i*st]
+		out[i] = v
+		hist[v]++
+		s += int64(v)
+		s2 += int64(v) * int64(v)
+	}
+	a.sum += s
+	a.sum2 += s2
+}
+
+// inner samples g at rowOff+x0, rowOff+x0+st, … (len(out) samples, all at
+// least cameraMargin from every border): the brightness and the
+// neighbourhood statistics.
+func (a *sampleSums) inner(out, g []byte, rowOff, gs, x0, st int, hist *[256]int32, lapHist *[1021]int32) {
+	var s, s2 int64
+	var l1s, l1s2, l2s, l2s2, l4s, l4s2 int64
+	hot, cold, c4, c33 := 0, 0, 0, 0
+	for i := range out {
+		c := rowOff + x0 + i*st
+		v := int32(g[c])
+		out[i] = uint8(v)
+		hist[v]++
+		s += int64(v)
+		s2 += int64(v * v)
+		l, r, u, d := int32(g[c-1]), int32(g[c+1]), int32(g[c-gs]), int32(g[c+gs])
+		l1 := 4*v - l - r - u - d
+		l2 := 4*v - int32(g[c-2]) - int32(g[c+2]) - int32(g[c-2*gs]) - int32(g[c+2*gs])
+		l4 := 4*v - int32(g[c-4]) - int32(g[c+4]) - int32(g[c-4*gs]) - int32(g[c+4*gs])
+		l1s += int64(l1)
+		l1s2 += int64(l1 * l1)
+		l2s += int64(l2)
+		l2s2 += int64(l2 * l2)
+		l4s += int64(l4)
+		l4s2 += int64(l4 * l4)
+		lapHist[abs(l1)]++
+		if v-max(l, r, u, d) > 50 {
+			hot++
+		}
+		if min(l, r, u, d)-v > 50 {
+			cold++
+		}
+		gr := abs(r-l)/2 + abs(d-u)/2
+		if gr >= 4 {
+			c4++
+		}
+		if gr > 32 {
+			c33++
+		}
+	}
+	a.sum += s
+	a.sum2 += s2
+	a.nl += len(out)
+	a.lap[0] += l1s
+	a.lap2[0] += l1s2
+	a.lap[1] += l2s
+	a.lap2[1] += l2s2
+	a.lap[2] += l4s
+	a.lap2[2] += l4s2
+	a.hot += hot
+	a.cold += cold
+	a.grad[0] += len(out) - c4
+	a.grad[1] += c4 - c33
+	a.grad[2] += c33
+}
+
 // blockiness compares luma steps across 8-pixel column boundaries with steps
-// elsewhere, on every st-th row (JPEG/MPEG 8×8 block artefacts).
+// elsewhere, on every st-th row (JPEG/MPEG 8×8 block artefacts). The steps
+// are summed in integers over all columns and at the boundaries; the steps
+// elsewhere are the difference.
 func blockiness(g []byte, gs, w, h, st int) float64 {
 	if w < 17 {
 		return math.NaN()
 	}
-	var at, off int64
-	na, no := 0, 0
+	var at, all int64
+	rows := 0
 	for y := 0; y < h; y += st {
 		row := g[y*gs : y*gs+w]
-		for x := 1; x < w; x++ {
-			d := int64(row[x]) - int64(row[x-1])
-			if d < 0 {
-				d = -d
-			}
-			if x%8 == 0 {
-				at += d
-				na++
-			} else {
-				off += d
-				no++
-			}
+		all += absSteps(row)
+		for x := 8; x < len(row); x += 8 {
+			at += int64(abs(int32(row[x]) - int32(row[x-1])))
 		}
+		rows++
 	}
+	na := rows * ((w - 1) / 8)
+	no := rows*(w-1) - na
+	off := all - at
 	return math.Log((float64(at)/float64(na) + 0.5) / (float64(off)/float64(no) + 0.5))
+}
+
+// absSteps returns Σ |row[x] − row[x−1]| over x ≥ 1 (len(row) ≥ 1).
+// Not inlined: inside blockiness its loop lost its registers to spills.
+//
+//go:noinline
+func absSteps(row []byte) int64 {
+	var s int64
+	prev := int64(row[0])
+	for _, b := range row[1:] {
+		d := int64(b) - prev
+		m := d >> 63
+		s += (d ^ m) - m
+		prev = int64(b)
+	}
+	return s
 }
 
 func abs(x int32) int32 {
