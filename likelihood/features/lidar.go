@@ -193,6 +193,20 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	n := 0
 	var sumR, sumI, sumZ, sumZ2 float64
 	near, lowI := 0, 0
+	// Fixed-size views: the bins clampBin returns need no bounds checks.
+	rangeH := (*[rangeBins]int32)(e.rangeH)
+	heightH := (*[heightBins]int32)(e.heightH)
+	heightI := (*[heightBins]float64)(e.heightI)
+	intenH := (*[intenBins]int32)(e.intenH)
+	ringCount := (*[gridRows]int)(e.ringCount)
+	azOcc := (*[gridAz]bool)(e.azOcc)
+	grid := (*[gridRows * gridAz]float32)(e.grid)
+	bins := gridAz
+	azScale := float64(bins) / (2 * math.Pi) // rounded as in azBin, not as a constant
+	rings := 0                               // the scan numbers its rings: a point's row is its ring
+	if cur.Rings > 0 && cur.Rings <= gridRows {
+		rings = cur.Rings
+	}
 	for i := range cur.Points {
 		p := &cur.Points[i]
 		if !okPoint(p) {
@@ -218,19 +232,35 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 		if in < 0.02 {
 			lowI++
 		}
-		e.rangeH[clampBin(int(r*(1/rangeBinM)), rangeBins)]++
+		rangeH[clampBin(int(r*(1/rangeBinM)), rangeBins)]++
 		hb := clampBin(int((z-heightMinM)*(1/heightBinM)), heightBins)
-		e.heightH[hb]++
-		e.heightI[hb] += in
-		e.intenH[clampBin(int(in*intenBins), intenBins)]++
-		rw := e.row(cur, p)
-		e.gLo, e.gHi = min(e.gLo, rw), max(e.gHi, rw+1)
-		e.ringCount[rw]++
-		a := azBin(p.Azimuth, gridAz)
-		e.azOcc[a] = true
-		c := &e.grid[rw*gridAz+a]
+		heightH[hb]++
+		heightI[hb] += in
+		intenH[clampBin(int(in*intenBins), intenBins)]++
+		var rw int
+		if int(p.Ring) < rings {
+			rw = int(p.Ring)
+		} else {
+			rw = e.row(cur, p)
+		}
+		ringCount[rw&(gridRows-1)]++
+		var a int
+		if az := float64(p.Azimuth); az >= 0 && az < 2*math.Pi {
+			a = min(int(az*azScale), gridAz-1) // azBin's fast path
+		} else {
+			a = azBin(p.Azimuth, gridAz)
+		}
+		a &= gridAz - 1
+		azOcc[a] = true
+		c := &grid[rw*gridAz+a]
 		if *c == 0 || p.Range < *c {
 			*c = p.Range
+		}
+	}
+	// The rows of the grid written: those with points.
+	for rw, k := range ringCount {
+		if k > 0 {
+			e.gLo, e.gHi = min(e.gLo, rw), rw+1
 		}
 	}
 	nan := math.NaN()
