@@ -285,56 +285,92 @@ func (a *sampleSums) plain(out, row []byte, st int, hist *[256]int32) {
 // least cameraMargin from every border): the brightness and the
 // neighbourhood statistics.
 func (a *sampleSums) inner(out, g []byte, rowOff, gs, x0, st int, hist *[256]int32, lapHist *[1021]int32) {
-	var s, s2 int64
-	var l1s, l1s2, l2s, l2s2, l4s, l4s2 int64
-	hot, cold, c4, c33 := 0, 0, 0, 0
-	for i := range out {
-		c := rowOff + x0 + i*st
-		v := int32(g[c])
-		out[i] = uint8(v)
-		hist[v]++
-		s += int64(v)
-		s2 += int64(v * v)
-		l, r, u, d := int32(g[c-1]), int32(g[c+1]), int32(g[c-gs]), int32(g[c+gs])
+	// The sums live in memory, not in registers: the loop needs its
+	// registers for the thirteen pixels a sample reads, and amd64 has too
+	// few for both (an add to memory is one instruction, a spill two).
+	var t [innerSums]int64
+	n := len(out)
+	if n == 0 {
+		return
+	}
+	// Each sample reads 9 pixels of its own row (a window from 4 left to 4
+	// right) and 6 of the rows above and below; slicing every row once to
+	// the span of the samples lets the compiler check bounds once per row.
+	span := (n-1)*st + 1
+	c0 := rowOff + x0
+	row := g[c0-cameraMargin : c0+span+cameraMargin]
+	u1, d1 := g[c0-gs:c0-gs+span], g[c0+gs:c0+gs+span]
+	u2, d2 := g[c0-2*gs:c0-2*gs+span], g[c0+2*gs:c0+2*gs+span]
+	u4, d4 := g[c0-4*gs:c0-4*gs+span], g[c0+4*gs:c0+4*gs+span]
+	out = out[:n]
+	for j, i := 0, 0; j < len(u1) && i < len(out); j, i = j+st, i+1 {
+		win := row[j : j+2*cameraMargin+1 : j+2*cameraMargin+1]
+		out[i] = win[4]
+		hist[win[4]]++
+		v := int32(win[4])
+		t[sumV] += int64(v)
+		t[sumV2] += int64(v * v)
+		l, r, u, d := int32(win[3]), int32(win[5]), int32(u1[j]), int32(d1[j])
 		l1 := 4*v - l - r - u - d
-		l2 := 4*v - int32(g[c-2]) - int32(g[c+2]) - int32(g[c-2*gs]) - int32(g[c+2*gs])
-		l4 := 4*v - int32(g[c-4]) - int32(g[c+4]) - int32(g[c-4*gs]) - int32(g[c+4*gs])
-		l1s += int64(l1)
-		l1s2 += int64(l1 * l1)
-		l2s += int64(l2)
-		l2s2 += int64(l2 * l2)
-		l4s += int64(l4)
-		l4s2 += int64(l4 * l4)
+		t[sumL1] += int64(l1)
+		t[sumL1sq] += int64(l1 * l1)
 		lapHist[abs(l1)]++
 		if v-max(l, r, u, d) > 50 {
-			hot++
+			t[sumHot]++
 		}
 		if min(l, r, u, d)-v > 50 {
-			cold++
+			t[sumCold]++
 		}
-		gr := abs(r-l)/2 + abs(d-u)/2
+		gr := abs(r-l)>>1 + abs(d-u)>>1 // |·| ≤ 255: the shift is /2
 		if gr >= 4 {
-			c4++
+			t[sumGrad4]++
 		}
 		if gr > 32 {
-			c33++
+			t[sumGrad33]++
 		}
+		if j >= len(u2) || j >= len(d2) || j >= len(u4) || j >= len(d4) {
+			break // never (all rows have span pixels): drops four bounds checks
+		}
+		l2 := 4*v - int32(win[2]) - int32(win[6]) - int32(u2[j]) - int32(d2[j])
+		t[sumL2] += int64(l2)
+		t[sumL2sq] += int64(l2 * l2)
+		l4 := 4*v - int32(win[0]) - int32(win[8]) - int32(u4[j]) - int32(d4[j])
+		t[sumL4] += int64(l4)
+		t[sumL4sq] += int64(l4 * l4)
 	}
-	a.sum += s
-	a.sum2 += s2
+	a.sum += t[sumV]
+	a.sum2 += t[sumV2]
 	a.nl += len(out)
-	a.lap[0] += l1s
-	a.lap2[0] += l1s2
-	a.lap[1] += l2s
-	a.lap2[1] += l2s2
-	a.lap[2] += l4s
-	a.lap2[2] += l4s2
-	a.hot += hot
-	a.cold += cold
+	a.lap[0] += t[sumL1]
+	a.lap2[0] += t[sumL1sq]
+	a.lap[1] += t[sumL2]
+	a.lap2[1] += t[sumL2sq]
+	a.lap[2] += t[sumL4]
+	a.lap2[2] += t[sumL4sq]
+	a.hot += int(t[sumHot])
+	a.cold += int(t[sumCold])
+	c4, c33 := int(t[sumGrad4]), int(t[sumGrad33])
 	a.grad[0] += len(out) - c4
 	a.grad[1] += c4 - c33
 	a.grad[2] += c33
 }
+
+// The sums of inner's loop.
+const (
+	sumV = iota
+	sumV2
+	sumL1
+	sumL1sq
+	sumL2
+	sumL2sq
+	sumL4
+	sumL4sq
+	sumHot
+	sumCold
+	sumGrad4  // gradient ≥ 4
+	sumGrad33 // gradient > 32
+	innerSums
+)
 
 // blockiness compares luma steps across 8-pixel column boundaries with steps
 // elsewhere, on every st-th row (JPEG/MPEG 8×8 block artefacts). The steps
