@@ -266,8 +266,9 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 		}
 	}
 	azScale := float64(r.AzBins) / (2 * math.Pi)
-	for i := range s.Points {
-		p := &s.Points[i]
+	pts := s.Points // local: the stores to the cells could alias s.Points
+	for i := range pts {
+		p := &pts[i]
 		pr := p.Range
 		if !(pr > 0 && pr <= 1e4) {
 			continue
@@ -314,12 +315,12 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 			rng[c], inten[c] = missingRange, 0
 			continue
 		}
-		rng[c] = math.Min(math.Log1p(float64(pr))*invLogMax, 1.5)
+		rng[c] = min(math.Log1p(float64(pr))*invLogMax, 1.5)
 		in := float64(e.cellI[c])
 		if !(in >= 0) {
 			in = 0
 		}
-		inten[c] = math.Min(in, 1)
+		inten[c] = min(in, 1)
 	}
 }
 
@@ -371,6 +372,10 @@ func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
 }
 
 // standardize maps a raw vector to model inputs in place.
+//
+// The builtin min and max, unlike math.Min and math.Max, compile inline;
+// the language defines them with the same results for NaN, infinities and
+// signed zeros.
 func (r *Repr) standardize(x []float64) {
 	nImg := r.ImageDims()
 	for i := range x {
@@ -390,7 +395,7 @@ func (r *Repr) standardize(x []float64) {
 			}
 			z *= 1.5
 		}
-		x[i] = math.Max(-inputClip, math.Min(inputClip, z))
+		x[i] = max(-inputClip, min(inputClip, z))
 	}
 }
 

@@ -207,8 +207,11 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	if cur.Rings > 0 && cur.Rings <= gridRows {
 		rings = cur.Rings
 	}
-	for i := range cur.Points {
-		p := &cur.Points[i]
+	// A local copy of the slice header: the stores below could alias
+	// cur.Points, and the compiler would reload it at every point.
+	pts := cur.Points
+	for i := range pts {
+		p := &pts[i]
 		if !okPoint(p) {
 			continue
 		}
@@ -327,15 +330,14 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	iso, cells, trip, r5, r20 := 0, 0, 0, 0, 0
 	var rough float64
 	for rw := first; rw <= last; rw++ {
-		line := e.grid[rw*gridAz : (rw+1)*gridAz]
-		for a := 0; a < gridAz; a++ {
-			r := line[a]
+		line := (*[gridAz]float32)(e.grid[rw*gridAz:])
+		for a, r := range line {
 			if r == 0 {
 				continue
 			}
 			cells++
-			rl := line[(a+gridAz-1)%gridAz]
-			rr := line[(a+1)%gridAz]
+			rl := line[(a-1)&(gridAz-1)] // the azimuth bins wrap around
+			rr := line[(a+1)&(gridAz-1)]
 			if rl == 0 && rr == 0 {
 				up, down := float32(0), float32(0)
 				if rw > 0 {
@@ -358,7 +360,7 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 			}
 			d := float64(abs32(r - 0.5*(rl+rr)))
 			trip++
-			rough += math.Min(d, 1)
+			rough += min(d, 1) // d ≥ 0 and never NaN: as math.Min
 			if d > 0.05 {
 				r5++
 			}
@@ -430,8 +432,11 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 	if lo >= hi {
 		lo, hi = 0, 0
 	}
-	for i, r := range e.grid[lo*gridAz : hi*gridAz] {
-		p := e.prev[lo*gridAz+i]
+	cur := e.grid[lo*gridAz : hi*gridAz]
+	prev := e.prev[lo*gridAz : hi*gridAz]
+	prev = prev[:len(cur)] // one length: no bounds check per cell
+	for i, r := range cur {
+		p := prev[i]
 		if r == 0 && p == 0 {
 			continue
 		}
@@ -448,7 +453,7 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 		if r == p {
 			same++
 		}
-		sum += math.Min(dr, maxDiffRange)
+		sum += min(dr, maxDiffRange) // dr ≥ 0 and never NaN: math.Min's special cases cannot arise
 	}
 	if both > 0 {
 		d[1] = sum / float64(both)
