@@ -266,7 +266,11 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 		}
 	}
 	azScale := float64(r.AzBins) / (2 * math.Pi)
-	pts := s.Points // local: the stores to the cells could alias s.Points
+	// Locals, not fields: the stores to the cells could alias e and s, and
+	// the compiler would reload every slice header at every point.
+	pts := s.Points
+	ringRow, cellR, cellI := e.ringRow, e.cellR[:cells], e.cellI[:cells]
+	azBins := r.AzBins
 	for i := range pts {
 		p := &pts[i]
 		pr := p.Range
@@ -274,8 +278,8 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 			continue
 		}
 		var row int
-		if int(p.Ring) < len(e.ringRow) {
-			row = int(e.ringRow[p.Ring])
+		if int(p.Ring) < len(ringRow) {
+			row = int(ringRow[p.Ring])
 		} else {
 			x, y, z := float64(p.X), float64(p.Y), float64(p.Z)
 			h := math.Sqrt(x*x + y*y)
@@ -298,25 +302,25 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 			}
 		}
 		col := int(a * azScale)
-		if col >= r.AzBins {
-			col = r.AzBins - 1
+		if col >= azBins {
+			col = azBins - 1
 		}
-		c := row*r.AzBins + col
-		if e.cellR[c] == 0 || pr < e.cellR[c] {
-			e.cellR[c] = pr
-			e.cellI[c] = p.Intensity
+		c := row*azBins + col
+		if cr := cellR[c]; cr == 0 || pr < cr {
+			cellR[c] = pr
+			cellI[c] = p.Intensity
 		}
 	}
 	rng, inten := dst[:cells], dst[cells:2*cells]
 	invLogMax := 1 / math.Log1p(float64(r.MaxRange))
-	for c := 0; c < cells; c++ {
-		pr := e.cellR[c]
+	rng, inten = rng[:len(cellR)], inten[:len(cellR)]
+	for c, pr := range cellR {
 		if pr == 0 {
 			rng[c], inten[c] = missingRange, 0
 			continue
 		}
 		rng[c] = min(math.Log1p(float64(pr))*invLogMax, 1.5)
-		in := float64(e.cellI[c])
+		in := float64(cellI[c])
 		if !(in >= 0) {
 			in = 0
 		}
