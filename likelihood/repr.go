@@ -125,7 +125,6 @@ type encoder struct {
 	lid          features.LidarExtractor
 	cam          features.CameraExtractor
 	stats        []float64
-	rgb          []byte // camera luma scratch for RGB frames
 }
 
 func newEncoder(r *Repr) *encoder {
@@ -337,9 +336,9 @@ func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
 	n := tw * th
 	lum, hf := dst[:n], dst[n:2*n]
 	w, h := im.Width, im.Height
-	var g []byte
-	var gs int
-	g, gs, e.rgb = features.GrayView(im, e.rgb)
+	// Gray8 pixels are read in place; RGB24 pixels are converted one by one
+	// (features.Luma), never into a full-frame copy.
+	g, gs, gray := im.Pix, im.Stride, im.Format == sensors.Gray8
 	for cy := 0; cy < th; cy++ {
 		y0, y1 := cy*h/th, (cy+1)*h/th
 		for cx := 0; cx < tw; cx++ {
@@ -352,10 +351,18 @@ func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
 					x := min(w-1, x0+(2*sx+1)*(x1-x0)/(2*cellSamples))
 					c := y*gs + x
 					v := int32(g[c])
+					if !gray {
+						v = features.Luma(im, x, y)
+					}
 					sl += v
 					cnt++
 					if x > 0 && y > 0 && x < w-1 && y < h-1 {
-						l := 4*v - int32(g[c-1]) - int32(g[c+1]) - int32(g[c-gs]) - int32(g[c+gs])
+						var l int32
+						if gray {
+							l = 4*v - int32(g[c-1]) - int32(g[c+1]) - int32(g[c-gs]) - int32(g[c+gs])
+						} else {
+							l = 4*v - features.Luma(im, x-1, y) - features.Luma(im, x+1, y) - features.Luma(im, x, y-1) - features.Luma(im, x, y+1)
+						}
 						if l < 0 {
 							l = -l
 						}

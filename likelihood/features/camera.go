@@ -50,7 +50,7 @@ func CameraNames() []string { return append([]string(nil), cameraNames...) }
 // concurrent use.
 type CameraExtractor struct {
 	cur, prev     []uint8
-	rgb           []byte
+	rows          LumaRows
 	prevW, prevH  int
 	prevOK        bool
 	hist, lapHist []int32
@@ -102,24 +102,53 @@ func Luma(im *sensors.Image, x, y int) int32 {
 	return int32(im.Pix[y*im.Stride+x])
 }
 
-// GrayView returns the luma plane of im and its stride: the pixel buffer
-// itself for Gray8, else scratch (grown as needed) filled with BT.601 luma.
-// im must have passed CheckImage.
-func GrayView(im *sensors.Image, scratch []byte) (gray []byte, stride int, grown []byte) {
+// LumaRows reads an image's luma row by row: a Gray8 image's own pixel
+// rows, an RGB24 image's rows converted to BT.601 luma (as Luma) on demand
+// into a ring of lumaRing rows, so that no full-frame copy is ever made.
+// The zero value is ready; Reset it with each image.
+type LumaRows struct {
+	im   *sensors.Image
+	ring []byte          // lumaRing rows of im.Width
+	held [lumaRing]int32 // the image row in each slot, −1 for none
+}
+
+// lumaRing is the number of converted rows kept: a power of two above the
+// 9 consecutive rows the widest Laplacian reads.
+const lumaRing = 16
+
+// Reset makes r read im, which must have passed CheckImage.
+func (r *LumaRows) Reset(im *sensors.Image) {
+	r.im = im
 	if im.Format == sensors.Gray8 {
-		return im.Pix, im.Stride, scratch
+		return
 	}
-	n := im.Width * im.Height
-	if cap(scratch) < n {
-		scratch = make([]byte, n)
+	if n := lumaRing * im.Width; cap(r.ring) < n {
+		r.ring = make([]byte, n)
 	}
-	scratch = scratch[:n]
-	for y := 0; y < im.Height; y++ {
-		for x := 0; x < im.Width; x++ {
-			scratch[y*im.Width+x] = uint8(Luma(im, x, y))
+	for i := range r.held {
+		r.held[i] = -1
+	}
+}
+
+// Row returns the luma of row y (0 ≤ y < Height), Width bytes, valid until
+// lumaRing other rows have been read.
+func (r *LumaRows) Row(y int) []byte {
+	im := r.im
+	w := im.Width
+	if im.Format == sensors.Gray8 {
+		return im.Pix[y*im.Stride : y*im.Stride+w]
+	}
+	k := y & (lumaRing - 1)
+	out := r.ring[k*w : (k+1)*w]
+	if r.held[k] != int32(y) {
+		px := im.Pix[y*im.Stride : y*im.Stride+3*w]
+		for x := range out {
+			p := px[3*x : 3*x+3 : 3*x+3]
+			out[x] = uint8((299*int32(p[0]) + 587*int32(p[1]) + 114*int32(p[2]) + 500) / 1000)
 		}
+		r.held[k] = int32(y)
 	}
-	return scratch, im.Width, scratch
+	return out
 }
 
 // SampleStep is the spacing of the sampling grid for a w × h image.
@@ -151,9 +180,7 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	clear(e.lapHist)
 	w, h := cur.Width, cur.Height
 	st := SampleStep(w, h)
-	var g []byte
-	var gs int
-	g, gs, e.rgb = GrayView(cur, e.rgb)
+	e.rows.Reset(cur)
 	cols, rows := (w+st-1)/st, (h+st-1)/st
 	n := cols * rows
 	if cap(e.cur) < n {
@@ -161,22 +188,26 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	}
 	e.cur = e.cur[:n]
 	var a sampleSums
+	var bl blockSums
 	hist := (*[256]int32)(e.hist)
 	lapHist := (*[1021]int32)(e.lapHist)
+	var nb [7][]byte
 	for yi := range rows {
 		y := yi * st
 		out := e.cur[yi*cols : (yi+1)*cols]
-		row := g[y*gs : y*gs+w]
+		row := e.rows.Row(y)
+		bl.add(row)
 		if y < cameraMargin || y >= h-cameraMargin {
 			a.plain(out, row, st, hist)
 			continue
 		}
+		nb = [7][]byte{row, e.rows.Row(y - 1), e.rows.Row(y + 1), e.rows.Row(y - 2), e.rows.Row(y + 2), e.rows.Row(y - 4), e.rows.Row(y + 4)}
 		// Samples closer than the margin to the left or right edge enter
 		// the brightness statistics only.
 		xa := min((cameraMargin+st-1)/st, cols) // first interior sample
 		xb := max(xa, min((w-cameraMargin+st-1)/st, cols))
 		a.plain(out[:xa], row, st, hist)
-		a.inner(out[xa:xb], g, y*gs, gs, xa*st, st, hist, lapHist)
+		a.inner(out[xa:xb], &nb, xa*st, st, hist, lapHist)
 		a.plain(out[xb:], row[min(xb*st, w):], st, hist)
 	}
 	const sc = 1.0 / 255
@@ -220,7 +251,7 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 			}
 		}
 	}
-	dst[13] = blockiness(g, gs, w, h, st)
+	dst[13] = bl.value(w)
 	// Change against the previous frame.
 	if e.prevOK && e.prevW == w && e.prevH == h && len(e.prev) == len(e.cur) {
 		var sd int64
@@ -281,10 +312,11 @@ func (a *sampleSums) plain(out, row []byte, st int, hist *[256]int32) {
 	a.sum2 += s2
 }
 
-// inner samples g at rowOff+x0, rowOff+x0+st, … (len(out) samples, all at
-// least cameraMargin from every border): the brightness and the
-// neighbourhood statistics.
-func (a *sampleSums) inner(out, g []byte, rowOff, gs, x0, st int, hist *[256]int32, lapHist *[1021]int32) {
+// inner samples nb[0] at x0, x0+st, … (len(out) samples, all at least
+// cameraMargin from every border; nb holds the rows y, y−1, y+1, y−2, y+2,
+// y−4 and y+4 of the sample row y): the brightness and the neighbourhood
+// statistics.
+func (a *sampleSums) inner(out []byte, nb *[7][]byte, x0, st int, hist *[256]int32, lapHist *[1021]int32) {
 	// The sums live in memory, not in registers: the loop needs its
 	// registers for the thirteen pixels a sample reads, and amd64 has too
 	// few for both (an add to memory is one instruction, a spill two).
@@ -297,11 +329,10 @@ func (a *sampleSums) inner(out, g []byte, rowOff, gs, x0, st int, hist *[256]int
 	// right) and 6 of the rows above and below; slicing every row once to
 	// the span of the samples lets the compiler check bounds once per row.
 	span := (n-1)*st + 1
-	c0 := rowOff + x0
-	row := g[c0-cameraMargin : c0+span+cameraMargin]
-	u1, d1 := g[c0-gs:c0-gs+span], g[c0+gs:c0+gs+span]
-	u2, d2 := g[c0-2*gs:c0-2*gs+span], g[c0+2*gs:c0+2*gs+span]
-	u4, d4 := g[c0-4*gs:c0-4*gs+span], g[c0+4*gs:c0+4*gs+span]
+	row := nb[0][x0-cameraMargin : x0+span+cameraMargin]
+	u1, d1 := nb[1][x0:x0+span], nb[2][x0:x0+span]
+	u2, d2 := nb[3][x0:x0+span], nb[4][x0:x0+span]
+	u4, d4 := nb[5][x0:x0+span], nb[6][x0:x0+span]
 	out = out[:n]
 	for j, i := 0, 0; j < len(u1) && i < len(out); j, i = j+st, i+1 {
 		win := row[j : j+2*cameraMargin+1 : j+2*cameraMargin+1]
@@ -372,32 +403,40 @@ const (
 	innerSums
 )
 
-// blockiness compares luma steps across 8-pixel column boundaries with steps
-// elsewhere, on every st-th row (JPEG/MPEG 8×8 block artefacts). The steps
-// are summed in integers over all columns and at the boundaries; the steps
-// elsewhere are the difference.
-func blockiness(g []byte, gs, w, h, st int) float64 {
+// blockSums compare luma steps across 8-pixel column boundaries with steps
+// elsewhere, on every sampled row (JPEG/MPEG 8×8 block artefacts). The
+// steps are summed in integers over all columns and at the boundaries; the
+// steps elsewhere are the difference.
+type blockSums struct {
+	at, all int64
+	rows    int
+}
+
+// add adds the steps of one row.
+func (b *blockSums) add(row []byte) {
+	if len(row) < 17 {
+		return
+	}
+	b.all += absSteps(row)
+	for x := 8; x < len(row); x += 8 {
+		b.at += int64(abs(int32(row[x]) - int32(row[x-1])))
+	}
+	b.rows++
+}
+
+// value is the blockiness statistic of rows of width w.
+func (b *blockSums) value(w int) float64 {
 	if w < 17 {
 		return math.NaN()
 	}
-	var at, all int64
-	rows := 0
-	for y := 0; y < h; y += st {
-		row := g[y*gs : y*gs+w]
-		all += absSteps(row)
-		for x := 8; x < len(row); x += 8 {
-			at += int64(abs(int32(row[x]) - int32(row[x-1])))
-		}
-		rows++
-	}
-	na := rows * ((w - 1) / 8)
-	no := rows*(w-1) - na
-	off := all - at
-	return math.Log((float64(at)/float64(na) + 0.5) / (float64(off)/float64(no) + 0.5))
+	na := b.rows * ((w - 1) / 8)
+	no := b.rows*(w-1) - na
+	off := b.all - b.at
+	return math.Log((float64(b.at)/float64(na) + 0.5) / (float64(off)/float64(no) + 0.5))
 }
 
 // absSteps returns Σ |row[x] − row[x−1]| over x ≥ 1 (len(row) ≥ 1).
-// Not inlined: inside blockiness its loop lost its registers to spills.
+// Not inlined: inlined, its loop lost its registers to spills.
 //
 //go:noinline
 func absSteps(row []byte) int64 {

@@ -11,7 +11,10 @@ import (
 // (TestCameraMatchesReference, TestLidarMatchesReference).
 
 // refCamera is a CameraExtractor computed the reference way.
-type refCamera struct{ CameraExtractor }
+type refCamera struct {
+	CameraExtractor
+	rgb []byte
+}
 
 // refLidar is a LidarExtractor computed the reference way.
 type refLidar struct{ LidarExtractor }
@@ -34,7 +37,7 @@ func (e *refCamera) Next(dst []float64, cur *sensors.Image) ([]float64, error) {
 	const m = 4 // margin for the widest Laplacian
 	var g []byte
 	var gs int
-	g, gs, e.rgb = GrayView(cur, e.rgb)
+	g, gs, e.rgb = refGrayView(cur, e.rgb)
 	e.cur = e.cur[:0]
 	var sum, sum2 float64
 	var lap [3]struct{ s, s2 float64 }
@@ -446,4 +449,24 @@ func (e *refLidar) changeStats(d []float64, n int) {
 	} else {
 		d[2] = math.NaN()
 	}
+}
+
+// refGrayView is the full-frame luma plane the reference reads: the pixel
+// buffer itself for Gray8, else scratch (grown as needed) filled with
+// BT.601 luma.
+func refGrayView(im *sensors.Image, scratch []byte) (gray []byte, stride int, grown []byte) {
+	if im.Format == sensors.Gray8 {
+		return im.Pix, im.Stride, scratch
+	}
+	n := im.Width * im.Height
+	if cap(scratch) < n {
+		scratch = make([]byte, n)
+	}
+	scratch = scratch[:n]
+	for y := 0; y < im.Height; y++ {
+		for x := 0; x < im.Width; x++ {
+			scratch[y*im.Width+x] = uint8(Luma(im, x, y))
+		}
+	}
+	return scratch, im.Width, scratch
 }
