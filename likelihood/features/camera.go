@@ -131,7 +131,7 @@ func (r *LumaRows) Reset(im *sensors.Image) {
 }
 
 // Row returns the luma of row y (0 ≤ y < Height), Width bytes, valid until
-// lumaRing other rows have been read.
+// a row a multiple of lumaRing away is read.
 func (r *LumaRows) Row(y int) []byte {
 	im := r.im
 	w := im.Width
@@ -164,8 +164,9 @@ func SampleStep(w, h int) int {
 //
 // Every sum is accumulated in integers: the samples, their squares and the
 // Laplacians are integers, and a float64 sum of integers is exact while it
-// stays below 2^53 (here below 2^40: at most 4·sampleBudget samples of at
-// most 1020²), so the statistics are those of the float sums, bit for bit.
+// stays below 2^53 (here below 2^37: some 5·10⁴ samples at most, squares
+// of at most 1020²), so the statistics are those of the float sums, bit for
+// bit.
 func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, error) {
 	dst = resize(dst, len(cameraNames))
 	if err := CheckImage(cur); err != nil {
