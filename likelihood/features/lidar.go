@@ -360,7 +360,7 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 			}
 			d := float64(abs32(r - 0.5*(rl+rr)))
 			trip++
-			rough += min(d, 1) // d ≥ 0 and never NaN: as math.Min
+			rough += min(d, 1) // the builtin: math.Min's results, without the call
 			if d > 0.05 {
 				r5++
 			}
@@ -453,7 +453,7 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 		if r == p {
 			same++
 		}
-		sum += min(dr, maxDiffRange) // dr ≥ 0 and never NaN: math.Min's special cases cannot arise
+		sum += min(dr, maxDiffRange) // the builtin: math.Min's results, without the call
 	}
 	if both > 0 {
 		d[1] = sum / float64(both)
