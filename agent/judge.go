@@ -446,8 +446,9 @@ func (fh *frameHash) repeats(f sensors.Frame) bool {
 			fh.buf = make([]byte, need+need/4) // scans vary in size
 		}
 		buf := fh.buf[:need]
-		for i := range fr.Points {
-			pt := &fr.Points[i]
+		pts := fr.Points // local: the stores to buf could alias fr.Points
+		for i := range pts {
+			pt := &pts[i]
 			b := buf[16*i : 16*i+16 : 16*i+16]
 			put32(b[0:], math.Float32bits(pt.X))
 			put32(b[4:], math.Float32bits(pt.Y))

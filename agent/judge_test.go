@@ -283,3 +283,24 @@ func TestJudgeStartsStale(t *testing.T) {
 		t.Errorf("first frame: %v trusted=%v changed=%v", v.Level, v.Trusted, v.Changed)
 	}
 }
+
+// BenchmarkJudgeCameraSize and BenchmarkJudgeLidarRings show how a judged
+// frame's cost scales with the sensor, with the default models (the camera
+// model thumbnails any size; the 16-ring LiDAR model takes each ring of a
+// denser scan into the row nearest its elevation, or drops it). The table
+// in docs/performance.md is made from them.
+func BenchmarkJudgeCameraSize(b *testing.B) {
+	for _, sz := range [][2]int{{320, 240}, {640, 480}, {1280, 720}} {
+		b.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(b *testing.B) {
+			benchJudge(b, newRig(b, rigOptions{camW: sz[0], camH: sz[1]}).cam)
+		})
+	}
+}
+
+func BenchmarkJudgeLidarRings(b *testing.B) {
+	for _, rings := range []int{16, 32, 128} {
+		b.Run(fmt.Sprintf("%d", rings), func(b *testing.B) {
+			benchJudge(b, newRig(b, rigOptions{lidarRings: rings}).lidar)
+		})
+	}
+}

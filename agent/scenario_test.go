@@ -23,6 +23,7 @@ type rig struct {
 
 type rigOptions struct {
 	lidarColumns int
+	lidarRings   int
 	camW, camH   int
 	camPeriod    time.Duration
 	lidarPeriod  time.Duration
@@ -39,7 +40,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := sim.NewLidar(w, sim.LidarOptions{Columns: o.lidarColumns, Period: o.lidarPeriod})
+	l, err := sim.NewLidar(w, sim.LidarOptions{Columns: o.lidarColumns, Rings: o.lidarRings, Period: o.lidarPeriod})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,6 @@ type encoder struct {
 	lid          features.LidarExtractor
 	cam          features.CameraExtractor
 	stats        []float64
-	rgb          []byte // camera luma scratch for RGB frames
 }
 
 func newEncoder(r *Repr) *encoder {
@@ -266,15 +265,20 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 		}
 	}
 	azScale := float64(r.AzBins) / (2 * math.Pi)
-	for i := range s.Points {
-		p := &s.Points[i]
+	// Locals, not fields: the stores to the cells could alias e and s, and
+	// the compiler would reload every slice header at every point.
+	pts := s.Points
+	ringRow, cellR, cellI := e.ringRow, e.cellR[:cells], e.cellI[:cells]
+	azBins := r.AzBins
+	for i := range pts {
+		p := &pts[i]
 		pr := p.Range
 		if !(pr > 0 && pr <= 1e4) {
 			continue
 		}
 		var row int
-		if int(p.Ring) < len(e.ringRow) {
-			row = int(e.ringRow[p.Ring])
+		if int(p.Ring) < len(ringRow) {
+			row = int(ringRow[p.Ring])
 		} else {
 			x, y, z := float64(p.X), float64(p.Y), float64(p.Z)
 			h := math.Sqrt(x*x + y*y)
@@ -297,29 +301,29 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 			}
 		}
 		col := int(a * azScale)
-		if col >= r.AzBins {
-			col = r.AzBins - 1
+		if col >= azBins {
+			col = azBins - 1
 		}
-		c := row*r.AzBins + col
-		if e.cellR[c] == 0 || pr < e.cellR[c] {
-			e.cellR[c] = pr
-			e.cellI[c] = p.Intensity
+		c := row*azBins + col
+		if cr := cellR[c]; cr == 0 || pr < cr {
+			cellR[c] = pr
+			cellI[c] = p.Intensity
 		}
 	}
 	rng, inten := dst[:cells], dst[cells:2*cells]
 	invLogMax := 1 / math.Log1p(float64(r.MaxRange))
-	for c := 0; c < cells; c++ {
-		pr := e.cellR[c]
+	rng, inten = rng[:len(cellR)], inten[:len(cellR)]
+	for c, pr := range cellR {
 		if pr == 0 {
 			rng[c], inten[c] = missingRange, 0
 			continue
 		}
-		rng[c] = math.Min(math.Log1p(float64(pr))*invLogMax, 1.5)
-		in := float64(e.cellI[c])
+		rng[c] = min(math.Log1p(float64(pr))*invLogMax, 1.5)
+		in := float64(cellI[c])
 		if !(in >= 0) {
 			in = 0
 		}
-		inten[c] = math.Min(in, 1)
+		inten[c] = min(in, 1)
 	}
 }
 
@@ -332,9 +336,9 @@ func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
 	n := tw * th
 	lum, hf := dst[:n], dst[n:2*n]
 	w, h := im.Width, im.Height
-	var g []byte
-	var gs int
-	g, gs, e.rgb = features.GrayView(im, e.rgb)
+	// Gray8 pixels are read in place; RGB24 pixels are converted one by one
+	// (features.Luma), never into a full-frame copy.
+	g, gs, gray := im.Pix, im.Stride, im.Format == sensors.Gray8
 	for cy := 0; cy < th; cy++ {
 		y0, y1 := cy*h/th, (cy+1)*h/th
 		for cx := 0; cx < tw; cx++ {
@@ -347,10 +351,18 @@ func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
 					x := min(w-1, x0+(2*sx+1)*(x1-x0)/(2*cellSamples))
 					c := y*gs + x
 					v := int32(g[c])
+					if !gray {
+						v = features.Luma(im, x, y)
+					}
 					sl += v
 					cnt++
 					if x > 0 && y > 0 && x < w-1 && y < h-1 {
-						l := 4*v - int32(g[c-1]) - int32(g[c+1]) - int32(g[c-gs]) - int32(g[c+gs])
+						var l int32
+						if gray {
+							l = 4*v - int32(g[c-1]) - int32(g[c+1]) - int32(g[c-gs]) - int32(g[c+gs])
+						} else {
+							l = 4*v - features.Luma(im, x-1, y) - features.Luma(im, x+1, y) - features.Luma(im, x, y-1) - features.Luma(im, x, y+1)
+						}
 						if l < 0 {
 							l = -l
 						}
@@ -371,6 +383,10 @@ func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
 }
 
 // standardize maps a raw vector to model inputs in place.
+//
+// The builtin min and max, unlike math.Min and math.Max, compile inline;
+// the language defines them with the same results for NaN, infinities and
+// signed zeros.
 func (r *Repr) standardize(x []float64) {
 	nImg := r.ImageDims()
 	for i := range x {
@@ -390,7 +406,7 @@ func (r *Repr) standardize(x []float64) {
 			}
 			z *= 1.5
 		}
-		x[i] = math.Max(-inputClip, math.Min(inputClip, z))
+		x[i] = max(-inputClip, min(inputClip, z))
 	}
 }
 

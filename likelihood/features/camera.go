@@ -50,7 +50,7 @@ func CameraNames() []string { return append([]string(nil), cameraNames...) }
 // concurrent use.
 type CameraExtractor struct {
 	cur, prev     []uint8
-	rgb           []byte
+	rows          LumaRows
 	prevW, prevH  int
 	prevOK        bool
 	hist, lapHist []int32
@@ -102,24 +102,53 @@ func Luma(im *sensors.Image, x, y int) int32 {
 	return int32(im.Pix[y*im.Stride+x])
 }
 
-// GrayView returns the luma plane of im and its stride: the pixel buffer
-// itself for Gray8, else scratch (grown as needed) filled with BT.601 luma.
-// im must have passed CheckImage.
-func GrayView(im *sensors.Image, scratch []byte) (gray []byte, stride int, grown []byte) {
+// LumaRows reads an image's luma row by row: a Gray8 image's own pixel
+// rows, an RGB24 image's rows converted to BT.601 luma (as Luma) on demand
+// into a ring of lumaRing rows, so that no full-frame copy is ever made.
+// The zero value is ready; Reset it with each image.
+type LumaRows struct {
+	im   *sensors.Image
+	ring []byte          // lumaRing rows of im.Width
+	held [lumaRing]int32 // the image row in each slot, −1 for none
+}
+
+// lumaRing is the number of converted rows kept: a power of two above the
+// 9 consecutive rows the widest Laplacian reads.
+const lumaRing = 16
+
+// Reset makes r read im, which must have passed CheckImage.
+func (r *LumaRows) Reset(im *sensors.Image) {
+	r.im = im
 	if im.Format == sensors.Gray8 {
-		return im.Pix, im.Stride, scratch
+		return
 	}
-	n := im.Width * im.Height
-	if cap(scratch) < n {
-		scratch = make([]byte, n)
+	if n := lumaRing * im.Width; cap(r.ring) < n {
+		r.ring = make([]byte, n)
 	}
-	scratch = scratch[:n]
-	for y := 0; y < im.Height; y++ {
-		for x := 0; x < im.Width; x++ {
-			scratch[y*im.Width+x] = uint8(Luma(im, x, y))
+	for i := range r.held {
+		r.held[i] = -1
+	}
+}
+
+// Row returns the luma of row y (0 ≤ y < Height), Width bytes, valid until
+// a row a multiple of lumaRing away is read.
+func (r *LumaRows) Row(y int) []byte {
+	im := r.im
+	w := im.Width
+	if im.Format == sensors.Gray8 {
+		return im.Pix[y*im.Stride : y*im.Stride+w]
+	}
+	k := y & (lumaRing - 1)
+	out := r.ring[k*w : (k+1)*w]
+	if r.held[k] != int32(y) {
+		px := im.Pix[y*im.Stride : y*im.Stride+3*w]
+		for x := range out {
+			p := px[3*x : 3*x+3 : 3*x+3]
+			out[x] = uint8((299*int32(p[0]) + 587*int32(p[1]) + 114*int32(p[2]) + 500) / 1000)
 		}
+		r.held[k] = int32(y)
 	}
-	return scratch, im.Width, scratch
+	return out
 }
 
 // SampleStep is the spacing of the sampling grid for a w × h image.
@@ -132,6 +161,12 @@ func SampleStep(w, h int) int {
 }
 
 // Next computes the statistics of cur into dst and remembers cur.
+//
+// Every sum is accumulated in integers: the samples, their squares and the
+// Laplacians are integers, and a float64 sum of integers is exact while it
+// stays below 2^53 (here below 2^37: some 5·10⁴ samples at most, squares
+// of at most 1020²), so the statistics are those of the float sums, bit for
+// bit.
 func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, error) {
 	dst = resize(dst, len(cameraNames))
 	if err := CheckImage(cur); err != nil {
@@ -146,59 +181,35 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	clear(e.lapHist)
 	w, h := cur.Width, cur.Height
 	st := SampleStep(w, h)
-	const m = 4 // margin for the widest Laplacian
-	var g []byte
-	var gs int
-	g, gs, e.rgb = GrayView(cur, e.rgb)
-	e.cur = e.cur[:0]
-	var sum, sum2 float64
-	var lap [3]struct{ s, s2 float64 }
-	var hot, cold, g0, g1, g2 int
-	n, nl := 0, 0
-	for y := 0; y < h; y += st {
-		row := g[y*gs:]
-		inner := y >= m && y < h-m
-		for x := 0; x < w; x += st {
-			v := int32(row[x])
-			e.cur = append(e.cur, uint8(v))
-			e.hist[v]++
-			fv := float64(v)
-			sum += fv
-			sum2 += fv * fv
-			n++
-			if !inner || x < m || x >= w-m {
-				continue
-			}
-			nl++
-			c := y*gs + x
-			for k, s := range [3]int{1, 2, 4} {
-				l := float64(4*v - int32(g[c-s]) - int32(g[c+s]) - int32(g[c-s*gs]) - int32(g[c+s*gs]))
-				lap[k].s += l
-				lap[k].s2 += l * l
-			}
-			l, r, u, d := int32(g[c-1]), int32(g[c+1]), int32(g[c-gs]), int32(g[c+gs])
-			l1 := 4*v - l - r - u - d
-			if l1 < 0 {
-				e.lapHist[-l1]++
-			} else {
-				e.lapHist[l1]++
-			}
-			if v-max(l, r, u, d) > 50 {
-				hot++
-			}
-			if min(l, r, u, d)-v > 50 {
-				cold++
-			}
-			gr := abs(r-l)/2 + abs(d-u)/2
-			switch {
-			case gr < 4:
-				g0++
-			case gr <= 32:
-				g1++
-			default:
-				g2++
-			}
+	e.rows.Reset(cur)
+	cols, rows := (w+st-1)/st, (h+st-1)/st
+	n := cols * rows
+	if cap(e.cur) < n {
+		e.cur = make([]uint8, n)
+	}
+	e.cur = e.cur[:n]
+	var a sampleSums
+	var bl blockSums
+	hist := (*[256]int32)(e.hist)
+	lapHist := (*[1021]int32)(e.lapHist)
+	var nb [7][]byte
+	for yi := range rows {
+		y := yi * st
+		out := e.cur[yi*cols : (yi+1)*cols]
+		row := e.rows.Row(y)
+		bl.add(row)
+		if y < cameraMargin || y >= h-cameraMargin {
+			a.plain(out, row, st, hist)
+			continue
 		}
+		nb = [7][]byte{row, e.rows.Row(y - 1), e.rows.Row(y + 1), e.rows.Row(y - 2), e.rows.Row(y + 2), e.rows.Row(y - 4), e.rows.Row(y + 4)}
+		// Samples closer than the margin to the left or right edge enter
+		// the brightness statistics only.
+		xa := min((cameraMargin+st-1)/st, cols) // first interior sample
+		xb := max(xa, min((w-cameraMargin+st-1)/st, cols))
+		a.plain(out[:xa], row, st, hist)
+		a.inner(out[xa:xb], &nb, xa*st, st, hist, lapHist)
+		a.plain(out[xb:], row[min(xb*st, w):], st, hist)
 	}
 	const sc = 1.0 / 255
 	fn := float64(n)
@@ -207,9 +218,9 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	dst[2] = histQuantile(e.hist, n, 0.50) * sc
 	dst[3] = histQuantile(e.hist, n, 0.90) * sc
 	dst[4] = histQuantile(e.hist, n, 0.99) * sc
-	mean := sum / fn
+	mean := float64(a.sum) / fn
 	dst[5] = mean * sc
-	dst[6] = math.Sqrt(math.Max(sum2/fn-mean*mean, 0)) * sc
+	dst[6] = math.Sqrt(math.Max(float64(a.sum2)/fn-mean*mean, 0)) * sc
 	lo, hi := 0, 0
 	for v := 0; v <= 3; v++ {
 		lo += int(e.hist[v])
@@ -220,18 +231,18 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	dst[7] = float64(lo) / fn
 	dst[8] = float64(hi) / fn
 	nan := math.NaN()
-	if nl > 0 {
+	if nl := a.nl; nl > 0 {
 		fl := float64(nl)
-		for k := range lap {
-			mu := lap[k].s / fl
-			dst[9+k] = math.Log(math.Max(lap[k].s2/fl-mu*mu, 0)*sc*sc + 1e-8)
+		for k := range a.lap {
+			mu := float64(a.lap[k]) / fl
+			dst[9+k] = math.Log(math.Max(float64(a.lap2[k])/fl-mu*mu, 0)*sc*sc + 1e-8)
 		}
 		dst[12] = 1.4826 * histQuantile(e.lapHist, nl, 0.5) * sc / math.Sqrt(20)
-		dst[14] = float64(hot) / fl
-		dst[15] = float64(cold) / fl
-		dst[16] = float64(g0) / fl
-		dst[17] = float64(g1) / fl
-		dst[18] = float64(g2) / fl
+		dst[14] = float64(a.hot) / fl
+		dst[15] = float64(a.cold) / fl
+		dst[16] = float64(a.grad[0]) / fl
+		dst[17] = float64(a.grad[1]) / fl
+		dst[18] = float64(a.grad[2]) / fl
 		dst[19] = dst[9] - dst[10]
 		dst[20] = dst[10] - dst[11]
 	} else {
@@ -241,20 +252,21 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 			}
 		}
 	}
-	dst[13] = blockiness(g, gs, w, h, st)
+	dst[13] = bl.value(w)
 	// Change against the previous frame.
 	if e.prevOK && e.prevW == w && e.prevH == h && len(e.prev) == len(e.cur) {
-		var sd float64
+		var sd int64
 		same, changed := 0, 0
+		prev := e.prev[:len(e.cur)]
 		for i, v := range e.cur {
-			d := int32(v) - int32(e.prev[i])
+			d := int32(v) - int32(prev[i])
 			if d == 0 {
 				same++
 			}
 			if d > 25 || d < -25 {
 				changed++
 			}
-			sd += float64(abs(d))
+			sd += int64(abs(d))
 		}
 		// Logarithms, because cameras differ by orders of magnitude in what
 		// moves: a fixed camera behind a video codec repeats about 75 % of
@@ -262,7 +274,7 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 		// or noisy one about 9 % (the simulator). On a linear scale a frozen
 		// frame (100 %) lay inside that spread; as the logarithm of what
 		// moved it lies three to four decades below any clean frame.
-		dst[21] = math.Log10(sd/fn*sc + 1.0/4096)
+		dst[21] = math.Log10(float64(sd)/fn*sc + 1.0/4096)
 		dst[22] = math.Log10((fn - float64(same) + 1) / (fn + 1))
 		dst[23] = float64(changed) / fn
 	} else {
@@ -273,31 +285,171 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	return dst, nil
 }
 
-// blockiness compares luma steps across 8-pixel column boundaries with steps
-// elsewhere, on every st-th row (JPEG/MPEG 8×8 block artefacts).
-func blockiness(g []byte, gs, w, h, st int) float64 {
+// cameraMargin is the margin of the widest Laplacian: samples closer to
+// the border have no neighbourhood statistics.
+const cameraMargin = 4
+
+// sampleSums are the integer sums of Next's sampling pass.
+type sampleSums struct {
+	sum, sum2 int64    // brightness and its square, all samples
+	nl        int      // interior samples
+	lap, lap2 [3]int64 // Laplacian at spacing 1, 2, 4 px and its square
+	hot, cold int
+	grad      [3]int // gradient below 4, 4…32, above 32
+}
+
+// plain samples row[0], row[st], … into out (one per sample): the
+// brightness statistics only.
+func (a *sampleSums) plain(out, row []byte, st int, hist *[256]int32) {
+	var s, s2 int64
+	for i := range out {
+		v := row[i*st]
+		out[i] = v
+		hist[v]++
+		s += int64(v)
+		s2 += int64(v) * int64(v)
+	}
+	a.sum += s
+	a.sum2 += s2
+}
+
+// inner samples nb[0] at x0, x0+st, … (len(out) samples, all at least
+// cameraMargin from every border; nb holds the rows y, y−1, y+1, y−2, y+2,
+// y−4 and y+4 of the sample row y): the brightness and the neighbourhood
+// statistics.
+func (a *sampleSums) inner(out []byte, nb *[7][]byte, x0, st int, hist *[256]int32, lapHist *[1021]int32) {
+	// The sums live in memory, not in registers: the loop needs its
+	// registers for the thirteen pixels a sample reads, and amd64 has too
+	// few for both (an add to memory is one instruction, a spill two).
+	var t [innerSums]int64
+	n := len(out)
+	if n == 0 {
+		return
+	}
+	// Each sample reads 9 pixels of its own row (a window from 4 left to 4
+	// right) and 6 of the rows above and below; slicing every row once to
+	// the span of the samples lets the compiler check bounds once per row.
+	span := (n-1)*st + 1
+	row := nb[0][x0-cameraMargin : x0+span+cameraMargin]
+	u1, d1 := nb[1][x0:x0+span], nb[2][x0:x0+span]
+	u2, d2 := nb[3][x0:x0+span], nb[4][x0:x0+span]
+	u4, d4 := nb[5][x0:x0+span], nb[6][x0:x0+span]
+	out = out[:n]
+	for j, i := 0, 0; j < len(u1) && i < len(out); j, i = j+st, i+1 {
+		win := row[j : j+2*cameraMargin+1 : j+2*cameraMargin+1]
+		out[i] = win[4]
+		hist[win[4]]++
+		v := int32(win[4])
+		t[sumV] += int64(v)
+		t[sumV2] += int64(v * v)
+		l, r, u, d := int32(win[3]), int32(win[5]), int32(u1[j]), int32(d1[j])
+		l1 := 4*v - l - r - u - d
+		t[sumL1] += int64(l1)
+		t[sumL1sq] += int64(l1 * l1)
+		lapHist[abs(l1)]++
+		if v-max(l, r, u, d) > 50 {
+			t[sumHot]++
+		}
+		if min(l, r, u, d)-v > 50 {
+			t[sumCold]++
+		}
+		gr := abs(r-l)>>1 + abs(d-u)>>1 // |·| ≤ 255: the shift is /2
+		if gr >= 4 {
+			t[sumGrad4]++
+		}
+		if gr > 32 {
+			t[sumGrad33]++
+		}
+		if j >= len(u2) || j >= len(d2) || j >= len(u4) || j >= len(d4) {
+			break // never (all rows have span pixels): drops four bounds checks
+		}
+		l2 := 4*v - int32(win[2]) - int32(win[6]) - int32(u2[j]) - int32(d2[j])
+		t[sumL2] += int64(l2)
+		t[sumL2sq] += int64(l2 * l2)
+		l4 := 4*v - int32(win[0]) - int32(win[8]) - int32(u4[j]) - int32(d4[j])
+		t[sumL4] += int64(l4)
+		t[sumL4sq] += int64(l4 * l4)
+	}
+	a.sum += t[sumV]
+	a.sum2 += t[sumV2]
+	a.nl += len(out)
+	a.lap[0] += t[sumL1]
+	a.lap2[0] += t[sumL1sq]
+	a.lap[1] += t[sumL2]
+	a.lap2[1] += t[sumL2sq]
+	a.lap[2] += t[sumL4]
+	a.lap2[2] += t[sumL4sq]
+	a.hot += int(t[sumHot])
+	a.cold += int(t[sumCold])
+	c4, c33 := int(t[sumGrad4]), int(t[sumGrad33])
+	a.grad[0] += len(out) - c4
+	a.grad[1] += c4 - c33
+	a.grad[2] += c33
+}
+
+// The sums of inner's loop.
+const (
+	sumV = iota
+	sumV2
+	sumL1
+	sumL1sq
+	sumL2
+	sumL2sq
+	sumL4
+	sumL4sq
+	sumHot
+	sumCold
+	sumGrad4  // gradient ≥ 4
+	sumGrad33 // gradient > 32
+	innerSums
+)
+
+// blockSums compare luma steps across 8-pixel column boundaries with steps
+// elsewhere, on every sampled row (JPEG/MPEG 8×8 block artefacts). The
+// steps are summed in integers over all columns and at the boundaries; the
+// steps elsewhere are the difference.
+type blockSums struct {
+	at, all int64
+	rows    int
+}
+
+// add adds the steps of one row.
+func (b *blockSums) add(row []byte) {
+	if len(row) < 17 {
+		return
+	}
+	b.all += absSteps(row)
+	for x := 8; x < len(row); x += 8 {
+		b.at += int64(abs(int32(row[x]) - int32(row[x-1])))
+	}
+	b.rows++
+}
+
+// value is the blockiness statistic of rows of width w.
+func (b *blockSums) value(w int) float64 {
 	if w < 17 {
 		return math.NaN()
 	}
-	var at, off int64
-	na, no := 0, 0
-	for y := 0; y < h; y += st {
-		row := g[y*gs : y*gs+w]
-		for x := 1; x < w; x++ {
-			d := int64(row[x]) - int64(row[x-1])
-			if d < 0 {
-				d = -d
-			}
-			if x%8 == 0 {
-				at += d
-				na++
-			} else {
-				off += d
-				no++
-			}
-		}
+	na := b.rows * ((w - 1) / 8)
+	no := b.rows*(w-1) - na
+	off := b.all - b.at
+	return math.Log((float64(b.at)/float64(na) + 0.5) / (float64(off)/float64(no) + 0.5))
+}
+
+// absSteps returns Σ |row[x] − row[x−1]| over x ≥ 1 (len(row) ≥ 1).
+// Not inlined: inlined, its loop lost its registers to spills.
+//
+//go:noinline
+func absSteps(row []byte) int64 {
+	var s int64
+	prev := int64(row[0])
+	for _, b := range row[1:] {
+		d := int64(b) - prev
+		m := d >> 63
+		s += (d ^ m) - m
+		prev = int64(b)
 	}
-	return math.Log((float64(at)/float64(na) + 0.5) / (float64(off)/float64(no) + 0.5))
+	return s
 }
 
 func abs(x int32) int32 {

@@ -193,8 +193,25 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	n := 0
 	var sumR, sumI, sumZ, sumZ2 float64
 	near, lowI := 0, 0
-	for i := range cur.Points {
-		p := &cur.Points[i]
+	// Fixed-size views: the bins clampBin returns need no bounds checks.
+	rangeH := (*[rangeBins]int32)(e.rangeH)
+	heightH := (*[heightBins]int32)(e.heightH)
+	heightI := (*[heightBins]float64)(e.heightI)
+	intenH := (*[intenBins]int32)(e.intenH)
+	ringCount := (*[gridRows]int)(e.ringCount)
+	azOcc := (*[gridAz]bool)(e.azOcc)
+	grid := (*[gridRows * gridAz]float32)(e.grid)
+	bins := gridAz
+	azScale := float64(bins) / (2 * math.Pi) // rounded as in azBin, not as a constant
+	rings := 0                               // the scan numbers its rings: a point's row is its ring
+	if cur.Rings > 0 && cur.Rings <= gridRows {
+		rings = cur.Rings
+	}
+	// A local copy of the slice header: the stores below could alias
+	// cur.Points, and the compiler would reload it at every point.
+	pts := cur.Points
+	for i := range pts {
+		p := &pts[i]
 		if !okPoint(p) {
 			continue
 		}
@@ -218,19 +235,35 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 		if in < 0.02 {
 			lowI++
 		}
-		e.rangeH[clampBin(int(r*(1/rangeBinM)), rangeBins)]++
+		rangeH[clampBin(int(r*(1/rangeBinM)), rangeBins)]++
 		hb := clampBin(int((z-heightMinM)*(1/heightBinM)), heightBins)
-		e.heightH[hb]++
-		e.heightI[hb] += in
-		e.intenH[clampBin(int(in*intenBins), intenBins)]++
-		rw := e.row(cur, p)
-		e.gLo, e.gHi = min(e.gLo, rw), max(e.gHi, rw+1)
-		e.ringCount[rw]++
-		a := azBin(p.Azimuth, gridAz)
-		e.azOcc[a] = true
-		c := &e.grid[rw*gridAz+a]
+		heightH[hb]++
+		heightI[hb] += in
+		intenH[clampBin(int(in*intenBins), intenBins)]++
+		var rw int
+		if int(p.Ring) < rings {
+			rw = int(p.Ring)
+		} else {
+			rw = e.row(cur, p)
+		}
+		ringCount[rw&(gridRows-1)]++
+		var a int
+		if az := float64(p.Azimuth); az >= 0 && az < 2*math.Pi {
+			a = min(int(az*azScale), gridAz-1) // azBin's fast path
+		} else {
+			a = azBin(p.Azimuth, gridAz)
+		}
+		a &= gridAz - 1
+		azOcc[a] = true
+		c := &grid[rw*gridAz+a]
 		if *c == 0 || p.Range < *c {
 			*c = p.Range
+		}
+	}
+	// The rows of the grid written: those with points.
+	for rw, k := range ringCount {
+		if k > 0 {
+			e.gLo, e.gHi = min(e.gLo, rw), rw+1
 		}
 	}
 	nan := math.NaN()
@@ -297,15 +330,14 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	iso, cells, trip, r5, r20 := 0, 0, 0, 0, 0
 	var rough float64
 	for rw := first; rw <= last; rw++ {
-		line := e.grid[rw*gridAz : (rw+1)*gridAz]
-		for a := 0; a < gridAz; a++ {
-			r := line[a]
+		line := (*[gridAz]float32)(e.grid[rw*gridAz:])
+		for a, r := range line {
 			if r == 0 {
 				continue
 			}
 			cells++
-			rl := line[(a+gridAz-1)%gridAz]
-			rr := line[(a+1)%gridAz]
+			rl := line[(a-1)&(gridAz-1)] // the azimuth bins wrap around
+			rr := line[(a+1)&(gridAz-1)]
 			if rl == 0 && rr == 0 {
 				up, down := float32(0), float32(0)
 				if rw > 0 {
@@ -328,7 +360,7 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 			}
 			d := float64(abs32(r - 0.5*(rl+rr)))
 			trip++
-			rough += math.Min(d, 1)
+			rough += min(d, 1) // the builtin: math.Min's results, without the call
 			if d > 0.05 {
 				r5++
 			}
@@ -400,8 +432,11 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 	if lo >= hi {
 		lo, hi = 0, 0
 	}
-	for i, r := range e.grid[lo*gridAz : hi*gridAz] {
-		p := e.prev[lo*gridAz+i]
+	cur := e.grid[lo*gridAz : hi*gridAz]
+	prev := e.prev[lo*gridAz : hi*gridAz]
+	prev = prev[:len(cur)] // one length: no bounds check per cell
+	for i, r := range cur {
+		p := prev[i]
 		if r == 0 && p == 0 {
 			continue
 		}
@@ -418,7 +453,7 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 		if r == p {
 			same++
 		}
-		sum += math.Min(dr, maxDiffRange)
+		sum += min(dr, maxDiffRange) // the builtin: math.Min's results, without the call
 	}
 	if both > 0 {
 		d[1] = sum / float64(both)

@@ -16,6 +16,18 @@ const (
 	lidarFiringGap = 2.304
 )
 
+// ringElevationDeg is the elevation of laser id of n: the VLP-16's for
+// n = 16, else evenly spread over [−25°, +15°].
+func ringElevationDeg(id, n int) float64 {
+	if n == lidarLasers {
+		return laserElevationDeg(id)
+	}
+	if n == 1 {
+		return 0
+	}
+	return -25 + 40*float64(id)/float64(n-1)
+}
+
 func laserElevationDeg(id int) float64 {
 	if id%2 == 0 {
 		return -15 + float64(id)
@@ -28,14 +40,18 @@ func Epoch() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // LidarOptions configure the simulated VLP-16. Zero fields take defaults.
 type LidarOptions struct {
-	Name       string        // sensor name (default "lidar0")
-	Seed       uint64        // noise stream (default 1)
-	Period     time.Duration // revolution period (default 100 ms, 10 Hz)
-	Columns    int           // azimuth steps per revolution (default 1800: 0.2°)
-	MaxRange   float64       // metres (default 100)
-	MinRange   float64       // metres (default 0.5)
-	RangeNoise float64       // σ of the range noise, metres (default 0.02)
-	Height     float64       // sensor height above ground, metres (default 1.8)
+	Name    string        // sensor name (default "lidar0")
+	Seed    uint64        // noise stream (default 1)
+	Period  time.Duration // revolution period (default 100 ms, 10 Hz)
+	Columns int           // azimuth steps per revolution (default 1800: 0.2°)
+	// Rings is the number of lasers (default 16, at the VLP-16's
+	// elevations); any other count spreads them evenly from −25° to +15°,
+	// lowest first, as a stand-in for 32- to 128-ring sensors.
+	Rings      int
+	MaxRange   float64 // metres (default 100)
+	MinRange   float64 // metres (default 0.5)
+	RangeNoise float64 // σ of the range noise, metres (default 0.02)
+	Height     float64 // sensor height above ground, metres (default 1.8)
 	// DropNoReturn leaves out the no-return cells instead of keeping them
 	// as points with Range 0.
 	DropNoReturn bool
@@ -54,6 +70,9 @@ func (o LidarOptions) withDefaults() (LidarOptions, error) {
 	if o.Columns == 0 {
 		o.Columns = 1800
 	}
+	if o.Rings == 0 {
+		o.Rings = lidarLasers
+	}
 	if o.MaxRange == 0 {
 		o.MaxRange = 100
 	}
@@ -71,6 +90,8 @@ func (o LidarOptions) withDefaults() (LidarOptions, error) {
 		return o, fmt.Errorf("sim: lidar period %v too short", o.Period)
 	case o.Columns < 1 || o.Columns > 36000:
 		return o, fmt.Errorf("sim: lidar columns %d out of range [1, 36000]", o.Columns)
+	case o.Rings < 1 || o.Rings > 128:
+		return o, fmt.Errorf("sim: lidar rings %d out of range [1, 128]", o.Rings)
 	case !(o.MaxRange > o.MinRange && o.MinRange >= 0 && o.MaxRange <= 1000):
 		return o, fmt.Errorf("sim: lidar range [%v, %v] invalid", o.MinRange, o.MaxRange)
 	case !(o.RangeNoise >= 0 && o.RangeNoise < 1):
@@ -98,9 +119,9 @@ func NewLidar(w *World, opts LidarOptions) (*Lidar, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Lidar{w: w, opts: opts, elev: make([]float32, lidarLasers)}
-	for i := 0; i < lidarLasers; i++ {
-		e := laserElevationDeg(i) * math.Pi / 180
+	l := &Lidar{w: w, opts: opts, elev: make([]float32, opts.Rings)}
+	for i := 0; i < opts.Rings; i++ {
+		e := ringElevationDeg(i, opts.Rings) * math.Pi / 180
 		l.elev[i] = float32(e)
 		l.sinE = append(l.sinE, math.Sin(e))
 		l.cosE = append(l.cosE, math.Cos(e))
@@ -118,7 +139,11 @@ func (l *Lidar) Options() LidarOptions { return l.opts }
 
 // Info describes the LiDAR as a source.
 func (l *Lidar) Info() sensors.Info {
-	return sensors.Info{Name: l.opts.Name, Kind: sensors.KindLidar, Model: "VLP-16 (simulated)", Period: l.opts.Period, Address: fmt.Sprintf("sim:lidar/seed=%d", l.opts.Seed)}
+	model := "VLP-16 (simulated)"
+	if l.opts.Rings != lidarLasers {
+		model = fmt.Sprintf("%d-ring (simulated)", l.opts.Rings)
+	}
+	return sensors.Info{Name: l.opts.Name, Kind: sensors.KindLidar, Model: model, Period: l.opts.Period, Address: fmt.Sprintf("sim:lidar/seed=%d", l.opts.Seed)}
 }
 
 // Frame implements Generator.
@@ -134,12 +159,13 @@ func (l *Lidar) Scan(i uint64) *sensors.Scan {
 	r := rand.New(rand.NewPCG(o.Seed^0x11da7, i))
 	s := &sensors.Scan{
 		Header:         sensors.Header{Sensor: o.Name, Seq: i + 1, Stamp: Epoch().Add(t0)},
-		Rings:          lidarLasers,
+		Rings:          o.Rings,
 		RingElevations: append([]float32(nil), l.elev...),
-		Points:         make([]sensors.Point, 0, o.Columns*lidarLasers),
+		Points:         make([]sensors.Point, 0, o.Columns*o.Rings),
 	}
 	s.Received = s.Stamp.Add(o.Period)
 	colDur := float64(o.Period.Microseconds()) / float64(o.Columns)
+	gap := lidarFiringGap * lidarLasers / float64(o.Rings) // all lasers fire within a column
 	for c := 0; c < o.Columns; c++ {
 		offUS := float64(c) * colDur
 		pose := l.w.RobotPose(t0 + time.Duration(offUS*1e3))
@@ -148,11 +174,11 @@ func (l *Lidar) Scan(i uint64) *sensors.Scan {
 		org := vec3{pose.X, pose.Y, o.Height}
 		sa, ca := l.sinA[c], l.cosA[c]
 		az := float32(2 * math.Pi * float64(c) / float64(o.Columns))
-		for ring := 0; ring < lidarLasers; ring++ {
+		for ring := 0; ring < o.Rings; ring++ {
 			// sensor frame: x = cosω·sinα (right), y = cosω·cosα (forward), z = sinω
 			sx, sy, sz := l.cosE[ring]*sa, l.cosE[ring]*ca, l.sinE[ring]
 			d := vec3{sx*rx + sy*fx, sx*ry + sy*fy, sz}
-			p := sensors.Point{Azimuth: az, Ring: uint16(ring), Offset: int32(offUS + float64(ring)*lidarFiringGap)}
+			p := sensors.Point{Azimuth: az, Ring: uint16(ring), Offset: int32(offUS + float64(ring)*gap)}
 			noise := r.NormFloat64()
 			h, ok := sc.cast(org, d, o.MaxRange)
 			if ok {
