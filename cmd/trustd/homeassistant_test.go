@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -29,20 +28,7 @@ func TestHomeAssistantDiscovery(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"--config", cfgPath}, &stdout, &stderr, func(string) string { return "" })
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("trustd did not stop")
-		}
-	}()
+	stderr := startTrustd(t, cfgPath)
 	waitFor(t, msgs, "READY=1", 10*time.Second)
 
 	got := make(chan [2]string, 64)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func runTrustd(t *testing.T, args ...string) (int, string, string) {
@@ -78,4 +79,25 @@ sensors:
 	if code != exitRuntime || !strings.Contains(errs, "boot epoch") || !strings.Contains(errs, "refusing to publish") {
 		t.Errorf("code %d, stderr %q", code, errs)
 	}
+}
+
+// startTrustd runs trustd on cfgPath until the test ends (then stops it
+// and waits), and returns its stderr.
+func startTrustd(t *testing.T, cfgPath string) *syncBuffer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--config", cfgPath}, &syncBuffer{}, stderr, func(string) string { return "" })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("trustd did not stop")
+		}
+	})
+	return stderr
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"regexp"
@@ -21,20 +20,7 @@ func TestMonitoringNamesExist(t *testing.T) {
 	dir := t.TempDir()
 	mqttPort, httpPort := freePort(t), freePort(t)
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "100ms")
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"--config", cfgPath}, &stdout, &stderr, func(string) string { return "" })
-	}()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("trustd did not stop")
-		}
-	}()
+	stderr := startTrustd(t, cfgPath)
 	waitFor(t, msgs, "READY=1", 10*time.Second)
 
 	// Wait for a frame and the broker connection, so that every series
