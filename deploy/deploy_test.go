@@ -140,3 +140,49 @@ func TestDocumentedSnippetsAreValid(t *testing.T) {
 		t.Errorf("found only %d sensor snippets in the docs", n)
 	}
 }
+
+// TestPostinstCreatesTheUnitsGroups runs the package's postinst with
+// stand-ins for getent, groupadd and systemctl: every group the unit names
+// that a stock Debian lacks is created, so systemd can start the unit.
+func TestPostinstCreatesTheUnitsGroups(t *testing.T) {
+	unit, err := os.ReadFile("trustd.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups []string
+	for _, l := range strings.Split(string(unit), "\n") {
+		if v, ok := strings.CutPrefix(l, "SupplementaryGroups="); ok {
+			groups = strings.Fields(v)
+		}
+	}
+	if len(groups) == 0 {
+		t.Fatal("the unit names no SupplementaryGroups")
+	}
+	bin := t.TempDir()
+	calls := filepath.Join(bin, "calls")
+	stub := func(name, body string) {
+		os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\necho "+name+" \"$@\" >> "+calls+"\n"+body), 0o755)
+	}
+	base := map[string]bool{"dialout": true, "video": true} // in Debian's base-passwd
+	stub("getent", `case "$2" in dialout|video) exit 0;; esac; exit 2`+"\n")
+	stub("groupadd", "exit 0\n")
+	stub("systemctl", "exit 0\n")
+	cmd := exec.Command("sh", "postinst.sh", "configure")
+	cmd.Env = append(os.Environ(), "PATH="+bin+":/usr/bin:/bin")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("postinst: %v\n%s", err, out)
+	}
+	log, _ := os.ReadFile(calls)
+	for _, g := range groups {
+		if !base[g] && !strings.Contains(string(log), "groupadd --system "+g+"\n") {
+			t.Errorf("postinst does not create group %s that the unit needs\n%s", g, log)
+		}
+	}
+	if strings.Contains(string(log), "groupadd --system dialout") {
+		t.Errorf("postinst re-creates an existing group\n%s", log)
+	}
+	nfpm, _ := os.ReadFile("nfpm.yaml")
+	if !strings.Contains(string(nfpm), "recommends:\n  - mosquitto") {
+		t.Error("the package does not recommend mosquitto, the broker its configuration points at")
+	}
+}

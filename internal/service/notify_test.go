@@ -3,8 +3,12 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -120,5 +124,42 @@ func TestNewLogger(t *testing.T) {
 	}
 	if _, err := NewLogger(&buf, "loud"); err == nil {
 		t.Error("bad level accepted")
+	}
+}
+
+// TestJournalPriorities: on the journald stream each line carries its
+// syslog priority before the JSON object.
+func TestJournalPriorities(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if toJournal(f, func(string) string { return "" }) || toJournal(f, func(string) string { return "1:2" }) {
+		t.Error("a stream that is not journald's taken for it")
+	}
+	t.Setenv("JOURNAL_STREAM", fmt.Sprintf("%d:%d", st.Dev, st.Ino))
+	log, err := NewLogger(f, "debug")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Error().Msg("broken")
+	log.Warn().Msg("odd")
+	log.Info().Msg("fine")
+	log.Debug().Msg("detail")
+	b, _ := os.ReadFile(f.Name())
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	want := []string{"<3>{", "<4>{", "<6>{", "<7>{"}
+	if len(lines) != len(want) {
+		t.Fatalf("lines %q", lines)
+	}
+	for i, l := range lines {
+		if !strings.HasPrefix(l, want[i]) || !json.Valid([]byte(strings.TrimPrefix(l, want[i][:3]))) {
+			t.Errorf("line %d %q, want %s then a JSON object", i, l, want[i])
+		}
 	}
 }
