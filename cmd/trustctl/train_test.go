@@ -11,6 +11,7 @@ import (
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/recorded"
+	"github.com/sensortrust/trustagent/sensors/recorded/recordedtest"
 )
 
 // tinyTrainFlags make a model in well under a second.
@@ -18,20 +19,7 @@ var tinyTrainFlags = []string{"--epochs", "3", "--hidden", "4", "--latent", "2",
 
 // writeFrames writes frames as a recording directory.
 func writeFrames(t *testing.T, dir string, frames []sensors.Frame) string {
-	t.Helper()
-	w, err := recorded.NewDirWriter(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range frames {
-		if err := w.Write(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return recordedtest.WriteDir(t, dir, frames)
 }
 
 // simFrames returns n clean frames of a small simulated sensor.

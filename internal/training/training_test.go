@@ -12,6 +12,7 @@ import (
 
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/recorded"
+	"github.com/sensortrust/trustagent/sensors/recorded/recordedtest"
 )
 
 // tinyOptions make a model in well under a second.
@@ -34,20 +35,7 @@ func drive(t *testing.T, kind sensors.Kind, world uint64, n int) Recording {
 
 // writeFrames writes frames as a recording directory.
 func writeFrames(t *testing.T, dir string, frames []sensors.Frame) string {
-	t.Helper()
-	w, err := recorded.NewDirWriter(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range frames {
-		if err := w.Write(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return recordedtest.WriteDir(t, dir, frames)
 }
 
 func TestOptionsValidate(t *testing.T) {
