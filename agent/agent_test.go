@@ -424,30 +424,16 @@ func checkStartAndStop(t *testing.T, reports []SensorReport, sums []SummaryRepor
 	if s := sums[len(sums)-1]; s.Heartbeat || s.Summary.Trusted || s.Summary.Level != LevelStale {
 		t.Errorf("last summary: %+v", s)
 	}
-	change := first.Seq - 1
+	var seqs, sumSeqs []uint64
+	var beats, sumBeats []bool
 	for _, r := range reports {
-		switch {
-		case !r.Heartbeat && r.Seq != change+1:
-			t.Errorf("change %d after change %d", r.Seq, change)
-		case r.Heartbeat && r.Seq != change:
-			t.Errorf("heartbeat with seq %d after change %d", r.Seq, change)
-		}
-		if !r.Heartbeat {
-			change = r.Seq
-		}
+		seqs, beats = append(seqs, r.Seq), append(beats, r.Heartbeat)
 	}
-	change = sums[0].Seq - 1
 	for _, s := range sums {
-		switch {
-		case !s.Heartbeat && s.Seq != change+1:
-			t.Errorf("summary change %d after change %d", s.Seq, change)
-		case s.Heartbeat && s.Seq != change:
-			t.Errorf("summary heartbeat with seq %d after change %d", s.Seq, change)
-		}
-		if !s.Heartbeat {
-			change = s.Seq
-		}
+		sumSeqs, sumBeats = append(sumSeqs, s.Seq), append(sumBeats, s.Heartbeat)
 	}
+	checkChanges(t, "sensor", seqs, beats)
+	checkChanges(t, "summary", sumSeqs, sumBeats)
 }
 
 // checkExpiry checks that every state and summary expires ExpiryHeartbeats
@@ -525,5 +511,27 @@ func TestRestartNumbersAboveThePreviousRun(t *testing.T) {
 	}
 	if !slices.ContainsFunc(r2, func(r SensorReport) bool { return r.Heartbeat }) {
 		t.Error("no heartbeat in the second run")
+	}
+}
+
+// checkChanges checks a stream of reports' numbers: each change one above
+// the previous change, each heartbeat repeating the latest change.
+func checkChanges(t *testing.T, what string, seqs []uint64, heartbeat []bool) {
+	t.Helper()
+	if len(seqs) == 0 {
+		t.Errorf("no %s reports", what)
+		return
+	}
+	change := seqs[0] - 1
+	for i, seq := range seqs {
+		switch {
+		case !heartbeat[i] && seq != change+1:
+			t.Errorf("%s change %d after change %d", what, seq, change)
+		case heartbeat[i] && seq != change:
+			t.Errorf("%s heartbeat with seq %d after change %d", what, seq, change)
+		}
+		if !heartbeat[i] {
+			change = seq
+		}
 	}
 }
