@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,16 +19,7 @@ import (
 func TestReloadAppliesTheModelPolicy(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	key, err := firmware.GenerateKey("fleet", rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := filepath.Join(dir, "keys")
-	os.MkdirAll(keys, 0o755)
-	if err := firmware.WriteKeyPair(filepath.Join(keys, "fleet"), key); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(filepath.Join(keys, "fleet.key"))
+	key, keys := fleetKey(t, dir)
 	packaged := filepath.Join(dir, "packaged")
 	os.MkdirAll(packaged, 0o755)
 	os.WriteFile(filepath.Join(packaged, "lidar.bundle"), signedVersion(t, key, 1), 0o644)

@@ -21,6 +21,23 @@ import (
 	"github.com/sensortrust/trustagent/sensors"
 )
 
+// fleetKey makes a fleet signing key and a trusted-keys directory under
+// dir holding only its public half, as a robot has it.
+func fleetKey(t *testing.T, dir string) (*firmware.PrivateKey, string) {
+	t.Helper()
+	key, err := firmware.GenerateKey("fleet", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := filepath.Join(dir, "keys")
+	os.MkdirAll(keys, 0o755)
+	if err := firmware.WriteKeyPair(filepath.Join(keys, "fleet"), key); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(keys, "fleet.key"))
+	return key, keys
+}
+
 // signedVersion returns the default LiDAR bundle re-versioned and signed by k.
 func signedVersion(t *testing.T, k *firmware.PrivateKey, version uint64) []byte {
 	t.Helper()
@@ -54,16 +71,7 @@ func TestOTAUpdateOfRunningDaemon(t *testing.T) {
 	msgs := fakeSystemd(t)
 	dir := t.TempDir()
 
-	key, err := firmware.GenerateKey("fleet", rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := filepath.Join(dir, "keys")
-	os.MkdirAll(keys, 0o755)
-	if err := firmware.WriteKeyPair(filepath.Join(keys, "fleet"), key); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(filepath.Join(keys, "fleet.key")) // the robot holds only the public key
+	key, keys := fleetKey(t, dir)
 	models := filepath.Join(dir, "models")
 	os.MkdirAll(models, 0o755)
 	os.WriteFile(filepath.Join(models, "lidar.bundle"), signedVersion(t, key, 1), 0o644)
