@@ -202,7 +202,7 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 // state is kept. The next frame is judged by the new model.
 func (j *Judge) SetModel(m SensorModel) error {
 	if math.IsNaN(m.Threshold) {
-		return errors.New("threshold is NaN")
+		return errors.New("agent: threshold is NaN")
 	}
 	jm := judgeModel{SensorModel: m}
 	if m.Health != nil {
@@ -246,9 +246,6 @@ func (j *Judge) Start(now time.Time) {
 func (j *Judge) Observe(h sensors.Header) streamcheck.Frame {
 	return j.checker.Observe(h)
 }
-
-// LastReceived returns when the latest frame arrived.
-func (j *Judge) LastReceived() time.Time { return j.checker.LastReceived() }
 
 // Frame judges one frame, with the timing verdict Observe gave at its
 // arrival; dropped is the number of frames dropped before it since the
