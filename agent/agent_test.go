@@ -98,11 +98,12 @@ func TestVirtualLevelsStaleAndRecovery(t *testing.T) {
 		v.deliver(0, cameraFrame(seq, at))
 	}
 	// After the silence the 5 s frequency window (ROS FrequencyStatus) still
-	// sees the gap: WARN rate_low until it has passed.
+	// sees the gap: WARN rate_low from the second frame (two suspect frames
+	// of five enter WARN) until it has passed and five frames were clean.
 	// The last frame before the silence arrives at 7.9 s: STALE at 8.9 s, when
 	// the silence reaches the 1 s timeout, not later.
 	// The tick at 100 ms comes before the first frame: STALE, not judged yet.
-	want := "100ms STALE,100ms OK,3s WARN,3.2s ERROR,4.9s OK,8.9s STALE,10s WARN,15s OK"
+	want := "100ms STALE,100ms OK,3.1s WARN,3.2s ERROR,4.9s OK,8.9s STALE,10s OK,10.1s WARN,15.4s OK"
 	if got := strings.Join(timeline, ","); got != want {
 		t.Errorf("timeline\n got %s\nwant %s", got, want)
 	}

@@ -26,12 +26,17 @@ const (
 // Options configure persistence. Zero fields take the defaults.
 type Options struct {
 	K int // bad frames among the last N that enter ERROR; default 3
-	N int // window of frames for K; default 5
+	N int // window of frames for K and WarnK; default 5
 	M int // consecutive frames without a bad one that leave ERROR; default 10
+	// WarnK is the number of suspect frames (WARN or worse) among the last
+	// N that enter WARN; default 2. The sensor leaves WARN when the last N
+	// frames hold no suspect one, so a lone suspect frame neither enters
+	// WARN nor makes it flap.
+	WarnK int
 }
 
 // DefaultOptions returns the defaults.
-func DefaultOptions() Options { return Options{K: 3, N: 5, M: 10} }
+func DefaultOptions() Options { return Options{K: 3, N: 5, M: 10, WarnK: 2} }
 
 // ErrOptions is wrapped by New for invalid options.
 var ErrOptions = errors.New("decision: invalid options")
@@ -47,12 +52,18 @@ func (o *Options) fill() {
 	if o.M == 0 {
 		o.M = d.M
 	}
+	if o.WarnK == 0 {
+		o.WarnK = min(d.WarnK, o.K)
+	}
 }
 
 // Validate checks filled options.
 func (o Options) Validate() error {
 	if o.K < 1 || o.N < o.K || o.N > 1024 || o.M < 1 {
 		return fmt.Errorf("%w: K=%d of N=%d, M=%d (want 1 ≤ K ≤ N ≤ 1024, M ≥ 1)", ErrOptions, o.K, o.N, o.M)
+	}
+	if o.WarnK < 1 || o.WarnK > o.K {
+		return fmt.Errorf("%w: WarnK=%d (want 1 ≤ WarnK ≤ K=%d)", ErrOptions, o.WarnK, o.K)
 	}
 	return nil
 }
@@ -77,8 +88,9 @@ type State struct {
 	Reasons []level.Reason
 	// Score and Threshold of the latest scored frame.
 	Score, Threshold float64
-	// Bad is the number of bad frames among the last N.
-	Bad int
+	// Bad is the number of bad frames among the last N; Suspect the
+	// number of suspect ones (WARN or worse).
+	Bad, Suspect int
 	// FrameLevel is the level of the latest frame's own evidence, before
 	// persistence (ERROR makes it a bad frame).
 	FrameLevel Level
@@ -95,11 +107,14 @@ type State struct {
 type Decider struct {
 	opts    Options
 	hist    []bool // ring of "bad" flags of the last N frames
+	sus     []bool // ring of "suspect" flags (WARN or worse) of the last N frames
 	histI   int
 	bad     int
+	suspect int // suspect frames among the last N
 	clean   int // consecutive frames without a bad verdict
 	level   Level
 	lastBad []level.Reason
+	lastSus []level.Reason // reasons of the latest suspect frame
 	rs      []level.Reason // the latest frame's reasons (reused)
 	score   float64
 	thresh  float64
@@ -112,7 +127,7 @@ func New(opts Options) (*Decider, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return &Decider{opts: opts, hist: make([]bool, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}, nil
+	return &Decider{opts: opts, hist: make([]bool, opts.N), sus: make([]bool, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}, nil
 }
 
 // Unjudged is the state of a new Decider: STALE, not trusted, because no
@@ -158,11 +173,19 @@ func (d *Decider) Frame(in Input) State {
 		}
 	}
 	isBad := verdict >= level.Error
+	isSuspect := verdict >= level.Warn
 
 	if d.hist[d.histI] {
 		d.bad--
 	}
-	d.hist[d.histI] = isBad
+	if d.sus[d.histI] {
+		d.suspect--
+	}
+	d.hist[d.histI], d.sus[d.histI] = isBad, isSuspect
+	if isSuspect {
+		d.suspect++
+		d.lastSus = append(d.lastSus[:0], rs...)
+	}
 	if isBad {
 		d.bad++
 		d.lastBad = append(d.lastBad[:0], rs...)
@@ -177,22 +200,28 @@ func (d *Decider) Frame(in Input) State {
 	case d.level == Error && d.clean >= d.opts.M:
 		d.level = OK
 		d.clearHistory()
-		if verdict == level.Warn {
+		if isSuspect {
+			// Out of ERROR on a suspect frame: WARN, and this frame
+			// counts towards leaving it.
 			d.level = Warn
+			d.sus[0], d.suspect, d.histI = true, 1, 1
 		}
 	case d.level == Error:
 	case d.bad >= d.opts.K:
 		d.level = Error
-	case verdict != level.OK:
+	case d.suspect >= d.opts.WarnK, d.level == Warn && d.suspect > 0:
 		d.level = Warn
 	default:
 		d.level = OK
 	}
-	st := State{Level: d.level, Score: d.score, Threshold: d.thresh, Bad: d.bad, FrameLevel: verdict, Changed: d.level != prev,
+	st := State{Level: d.level, Score: d.score, Threshold: d.thresh, Bad: d.bad, Suspect: d.suspect, FrameLevel: verdict, Changed: d.level != prev,
 		clean: d.clean, n: d.opts.N, m: d.opts.M}
 	st.Reasons = rs
-	if d.level == Error && !isBad {
+	switch {
+	case d.level == Error && !isBad:
 		st.Reasons = d.lastBad
+	case d.level == Warn && !isSuspect:
+		st.Reasons = d.lastSus
 	}
 	st.Trusted = st.Level == OK || st.Level == Warn
 	st.Cause = level.CauseOf(st.Reasons)
@@ -236,10 +265,9 @@ func (d *Decider) Stop() State {
 }
 
 func (d *Decider) clearHistory() {
-	for i := range d.hist {
-		d.hist[i] = false
-	}
-	d.bad, d.clean, d.histI = 0, 0, 0
+	clear(d.hist)
+	clear(d.sus)
+	d.bad, d.suspect, d.clean, d.histI = 0, 0, 0, 0
 }
 
 // Message says the state in one line for people, e.g.
@@ -249,7 +277,10 @@ func (st State) Message() string {
 	b.WriteString(st.Level.String())
 	switch st.Level {
 	case OK:
-		if !math.IsNaN(st.Score) {
+		switch {
+		case st.Suspect > 0:
+			fmt.Fprintf(&b, ": %d of last %d frames suspect, too few to warn", st.Suspect, st.n)
+		case !math.IsNaN(st.Score):
 			fmt.Fprintf(&b, ": score %.3g ≤ threshold %.3g", st.Score, st.Threshold)
 		}
 		return b.String()
@@ -271,7 +302,7 @@ func (st State) Message() string {
 			fmt.Fprintf(&b, ": recovering, %d of %d clean frames", st.clean, st.m)
 		}
 	case Warn:
-		b.WriteString(": suspect frame")
+		fmt.Fprintf(&b, ": %d of last %d frames suspect", st.Suspect, st.n)
 	}
 	if len(st.Reasons) > 0 {
 		b.WriteString(" (")

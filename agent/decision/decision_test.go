@@ -48,14 +48,15 @@ func TestPersistence(t *testing.T) {
 		name, in, want string
 	}{
 		{"clean", ".....", "OOOOO"},
-		{"single outlier warns only", "..x..", "OOWOO"},
-		{"two of five stay WARN", ".x.x...", "OWOWOOO"},
-		{"three of five enter ERROR", "x.x.x", "WOWOE"},
-		{"ERROR held until M clean", "xxx" + strings.Repeat(".", 9) + "..", "WWE" + strings.Repeat("E", 9) + "OO"},
-		{"a bad frame restarts the clean count", "xxx.....x" + strings.Repeat(".", 10), "WWE" + "EEEEEE" + strings.Repeat("E", 9) + "O"},
-		{"warn during recovery does not hold ERROR", "xxx" + strings.Repeat("w", 10), "WWE" + strings.Repeat("E", 9) + "W"},
-		{"other checks count as bad", "eee", "WWE"},
-		{"stale overrides and clears", "xx" + "s" + "x..", "WW" + "S" + "WOO"},
+		{"a lone suspect frame does not warn", "..x....w..", "OOOOOOOOOO"},
+		{"two of five warn, held until N clean", ".x.x.....", "OOOWWWWWO"},
+		{"WARN by other checks", "ww.....", "OWWWWWO"},
+		{"three of five enter ERROR", "x.x.x", "OOWWE"},
+		{"ERROR held until M clean", "xxx" + strings.Repeat(".", 9) + "..", "OWE" + strings.Repeat("E", 9) + "OO"},
+		{"a bad frame restarts the clean count", "xxx.....x" + strings.Repeat(".", 10), "OWE" + "EEEEEE" + strings.Repeat("E", 9) + "O"},
+		{"warn during recovery does not hold ERROR", "xxx" + strings.Repeat("w", 10) + ".....", "OWE" + strings.Repeat("E", 9) + "WWWWWO"},
+		{"other checks count as bad", "eee", "OWE"},
+		{"stale overrides and clears", "xx" + "s" + "x..", "OW" + "S" + "OOO"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,8 +71,9 @@ func TestPersistence(t *testing.T) {
 func TestStateFields(t *testing.T) {
 	d := mustNew(t, Options{K: 2, N: 3, M: 2})
 	st := d.Frame(Input{Scored: true, Score: 5, Threshold: 2})
-	if st.Level != Warn || !st.Trusted || !st.Changed || st.Cause != level.CauseSensor || st.Reasons[0].Code != level.ScoreHigh {
-		t.Errorf("first bad: %+v", st)
+	if st.Level != OK || !st.Trusted || !st.Changed || st.Cause != level.CauseNone || st.Reasons[0].Code != level.ScoreHigh ||
+		st.Bad != 1 || st.Suspect != 1 || st.Message() != "OK: 1 of last 3 frames suspect, too few to warn" {
+		t.Errorf("first bad: %+v %q", st, st.Message())
 	}
 	st = d.Frame(Input{Scored: true, Score: 6, Threshold: 2, Reasons: []level.Reason{{Code: level.RateLow, Level: level.Warn}}})
 	if st.Level != Error || st.Trusted || st.Bad != 2 || !strings.HasPrefix(st.Message(), "ERROR: 2 of last 3 frames bad (score_high") {
@@ -96,11 +98,14 @@ func TestStateFields(t *testing.T) {
 	}
 	// Stream ERROR outranks the score for the cause.
 	d = mustNew(t, Options{})
-	st = d.Frame(Input{Scored: true, Score: 5, Threshold: 2, Reasons: []level.Reason{{Code: level.StampLate, Level: level.Error}}})
-	if st.Cause != level.CauseStream {
+	for range 3 {
+		st = d.Frame(Input{Scored: true, Score: 5, Threshold: 2, Reasons: []level.Reason{{Code: level.StampLate, Level: level.Error}}})
+	}
+	if st.Level != Error || st.Cause != level.CauseStream {
 		t.Errorf("cause %q", st.Cause)
 	}
 	// Info reasons never raise the level.
+	d = mustNew(t, Options{})
 	st = d.Frame(Input{Reasons: []level.Reason{{Code: level.Decimated, Value: 2, Level: level.Warn}}})
 	if st.Level != OK {
 		t.Errorf("info raised the level: %+v", st)

@@ -84,7 +84,7 @@ func (o *LearnOptions) validate() error {
 	case !(o.AlarmsPerDay > 0) || float64(24*time.Hour/o.Period) <= o.AlarmsPerDay:
 		return fmt.Errorf("host: learn: %v alarms a day at one sample per %v", o.AlarmsPerDay, o.Period)
 	}
-	if err := o.Persistence.Validate(); err != nil {
+	if err := o.Persistence.WithDefaults().Validate(); err != nil {
 		return fmt.Errorf("host: learn: %w", err)
 	}
 	return nil

@@ -34,7 +34,7 @@ func NewPersistence(opts decision.Options) (*Persistence, error) {
 	if opts == (decision.Options{}) {
 		opts = DefaultPersistence()
 	}
-	if err := opts.Validate(); err != nil {
+	if err := opts.WithDefaults().Validate(); err != nil {
 		return nil, fmt.Errorf("host: persistence: %w", err)
 	}
 	return &Persistence{opts: opts, hist: make([]level.Level, opts.N)}, nil

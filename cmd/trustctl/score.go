@@ -122,4 +122,5 @@ func addJudgeFlags(fs *flag.FlagSet, jo *evaluation.JudgeOptions) {
 	fs.IntVar(&jo.Persistence.K, "enter-k", 0, "bad frames among the last N that enter ERROR (agent.enter_k; 0: default 3)")
 	fs.IntVar(&jo.Persistence.N, "enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
 	fs.IntVar(&jo.Persistence.M, "clear-m", 0, "clean frames in a row that leave ERROR (agent.clear_m; 0: default 10)")
+	fs.IntVar(&jo.Persistence.WarnK, "warn-k", 0, "suspect frames among the last N that enter WARN (agent.warn_k; 0: default 2)")
 }

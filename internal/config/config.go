@@ -93,6 +93,7 @@ type Agent struct {
 	EnterK       int           `yaml:"enter_k"`       // k of the last n frames over threshold enter ERROR
 	EnterN       int           `yaml:"enter_n"`       //
 	ClearM       int           `yaml:"clear_m"`       // clean frames in a row to leave ERROR
+	WarnK        int           `yaml:"warn_k"`        // suspect frames of the last n that enter WARN
 	StaleTimeout time.Duration `yaml:"stale_timeout"` // no frame for this long: STALE
 	ScoreBudget  float64       `yaml:"score_budget"`  // fraction of one core scoring may use; above it, frames are decimated
 	AlarmRate    float64       `yaml:"alarm_rate"`    // target false ERRORs per hour of clean stream for the recalibrate command
@@ -142,6 +143,7 @@ func Default() Config {
 			EnterK:       3,
 			EnterN:       5,
 			ClearM:       10,
+			WarnK:        2,
 			StaleTimeout: time.Second,
 			ScoreBudget:  0.5,
 			AlarmRate:    0.25,

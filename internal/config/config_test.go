@@ -94,6 +94,7 @@ func TestParseErrorsNameKeyAndLine(t *testing.T) {
 		{"no sensors", "robot: r\n", 0, "at least one sensor"},
 		{"public embedded broker", "mqtt:\n  embedded:\n    enabled: true\n    listen: 0.0.0.0:1883\nsensors:\n  - name: a\n    driver: velodyne\n", 4, "loopback"},
 		{"k above n", "agent:\n  enter_k: 9\n  enter_n: 3\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "enter_k"},
+		{"warn k above enter k", "agent:\n  warn_k: 4\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "warn_k"},
 		{"zero alarm rate", "agent:\n  alarm_rate: 0\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "alarm_rate"},
 		{"learning too short", "host:\n  learn_for: 10s\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "host.learn_for"},
 		{"fast host period", "host:\n  period: 10ms\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "host.period"},

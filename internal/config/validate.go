@@ -163,6 +163,8 @@ func (a *Agent) validate() error {
 		return bad("agent.enter_n", "%d is outside 1..64", a.EnterN)
 	case a.EnterK < 1 || a.EnterK > a.EnterN:
 		return bad("agent.enter_k", "%d is outside 1..enter_n (%d)", a.EnterK, a.EnterN)
+	case a.WarnK < 1 || a.WarnK > a.EnterK:
+		return bad("agent.warn_k", "%d is outside 1..enter_k (%d)", a.WarnK, a.EnterK)
 	case a.ClearM < 1:
 		return bad("agent.clear_m", "%d must be at least 1", a.ClearM)
 	case a.StaleTimeout < 10*time.Millisecond:
