@@ -17,6 +17,16 @@ import (
 // scores it was calibrated on.
 const CalibrationQuantile = 0.999
 
+// WarnQuantile is the per-frame floor of the WARN thresholds set by
+// Calibrate.
+const WarnQuantile = 0.99
+
+// DefaultWarnRate is the default target of false entries into WARN per
+// hour of clean stream, for each alarm: two alarms at 2 per hour stay
+// within a budget of six WARN entries per sensor and hour with room for
+// the extrapolation's error.
+const DefaultWarnRate = 2.0
+
 // CalibrateOptions configures Calibrate.
 type CalibrateOptions struct {
 	// Decision is the persistence rule configured on the robot.
@@ -26,6 +36,9 @@ type CalibrateOptions struct {
 	// model), extrapolated from the clean runs by decision.AlarmTail; 0
 	// means decision.DefaultAlarmRate.
 	AlarmRate float64
+	// WarnRate is the same target for entries into WARN (WarnK suspect
+	// frames of N); 0 means DefaultWarnRate.
+	WarnRate float64
 	// Silence sets each alarm at the level at which the rule would not
 	// have fired on the runs (decision.AlarmThreshold) instead, without
 	// extrapolating: it fires about once per length of the runs on new
@@ -44,8 +57,14 @@ type Calibration struct {
 	// the larger of the model's own (HealthOwn, from its calibration block)
 	// and HealthAlarm. Zero without a health model.
 	HealthError, HealthOwn, HealthAlarm float64
-	// ScoreTail and HealthTail are the alarm calibrations.
-	ScoreTail, HealthTail decision.Tail
+	// ScoreWarn and HealthWarn are the WARN thresholds now in the model,
+	// set as the ERROR ones are for the WARN rule and rate, never below
+	// the WarnQuantile of the clean scores (the health model's own WARN
+	// threshold), nor above the ERROR threshold.
+	ScoreWarn, HealthWarn float64
+	// ScoreTail and HealthTail are the alarm calibrations, ScoreWarnTail
+	// and HealthWarnTail the WARN ones.
+	ScoreTail, HealthTail, ScoreWarnTail, HealthWarnTail decision.Tail
 	// Scores are the clean frame scores of each run, in order (nil without
 	// a scorer).
 	Scores [][]float64
@@ -59,8 +78,10 @@ type Calibration struct {
 // enters ERROR at opts.AlarmRate per hour of clean stream by the tail
 // extrapolated from the runs, and would not have fired on any of them —
 // never below the CalibrationQuantile of the clean scores for the frame
-// score, nor below the health model's own ERROR threshold. The health
-// WARN threshold is unchanged.
+// score, nor below the health model's own ERROR threshold. The WARN
+// thresholds are set the same way for the WARN rule (WarnK suspect frames
+// of N) at opts.WarnRate, between the WarnQuantile of the clean scores (the
+// health model's own WARN threshold) and the ERROR threshold.
 //
 // Single-frame quantiles alone are not enough: clean scene events (a
 // vehicle passing close, a wall filling the view) raise many neighbouring
@@ -71,17 +92,26 @@ type Calibration struct {
 // carries a copy of the health model.
 func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []iter.Seq[sensors.Frame], opts CalibrateOptions) (SensorModel, Calibration, error) {
 	var cal Calibration
-	rate := opts.AlarmRate
+	rate, wrate := opts.AlarmRate, opts.WarnRate
 	if rate == 0 {
 		rate = decision.DefaultAlarmRate
 	}
-	alarm := func(runs [][]float64) (decision.Tail, float64, error) {
-		t, err := decision.AlarmTail(runs, opts.Decision, info.Period, rate)
+	if wrate == 0 {
+		wrate = DefaultWarnRate
+	}
+	// The WARN rule is the ERROR rule with WarnK suspect frames of N.
+	errRule := opts.Decision.WithDefaults()
+	warnRule := errRule
+	warnRule.K = errRule.WarnK
+	tail := func(runs [][]float64, rule decision.Options, rate float64) (decision.Tail, float64, error) {
+		t, err := decision.AlarmTail(runs, rule, info.Period, rate)
 		if opts.Silence {
 			return t, t.Max, err
 		}
 		return t, t.Threshold, err
 	}
+	alarm := func(runs [][]float64) (decision.Tail, float64, error) { return tail(runs, errRule, rate) }
+	warn := func(runs [][]float64) (decision.Tail, float64, error) { return tail(runs, warnRule, wrate) }
 	if m.Scorer == nil && m.Health == nil {
 		return m, cal, errors.New("agent: calibrate: the model has neither a scorer nor a health model")
 	}
@@ -122,10 +152,17 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 		if cal.ScoreTail, cal.ScoreAlarm, err = alarm(scoreRuns); err != nil {
 			return m, cal, fmt.Errorf("agent: calibrate frame score: %w", err)
 		}
-		cal.ScoreQuantile = quantile(slices.Concat(scoreRuns...), CalibrationQuantile)
+		all := slices.Concat(scoreRuns...)
+		cal.ScoreQuantile = quantile(all, CalibrationQuantile)
 		cal.Scores = scoreRuns
 		cal.Threshold = max(cal.ScoreQuantile, cal.ScoreAlarm)
 		out.Threshold = cal.Threshold
+		var w float64
+		if cal.ScoreWarnTail, w, err = warn(scoreRuns); err != nil {
+			return m, cal, fmt.Errorf("agent: calibrate frame score WARN: %w", err)
+		}
+		cal.ScoreWarn = min(max(quantile(all, WarnQuantile), w), cal.Threshold)
+		out.WarnThreshold = cal.ScoreWarn
 	}
 	if m.Health != nil {
 		if cal.HealthTail, cal.HealthAlarm, err = alarm(healthRuns); err != nil {
@@ -133,8 +170,13 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 		}
 		cal.HealthOwn = m.Health.Error
 		cal.HealthError = max(cal.HealthOwn, cal.HealthAlarm)
+		var w float64
+		if cal.HealthWarnTail, w, err = warn(healthRuns); err != nil {
+			return m, cal, fmt.Errorf("agent: calibrate health WARN: %w", err)
+		}
+		cal.HealthWarn = min(max(m.Health.Warn, w), cal.HealthError)
 		h := m.Health.Clone()
-		h.Error = cal.HealthError
+		h.Error, h.Warn = cal.HealthError, cal.HealthWarn
 		out.Health = h
 	}
 	return out, cal, nil

@@ -88,7 +88,8 @@ func TestCalibrateSilencesTheRuleOnCleanRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("per-frame %.3f; calibrated: threshold %.3f, quantile %.3f, alarm %.3f", perFrame, cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm)
-	if cal.Frames != 4000 || cal.Runs != 2 || cm.Threshold != cal.Threshold || cal.Threshold != max(cal.ScoreQuantile, cal.ScoreAlarm) {
+	if cal.Frames != 4000 || cal.Runs != 2 || cm.Threshold != cal.Threshold || cal.Threshold != max(cal.ScoreQuantile, cal.ScoreAlarm) ||
+		cm.WarnThreshold != cal.ScoreWarn || !(cal.ScoreWarn > 0 && cal.ScoreWarn <= cal.Threshold) {
 		t.Fatalf("calibration %+v, model threshold %v", cal, cm.Threshold)
 	}
 	if errorEntries(t, m, 1, 2001) == 0 {
@@ -165,7 +166,8 @@ func TestCalibrateHealthAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cal.HealthOwn != hm.Error || cm.Health.Error != max(hm.Error, cal.HealthAlarm) || cm.Health == hm || cm.Health.Warn != hm.Warn {
+	if cal.HealthOwn != hm.Error || cm.Health.Error != max(hm.Error, cal.HealthAlarm) || cm.Health == hm ||
+		cm.Health.Warn != cal.HealthWarn || cal.HealthWarn < hm.Warn || cal.HealthWarn > cm.Health.Error {
 		t.Errorf("health calibration %+v; model error %v", cal, cm.Health.Error)
 	}
 	if hm.Error != cal.HealthOwn {

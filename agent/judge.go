@@ -204,6 +204,9 @@ func (j *Judge) SetModel(m SensorModel) error {
 	if math.IsNaN(m.Threshold) {
 		return errors.New("agent: threshold is NaN")
 	}
+	if !(m.WarnThreshold >= 0) {
+		return fmt.Errorf("agent: WARN threshold %v is not a number ≥ 0", m.WarnThreshold)
+	}
 	jm := judgeModel{SensorModel: m}
 	if m.Health != nil {
 		if err := m.Health.Fits(j.feats.Names()); err != nil {
@@ -268,7 +271,7 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 		}
 	}
 
-	in := decision.Input{Threshold: m.Threshold}
+	in := decision.Input{Threshold: m.Threshold, WarnThreshold: m.WarnThreshold}
 	if m.Scorer != nil {
 		j.frameN++
 		if j.frameN%uint64(j.decim) == 0 {

@@ -89,6 +89,9 @@ type SensorOptions struct {
 type SensorModel struct {
 	Scorer    Scorer
 	Threshold float64 // frame score above it is a bad frame
+	// WarnThreshold, when positive, is the frame score above which a frame
+	// is suspect (WARN); 0: only Threshold counts.
+	WarnThreshold float64
 	Health    *health.Model
 	// ID and Version name the model bundle in the published state.
 	ID, Version string

@@ -74,6 +74,9 @@ type Input struct {
 	Scored    bool
 	Score     float64
 	Threshold float64 // score above it makes the frame bad
+	// WarnThreshold, when positive (and below Threshold), is the score
+	// above which the frame is suspect.
+	WarnThreshold float64
 	// Reasons from the other checks; each asks for its own level.
 	Reasons []level.Reason
 }
@@ -159,8 +162,11 @@ func (d *Decider) Frame(in Input) State {
 	rs := d.rs[:0]
 	if in.Scored {
 		d.score, d.thresh = in.Score, in.Threshold
-		if in.Score > in.Threshold || math.IsNaN(in.Score) {
+		switch {
+		case in.Score > in.Threshold || math.IsNaN(in.Score):
 			rs = append(rs, level.Reason{Code: level.ScoreHigh, Feature: "score", Value: in.Score, Level: level.Error})
+		case in.WarnThreshold > 0 && in.Score > in.WarnThreshold:
+			rs = append(rs, level.Reason{Code: level.ScoreHigh, Feature: "score", Value: in.Score, Level: level.Warn})
 		}
 	}
 	rs = append(rs, in.Reasons...)

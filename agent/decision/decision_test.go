@@ -68,6 +68,30 @@ func TestPersistence(t *testing.T) {
 	}
 }
 
+func TestScoreWarnThreshold(t *testing.T) {
+	d := mustNew(t, Options{})
+	var st State
+	for range 2 {
+		st = d.Frame(Input{Scored: true, Score: 3, Threshold: 4, WarnThreshold: 2})
+	}
+	if st.Level != Warn || st.Bad != 0 || st.Reasons[0].Code != level.ScoreHigh || st.Reasons[0].Level != Warn {
+		t.Errorf("score between the thresholds: %+v", st)
+	}
+	for range 3 {
+		st = d.Frame(Input{Scored: true, Score: 5, Threshold: 4, WarnThreshold: 2})
+	}
+	if st.Level != Error {
+		t.Errorf("score above the ERROR threshold: %+v", st)
+	}
+	d = mustNew(t, Options{})
+	for range 5 {
+		st = d.Frame(Input{Scored: true, Score: 3, Threshold: 4})
+	}
+	if st.Level != OK {
+		t.Errorf("no WARN threshold: %+v", st)
+	}
+}
+
 func TestStateFields(t *testing.T) {
 	d := mustNew(t, Options{K: 2, N: 3, M: 2})
 	st := d.Frame(Input{Scored: true, Score: 5, Threshold: 2})

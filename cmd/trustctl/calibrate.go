@@ -4,16 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"iter"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/sensortrust/trustagent/agent"
-	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/training"
-	"github.com/sensortrust/trustagent/internal/version"
-	"github.com/sensortrust/trustagent/likelihood"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -78,33 +73,6 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	var runs []iter.Seq[sensors.Frame]
-	for _, r := range recs {
-		runs = append(runs, func(yield func(sensors.Frame) bool) {
-			for _, f := range r.frames {
-				if !yield(f) {
-					return
-				}
-			}
-		})
-	}
-	info := sensors.Info{Name: kind.String(), Kind: kind, Period: recs[0].period}
-	sm := agent.SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), Health: ms.Health}
-	cm, cal, err := agent.Calibrate(ctx, info, sm, runs, agent.CalibrateOptions{Decision: dec, AlarmRate: *rate})
-	if err != nil {
-		return fmt.Errorf("calibrate %s: %w", *model, err)
-	}
-	// The bundle's clean-score statistics describe the new runs; the
-	// per-frame rate is the floor's.
-	c, err := likelihood.CalibrationOf(slices.Concat(cal.Scores...), 1-agent.CalibrationQuantile)
-	if err != nil {
-		return fmt.Errorf("calibrate %s: %w", *model, err)
-	}
-	c.Threshold = cal.Threshold
-	vae, err := ms.VAE.WithCalibration(c)
-	if err != nil {
-		return fmt.Errorf("calibrate %s: %w", *model, err)
-	}
 	v := *ver
 	if v == 0 {
 		v = ms.Bundle.Version + 1
@@ -112,31 +80,24 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if v <= ms.Bundle.Version {
 		return usageError("--version %d is not above the model's version %d (robots refuse downgrades)", v, ms.Bundle.Version)
 	}
-	spec := modelbundle.Spec{VAE: vae, Health: cm.Health, ModelID: ms.Bundle.ModelID, Version: v, Created: when, ToolVersion: version.String()}
-	last := recs[len(recs)-1]
-	for i := len(last.frames) - 1; i >= 0 && len(spec.ProbeFrames) < 4; i-- {
-		spec.ProbeFrames = append(spec.ProbeFrames, last.frames[i])
+	runs := make([]training.Run, len(recs))
+	for i, r := range recs {
+		runs[i] = training.RunOf(training.Recording{Dir: r.dir, Names: r.names, Frames: r.frames, Period: r.period})
 	}
-	if cm.Health != nil {
-		rows, err := healthRows(last, cm.Health)
-		if err != nil {
-			return err
-		}
-		spec.HealthProbes = rows
-	}
-	data, err := modelbundle.Build(spec)
+	al, err := training.CalibrateAlarms(ctx, ms, runs, training.AlarmOptions{Decision: dec, AlarmRate: *rate, Version: v, Created: when})
 	if err != nil {
 		return fmt.Errorf("calibrate %s: %w", *model, err)
 	}
+	cal, data := al.Calibration, al.Bundle
 	if err := writeFileAtomic(*out, data); err != nil {
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s %s version %d): %d clean frames in %d runs, %d of %d to enter ERROR\n",
 		*out, kind, ms.Bundle.ModelID, v, cal.Frames, cal.Runs, filled.K, filled.N)
 	fmt.Fprintf(stdout, "  frame score threshold %.4g -> %.4g (99.9th percentile %.4g, alarm %.4g)\n",
-		ms.VAE.Threshold(), cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm)
+		al.PreviousThreshold, cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm)
 	describeTail(stdout, "frame score", cal.ScoreTail)
-	if cm.Health != nil {
+	if ms.Health != nil {
 		if cal.HealthOwn >= advisoryError {
 			fmt.Fprintf(stdout, "  health model advisory (WARN only), unchanged (its alarm level would be %.4g)\n", cal.HealthAlarm)
 		} else {
@@ -158,24 +119,4 @@ func describeTail(w io.Writer, what string, t agent.AlarmTail) {
 	}
 	fmt.Fprintf(w, "    %s alarm: silent on the runs above %.4g; %.3g false ERRORs per hour at %.4g by the tail of %d clean episodes in %v (shape %.3g, scale %.3g)\n",
 		what, t.Max, t.Rate, t.Threshold, t.Events, span, t.Shape, t.Scale)
-}
-
-// healthRows returns the health feature vectors of the last frames of r,
-// for the bundle's probes, as trustd's judge computes them.
-func healthRows(r recording, hm *agent.HealthModel) ([][]float64, error) {
-	j, err := agent.NewJudge(agent.JudgeOptions{Kind: r.frames[0].Kind(), Period: r.period, Model: agent.SensorModel{Health: hm}})
-	if err != nil {
-		return nil, err
-	}
-	rp := agent.NewReplay(j)
-	var rows [][]float64
-	for i, f := range r.frames {
-		if v := rp.Frame(f); !v.HaveHealth {
-			return nil, fmt.Errorf("health features of %s: frame %s has none", r.dir, r.names[i])
-		}
-		if len(r.frames)-i <= 4 {
-			rows = append(rows, slices.Clone(j.HealthFeatures()))
-		}
-	}
-	return rows, nil
 }

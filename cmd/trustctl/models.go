@@ -45,7 +45,8 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(fs.Output(), "real recordings (einride VLP-16 capture from the Go module "+einrideModule+",")
 		fmt.Fprintln(fs.Output(), "vtest.avi of Debian opencv-doc decoded with ffmpeg), deterministically, and")
 		fmt.Fprintln(fs.Output(), "calibrates the thresholds on a drive in a fourth world plus the last part of each")
-		fmt.Fprintln(fs.Output(), "recording.")
+		fmt.Fprintln(fs.Output(), "recording; then sets the WARN and ERROR alarm levels of the frame score and the")
+		fmt.Fprintln(fs.Output(), "health model for the persistence rules on clean drives in four more worlds.")
 		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
@@ -67,7 +68,7 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	plans := training.DefaultPlans(size)
 	for _, p := range plans {
-		if slices.Contains(p.SimWorlds, *evalWorld) {
+		if slices.Contains(p.SimWorlds, *evalWorld) || slices.Contains(p.AlarmWorlds, *evalWorld) {
 			return usageError("%s", fmt.Sprintf("--eval-world %d: the %s model trains or calibrates on that world; pick one outside %v", *evalWorld, p.Options.Kind, p.SimWorlds))
 		}
 	}
@@ -101,10 +102,18 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.File, err)
 			}
-			if err := writeFileAtomic(path, res.Bundle); err != nil {
+			bundle, al, err := training.PlanAlarms(ctx, p, res.Bundle)
+			if err != nil {
+				return fmt.Errorf("%s: %w", p.File, err)
+			}
+			if err := writeFileAtomic(path, bundle); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(res.Bundle), time.Since(t0).Round(time.Second), trainSummary(res))
+			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(bundle), time.Since(t0).Round(time.Second), trainSummary(res))
+			if al != nil {
+				fmt.Fprintf(stdout, "  alarms on %d clean frames of worlds %v: frame score WARN %.4g, ERROR %.4g; health WARN %.4g, ERROR %.4g\n",
+					al.Frames, p.AlarmWorlds, al.ScoreWarn, al.Threshold, al.HealthWarn, al.HealthError)
+			}
 		}
 		if *evalDir != "" {
 			sim, err := training.SimDrive(ctx, kind, p.SimSize, *evalWorld, 0, *evalFrames)

@@ -157,11 +157,16 @@ func sensorModelOf(a *firmware.Active) (agent.SensorModel, error) {
 	if !ok {
 		return agent.SensorModel{}, fmt.Errorf("model %s has no VAE section", a.Bundle.ModelID)
 	}
+	c, _, err := a.Bundle.Calibration()
+	if err != nil {
+		return agent.SensorModel{}, fmt.Errorf("model %s: %w", a.Bundle.ModelID, err)
+	}
 	m := agent.SensorModel{
-		Scorer:    vae.NewFixedScorer(),
-		Threshold: vae.Threshold(),
-		ID:        a.Bundle.ModelID,
-		Version:   strconv.FormatUint(a.Bundle.Version, 10),
+		Scorer:        vae.NewFixedScorer(),
+		Threshold:     vae.Threshold(),
+		WarnThreshold: modelbundle.ScoreWarn(c),
+		ID:            a.Bundle.ModelID,
+		Version:       strconv.FormatUint(a.Bundle.Version, 10),
 	}
 	if p, ok := a.Models[firmware.SectionHealth]; ok {
 		m.Health, _ = modelbundle.HealthModel(p)

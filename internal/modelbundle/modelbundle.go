@@ -21,9 +21,10 @@ const Representation uint16 = 1
 
 // Calibration names in the calibration section.
 const (
-	ThresholdVAE   = "vae"          // fixed score threshold, Q12 nats
-	ThresholdWarn  = "health_warn"  // health score WARN threshold, ·2²⁰
-	ThresholdError = "health_error" // health score ERROR threshold, ·2²⁰
+	ThresholdVAE     = "vae"          // fixed score threshold, Q12 nats
+	ThresholdVAEWarn = "vae_warn"     // fixed score WARN threshold, Q12 nats (optional)
+	ThresholdWarn    = "health_warn"  // health score WARN threshold, ·2²⁰
+	ThresholdError   = "health_error" // health score ERROR threshold, ·2²⁰
 )
 
 // ErrKind is wrapped when a bundle holds a model for another sensor kind.
@@ -52,6 +53,9 @@ type Spec struct {
 	// zero keeps the VAE's own record.
 	Created     time.Time
 	ToolVersion string
+	// ScoreWarn is the frame-score WARN threshold (agent.Calibrate sets
+	// one); 0: none, only the VAE's threshold counts.
+	ScoreWarn float64
 }
 
 // Build encodes an unsigned bundle.
@@ -91,6 +95,10 @@ func Build(s Spec) ([]byte, error) {
 			{Name: "score_p99", Value: cal.P99}, {Name: "score_max", Value: cal.Max},
 			{Name: "vae_threshold", Value: cal.Threshold},
 		},
+	}
+	if s.ScoreWarn > 0 {
+		fc.Thresholds = append(fc.Thresholds, firmware.Threshold{Name: ThresholdVAEWarn, Value: toInt64(s.ScoreWarn * 4096)})
+		fc.Stats = append(fc.Stats, firmware.Stat{Name: "vae_warn", Value: s.ScoreWarn})
 	}
 	var probes []firmware.Probe
 	for i, f := range s.ProbeFrames {
@@ -255,7 +263,19 @@ type Models struct {
 	Calibration firmware.Calibration
 	Metadata    firmware.Metadata
 	HasMetadata bool
-	Size        int // bytes of the file
+	// ScoreWarn is the frame-score WARN threshold; 0: none.
+	ScoreWarn float64
+	Size      int // bytes of the file
+}
+
+// ScoreWarn is the frame-score WARN threshold a bundle's calibration
+// section records, 0 when it records none.
+func ScoreWarn(c firmware.Calibration) float64 {
+	v, ok := c.Threshold(ThresholdVAEWarn)
+	if !ok || v <= 0 {
+		return 0
+	}
+	return float64(v) / 4096
 }
 
 // Open parses a bundle, checks its content hash and sensor kind (want
@@ -291,6 +311,7 @@ func Open(ctx context.Context, data []byte, want sensors.Kind) (*Models, error) 
 		return nil, fmt.Errorf("%w: calibration: %w", ErrBundle, err)
 	} else if ok {
 		out.Calibration = c
+		out.ScoreWarn = ScoreWarn(c)
 	}
 	if m, ok, err := b.Metadata(); err != nil {
 		return nil, fmt.Errorf("%w: metadata: %w", ErrBundle, err)

@@ -3,6 +3,7 @@ package modelbundle
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,6 +81,17 @@ func TestBuildOpen(t *testing.T) {
 	}
 	if v, ok := ms.Calibration.Threshold(ThresholdVAE); !ok || v == 0 {
 		t.Fatal("no vae threshold in the calibration section")
+	}
+	if ms.ScoreWarn != 0 {
+		t.Fatalf("a WARN threshold %v nobody set", ms.ScoreWarn)
+	}
+	spec.ScoreWarn = 0.75 * m.Threshold()
+	bw, err := Build(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mw, err := Open(context.Background(), bw, sensors.KindCamera); err != nil || math.Abs(mw.ScoreWarn-spec.ScoreWarn) > 1.0/4096 {
+		t.Fatalf("WARN threshold %v after the round trip, want %v (%v)", mw.ScoreWarn, spec.ScoreWarn, err)
 	}
 	ps, _ := ms.Bundle.Probes()
 	if len(ps) != 5 {

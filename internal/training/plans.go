@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/recorded"
 	"github.com/sensortrust/trustagent/sensors/sim"
@@ -38,7 +39,12 @@ type Plan struct {
 	// RealRotations is, for LiDAR, the number of turned copies of the real
 	// training scans (see Rotated); 0 or 1: the scans as recorded.
 	RealRotations int
-	Options       Options
+	// AlarmWorlds are worlds seen neither in training nor in evaluation
+	// whose clean drives of AlarmFrames frames each set the alarm
+	// thresholds for the persistence rule (PlanAlarms).
+	AlarmWorlds []uint64
+	AlarmFrames int
+	Options     Options
 }
 
 // DefaultPlans are the default LiDAR and camera models, in that order.
@@ -48,17 +54,20 @@ type Plan struct {
 // recipe gives the same bytes.
 func DefaultPlans(size Size) []Plan {
 	lidar := Plan{File: "lidar.bundle", SimWorlds: []uint64{1, 2, 3, 4}, CalWorlds: []uint64{4}, SimFrames: 600, RealTrain: 0.6, RealRotations: 16,
+		AlarmWorlds: []uint64{5, 6, 8, 10}, AlarmFrames: 3000,
 		Options: Options{Kind: sensors.KindLidar, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, AzBins: 32}}
 	camera := Plan{File: "camera.bundle", SimWorlds: []uint64{1, 2, 3, 4}, CalWorlds: []uint64{4}, SimFrames: 600, RealTrain: 0.6,
+		AlarmWorlds: []uint64{5, 6, 8, 10}, AlarmFrames: 3000,
 		Options: Options{Kind: sensors.KindCamera, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, ThumbW: 24}}
 	if size == SizeTiny {
 		for _, p := range []*Plan{&lidar, &camera} {
 			p.SimWorlds, p.CalWorlds, p.SimFrames, p.SimSize, p.RealTrain = []uint64{1, 2, 3}, []uint64{3}, 40, SizeTiny, 0
+			p.AlarmWorlds, p.AlarmFrames = []uint64{5}, 60
 			p.Options.Epochs, p.Options.Hidden, p.Options.Latent, p.Options.AzBins, p.Options.ThumbW = 3, 4, 2, 8, 8
 		}
 	}
 	for _, p := range []*Plan{&lidar, &camera} {
-		p.Options.Health = HealthWarn
+		p.Options.Health = HealthError
 		p.Options.ModelID = p.Options.Kind.String() + "-default"
 		p.Options.Version = 1
 		p.Options.Created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -146,11 +155,35 @@ func Rotated(r Recording, n int) ([]Recording, error) {
 // of the seed, as they would read back from a recording directory (KITTI
 // .bin round trip for scans; Received = Stamp).
 func SimDrive(ctx context.Context, kind sensors.Kind, size Size, world uint64, from, n int) (Recording, error) {
+	run, err := SimRun(kind, size, world, from, n)
+	if err != nil {
+		return Recording{}, err
+	}
+	r := Recording{Dir: fmt.Sprintf("sim-%s-world%d", kind, world), Period: run.Period}
+	i := from
+	for f := range run.Frames {
+		if err := ctx.Err(); err != nil {
+			return Recording{}, fmt.Errorf("training: %w", err)
+		}
+		r.Frames = append(r.Frames, f)
+		r.Names = append(r.Names, fmt.Sprintf("%06d", i))
+		i++
+	}
+	if len(r.Frames) != n {
+		return Recording{}, fmt.Errorf("training: simulated drive in world %d: %d of %d frames", world, len(r.Frames), n)
+	}
+	return r, nil
+}
+
+// SimRun is SimDrive as a run: the frames are made as they are read, so a
+// long drive never sits in memory. A frame that cannot be made ends the
+// run early.
+func SimRun(kind sensors.Kind, size Size, world uint64, from, n int) (Run, error) {
 	wo := sim.DefaultWorldOptions()
 	wo.Seed = world
 	w, err := sim.NewWorld(wo)
 	if err != nil {
-		return Recording{}, fmt.Errorf("training: %w", err)
+		return Run{}, fmt.Errorf("training: %w", err)
 	}
 	var gen sim.Generator
 	switch kind {
@@ -170,26 +203,51 @@ func SimDrive(ctx context.Context, kind sensors.Kind, size Size, world uint64, f
 		err = fmt.Errorf("no simulated %v sensor", kind)
 	}
 	if err != nil {
-		return Recording{}, fmt.Errorf("training: %w", err)
+		return Run{}, fmt.Errorf("training: %w", err)
 	}
-	info := gen.Info()
-	r := Recording{Dir: fmt.Sprintf("sim-%s-world%d", kind, world), Period: info.Period}
-	for i := from; i < from+n; i++ {
-		if err := ctx.Err(); err != nil {
-			return Recording{}, fmt.Errorf("training: %w", err)
-		}
-		f := gen.Frame(uint64(i))
-		if s, ok := f.(*sensors.Scan); ok {
-			g, err := recorded.DecodeFile(recorded.FormatKITTI, recorded.AppendKITTI(nil, s.Points), recorded.ModelVLP16)
-			if err != nil {
-				return Recording{}, fmt.Errorf("training: %w", err)
+	frames := func(yield func(sensors.Frame) bool) {
+		for i := from; i < from+n; i++ {
+			f := gen.Frame(uint64(i))
+			if s, ok := f.(*sensors.Scan); ok {
+				g, err := recorded.DecodeFile(recorded.FormatKITTI, recorded.AppendKITTI(nil, s.Points), recorded.ModelVLP16)
+				if err != nil {
+					return
+				}
+				*g.Head() = s.Header
+				f = g
 			}
-			*g.Head() = s.Header
-			f = g
+			f.Head().Received = f.Head().Stamp
+			if !yield(f) {
+				return
+			}
 		}
-		f.Head().Received = f.Head().Stamp
-		r.Frames = append(r.Frames, f)
-		r.Names = append(r.Names, fmt.Sprintf("%06d", i))
 	}
-	return r, nil
+	return Run{Frames: frames, Period: gen.Info().Period}, nil
+}
+
+// PlanAlarms calibrates the alarms of a plan's freshly trained bundle on
+// clean drives in its AlarmWorlds (see CalibrateAlarms), keeping the
+// plan's version and creation time; the bundle is returned unchanged when
+// the plan has no alarm worlds.
+func PlanAlarms(ctx context.Context, p Plan, bundle []byte) ([]byte, *Alarms, error) {
+	if len(p.AlarmWorlds) == 0 {
+		return bundle, nil, nil
+	}
+	ms, err := modelbundle.Open(ctx, bundle, p.Options.Kind)
+	if err != nil {
+		return nil, nil, fmt.Errorf("training: %w", err)
+	}
+	var runs []Run
+	for _, w := range p.AlarmWorlds {
+		r, err := SimRun(p.Options.Kind, p.SimSize, w, 0, p.AlarmFrames)
+		if err != nil {
+			return nil, nil, err
+		}
+		runs = append(runs, r)
+	}
+	al, err := CalibrateAlarms(ctx, ms, runs, AlarmOptions{Version: p.Options.Version, Created: p.Options.Created})
+	if err != nil {
+		return nil, nil, err
+	}
+	return al.Bundle, al, nil
 }
