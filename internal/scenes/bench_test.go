@@ -1,0 +1,39 @@
+package scenes
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// benchScene times a drive of 400 frames of the first catalogued scene of
+// the origin (one op = one drive).
+func benchScene(b *testing.B, kind sensors.Kind, origin Origin) {
+	ctx := context.Background()
+	list, _ := Catalogue(ctx, kind)
+	for _, s := range list {
+		if s.Origin != origin {
+			continue
+		}
+		n := 400
+		if s.Len > 0 {
+			n = min(n, s.Len)
+		}
+		b.ReportMetric(float64(n), "frames/op")
+		for b.Loop() {
+			if _, err := s.Drive(ctx, DriveOptions{Frames: n}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	b.Skipf("no %v scene of origin %v here", kind, origin)
+}
+
+func BenchmarkDriveSimCamera(b *testing.B) { benchScene(b, sensors.KindCamera, OriginSim) }
+func BenchmarkDriveVideo(b *testing.B)     { benchScene(b, sensors.KindCamera, OriginVideo) }
+func BenchmarkDriveStill(b *testing.B)     { benchScene(b, sensors.KindCamera, OriginStill) }
+func BenchmarkDriveSimLidar(b *testing.B)  { benchScene(b, sensors.KindLidar, OriginSim) }
+func BenchmarkDriveCapture(b *testing.B)   { benchScene(b, sensors.KindLidar, OriginCapture) }
+func BenchmarkDriveScan(b *testing.B)      { benchScene(b, sensors.KindLidar, OriginScan) }
