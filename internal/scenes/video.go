@@ -35,7 +35,7 @@ func videoFrames(ctx context.Context, s Scene, o DriveOptions) ([]sensors.Frame,
 	for k := range frames {
 		off := (o.Start + k) * size
 		frames[k] = &sensors.Image{Width: o.Width, Height: o.Height, Stride: o.Width, Format: sensors.Gray8,
-			Pix: bytes.Clone(b[off : off+size])}
+			Pix: b[off : off+size : off+size]}
 	}
 	return frames, nil
 }
