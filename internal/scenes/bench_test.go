@@ -21,13 +21,13 @@ func benchScene(b *testing.B, kind sensors.Kind, origin Origin) {
 		if s.Len > 0 {
 			n = min(n, s.Len)
 		}
-		b.ReportMetric(float64(n), "frames/op")
 		cpu0 := cpuTime()
 		for b.Loop() {
 			if _, err := s.Drive(ctx, DriveOptions{Frames: n}); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(n), "frames/op")
 		if cpu := cpuTime() - cpu0; cpu > 0 {
 			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 		}

@@ -115,7 +115,7 @@ func Catalogue(ctx context.Context, kind sensors.Kind) ([]Scene, []Missing) {
 		} else {
 			out = append(out, Scene{Name: "scan-octomap", Kind: kind, Origin: OriginScan, Real: true, Path: OctomapScan, Period: LidarPeriod,
 				Source: "real 3-D laser scan scan.dat.bz2 of Debian liboctomap-dev (200° field of view), seen by a virtual VLP-16 " +
-					"moving slowly through it (DefaultScanLidar)"})
+					"moving slowly through it"})
 		}
 	}
 	return out, miss
@@ -135,7 +135,7 @@ func stills(out []Scene, miss []Missing, prefix, pkg, dir string, files []string
 		}
 		out = append(out, Scene{Name: "still-" + prefix + "-" + slug(f), Kind: sensors.KindCamera, Origin: OriginStill, Real: true,
 			Path: p, Period: CameraPeriod,
-			Source: fmt.Sprintf("real photograph %s of Debian %s, seen by a virtual camera panning, zooming and rolling over it (DefaultStillCamera)", f, pkg)})
+			Source: fmt.Sprintf("real photograph %s of Debian %s, seen by a virtual camera panning, zooming and rolling over it", f, pkg)})
 	}
 	return out, miss
 }

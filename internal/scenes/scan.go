@@ -20,11 +20,11 @@ import (
 	"github.com/sensortrust/trustagent/sensors/velodyne"
 )
 
-// ScanLidar is how a virtual VLP-16 sees a 3-D point scan. Each of its
+// scanLidar is how a virtual VLP-16 sees a 3-D point scan. Each of its
 // 16 × Columns rays takes the range of the scan point nearest to it in
 // angle, within TolDeg of the ray in azimuth and elevation; a point more
 // than Occlude metres nearer than the current one hides it.
-type ScanLidar struct {
+type scanLidar struct {
 	Columns int     // azimuth steps per revolution (1800: 0.2°, a VLP-16 at 10 Hz)
 	TolDeg  float64 // angular tolerance of a ray, degrees
 	Occlude float64 // metres
@@ -40,11 +40,11 @@ type ScanLidar struct {
 	Speed, Sway, TurnDeg float64
 }
 
-// DefaultScanLidar is the virtual LiDAR of scan scenes: a VLP-16 at 0.75 m
+// defaultScanLidar is the virtual LiDAR of scan scenes: a VLP-16 at 0.75 m
 // with 2 cm range noise, driving forth and back over 1.6 m at up to 3 cm
 // per frame, swaying ±0.4 m and turning ±20°.
-func DefaultScanLidar() ScanLidar {
-	return ScanLidar{Columns: 1800, TolDeg: 0.6, Occlude: 0.3, Height: 0.75, MinRange: 0.9, MaxRange: 100,
+func defaultScanLidar() scanLidar {
+	return scanLidar{Columns: 1800, TolDeg: 0.6, Occlude: 0.3, Height: 0.75, MinRange: 0.9, MaxRange: 100,
 		RangeNoise: 0.02, Speed: 0.03, Sway: 0.4, TurnDeg: 20}
 }
 
@@ -160,7 +160,7 @@ type scanPath struct {
 	px, py, pt      float64
 }
 
-func newScanPath(l ScanLidar, seed uint64) scanPath {
+func newScanPath(l scanLidar, seed uint64) scanPath {
 	r := rand.New(rand.NewPCG(seed, 0x5ca9))
 	phase := func() float64 { return 2 * math.Pi * r.Float64() }
 	p := scanPath{amp: 0.8, sway: l.Sway, turn: l.TurnDeg * math.Pi / 180}
@@ -218,40 +218,73 @@ type cell struct {
 	pt    int32   // scan point + 1; 0: none
 }
 
-// look renders one revolution of the virtual LiDAR at pose p: the returns
-// in firing order (column by column, lasers 0–15 within a column).
-func (l ScanLidar) look(pts []vec3, refl []float32, p scanPose, r *rand.Rand) []sensors.Point {
-	cols := l.Columns
-	img := make([]cell, cols*velodyne.Lasers)
-	step := 360 / float64(cols)
-	span := int(math.Ceil(l.TolDeg / step))
+// rays are the virtual VLP-16's ray directions, for look: the lasers in
+// elevation order (slot j at −15°+2j°) and the columns' azimuths.
+type rays struct {
+	laser          [velodyne.Lasers]int     // laser id of slot j
+	tanLo, tanHi   [velodyne.Lasers]float64 // tan of slot j's elevation ∓ the tolerance
+	sinE, cosE     [velodyne.Lasers]float64 // of slot j's elevation
+	sinA, cosA     []float64                // by column
+	step, tolDeg   float64                  // degrees
+	span, columns  int
+	minR2, maxR2   float64
+	occlude, noise float64
+}
+
+func (l scanLidar) rays() *rays {
+	rs := &rays{step: 360 / float64(l.Columns), tolDeg: l.TolDeg, columns: l.Columns,
+		minR2: l.MinRange * l.MinRange, maxR2: l.MaxRange * l.MaxRange, occlude: l.Occlude, noise: l.RangeNoise}
+	rs.span = int(math.Ceil(l.TolDeg / rs.step))
+	for j := range rs.laser {
+		e := float64(2*j - 15)
+		rs.laser[j] = velodyne.NearestLaser(e)
+		rs.tanLo[j] = math.Tan((e - l.TolDeg) * math.Pi / 180)
+		rs.tanHi[j] = math.Tan((e + l.TolDeg) * math.Pi / 180)
+		rs.sinE[j], rs.cosE[j] = math.Sincos(e * math.Pi / 180)
+	}
+	for c := 0; c < l.Columns; c++ {
+		s, co := math.Sincos(float64(c) * rs.step * math.Pi / 180)
+		rs.sinA, rs.cosA = append(rs.sinA, s), append(rs.cosA, co)
+	}
+	return rs
+}
+
+// look renders one revolution of the virtual LiDAR at pose p, the sensor
+// h metres above the scan's origin: the returns in firing order (column by
+// column, lasers 0–15 within a column).
+func (rs *rays) look(pts []vec3, refl []float32, p scanPose, h float64, r *rand.Rand) []sensors.Point {
+	const lasers = velodyne.Lasers
+	cols := rs.columns
+	img := make([]cell, cols*lasers) // by column, then elevation slot
 	cy, sy := math.Cos(p.yaw), math.Sin(p.yaw)
-	minR2, maxR2 := l.MinRange*l.MinRange, l.MaxRange*l.MaxRange
 	for k, q := range pts {
-		dx, dy, dz := q.x-p.x, q.y-p.y, q.z-l.Height
+		dx, dy, dz := q.x-p.x, q.y-p.y, q.z-h
 		fwd, right := dx*cy+dy*sy, dx*sy-dy*cy
 		h2 := fwd*fwd + right*right
 		r2 := h2 + dz*dz
-		if r2 < minR2 || r2 > maxR2 || h2 == 0 {
+		if r2 < rs.minR2 || r2 > rs.maxR2 || h2 == 0 {
 			continue
 		}
-		el := math.Atan(dz/math.Sqrt(h2)) * 180 / math.Pi
-		// VLP-16 elevations are the odd degrees −15…15
-		e := 2*math.Round((el-1)/2) + 1
-		de := el - e
-		if math.Abs(de) > l.TolDeg || e < -15 || e > 15 {
+		// the elevation slot, by the tangent: no arctangent for the
+		// points between the lasers' bands
+		t := dz / math.Sqrt(h2)
+		j := 0
+		for j < lasers-1 && t > rs.tanHi[j] {
+			j++
+		}
+		if t < rs.tanLo[j] || t > rs.tanHi[j] {
 			continue
 		}
-		ring := velodyne.NearestLaser(e)
+		de := math.Atan(t)*180/math.Pi - float64(2*j-15)
 		rng := math.Sqrt(r2)
 		az := math.Atan2(right, fwd) * 180 / math.Pi
 		if az < 0 {
 			az += 360
 		}
-		c0 := int(math.Round(az / step))
-		for c := c0 - span; c <= c0+span; c++ {
-			da := az - float64(c)*step
-			if math.Abs(da) > l.TolDeg {
+		c0 := int(math.Round(az / rs.step))
+		for c := c0 - rs.span; c <= c0+rs.span; c++ {
+			da := az - float64(c)*rs.step
+			if math.Abs(da) > rs.tolDeg {
 				continue
 			}
 			cc := c
@@ -260,31 +293,33 @@ func (l ScanLidar) look(pts []vec3, refl []float32, p scanPose, r *rand.Rand) []
 			} else if cc >= cols {
 				cc -= cols
 			}
-			e := &img[cc*velodyne.Lasers+ring]
+			e := &img[cc*lasers+j]
 			d2 := da*da + de*de
 			switch {
-			case e.pt == 0, rng < e.r-l.Occlude, d2 < e.d2 && rng <= e.r+l.Occlude:
+			case e.pt == 0, rng < e.r-rs.occlude, d2 < e.d2 && rng <= e.r+rs.occlude:
 				*e = cell{r: rng, d2: d2, pt: int32(k + 1)}
 			}
 		}
 	}
 	out := make([]sensors.Point, 0, len(img)/2)
-	for i, e := range img {
-		if e.pt == 0 {
-			continue
+	for c := 0; c < cols; c++ {
+		for ring := 0; ring < lasers; ring++ { // firing order
+			j := (velodyne.ElevationDeg(ring) + 15) / 2
+			e := img[c*lasers+int(j)]
+			if e.pt == 0 {
+				continue
+			}
+			rng := e.r + rs.noise*r.NormFloat64()
+			if rng*rng < rs.minR2 {
+				continue
+			}
+			in := refl[e.pt-1] * float32(0.9+0.2*r.Float64())
+			ce := rng * rs.cosE[int(j)]
+			out = append(out, sensors.Point{
+				X: float32(ce * rs.sinA[c]), Y: float32(ce * rs.cosA[c]), Z: float32(rng * rs.sinE[int(j)]),
+				Intensity: min(in, 1), Range: float32(rng), Azimuth: float32(float64(c) * rs.step * math.Pi / 180), Ring: uint16(ring),
+			})
 		}
-		c, ring := i/velodyne.Lasers, i%velodyne.Lasers
-		rng := e.r + l.RangeNoise*r.NormFloat64()
-		if rng < l.MinRange {
-			continue
-		}
-		a := float64(c) * step * math.Pi / 180
-		w := velodyne.ElevationDeg(ring) * math.Pi / 180
-		in := refl[e.pt-1] * float32(0.9+0.2*r.Float64())
-		out = append(out, sensors.Point{
-			X: float32(rng * math.Cos(w) * math.Sin(a)), Y: float32(rng * math.Cos(w) * math.Cos(a)), Z: float32(rng * math.Sin(w)),
-			Intensity: min(in, 1), Range: float32(rng), Azimuth: float32(a), Ring: uint16(ring),
-		})
 	}
 	return out
 }
@@ -306,11 +341,12 @@ func scanFrames(ctx context.Context, s Scene, o DriveOptions) ([]sensors.Frame, 
 	if seed == 0 {
 		seed = 1
 	}
-	l := DefaultScanLidar()
+	l := defaultScanLidar()
 	path := newScanPath(l, seed)
+	rs := l.rays()
 	return generate(ctx, o.Frames, func(k int) (sensors.Frame, error) {
 		i := o.Start + k
 		r := rand.New(rand.NewPCG(seed^0x5ca11, uint64(i)))
-		return asFile(l.look(pts, refl, path.at(i), r))
+		return asFile(rs.look(pts, refl, path.at(i), l.Height, r))
 	})
 }

@@ -13,10 +13,10 @@ import (
 	"github.com/sensortrust/trustagent/sensors"
 )
 
-// StillCamera is how a virtual camera looks at a photograph. Every motion
+// stillCamera is how a virtual camera looks at a photograph. Every motion
 // is a sum of slow sines whose phases and exact frequencies come from the
 // drive's seed, so a drive has no end and never jumps.
-type StillCamera struct {
+type stillCamera struct {
 	// Fill is the share of the photograph's shorter side (after fitting
 	// the frame's aspect) the window covers at zoom 1.
 	Fill float64
@@ -35,11 +35,11 @@ type StillCamera struct {
 	FullWell, ReadNoise float64
 }
 
-// DefaultStillCamera is the virtual camera of still scenes: the sim
+// defaultStillCamera is the virtual camera of still scenes: the sim
 // camera's noise, a window of 60 % of the photograph, ±12 % zoom, ±2° roll,
 // pans of at most 1.2 pixels per frame and ±15 % exposure.
-func DefaultStillCamera() StillCamera {
-	return StillCamera{Fill: 0.6, Zoom: 0.12, RollDeg: 2, PanSpeed: 1.2, Exposure: 0.95, ExposureSwing: 0.15, FullWell: 2000, ReadNoise: 0.004}
+func defaultStillCamera() stillCamera {
+	return stillCamera{Fill: 0.6, Zoom: 0.12, RollDeg: 2, PanSpeed: 1.2, Exposure: 0.95, ExposureSwing: 0.15, FullWell: 2000, ReadNoise: 0.004}
 }
 
 // still is a photograph in linear light: gray values in [0, 1].
@@ -84,7 +84,7 @@ type pose struct {
 
 // stillPath is the smooth path of a virtual camera over one photograph.
 type stillPath struct {
-	cam                    StillCamera
+	cam                    stillCamera
 	base                   float64 // scale at zoom 1
 	ax, ay                 float64 // pan amplitudes, photograph pixels
 	wx, wy, wz, wr, we     float64 // angular frequencies, radians per frame
@@ -92,7 +92,7 @@ type stillPath struct {
 	cx, cy                 float64
 }
 
-func newStillPath(cam StillCamera, sw, sh, w, h int, seed uint64) stillPath {
+func newStillPath(cam stillCamera, sw, sh, w, h int, seed uint64) stillPath {
 	r := rand.New(rand.NewPCG(seed, 0x5717))
 	phase := func() float64 { return 2 * math.Pi * r.Float64() }
 	period := func(lo, hi float64) float64 { return 2 * math.Pi / (lo + (hi-lo)*r.Float64()) }
@@ -142,7 +142,7 @@ func gammaTable() []byte {
 
 // render makes one frame: bilinear samples of the photograph under the
 // pose, times the gain, plus shot and read noise, gamma-encoded to 8 bits.
-func (s *still) render(p pose, cam StillCamera, w, h int, gamma []byte, r *rand.Rand) *sensors.Image {
+func (s *still) render(p pose, cam stillCamera, w, h int, gamma []byte, r *rand.Rand) *sensors.Image {
 	im := &sensors.Image{Width: w, Height: h, Stride: w, Format: sensors.Gray8, Pix: make([]byte, w*h)}
 	cr, sr := math.Cos(p.roll)*p.scale, math.Sin(p.roll)*p.scale
 	read2 := cam.ReadNoise * cam.ReadNoise
@@ -190,7 +190,7 @@ func stillFrames(ctx context.Context, s Scene, o DriveOptions) ([]sensors.Frame,
 	if seed == 0 {
 		seed = 1
 	}
-	cam := DefaultStillCamera()
+	cam := defaultStillCamera()
 	path := newStillPath(cam, ph.w, ph.h, o.Width, o.Height, seed)
 	gamma := gammaTable()
 	return generate(ctx, o.Frames, func(k int) (sensors.Frame, error) {

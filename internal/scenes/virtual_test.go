@@ -25,7 +25,7 @@ func corners(p pose, w, h int) [4][2]float64 {
 // shapes: the window never leaves the photograph, consecutive frames move
 // by at most about two frame pixels, and over a long drive it does move.
 func TestStillPath(t *testing.T) {
-	cam := DefaultStillCamera()
+	cam := defaultStillCamera()
 	for _, sz := range [][2]int{{512, 512}, {1024, 300}, {300, 900}, {64, 48}, {768, 576}} {
 		for seed := uint64(1); seed <= 4; seed++ {
 			path := newStillPath(cam, sz[0], sz[1], 320, 240, seed)
@@ -61,7 +61,7 @@ func TestStillPath(t *testing.T) {
 // codes with the noise model's: σ_lin² = v/FullWell + ReadNoise², carried
 // through the 1/2.2 power (σ_code ≈ 255·v^(1/2.2−1)/2.2·σ_lin).
 func TestStillNoise(t *testing.T) {
-	cam := DefaultStillCamera()
+	cam := defaultStillCamera()
 	gamma := gammaTable()
 	for _, v := range []float64{0.05, 0.2, 0.6} {
 		s := &still{w: 64, h: 64, lin: make([]float32, 64*64)}
@@ -165,14 +165,14 @@ func wall(dist, x0, x1, z0, z1 float64) []vec3 {
 // world's +y) sees it at 5 m within noise and tolerance, on the rings and
 // azimuths that point at it, and a panel 2 m ahead hides the wall behind it.
 func TestLookWall(t *testing.T) {
-	l := DefaultScanLidar()
+	l := defaultScanLidar()
 	l.Height = 0
 	pts := append(wall(5, -3, 3, -1.2, 1.2), wall(2, -0.3, 0.3, -0.3, 0.3)...)
 	refl := make([]float32, len(pts))
 	for i := range refl {
 		refl[i] = 0.3
 	}
-	out := l.look(pts, refl, scanPose{yaw: math.Pi / 2}, rand.New(rand.NewPCG(1, 1)))
+	out := l.rays().look(pts, refl, scanPose{yaw: math.Pi / 2}, l.Height, rand.New(rand.NewPCG(1, 1)))
 	// azimuths within ±28° of forward and elevations within ±11° see the
 	// wall (tan 31° ≈ 3/5; the rings at ±13° reach 1.2/5 only near the centre)
 	var wallHits, panelHits int
