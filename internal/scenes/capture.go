@@ -103,10 +103,11 @@ func turn(pts []sensors.Point, th float64) []sensors.Point {
 // captureFrames makes the frames of a capture scene: the revolutions
 // played forth and back, frame i turned by i·CaptureTurnDeg.
 func captureFrames(ctx context.Context, s Scene, o DriveOptions) ([]sensors.Frame, error) {
-	revs, err := captureRevolutions(ctx, s.Path)
+	v, err := s.load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	revs := v.([]*sensors.Scan)
 	return generate(ctx, o.Frames, func(k int) (sensors.Frame, error) {
 		i := o.Start + k
 		th := math.Mod(float64(i)*CaptureTurnDeg, 360) * math.Pi / 180

@@ -68,10 +68,13 @@ type Missing struct {
 
 func (m Missing) String() string { return fmt.Sprintf("%s missing (%s): %v", m.What, m.Install, m.Err) }
 
-// Catalogue lists the scenes of kind (KindLidar or KindCamera) whose sources are on this machine, in
-// a fixed order (procedural worlds first), and the sources that are
-// missing with how to install them. Looking for the einride capture runs
-// go mod download, which reads the module cache or fetches the module.
+// Catalogue lists the scenes of kind (KindLidar or KindCamera) whose
+// sources are on this machine, in a fixed order (procedural worlds first),
+// and the sources that are missing with how to install them. Looking for
+// the einride capture runs go mod download, which reads the module cache
+// or fetches the module. A listed scene keeps its decoded photograph,
+// capture or scan after its first Drive (copies of it share them), so
+// later drives start at once; a video is decoded on every Drive.
 func Catalogue(ctx context.Context, kind sensors.Kind) ([]Scene, []Missing) {
 	if kind != sensors.KindLidar && kind != sensors.KindCamera {
 		return nil, nil
@@ -106,14 +109,14 @@ func Catalogue(ctx context.Context, kind sensors.Kind) ([]Scene, []Missing) {
 		if p, err := EinrideRecording(ctx); err != nil {
 			miss = append(miss, Missing{What: "the real VLP-16 capture of Go module " + EinrideModule, Install: "go mod download " + EinrideModule, Err: err})
 		} else {
-			out = append(out, Scene{Name: "capture-einride", Kind: kind, Origin: OriginCapture, Real: true, Path: p, Period: LidarPeriod,
+			out = append(out, Scene{Name: "capture-einride", Kind: kind, Origin: OriginCapture, src: &source{}, Real: true, Path: p, Period: LidarPeriod,
 				Source: fmt.Sprintf("real VLP-16 capture testdata/recording.bin of Go module %s: its full revolutions played forth and back, "+
 					"frame i turned by i·%g° (turned copies, a robot turning slowly in place)", EinrideModule, CaptureTurnDeg)})
 		}
 		if _, err := os.Stat(OctomapScan); err != nil {
 			miss = append(miss, Missing{What: "the real 3-D scan of Debian liboctomap-dev", Install: "apt-get install liboctomap-dev", Err: err})
 		} else {
-			out = append(out, Scene{Name: "scan-octomap", Kind: kind, Origin: OriginScan, Real: true, Path: OctomapScan, Period: LidarPeriod,
+			out = append(out, Scene{Name: "scan-octomap", Kind: kind, Origin: OriginScan, src: &source{}, Real: true, Path: OctomapScan, Period: LidarPeriod,
 				Source: "real 3-D laser scan scan.dat.bz2 of Debian liboctomap-dev (200° field of view), seen by a virtual VLP-16 " +
 					"moving slowly through it"})
 		}
@@ -133,7 +136,7 @@ func stills(out []Scene, miss []Missing, prefix, pkg, dir string, files []string
 			miss = append(miss, Missing{What: pkg + " photograph " + f, Install: "apt-get install --reinstall " + pkg, Err: err})
 			continue
 		}
-		out = append(out, Scene{Name: "still-" + prefix + "-" + slug(f), Kind: sensors.KindCamera, Origin: OriginStill, Real: true,
+		out = append(out, Scene{Name: "still-" + prefix + "-" + slug(f), Kind: sensors.KindCamera, Origin: OriginStill, Real: true, src: &source{},
 			Path: p, Period: CameraPeriod,
 			Source: fmt.Sprintf("real photograph %s of Debian %s, seen by a virtual camera panning, zooming and rolling over it", f, pkg)})
 	}

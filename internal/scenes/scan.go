@@ -324,19 +324,34 @@ func (rs *rays) look(pts []vec3, refl []float32, p scanPose, h float64, r *rand.
 	return out
 }
 
-// scanFrames makes the frames of a scan scene.
-func scanFrames(ctx context.Context, s Scene, o DriveOptions) ([]sensors.Frame, error) {
-	pts, err := loadScan(s.Path)
+// pointScan is a scan ready for look: its points in azimuth order seen
+// from the origin (so the range image is written almost in order, with
+// few cache misses) and their reflectivities.
+type pointScan struct {
+	pts  []vec3
+	refl []float32
+}
+
+func loadPointScan(path string) (*pointScan, error) {
+	pts, err := loadScan(path)
 	if err != nil {
 		return nil, err
 	}
-	// in azimuth order seen from the origin, the range image is written
-	// almost in order: far fewer cache misses
 	slices.SortStableFunc(pts, func(a, b vec3) int { return cmp.Compare(math.Atan2(a.x, a.y), math.Atan2(b.x, b.y)) })
 	refl := make([]float32, len(pts))
 	for i, p := range pts {
 		refl[i] = reflectivity(p)
 	}
+	return &pointScan{pts: pts, refl: refl}, nil
+}
+
+// scanFrames makes the frames of a scan scene.
+func scanFrames(ctx context.Context, s Scene, o DriveOptions) ([]sensors.Frame, error) {
+	v, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pts, refl := v.(*pointScan).pts, v.(*pointScan).refl
 	seed := o.Seed
 	if seed == 0 {
 		seed = 1

@@ -65,7 +65,45 @@ type Scene struct {
 	// Period is the time between frames.
 	Period time.Duration
 
-	world uint64 // OriginSim: the world's seed
+	world uint64  // OriginSim: the world's seed
+	src   *source // the decoded source, shared by copies; nil: decode on each Drive
+}
+
+// source is a scene's decoded source (a photograph, a capture's
+// revolutions, a point scan), kept from the first Drive that decodes it.
+type source struct {
+	mu sync.Mutex
+	v  any
+}
+
+// load returns the decoded source of a still, capture or scan scene,
+// decoding it once per Catalogue entry (a failed decode is tried again on
+// the next call).
+func (s Scene) load(ctx context.Context) (any, error) {
+	decode := func() (any, error) {
+		switch s.Origin {
+		case OriginStill:
+			return loadStill(s.Path)
+		case OriginCapture:
+			return captureRevolutions(ctx, s.Path)
+		case OriginScan:
+			return loadPointScan(s.Path)
+		}
+		return nil, fmt.Errorf("scenes: %s: nothing to load for origin %v", s.Name, s.Origin)
+	}
+	if s.src == nil {
+		return decode()
+	}
+	s.src.mu.Lock()
+	defer s.src.mu.Unlock()
+	if s.src.v == nil {
+		v, err := decode()
+		if err != nil {
+			return nil, err
+		}
+		s.src.v = v
+	}
+	return s.src.v, nil
 }
 
 // Defaults of DriveOptions and of generated frames, the sim sensors'.

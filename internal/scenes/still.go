@@ -64,12 +64,19 @@ func loadStill(path string) (*still, error) {
 	if b.Dx() < 16 || b.Dy() < 16 {
 		return nil, fmt.Errorf("scenes: %s: photograph %d×%d too small", path, b.Dx(), b.Dy())
 	}
+	// the 2.2 power, interpolated in a table of linearSteps+1 entries
+	const linearSteps = 1024
+	var pow [linearSteps + 2]float64
+	for i := range pow {
+		pow[i] = math.Pow(min(float64(i)/linearSteps, 1), 2.2)
+	}
 	s := &still{w: b.Dx(), h: b.Dy(), lin: make([]float32, b.Dx()*b.Dy())}
 	for y := 0; y < s.h; y++ {
 		for x := 0; x < s.w; x++ {
 			r, g, bl, _ := im.At(b.Min.X+x, b.Min.Y+y).RGBA() // 16 bits each
-			luma := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535
-			s.lin[y*s.w+x] = float32(math.Pow(luma, 2.2))
+			luma := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 65535 * linearSteps
+			i := int(luma)
+			s.lin[y*s.w+x] = float32(pow[i] + (pow[i+1]-pow[i])*(luma-float64(i)))
 		}
 	}
 	return s, nil
@@ -182,10 +189,11 @@ func (s *still) bilinear(x, y float64) float64 {
 
 // stillFrames makes the frames of a still scene.
 func stillFrames(ctx context.Context, s Scene, o DriveOptions) ([]sensors.Frame, error) {
-	ph, err := loadStill(s.Path)
+	v, err := s.load(ctx)
 	if err != nil {
 		return nil, err
 	}
+	ph := v.(*still)
 	seed := o.Seed
 	if seed == 0 {
 		seed = 1

@@ -3,8 +3,13 @@ package scenes
 import (
 	"bytes"
 	"errors"
+	"image"
+	"image/color"
+	"image/png"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -199,5 +204,39 @@ func TestLookWall(t *testing.T) {
 	// the wall: rings −11…11 (12 rings) over ±28°, 0.2° columns
 	if wallHits < 12*250 || panelHits < 5*40 {
 		t.Errorf("%d wall and %d panel returns", wallHits, panelHits)
+	}
+}
+
+// TestLoadStillLinear writes a gray ramp and a colour patch as PNG and
+// checks the linear values against luma^2.2 computed in float.
+func TestLoadStillLinear(t *testing.T) {
+	im := image.NewNRGBA(image.Rect(0, 0, 256, 17))
+	for x := 0; x < 256; x++ {
+		for y := 0; y < 16; y++ {
+			im.Set(x, y, color.NRGBA{uint8(x), uint8(x), uint8(x), 255})
+		}
+		im.Set(x, 16, color.NRGBA{uint8(x), uint8(255 - x), uint8(x / 2), 255})
+	}
+	path := filepath.Join(t.TempDir(), "ramp.png")
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, im); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := loadStill(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for x := 0; x < 256; x++ {
+		for _, y := range []int{0, 16} {
+			c := im.NRGBAAt(x, y)
+			luma := (0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B)) / 255
+			want := math.Pow(luma, 2.2)
+			if got := float64(s.lin[y*256+x]); math.Abs(got-want) > 2e-4 {
+				t.Fatalf("pixel (%d, %d) %v: linear %v, want %v", x, y, c, got, want)
+			}
+		}
 	}
 }
