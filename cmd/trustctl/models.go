@@ -15,6 +15,7 @@ import (
 
 	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/internal/report"
+	"github.com/sensortrust/trustagent/internal/scenes"
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/recorded"
@@ -22,8 +23,8 @@ import (
 
 // Where the real recordings of the default models come from.
 const (
-	einrideModule = "go.einride.tech/vlp16@v0.7.0"
-	vtestPath     = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+	einrideModule = scenes.EinrideModule
+	vtestPath     = scenes.OpenCVData + "/vtest.avi"
 )
 
 // cmdModels trains the default LiDAR and camera models deterministically.
@@ -165,17 +166,10 @@ func einrideFrames(ctx context.Context, work string, stderr io.Writer) (string, 
 	if _, err := os.Stat(filepath.Join(out, recorded.TimestampsFile)); err == nil {
 		return out, nil
 	}
-	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", einrideModule)
-	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("locate the real VLP-16 recording (go mod download %s): %w", einrideModule, err)
+	in, err := scenes.EinrideRecording(ctx)
+	if err != nil {
+		return "", err
 	}
-	var mod struct{ Dir string }
-	if err := json.Unmarshal(buf.Bytes(), &mod); err != nil || mod.Dir == "" {
-		return "", fmt.Errorf("locate the real VLP-16 recording: go mod download gave no directory")
-	}
-	in := filepath.Join(mod.Dir, "testdata", "recording.bin")
 	if err := cmdConvert(ctx, []string{"--in", in, "--out", out, "--drop-partial"}, io.Discard, stderr); err != nil {
 		return "", fmt.Errorf("convert %s: %w", in, err)
 	}
