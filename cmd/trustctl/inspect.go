@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/sensortrust/trustagent/firmware"
+	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/likelihood"
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -31,16 +32,22 @@ type inspectReport struct {
 	MACsPerScore   int                    `json:"macs_per_score"`
 	Threshold      float64                `json:"threshold"`
 	Calibration    likelihood.Calibration `json:"calibration"`
-	HealthFeatures int                    `json:"health_features,omitempty"`
-	HealthWarn     float64                `json:"health_warn,omitempty"`
-	HealthError    float64                `json:"health_error,omitempty"`
-	HealthAdvisory bool                   `json:"health_advisory,omitempty"`
-	DataHash       string                 `json:"training_data_sha256"`
-	Seed           uint64                 `json:"seed"`
-	Created        string                 `json:"created"`
-	ToolVersion    string                 `json:"tool_version"`
-	Probes         int                    `json:"probes"`
-	Signatures     []string               `json:"signatures"`
+	// ScoreWarn is the frame-score WARN threshold (0: none).
+	ScoreWarn float64 `json:"score_warn,omitempty"`
+	// Coverage of the training data (absent when not recorded) and what
+	// is too little about it.
+	Coverage         *modelbundle.Coverage `json:"coverage,omitempty"`
+	CoverageWarnings []string              `json:"coverage_warnings,omitempty"`
+	HealthFeatures   int                   `json:"health_features,omitempty"`
+	HealthWarn       float64               `json:"health_warn,omitempty"`
+	HealthError      float64               `json:"health_error,omitempty"`
+	HealthAdvisory   bool                  `json:"health_advisory,omitempty"`
+	DataHash         string                `json:"training_data_sha256"`
+	Seed             uint64                `json:"seed"`
+	Created          string                `json:"created"`
+	ToolVersion      string                `json:"tool_version"`
+	Probes           int                   `json:"probes"`
+	Signatures       []string              `json:"signatures"`
 }
 
 // cmdInspect prints what a model bundle holds.
@@ -79,7 +86,11 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Sensor: ms.Bundle.Kind.String(), Representation: info.Shape, Sections: map[string]int{},
 		Inputs: info.Inputs, Hidden: info.Hidden, Latent: info.Latent, FloatParams: info.FloatParams,
 		QuantBytes: info.QuantBytes, MACsPerScore: info.MACsPerScore, Threshold: ms.VAE.Threshold(),
-		Calibration: info.Calibration,
+		Calibration: info.Calibration, ScoreWarn: ms.ScoreWarn, CoverageWarnings: ms.Coverage.Warnings(),
+	}
+	if ms.Coverage.Frames > 0 {
+		cv := ms.Coverage
+		rep.Coverage = &cv
 	}
 	for _, s := range ms.Bundle.Sections {
 		rep.Sections[s.Type.String()] = len(s.Data)
@@ -148,6 +159,9 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	c := info.Calibration
 	w.printf("threshold      %.4f %s (target per-frame FPR %.3g on %d held-out clean frames)\n", c.Threshold, unit, c.TargetFPR, c.Frames)
+	if ms.ScoreWarn > 0 {
+		w.printf("WARN threshold %.4f %s\n", ms.ScoreWarn, unit)
+	}
 	w.printf("clean scores   mean %.4g, std %.4g, p50 %.4g, p90 %.4g, p99 %.4g, max %.4g\n", c.Mean, c.Std, c.P50, c.P90, c.P99, c.Max)
 	switch {
 	case ms.Health != nil && ms.Health.Error >= advisoryError:
@@ -161,6 +175,14 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	w.printf("training       %d frames (train %d, val %d, cal %d, skipped %d), %d epochs (best %d), seed %d\n",
 		m.Frames, m.TrainFrames, m.ValFrames, m.CalFrames, m.Skipped, m.Epochs, m.BestEpoch, m.Seed)
 	w.printf("training data  sha256:%s\n", rep.DataHash)
+	if cv := ms.Coverage; cv.Frames > 0 {
+		w.printf("data coverage  %d frames, %d scenes, %.0f s of stream\n", cv.Frames, cv.Scenes, cv.Seconds)
+	} else {
+		w.printf("data coverage  not recorded\n")
+	}
+	for _, s := range rep.CoverageWarnings {
+		w.printf("warning        %s\n", s)
+	}
 	w.printf("created        %s by trustctl %s\n", rep.Created, rep.ToolVersion)
 	w.printf("sections      ")
 	for _, s := range ms.Bundle.Sections {

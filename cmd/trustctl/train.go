@@ -116,6 +116,9 @@ func trainModel(ctx context.Context, recs []training.Recording, opts training.Op
 	if res.HealthSkipped != nil {
 		fmt.Fprintf(stderr, "trustctl train: warning: %v; the model has no health autoencoder\n", res.HealthSkipped)
 	}
+	for _, w := range res.Coverage.Warnings() {
+		fmt.Fprintf(stderr, "trustctl train: warning: %s (recorded in the bundle)\n", w)
+	}
 	return res, nil
 }
 

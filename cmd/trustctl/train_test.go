@@ -131,6 +131,41 @@ func TestTrainSeveralRecordingsAndCalibrationRecording(t *testing.T) {
 	}
 }
 
+// TestTrainWarnsAboutLittleOrOneSceneData: a model trained on seconds of
+// one recording says so when it is made, in the bundle and in inspect;
+// one trained on more recordings does not warn about scenes.
+func TestTrainWarnsAboutLittleOrOneSceneData(t *testing.T) {
+	in := simDir(t, sensors.KindCamera, 1, 70)
+	out := filepath.Join(t.TempDir(), "m.bundle")
+	code, _, stderr := runCmd(t, append([]string{"train", "--sensor", "camera", "--in", in, "--out", out}, tinyTrainFlags...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"warning: too little data: 5 s of clean stream (70 frames)", "warning: a single scene: 1 recording"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("train stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	ms, err := openModel(context.Background(), out, sensors.KindCamera)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := ms.Coverage; c.Frames != 70 || c.Scenes != 1 || c.Seconds < 4.6 || c.Seconds > 4.7 {
+		t.Errorf("coverage in the bundle %+v", c)
+	}
+	code, stdout, stderr := runCmd(t, "inspect", out)
+	if code != 0 || !strings.Contains(stdout, "data coverage  70 frames, 1 scenes, 5 s of stream") ||
+		!strings.Contains(stdout, "warning        a single scene") {
+		t.Errorf("inspect: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	a, b := simDir(t, sensors.KindCamera, 1, 40), simDir(t, sensors.KindCamera, 2, 40)
+	code, _, stderr = runCmd(t, append([]string{"train", "--sensor", "camera", "--in", a, "--in", b, "--out", out}, tinyTrainFlags...)...)
+	if code != 0 || strings.Contains(stderr, "single scene") || !strings.Contains(stderr, "too little data") {
+		t.Errorf("two recordings: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
 // TestTrainBadInput: every bad input gets one clear line, exit 1 or 2,
 // never a stack trace.
 func TestTrainBadInput(t *testing.T) {

@@ -56,6 +56,8 @@ type Spec struct {
 	// ScoreWarn is the frame-score WARN threshold (agent.Calibrate sets
 	// one); 0: none, only the VAE's threshold counts.
 	ScoreWarn float64
+	// Coverage of the training data, recorded when Frames > 0.
+	Coverage Coverage
 }
 
 // Build encodes an unsigned bundle.
@@ -95,6 +97,11 @@ func Build(s Spec) ([]byte, error) {
 			{Name: "score_p99", Value: cal.P99}, {Name: "score_max", Value: cal.Max},
 			{Name: "vae_threshold", Value: cal.Threshold},
 		},
+	}
+	if s.Coverage.Frames > 0 {
+		fc.Stats = append(fc.Stats, firmware.Stat{Name: statDataFrames, Value: float64(s.Coverage.Frames)},
+			firmware.Stat{Name: statDataScenes, Value: float64(s.Coverage.Scenes)},
+			firmware.Stat{Name: statDataSeconds, Value: s.Coverage.Seconds})
 	}
 	if s.ScoreWarn > 0 {
 		fc.Thresholds = append(fc.Thresholds, firmware.Threshold{Name: ThresholdVAEWarn, Value: toInt64(s.ScoreWarn * 4096)})
@@ -265,7 +272,10 @@ type Models struct {
 	HasMetadata bool
 	// ScoreWarn is the frame-score WARN threshold; 0: none.
 	ScoreWarn float64
-	Size      int // bytes of the file
+	// Coverage of the training data; zero when the bundle records none
+	// (bundles made before it was recorded).
+	Coverage Coverage
+	Size     int // bytes of the file
 }
 
 // ScoreWarn is the frame-score WARN threshold a bundle's calibration
@@ -312,6 +322,7 @@ func Open(ctx context.Context, data []byte, want sensors.Kind) (*Models, error) 
 	} else if ok {
 		out.Calibration = c
 		out.ScoreWarn = ScoreWarn(c)
+		out.Coverage = coverageOf(c)
 	}
 	if m, ok, err := b.Metadata(); err != nil {
 		return nil, fmt.Errorf("%w: metadata: %w", ErrBundle, err)
@@ -319,4 +330,63 @@ func Open(ctx context.Context, data []byte, want sensors.Kind) (*Models, error) 
 		out.Metadata, out.HasMetadata = m, true
 	}
 	return out, nil
+}
+
+// Coverage is how much clean data a model was trained on: a model that
+// has seen one place for one minute judges the next street by the
+// thresholds of that minute.
+type Coverage struct {
+	Frames  int     `json:"frames"`  // clean frames
+	Scenes  int     `json:"scenes"`  // separate recordings (turned copies of one count once)
+	Seconds float64 `json:"seconds"` // stream time they span
+}
+
+// Coverage limits below which Warnings warns.
+const (
+	// MinCoverageSeconds is the clean time the alarm calibration needs to
+	// see more than ten separate clean episodes.
+	MinCoverageSeconds = 600
+	// MinCoverageScenes: one scene teaches one place.
+	MinCoverageScenes = 2
+)
+
+// Calibration statistics that record the coverage.
+const (
+	statDataFrames  = "data_frames"
+	statDataScenes  = "data_scenes"
+	statDataSeconds = "data_seconds"
+)
+
+// Warnings says what is too little about the data, nil when nothing is
+// (or nothing was recorded).
+func (c Coverage) Warnings() []string {
+	if c.Frames == 0 {
+		return nil
+	}
+	var w []string
+	if c.Seconds < MinCoverageSeconds {
+		w = append(w, fmt.Sprintf("too little data: %.0f s of clean stream (%d frames), want at least %d s: thresholds from it fire on the next minutes of new drive",
+			c.Seconds, c.Frames, MinCoverageSeconds))
+	}
+	if c.Scenes < MinCoverageScenes {
+		w = append(w, fmt.Sprintf("a single scene: %d recording, want at least %d from different places: a new scene looks abnormal to the model",
+			c.Scenes, MinCoverageScenes))
+	}
+	return w
+}
+
+// coverageOf reads the coverage statistics of a calibration section.
+func coverageOf(c firmware.Calibration) Coverage {
+	var cov Coverage
+	for _, s := range c.Stats {
+		switch s.Name {
+		case statDataFrames:
+			cov.Frames = int(s.Value)
+		case statDataScenes:
+			cov.Scenes = int(s.Value)
+		case statDataSeconds:
+			cov.Seconds = s.Value
+		}
+	}
+	return cov
 }

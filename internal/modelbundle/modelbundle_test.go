@@ -190,3 +190,21 @@ func TestCommittedModelsOpen(t *testing.T) {
 		}
 	}
 }
+
+func TestCoverageWarnings(t *testing.T) {
+	cases := []struct {
+		c    Coverage
+		want int
+	}{
+		{Coverage{}, 0}, // not recorded
+		{Coverage{Frames: 9000, Scenes: 3, Seconds: 900}, 0},
+		{Coverage{Frames: 600, Scenes: 3, Seconds: 60}, 1},
+		{Coverage{Frames: 9000, Scenes: 1, Seconds: 900}, 1},
+		{Coverage{Frames: 600, Scenes: 1, Seconds: 60}, 2},
+	}
+	for _, tc := range cases {
+		if got := tc.c.Warnings(); len(got) != tc.want {
+			t.Errorf("%+v: warnings %q, want %d", tc.c, got, tc.want)
+		}
+	}
+}

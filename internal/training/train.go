@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
@@ -20,6 +21,26 @@ type Result struct {
 	// HealthSkipped says why Health is nil although Options.Health asked
 	// for a health model (it wraps ErrFewHealthFrames); nil otherwise.
 	HealthSkipped error
+	// Coverage of the data, recorded in the bundle; its Warnings say
+	// when it is too little or a single scene.
+	Coverage modelbundle.Coverage
+}
+
+// CoverageOf measures the recordings: frames, separate recordings (turned
+// copies, named "dir@angle", count once) and stream time.
+func CoverageOf(recs []Recording) modelbundle.Coverage {
+	var c modelbundle.Coverage
+	seen := map[string]bool{}
+	for _, r := range recs {
+		c.Frames += len(r.Frames)
+		base, _, _ := strings.Cut(r.Dir, "@")
+		if !seen[base] {
+			seen[base] = true
+			c.Scenes++
+			c.Seconds += float64(len(r.Frames)) * r.Period.Seconds()
+		}
+	}
+	return c
 }
 
 // Train trains the VAE and the health model on the recordings (in order,
@@ -53,8 +74,9 @@ func Train(ctx context.Context, recs []Recording, opts Options) (*Result, error)
 		}
 		return nil, fmt.Errorf("training: train vae: %w", err)
 	}
-	res := &Result{VAE: vae}
-	spec := modelbundle.Spec{VAE: vae, ModelID: opts.ModelID, Version: opts.Version, Created: opts.Created, ToolVersion: version.String()}
+	res := &Result{VAE: vae, Coverage: CoverageOf(recs)}
+	spec := modelbundle.Spec{VAE: vae, ModelID: opts.ModelID, Version: opts.Version, Created: opts.Created, ToolVersion: version.String(),
+		Coverage: res.Coverage}
 	for i := len(frames) - 1; i >= 0 && len(spec.ProbeFrames) < 4; i-- {
 		if frames[i] != nil {
 			spec.ProbeFrames = append(spec.ProbeFrames, frames[i])
