@@ -29,6 +29,7 @@ func commands() []command {
 		{"inspect", "show what a model bundle holds", cmdInspect},
 		{"models", "train the default models", cmdModels},
 		{"results", "regenerate the results tables of the default models", cmdResults},
+		{"soak", "count false alarms of models on long clean simulated drives", cmdSoak},
 		{"convert", "convert a recording to KITTI .bin or PNG frames", cmdConvert},
 		{"sim", "simulate a robot's sensors with a fault scenario", cmdSim},
 		{"inject", "apply one fault to a recording", cmdInject},

@@ -19,6 +19,8 @@ type Set struct {
 	Models *modelbundle.Models
 	Clean  training.Recording
 	World  uint64 // simulated world of Clean; 0 for a real recording
+	// Baselines are the baseline scorers to compare; nil: every one.
+	Baselines []string
 }
 
 // EvaluateSets injects every catalogue content fault of the model's sensor
@@ -66,6 +68,9 @@ func EvaluateSets(ctx context.Context, sets []Set, seed uint64, progress func(st
 		}
 		// Every baseline, and the daemon's default judge settings.
 		o := Options{Baselines: Baselines()}
+		if s.Baselines != nil {
+			o.Baselines = s.Baselines
+		}
 		if progress != nil {
 			o.Progress = func(_ string, done, total int) { progress(s.Name, done, total) }
 		}

@@ -1,0 +1,178 @@
+package evaluation
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/internal/report"
+	"github.com/sensortrust/trustagent/internal/scenes"
+	"github.com/sensortrust/trustagent/internal/training"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// HeldOutScene is one scene of the held-out evaluation of a default model.
+type HeldOutScene struct {
+	scenes.Scene
+	// Seen says how much of the scene the model trained or calibrated on:
+	// "" for none (the scene is left out), else a short note.
+	Seen string
+}
+
+// SceneWorlds are the simulated worlds the held-out scene evaluation
+// drives in; none is a training, calibration or alarm world of the
+// default models (training.DefaultPlans).
+var sceneWorlds = []uint64{7, 9, 11, 12, 13}
+
+// HeldOutScenes lists the scenes the default model of the plan is judged
+// on, one per scene: simulated worlds it never saw and every real scene of
+// the catalogue (stills limited to maxStills, in catalogue order; 0: all).
+// Real scenes the plan trains on are listed too, with Seen saying so.
+// missing says which sources are not installed.
+func HeldOutScenes(ctx context.Context, p training.Plan, maxStills int) ([]HeldOutScene, []scenes.Missing) {
+	kind := p.Options.Kind
+	var out []HeldOutScene
+	for _, w := range sceneWorlds {
+		if !slices.Contains(p.SimWorlds, w) && !slices.Contains(p.AlarmWorlds, w) {
+			out = append(out, HeldOutScene{Scene: scenes.SimScene(kind, w)})
+		}
+	}
+	list, missing := scenes.Catalogue(ctx, kind)
+	stills := 0
+	for _, s := range list {
+		if !s.Real {
+			continue
+		}
+		if s.Origin == scenes.OriginStill {
+			if maxStills > 0 && stills == maxStills {
+				continue
+			}
+			stills++
+		}
+		h := HeldOutScene{Scene: s}
+		if p.RealTrain > 0 && (s.Name == "capture-einride" && kind == sensors.KindLidar || s.Name == "video-vtest" && kind == sensors.KindCamera) {
+			h.Seen = fmt.Sprintf("trained on its first %.0f %%", 100*p.RealTrain)
+		}
+		out = append(out, h)
+	}
+	return out, missing
+}
+
+// SceneResult is the deployed decision on one held-out scene.
+type SceneResult struct {
+	Scene string
+	Real  bool
+	Seen  string
+	// CleanFrames and CleanUntrusted: the clean frames, and the fraction
+	// judged ERROR or STALE.
+	CleanFrames    int
+	CleanUntrusted float64
+	// AUROC of the fixed-point score and of the health model, mean over
+	// the faults, per severity 1..3.
+	AUROC, HealthAUROC [3]float64
+	// Untrusted is the fraction of fault frames judged ERROR or STALE,
+	// mean over the faults, per severity.
+	Untrusted [3]float64
+	// Worst is the fault least often untrusted at severity 2 or 3, and
+	// WorstUntrusted that fraction.
+	Worst          string
+	WorstUntrusted float64
+}
+
+// EvaluateScenes judges frames clean frames of every scene with the
+// model, then every catalogue fault at every severity injected into them
+// (as EvaluateSets, with the health model as the only baseline), and sums
+// each scene up. progress, when not nil, is called as frames are judged.
+func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, list []HeldOutScene, frames int, seed uint64, progress func(stage string, done, total int)) ([]SceneResult, error) {
+	var out []SceneResult
+	for _, s := range list {
+		r, err := s.Drive(ctx, scenes.DriveOptions{Frames: frames})
+		if err != nil {
+			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
+		}
+		es, err := EvaluateSets(ctx, []Set{{Name: s.Name, Model: model, Models: ms, Clean: r, Baselines: []string{HealthAE}}}, seed, progress)
+		if err != nil {
+			return nil, err
+		}
+		res := es[0].Result
+		sr := SceneResult{Scene: s.Name, Real: s.Real, Seen: s.Seen, CleanFrames: res.Clean.Frames, CleanUntrusted: res.Clean.Error, WorstUntrusted: math.Inf(1)}
+		var n [3]int
+		for _, g := range res.Groups {
+			if g.Severity < 1 || g.Severity > 3 {
+				continue
+			}
+			i := g.Severity - 1
+			sr.AUROC[i] += g.Metrics[FixedLR].AUROC
+			sr.HealthAUROC[i] += g.Metrics[HealthAE].AUROC
+			sr.Untrusted[i] += g.Error
+			n[i]++
+			if g.Severity >= 2 && g.Error < sr.WorstUntrusted {
+				sr.Worst, sr.WorstUntrusted = fmt.Sprintf("%s %d", g.Fault, g.Severity), g.Error
+			}
+		}
+		for i := range n {
+			if n[i] > 0 {
+				k := float64(n[i])
+				sr.AUROC[i], sr.HealthAUROC[i], sr.Untrusted[i] = sr.AUROC[i]/k, sr.HealthAUROC[i]/k, sr.Untrusted[i]/k
+			}
+		}
+		out = append(out, sr)
+	}
+	return out, nil
+}
+
+// ScenesTable is the per-scene table of EvaluateScenes, with the targets
+// of a trust flag a fleet keeps switched on marked: at most 1 % of clean
+// frames untrusted, at least 95 % of fault frames untrusted at severity 2
+// and 3, mean AUROC at least 0.99.
+func ScenesTable(caption string, rs []SceneResult) report.Table {
+	t := report.Table{Caption: caption, Header: []string{"scene", "source", "clean frames", "clean untrusted",
+		"AUROC sev 1 / 2 / 3", "health AUROC sev 1 / 2 / 3", "fault frames untrusted sev 1 / 2 / 3", "least untrusted fault (sev ≥ 2)", "targets met"}}
+	mark := func(ok bool) string {
+		if ok {
+			return ""
+		}
+		return " ✗"
+	}
+	for _, r := range rs {
+		src := "simulated"
+		if r.Real {
+			src = "real"
+		}
+		if r.Seen != "" {
+			src += ", " + r.Seen
+		}
+		cleanOK := r.CleanUntrusted <= 0.01
+		aurocOK := r.AUROC[0] >= 0.99 && r.AUROC[1] >= 0.99 && r.AUROC[2] >= 0.99
+		detOK := r.WorstUntrusted >= 0.95
+		var met []string
+		for _, m := range []struct {
+			ok   bool
+			name string
+		}{{cleanOK, "clean"}, {detOK, "faults"}, {aurocOK, "AUROC"}} {
+			if m.ok {
+				met = append(met, m.name)
+			}
+		}
+		t.Rows = append(t.Rows, []string{r.Scene, src, strconv.Itoa(r.CleanFrames), pct(r.CleanUntrusted) + mark(cleanOK),
+			f3(r.AUROC[0]) + " / " + f3(r.AUROC[1]) + " / " + f3(r.AUROC[2]) + mark(aurocOK),
+			f3(r.HealthAUROC[0]) + " / " + f3(r.HealthAUROC[1]) + " / " + f3(r.HealthAUROC[2]),
+			pct(r.Untrusted[0]) + " / " + pct(r.Untrusted[1]) + " / " + pct(r.Untrusted[2]),
+			r.Worst + ": " + pct(r.WorstUntrusted) + mark(detOK), joinOr(met, "none")})
+	}
+	return t
+}
+
+func joinOr(xs []string, none string) string {
+	if len(xs) == 0 {
+		return none
+	}
+	s := xs[0]
+	for _, x := range xs[1:] {
+		s += ", " + x
+	}
+	return s
+}

@@ -1,0 +1,113 @@
+package evaluation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent"
+	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/internal/training"
+)
+
+// Soak is what a judge did on a long clean stream.
+type Soak struct {
+	Sensor    string
+	Frames    int
+	Hours     float64 // stream time
+	Errors    int     // entries into ERROR
+	Warns     int     // entries into WARN
+	Untrusted float64 // fraction of frames judged untrusted (ERROR or STALE)
+	WarnTime  float64 // fraction of frames judged WARN
+	// Causes counts the entries into ERROR by their first reason's code.
+	Causes map[string]int
+}
+
+// ErrorsPerHour is the rate of entries into ERROR.
+func (s Soak) ErrorsPerHour() float64 { return float64(s.Errors) / s.Hours }
+
+// WarnsPerHour is the rate of entries into WARN.
+func (s Soak) WarnsPerHour() float64 { return float64(s.Warns) / s.Hours }
+
+// String says the soak in one line.
+func (s Soak) String() string {
+	return fmt.Sprintf("%s: %d frames (%.2f h): %d entries into ERROR (%.2f/h), %d into WARN (%.1f/h), untrusted %.2f %%, WARN %.2f %% of frames, ERROR causes %v",
+		s.Sensor, s.Frames, s.Hours, s.Errors, s.ErrorsPerHour(), s.Warns, s.WarnsPerHour(), 100*s.Untrusted, 100*s.WarnTime, s.Causes)
+}
+
+// CleanSoak judges a clean run with the model as trustd would judge it
+// live (the judge driven on the stream's clock, Replay), without keeping
+// the frames, and counts the entries into ERROR and WARN; sensor names
+// the run. The first frame's entry (from STALE, nothing judged yet) is not
+// counted. The frames should be clean: every entry counted is a false
+// alarm.
+func CleanSoak(ctx context.Context, ms *modelbundle.Models, sensor string, run training.Run, o JudgeOptions) (Soak, error) {
+	rp, err := NewReplay(ms, run.Period, o)
+	if err != nil {
+		return Soak{}, err
+	}
+	s := Soak{Sensor: sensor, Causes: map[string]int{}}
+	var untrusted, warn int
+	var first, last time.Time
+	n := 0
+	for f := range run.Frames {
+		if n%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return Soak{}, err
+			}
+		}
+		h := f.Head()
+		if n == 0 {
+			first = h.Stamp
+		}
+		last = h.Stamp
+		v := rp.Frame(f)
+		n++
+		if !v.Trusted {
+			untrusted++
+		}
+		if v.Level == agent.LevelWarn {
+			warn++
+		}
+		if !v.Changed || n == 1 {
+			continue
+		}
+		switch v.Level {
+		case agent.LevelError:
+			s.Errors++
+			if len(v.Reasons) > 0 {
+				s.Causes[string(v.Reasons[0].Code)]++
+			}
+		case agent.LevelWarn:
+			s.Warns++
+		}
+	}
+	if n == 0 {
+		return Soak{}, fmt.Errorf("evaluation: soak %s: no frames", sensor)
+	}
+	s.Frames = n
+	s.Hours = last.Sub(first).Hours() + run.Period.Hours()
+	s.Untrusted, s.WarnTime = float64(untrusted)/float64(n), float64(warn)/float64(n)
+	return s, nil
+}
+
+// Total sums soaks of one sensor (several worlds) into one.
+func Total(sensor string, ss []Soak) Soak {
+	t := Soak{Sensor: sensor, Causes: map[string]int{}}
+	var untrusted, warn float64
+	for _, s := range ss {
+		t.Frames += s.Frames
+		t.Hours += s.Hours
+		t.Errors += s.Errors
+		t.Warns += s.Warns
+		untrusted += s.Untrusted * float64(s.Frames)
+		warn += s.WarnTime * float64(s.Frames)
+		for c, n := range s.Causes {
+			t.Causes[c] += n
+		}
+	}
+	if t.Frames > 0 {
+		t.Untrusted, t.WarnTime = untrusted/float64(t.Frames), warn/float64(t.Frames)
+	}
+	return t
+}
