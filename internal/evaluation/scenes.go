@@ -82,18 +82,29 @@ type SceneResult struct {
 	WorstUntrusted float64
 }
 
-// EvaluateScenes judges frames clean frames of every scene with the
-// model, then every catalogue fault at every severity injected into them
-// (as EvaluateSets, with the health model as the only baseline), and sums
-// each scene up. progress, when not nil, is called as frames are judged.
-func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, list []HeldOutScene, frames int, seed uint64, progress func(stage string, done, total int)) ([]SceneResult, error) {
+// SceneOptions configure EvaluateScenes.
+type SceneOptions struct {
+	// Drive says which frames of each scene are judged (Frames is
+	// required; zero sizes take the scene's default).
+	Drive scenes.DriveOptions
+	// FaultSeed seeds the injected faults.
+	FaultSeed uint64
+	// Progress, when not nil, is called as frames are judged.
+	Progress func(stage string, done, total int)
+}
+
+// EvaluateScenes judges clean frames of every scene with the model, then
+// every catalogue fault at every severity injected into them (as
+// EvaluateSets, with the health model as the only baseline), and sums each
+// scene up.
+func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, list []HeldOutScene, o SceneOptions) ([]SceneResult, error) {
 	var out []SceneResult
 	for _, s := range list {
-		r, err := s.Drive(ctx, scenes.DriveOptions{Frames: frames})
+		r, err := s.Drive(ctx, o.Drive)
 		if err != nil {
 			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
 		}
-		es, err := EvaluateSets(ctx, []Set{{Name: s.Name, Model: model, Models: ms, Clean: r, Baselines: []string{HealthAE}}}, seed, progress)
+		es, err := EvaluateSets(ctx, []Set{{Name: s.Name, Model: model, Models: ms, Clean: r, Baselines: []string{HealthAE}}}, o.FaultSeed, o.Progress)
 		if err != nil {
 			return nil, err
 		}
