@@ -164,7 +164,7 @@ func TestMalformed(t *testing.T) {
 	for _, m := range []struct{ topic, payload string }{
 		{"trust/v1/r1/lidar0", "{"},
 		{"trust/v1/r1/lidar0", `{"sensor":"lidar0","level":"OK","trusted":true,"expires":"2027-01-01T00:00:00Z"}`}, // no seq
-		{"trust/v1/r1/lidar0", `{"sensor":"cam0","level":"ERROR","seq":9,"expires":"2027-01-01T00:00:00Z"}`},      // wrong sensor
+		{"trust/v1/r1/lidar0", `{"sensor":"cam0","level":"ERROR","seq":9,"expires":"2027-01-01T00:00:00Z"}`},       // wrong sensor
 		{"trust/v1/r1/lidar0", `{"sensor":"lidar0","level":"ERROR","seq":9,"expires":"2027-01-01T00:00:00Z","x":"` + strings.Repeat("x", 2048) + `"}`},
 		{"trust/v1/r%20/lidar0", `{}`}, // not a robot name
 	} {
