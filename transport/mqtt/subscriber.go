@@ -40,6 +40,10 @@ func (c SubscriberConfig) config() Config {
 	}.WithDefaults()
 }
 
+// Validate checks c without any I/O, as Config.Validate does; each problem
+// is a *ConfigError.
+func (c SubscriberConfig) Validate() error { return c.config().Validate() }
+
 // Message is one message received by a Subscriber. Retained is set on the
 // retained messages the broker sends when the subscription is made (the
 // current state); messages published afterwards arrive without it.
