@@ -104,6 +104,16 @@ func Start(tb testing.TB, tlsCfg *TLS) *Broker {
 // URL is the broker's tcp:// (or ssl://) URL.
 func (b *Broker) URL(scheme string) string { return fmt.Sprintf("%s://127.0.0.1:%d", scheme, b.Port) }
 
+// PID is the running mosquitto's process id; 0 after Stop.
+func (b *Broker) PID() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cmd == nil {
+		return 0
+	}
+	return b.cmd.Process.Pid
+}
+
 // Restart starts mosquitto again after Stop, on the same port and state.
 func (b *Broker) Restart() {
 	b.tb.Helper()
