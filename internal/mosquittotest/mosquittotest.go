@@ -76,6 +76,13 @@ type Broker struct {
 // and starts mosquitto. tlsCfg may be nil.
 func Start(tb testing.TB, tlsCfg *TLS) *Broker {
 	tb.Helper()
+	return StartWith(tb, tlsCfg, "")
+}
+
+// StartWith is Start with extra lines appended to the configuration
+// (e.g. "max_queued_messages 100000\n").
+func StartWith(tb testing.TB, tlsCfg *TLS, extra string) *Broker {
+	tb.Helper()
 	b := &Broker{tb: tb, bin: Require(tb, "mosquitto"), Dir: tb.TempDir(), Port: FreePort(tb)}
 	var c strings.Builder
 	fmt.Fprintf(&c, "listener %d 127.0.0.1\nallow_anonymous true\n", b.Port)
@@ -92,6 +99,7 @@ func Start(tb testing.TB, tlsCfg *TLS) *Broker {
 			c.WriteString("require_certificate true\n")
 		}
 	}
+	c.WriteString(extra)
 	b.conf = filepath.Join(b.Dir, "mosquitto.conf")
 	if err := os.WriteFile(b.conf, []byte(c.String()), 0o600); err != nil {
 		tb.Fatal(err)

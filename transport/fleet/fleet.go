@@ -166,12 +166,13 @@ type Row struct {
 
 // Snapshot is the fleet at one instant.
 type Snapshot struct {
-	At      time.Time
-	Rows    []Row // worst first: ERROR, STALE, WARN, OK; then by robot and sensor
-	Robots  int
-	Online  int // robots whose status is online
-	Offline int // robots whose status is anything else ("" excepted)
-	Levels  map[transport.Level]int
+	At       time.Time
+	Rows     []Row // worst first: ERROR, STALE, WARN, OK; then by robot and sensor
+	Robots   int
+	Online   int // robots whose status is online
+	Offline  int // robots whose status is anything else ("" excepted)
+	NoStatus int // robots whose status was never seen
+	Levels   map[transport.Level]int
 
 	Malformed      uint64 // messages ignored because they break the contract
 	LastMalformed  string // why the latest of them was ignored
@@ -189,6 +190,9 @@ func (s *Snapshot) Warnings() []string {
 	}
 	if s.DroppedSensors > 0 {
 		w = append(w, fmt.Sprintf("a robot has more than %d sensors: %d states of further sensors dropped", s.MaxSensors, s.DroppedSensors))
+	}
+	if s.NoStatus > 0 {
+		w = append(w, fmt.Sprintf("%d robots without a status message: never sent, or dropped by the broker", s.NoStatus))
 	}
 	if s.Malformed > 0 {
 		w = append(w, fmt.Sprintf("%d malformed messages ignored, the latest: %s", s.Malformed, s.LastMalformed))
@@ -224,6 +228,7 @@ func (f *Fleet) Snapshot(now time.Time) Snapshot {
 		status := tr.Status()
 		switch status {
 		case "":
+			s.NoStatus++
 		case transport.StatusOnline:
 			s.Online++
 		default:

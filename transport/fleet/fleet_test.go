@@ -129,7 +129,7 @@ func TestOffline(t *testing.T) {
 	if got, want := keys(s), []string{"r1/lidar0 STALE", "r2/ STALE"}; !slices.Equal(got, want) {
 		t.Errorf("rows %q, want %q", got, want)
 	}
-	if s.Rows[0].Why != consumer.Offline || s.Offline != 2 || s.Online != 0 {
+	if s.Rows[0].Why != consumer.Offline || s.Offline != 2 || s.Online != 0 || s.NoStatus != 0 {
 		t.Errorf("%+v, offline %d", s.Rows[0], s.Offline)
 	}
 }
@@ -205,6 +205,10 @@ func TestRobotPattern(t *testing.T) {
 	f.Feed("site/a/agv-1/status", []byte("online"))
 	if s := f.Snapshot(t0); s.Robots != 1 || s.Rows[0].Robot != "amr-1" {
 		t.Errorf("rows %q", keys(s))
+	}
+	f.Feed("site/a/amr-2/lidar0", []byte(`{"sensor":"lidar0","level":"OK","trusted":true,"seq":1,"expires":"2027-01-01T00:00:00Z"}`))
+	if s := f.Snapshot(t0); s.NoStatus != 1 || len(s.Warnings()) != 1 || !strings.Contains(s.Warnings()[0], "1 robots without a status") {
+		t.Errorf("a robot without status: %d, %q", s.NoStatus, s.Warnings())
 	}
 	if got := newFleet(t, Options{Robots: "amr-7"}).Filter(); got != "trust/v1/amr-7/+" {
 		t.Errorf("one robot's filter %q", got)
