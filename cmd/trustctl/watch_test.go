@@ -215,6 +215,15 @@ func TestWatchTableFitsTheTerminal(t *testing.T) {
 		}
 		fl.Feed(m.Topic, m.Payload)
 	}
+	// A reason from a payload cannot send escape sequences to the terminal.
+	topics := transport.Topics{Prefix: transport.DefaultPrefix("r99")}
+	fl.Feed(topics.Status(), []byte("online"))
+	m, err := topics.StateMessage(&transport.State{Robot: "r99", Sensor: "cam0", Level: transport.LevelError, Seq: 1, Time: now,
+		Expires: now.Add(time.Minute), Reasons: []transport.Reason{{Code: "\x1b[2Jgotcha"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl.Feed(m.Topic, m.Payload)
 	snap := fl.Snapshot(now)
 	var buf strings.Builder
 	tab := &watchTable{w: &buf, broker: "tcp://b:1883", tty: true, height: func() int { return 6 }}
@@ -224,10 +233,21 @@ func TestWatchTableFitsTheTerminal(t *testing.T) {
 	}
 	out := buf.String()
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 6 || lines[len(lines)-1] != "… 7 more" || !strings.Contains(lines[4], "r02") {
+	if len(lines) != 6 || lines[len(lines)-1] != "… 8 more" || !strings.Contains(lines[2], "?[2Jgotcha") || !strings.Contains(lines[4], "r01") {
 		t.Errorf("%d lines:\n%s", len(lines), out)
 	}
-	if !strings.HasPrefix(out, "\x1b[H\x1b[2J") || !strings.Contains(out, "\x1b[32mOK   \x1b[0m") {
+	if !strings.HasPrefix(out, "\x1b[H\x1b[2J") || strings.Count(out, "\x1b[2J") != 1 || !strings.Contains(out, "\x1b[32mOK   \x1b[0m") {
 		t.Errorf("no redraw or no colour: %q", out)
+	}
+	// The columns after the coloured one line up on the screen.
+	visible := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	col := -1
+	for _, l := range lines[1:5] {
+		l = visible.ReplaceAllString(l, "")
+		if i := strings.Index(l, "TRUSTED"); i >= 0 {
+			col = i
+		} else if col < 0 || len(l) <= col || l[col] != 'y' && l[col] != 'n' {
+			t.Errorf("TRUSTED column at %d, not in line %q", col, l)
+		}
 	}
 }

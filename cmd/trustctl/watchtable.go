@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"golang.org/x/term"
 
@@ -39,10 +40,15 @@ func newWatchTable(w io.Writer, broker string) *watchTable {
 	return t
 }
 
+// levelColour holds the colours of the levels. Every colour, and the bold
+// of the column's title, is 5 bytes before the word and 4 after, so that the
+// table's columns, measured in bytes, stay aligned on the screen.
 var levelColour = map[transport.Level]string{
 	transport.LevelOK: "\x1b[32m", transport.LevelWarn: "\x1b[33m",
-	transport.LevelError: "\x1b[1;31m", transport.LevelStale: "\x1b[35m",
+	transport.LevelError: "\x1b[31m", transport.LevelStale: "\x1b[35m",
 }
+
+const colourTitle, colourEnd = "\x1b[01m", "\x1b[0m"
 
 func (t *watchTable) print(s *fleet.Snapshot, connected bool) error {
 	var b strings.Builder
@@ -70,11 +76,15 @@ func (t *watchTable) print(s *fleet.Snapshot, connected bool) error {
 		}
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ROBOT\tSENSOR\tLEVEL\tTRUSTED\tCAUSE\tAGE\tREASONS")
+	title := "LEVEL"
+	if t.colour() {
+		title = colourTitle + title + colourEnd
+	}
+	fmt.Fprintf(tw, "ROBOT\tSENSOR\t%s\tTRUSTED\tCAUSE\tAGE\tREASONS\n", title)
 	for i := range rows {
 		r := &rows[i]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Robot, orDash(r.Sensor), t.level(r.Level),
-			yesNo(r.Trusted), orDash(string(r.Cause)), age(s.At, r.Updated), reasons(r))
+			yesNo(r.Trusted), orDash(printable(string(r.Cause))), age(s.At, r.Updated), printable(reasons(r)))
 	}
 	tw.Flush()
 	if more > 0 {
@@ -91,10 +101,31 @@ func (t *watchTable) print(s *fleet.Snapshot, connected bool) error {
 // upset the column widths.
 func (t *watchTable) level(l transport.Level) string {
 	w := fmt.Sprintf("%-5s", l)
-	if c, ok := levelColour[l]; ok && t.tty && os.Getenv("NO_COLOR") == "" {
-		return c + w + "\x1b[0m"
+	if !t.colour() {
+		return w
 	}
-	return w
+	c, ok := levelColour[l]
+	if !ok {
+		c = "\x1b[39m" // default colour, same length
+	}
+	return c + w + colourEnd
+}
+
+func (t *watchTable) colour() bool { return t.tty && os.Getenv("NO_COLOR") == "" }
+
+// printable replaces control characters (escape sequences from a payload
+// could redraw the terminal) and caps the length.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
 }
 
 func orDash(s string) string {

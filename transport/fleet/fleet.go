@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -106,11 +107,11 @@ func (f *Fleet) Feed(topic string, payload []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err := transport.CheckName(robot); err != nil {
-		f.bad(fmt.Errorf("%s: %w", topic, err))
+		f.bad(fmt.Errorf("topic %s: %w", quote(topic), err))
 		return
 	}
 	if len(payload) > f.opt.MaxPayload {
-		f.bad(fmt.Errorf("%s: payload of %d bytes, more than %d", topic, len(payload), f.opt.MaxPayload))
+		f.bad(fmt.Errorf("topic %s: payload of %d bytes, more than %d", quote(topic), len(payload), f.opt.MaxPayload))
 		return
 	}
 	tr := f.robots[robot]
@@ -141,6 +142,14 @@ func (f *Fleet) Feed(topic string, payload []byte) {
 	if len(payload) == 0 && tr.Status() == "" && len(tr.Sensors()) == 0 {
 		delete(f.robots, robot) // every retained message of the robot cleared
 	}
+}
+
+// quote makes an untrusted topic safe to print: escaped, at most 80 bytes.
+func quote(topic string) string {
+	if len(topic) > 80 {
+		return strconv.Quote(topic[:80]) + "…"
+	}
+	return strconv.Quote(topic)
 }
 
 // bad counts a malformed message; f.mu is held.

@@ -166,7 +166,7 @@ func TestMalformed(t *testing.T) {
 		{"trust/v1/r1/lidar0", `{"sensor":"lidar0","level":"OK","trusted":true,"expires":"2027-01-01T00:00:00Z"}`}, // no seq
 		{"trust/v1/r1/lidar0", `{"sensor":"cam0","level":"ERROR","seq":9,"expires":"2027-01-01T00:00:00Z"}`},       // wrong sensor
 		{"trust/v1/r1/lidar0", `{"sensor":"lidar0","level":"ERROR","seq":9,"expires":"2027-01-01T00:00:00Z","x":"` + strings.Repeat("x", 2048) + `"}`},
-		{"trust/v1/r%20/lidar0", `{}`}, // not a robot name
+		{"trust/v1/r%20\x1b[2J/lidar0", `{}`}, // not a robot name, with an escape sequence
 	} {
 		f.Feed(m.topic, []byte(m.payload))
 	}
@@ -174,7 +174,7 @@ func TestMalformed(t *testing.T) {
 	if s.Malformed != 5 || len(s.Rows) != 1 || s.Rows[0].Level != transport.LevelOK || s.Rows[0].Seq != 5 || s.Robots != 1 {
 		t.Errorf("malformed %d, rows %q", s.Malformed, keys(s))
 	}
-	if w := s.Warnings(); len(w) != 1 || !strings.Contains(w[0], "5 malformed messages") || !strings.Contains(w[0], "r%20") {
+	if w := s.Warnings(); len(w) != 1 || !strings.Contains(w[0], "5 malformed messages") || !strings.Contains(w[0], `r%20\x1b[2J`) {
 		t.Errorf("warnings %q", w)
 	}
 }
