@@ -129,9 +129,9 @@ func (l *Load) Stats() Stats {
 // goroutines.
 func (l *Load) Stop() {
 	l.cancel()
-	l.runs.Wait() // each has sent its DISCONNECT
+	l.runs.Wait()  // each has sent its DISCONNECT
+	l.reads.Wait() // each connection closed by the broker, or timed out
 	l.closeAll()
-	l.reads.Wait()
 }
 
 func (l *Load) closeAll() {
@@ -220,10 +220,15 @@ func (r *robot) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			if r.conn != nil {
-				_ = packets.NewControlPacket(packets.Disconnect).Write(r.w)
-				_ = r.w.Flush()
+			// DISCONNECT, then wait for the broker to close: closing at once,
+			// with acknowledgements unread, resets the connection, and the
+			// broker may lose the DISCONNECT and publish the will.
+			_ = packets.NewControlPacket(packets.Disconnect).Write(r.w)
+			_ = r.w.Flush()
+			if tc, ok := r.conn.(*net.TCPConn); ok {
+				_ = tc.CloseWrite()
 			}
+			_ = r.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 			return
 		case <-t.C:
 		}
