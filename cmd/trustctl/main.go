@@ -34,6 +34,7 @@ func commands() []command {
 		{"sim", "simulate a robot's sensors with a fault scenario", cmdSim},
 		{"inject", "apply one fault to a recording", cmdInject},
 		{"bundle", "keygen | sign | verify | inspect | push model bundles", cmdBundle},
+		{"watch", "show the trust state of a fleet from an MQTT broker", cmdWatch},
 		{"probe", "list the buses, ports and cameras of this machine", cmdProbe},
 		{"version", "print the version", cmdVersion},
 	}

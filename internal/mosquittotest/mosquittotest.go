@@ -76,6 +76,13 @@ type Broker struct {
 // and starts mosquitto. tlsCfg may be nil.
 func Start(tb testing.TB, tlsCfg *TLS) *Broker {
 	tb.Helper()
+	return StartWith(tb, tlsCfg, "")
+}
+
+// StartWith is Start with extra lines appended to the configuration
+// (e.g. "max_queued_messages 100000\n").
+func StartWith(tb testing.TB, tlsCfg *TLS, extra string) *Broker {
+	tb.Helper()
 	b := &Broker{tb: tb, bin: Require(tb, "mosquitto"), Dir: tb.TempDir(), Port: FreePort(tb)}
 	var c strings.Builder
 	fmt.Fprintf(&c, "listener %d 127.0.0.1\nallow_anonymous true\n", b.Port)
@@ -92,6 +99,7 @@ func Start(tb testing.TB, tlsCfg *TLS) *Broker {
 			c.WriteString("require_certificate true\n")
 		}
 	}
+	c.WriteString(extra)
 	b.conf = filepath.Join(b.Dir, "mosquitto.conf")
 	if err := os.WriteFile(b.conf, []byte(c.String()), 0o600); err != nil {
 		tb.Fatal(err)
@@ -103,6 +111,16 @@ func Start(tb testing.TB, tlsCfg *TLS) *Broker {
 
 // URL is the broker's tcp:// (or ssl://) URL.
 func (b *Broker) URL(scheme string) string { return fmt.Sprintf("%s://127.0.0.1:%d", scheme, b.Port) }
+
+// PID is the running mosquitto's process id; 0 after Stop.
+func (b *Broker) PID() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cmd == nil {
+		return 0
+	}
+	return b.cmd.Process.Pid
+}
 
 // Restart starts mosquitto again after Stop, on the same port and state.
 func (b *Broker) Restart() {

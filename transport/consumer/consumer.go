@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,12 +26,21 @@ const (
 	Expired   Reason = "state expired"     // the latest state's expires has passed
 )
 
-// latest is what the tracker keeps of a sensor's (or the summary's) latest
-// state.
-type latest struct {
-	seq     uint64
-	trusted bool
-	expires time.Time
+// MaxReasons is how many reasons (the most important first) a tracker keeps
+// of each state.
+const MaxReasons = 8
+
+// State is what a tracker keeps of a sensor's (or the summary's) latest
+// state: the change with the largest seq, its expiry and time moved on by
+// the heartbeats that repeat it.
+type State struct {
+	Seq     uint64
+	Level   transport.Level // as published; Why tells whether it still holds
+	Trusted bool
+	Cause   transport.Cause
+	Reasons []transport.Reason // at most MaxReasons
+	Time    time.Time          // when the latest message of this change was made; zero when absent
+	Expires time.Time
 }
 
 // Tracker follows one robot's trust messages. It is safe for concurrent
@@ -39,8 +50,8 @@ type Tracker struct {
 
 	mu      sync.Mutex
 	status  string // "" until seen
-	sensors map[string]latest
-	summary *latest
+	sensors map[string]State
+	summary *State
 }
 
 // New returns a tracker for the robot whose topics are under prefix
@@ -50,7 +61,7 @@ func New(prefix string) (*Tracker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consumer: %w", err)
 	}
-	return &Tracker{topics: t, sensors: map[string]latest{}}, nil
+	return &Tracker{topics: t, sensors: map[string]State{}}, nil
 }
 
 // ErrPayload is wrapped by Feed's error for a payload that does not parse
@@ -59,12 +70,15 @@ var ErrPayload = errors.New("consumer: bad payload")
 
 // payload is the part of a State or Summary the rule needs.
 type payload struct {
-	Sensor    string          `json:"sensor"`
-	Level     transport.Level `json:"level"`
-	Trusted   bool            `json:"trusted"`
-	Seq       *uint64         `json:"seq"`
-	Heartbeat bool            `json:"heartbeat"`
-	Expires   time.Time       `json:"expires"`
+	Sensor    string             `json:"sensor"`
+	Level     transport.Level    `json:"level"`
+	Trusted   bool               `json:"trusted"`
+	Cause     transport.Cause    `json:"cause"`
+	Reasons   []transport.Reason `json:"reasons"`
+	Seq       *uint64            `json:"seq"`
+	Heartbeat bool               `json:"heartbeat"`
+	Time      time.Time          `json:"time"`
+	Expires   time.Time          `json:"expires"`
 }
 
 // Feed takes one message as received. Messages on other topics (another
@@ -90,7 +104,7 @@ func (t *Tracker) Feed(topic string, data []byte) error {
 		if err != nil {
 			return fmt.Errorf("%w on %s: %w", ErrPayload, topic, err)
 		}
-		var kept latest
+		var kept State
 		if t.summary != nil {
 			kept = *t.summary
 		}
@@ -133,15 +147,21 @@ func parse(data []byte) (payload, error) {
 }
 
 // merge applies the seq rule: p replaces kept when its seq is larger; a
-// heartbeat of the kept change extends its expiry; anything else is older
-// or a resend.
-func merge(kept latest, have bool, p payload) latest {
+// heartbeat of the kept change extends its expiry (and its time); anything
+// else is older or a resend.
+func merge(kept State, have bool, p payload) State {
 	seq := *p.Seq
 	switch {
-	case !have || seq > kept.seq:
-		return latest{seq: seq, trusted: p.Trusted, expires: p.Expires}
-	case seq == kept.seq && p.Heartbeat && p.Expires.After(kept.expires):
-		kept.expires = p.Expires
+	case !have || seq > kept.Seq:
+		if len(p.Reasons) > MaxReasons {
+			p.Reasons = p.Reasons[:MaxReasons:MaxReasons]
+		}
+		return State{Seq: seq, Level: p.Level, Trusted: p.Trusted, Cause: p.Cause, Reasons: p.Reasons, Time: p.Time, Expires: p.Expires}
+	case seq == kept.Seq && p.Heartbeat && p.Expires.After(kept.Expires):
+		kept.Expires = p.Expires
+		if p.Time.After(kept.Time) {
+			kept.Time = p.Time
+		}
 	}
 	return kept
 }
@@ -163,12 +183,12 @@ func (t *Tracker) RobotTrusted(now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.summary == nil {
-		return t.why(latest{}, false, now) == Trusted
+		return t.why(State{}, false, now) == Trusted
 	}
 	return t.why(*t.summary, true, now) == Trusted
 }
 
-func (t *Tracker) why(s latest, have bool, now time.Time) Reason {
+func (t *Tracker) why(s State, have bool, now time.Time) Reason {
 	switch {
 	case t.status == "":
 		return NoStatus
@@ -176,9 +196,9 @@ func (t *Tracker) why(s latest, have bool, now time.Time) Reason {
 		return Offline
 	case !have:
 		return NoState
-	case !s.trusted:
+	case !s.Trusted:
 		return Untrusted
-	case !now.Before(s.expires):
+	case !now.Before(s.Expires):
 		return Expired
 	}
 	return Trusted
@@ -190,5 +210,29 @@ func (t *Tracker) Seq(sensor string) (uint64, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s, ok := t.sensors[sensor]
-	return s.seq, ok
+	return s.Seq, ok
+}
+
+// State returns the latest state of sensor, whether there is one, and why
+// the sensor may not be trusted at now (Trusted when it may).
+func (t *Tracker) State(sensor string, now time.Time) (State, bool, Reason) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.sensors[sensor]
+	return s, ok, t.why(s, ok, now)
+}
+
+// Sensors returns the names of the sensors with a state, sorted.
+func (t *Tracker) Sensors() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Sorted(maps.Keys(t.sensors))
+}
+
+// Status returns the robot's latest <prefix>/status payload, "" when none
+// was seen (or it was cleared).
+func (t *Tracker) Status() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.status
 }

@@ -2,6 +2,8 @@ package consumer
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -198,4 +200,42 @@ func FuzzFeed(f *testing.F) {
 			t.Fatal("a bad payload made a sensor trusted")
 		}
 	})
+}
+
+// TestState: the tracker keeps what a fleet view shows of the latest
+// change (level, cause, the first MaxReasons reasons), and a heartbeat of
+// it moves its time and expiry on.
+func TestState(t *testing.T) {
+	tr := tracker(t)
+	feed(t, tr, topics.Status(), []byte("online"))
+	reasons := make([]transport.Reason, MaxReasons+3)
+	for i := range reasons {
+		reasons[i] = transport.Reason{Code: "score_high", Feature: fmt.Sprint("f", i), Value: float64(i)}
+	}
+	m, err := topics.StateMessage(&transport.State{Robot: "r1", Sensor: "cam0", Level: transport.LevelError,
+		Cause: transport.CauseSensor, Reasons: reasons, Seq: 4, Time: t0, Expires: t0.Add(3 * beat)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feedMsg(t, tr, m)
+	feedMsg(t, tr, state(t, "lidar0", transport.LevelOK, 2, false, t0))
+	if got := tr.Sensors(); !slices.Equal(got, []string{"cam0", "lidar0"}) {
+		t.Errorf("sensors %q", got)
+	}
+	s, ok, why := tr.State("cam0", t0)
+	if !ok || why != Untrusted || s.Level != transport.LevelError || s.Cause != transport.CauseSensor ||
+		s.Seq != 4 || !s.Time.Equal(t0) || !slices.Equal(s.Reasons, reasons[:MaxReasons]) {
+		t.Errorf("cam0: %+v %v %q", s, ok, why)
+	}
+	feedMsg(t, tr, state(t, "lidar0", transport.LevelOK, 2, true, t0.Add(beat)))
+	s, _, why = tr.State("lidar0", t0.Add(3*beat))
+	if why != Trusted || !s.Time.Equal(t0.Add(beat)) || !s.Expires.Equal(t0.Add(4*beat)) {
+		t.Errorf("lidar0 after a heartbeat: %+v %q", s, why)
+	}
+	if _, ok, why := tr.State("gps0", t0); ok || why != NoState {
+		t.Errorf("unknown sensor: %v %q", ok, why)
+	}
+	if tr.Status() != "online" {
+		t.Errorf("status %q", tr.Status())
+	}
 }

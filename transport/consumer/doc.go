@@ -14,4 +14,7 @@
 // change with the same seq (a resend); a heartbeat with the same seq
 // refreshes the expiry. The summary follows the same rule. Anything the
 // tracker has not seen is not trusted.
+//
+// State returns what the tracker keeps of a sensor's latest change (level,
+// cause, reasons, time, expiry) for views such as transport/fleet.
 package consumer

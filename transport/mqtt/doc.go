@@ -31,4 +31,8 @@
 // connection is down paho keeps the message and sends it after
 // reconnecting, so a caller without a deadline waits across an outage;
 // the outbox (transport/outbox) is that caller, one message at a time.
+//
+// Subscriber is the read-only side, for fleet views: a clean session, no
+// will, one QoS 0 subscription re-made after every reconnection, with the
+// same TLS and credential settings and checks as the Client.
 package mqtt

@@ -1,0 +1,111 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/sensortrust/trustagent/transport/broker"
+)
+
+type received struct {
+	mu   sync.Mutex
+	msgs []Message
+}
+
+func (r *received) add(m Message) {
+	r.mu.Lock()
+	r.msgs = append(r.msgs, m)
+	r.mu.Unlock()
+}
+
+func (r *received) get() []Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Message(nil), r.msgs...)
+}
+
+func publishRaw(t *testing.T, url, topic, payload string, retained bool) {
+	t.Helper()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("pub-" + t.Name()))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect: %v", tok.Error())
+	}
+	defer c.Disconnect(50)
+	if tok := c.Publish(topic, 1, retained, payload); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish: %v", tok.Error())
+	}
+}
+
+// TestSubscriberRetainedThenLive: the retained messages arrive marked as
+// such, WaitRetained returns after them, live messages arrive unmarked.
+func TestSubscriberRetainedThenLive(t *testing.T) {
+	b := startBroker(t, broker.Config{})
+	publishRaw(t, b.URL(), "trust/v1/r1/status", "online", true)
+	publishRaw(t, b.URL(), "trust/v1/r2/status", "offline", true)
+	var got received
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := Subscribe(ctx, SubscriberConfig{Broker: b.URL()}, "trust/v1/+/status", got.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.WaitRetained(ctx, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if m := got.get(); len(m) != 2 || !m[0].Retained || !m[1].Retained {
+		t.Fatalf("retained: %+v", m)
+	}
+	publishRaw(t, b.URL(), "trust/v1/r1/status", "offline", true)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got.get()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	m := got.get()
+	if len(m) != 3 || m[2].Retained || m[2].Topic != "trust/v1/r1/status" || string(m[2].Payload) != "offline" {
+		t.Fatalf("live: %+v", m)
+	}
+	if !s.Connected() || s.Connects() != 1 {
+		t.Errorf("connected %v, %d connects", s.Connected(), s.Connects())
+	}
+}
+
+func TestSubscriberRefusals(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pw, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := startBroker(t, broker.Config{Users: []broker.User{{Username: "ops", PasswordFile: pw, ACL: map[string]string{"trust/+/+/status": "read"}}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	nop := func(Message) {}
+	var cerr *ConfigError
+	if _, err := Subscribe(ctx, SubscriberConfig{Broker: "http://x:1"}, "a/#", nop); !errors.As(err, &cerr) {
+		t.Errorf("bad URL: %v", err)
+	}
+	if _, err := Subscribe(ctx, SubscriberConfig{Broker: b.URL(), CertFile: "c.pem"}, "a/#", nop); err == nil {
+		t.Error("TLS files on tcp:// accepted")
+	}
+	var conn *ConnectError
+	if _, err := Subscribe(ctx, SubscriberConfig{Broker: b.URL()}, "a/#", nop); !errors.As(err, &conn) || !strings.Contains(err.Error(), "username or password") {
+		t.Errorf("no credentials: %v", err)
+	}
+	ok := SubscriberConfig{Broker: b.URL(), Username: "ops", PasswordFile: pw}
+	if _, err := Subscribe(ctx, ok, "trust/v1/+/+", nop); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("filter outside the ACL: %v", err)
+	}
+	s, err := Subscribe(ctx, ok, "trust/v1/+/status", nop)
+	if err != nil {
+		t.Fatalf("allowed filter: %v", err)
+	}
+	s.Close()
+}
