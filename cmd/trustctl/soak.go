@@ -73,24 +73,15 @@ func cmdSoak(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				}
 			}
 		}
-		var ss []evaluation.Soak
-		for _, w := range ws {
-			run, err := training.SimRun(k, training.SizeFull, w, 0, 0)
-			if err != nil {
-				return err
-			}
-			if run, err = training.SimRun(k, training.SizeFull, w, 0, int(*dur/run.Period)); err != nil {
-				return err
-			}
-			s, err := evaluation.CleanSoak(ctx, ms, fmt.Sprintf("%s world %d", k, w), run, jo)
-			if err != nil {
-				return err
-			}
-			ss = append(ss, s)
+		ss, err := evaluation.SoakWorlds(ctx, ms, ws, *dur, jo)
+		if err != nil {
+			return err
+		}
+		for _, s := range ss {
 			fmt.Fprintln(stdout, s)
 		}
 		if len(ss) > 1 {
-			fmt.Fprintln(stdout, evaluation.Total(k.String()+" all worlds", ss))
+			fmt.Fprintln(stdout, evaluation.Total(k.String()+", all worlds", ss))
 		}
 	}
 	return nil

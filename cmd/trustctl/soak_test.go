@@ -12,7 +12,7 @@ func TestSoak(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"lidar world 7: 20 frames", "lidar world 9: 20 frames", "lidar all worlds: 40 frames", "entries into ERROR", "into WARN"} {
+	for _, want := range []string{"lidar, world 7: 20 frames", "lidar, world 9: 20 frames", "lidar, all worlds: 40 frames", "entries into ERROR", "into WARN"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

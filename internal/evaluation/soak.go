@@ -3,10 +3,13 @@ package evaluation
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
+	"github.com/sensortrust/trustagent/internal/report"
 	"github.com/sensortrust/trustagent/internal/training"
 )
 
@@ -110,4 +113,41 @@ func Total(sensor string, ss []Soak) Soak {
 		t.Untrusted, t.WarnTime = untrusted/float64(t.Frames), warn/float64(t.Frames)
 	}
 	return t
+}
+
+// SoakTable is a table of soaks, one per row.
+func SoakTable(ss []Soak) report.Table {
+	t := report.Table{Header: []string{"drive", "hours", "entries into ERROR", "per hour", "entries into WARN", "per hour", "frames untrusted", "frames WARN", "ERROR causes"}}
+	for _, s := range ss {
+		var causes []string
+		for c, n := range s.Causes {
+			causes = append(causes, fmt.Sprintf("%s %d", c, n))
+		}
+		slices.Sort(causes)
+		t.Rows = append(t.Rows, []string{s.Sensor, strconv.FormatFloat(s.Hours, 'f', 2, 64), strconv.Itoa(s.Errors), strconv.FormatFloat(s.ErrorsPerHour(), 'f', 2, 64),
+			strconv.Itoa(s.Warns), strconv.FormatFloat(s.WarnsPerHour(), 'f', 1, 64), pct(s.Untrusted), pct(s.WarnTime), joinOr(causes, "-")})
+	}
+	return t
+}
+
+// SoakWorlds runs CleanSoak on d of clean drive of the default simulated
+// sensor of the model's kind in each world, in order.
+func SoakWorlds(ctx context.Context, ms *modelbundle.Models, worlds []uint64, d time.Duration, o JudgeOptions) ([]Soak, error) {
+	kind := ms.VAE.Kind()
+	var ss []Soak
+	for _, w := range worlds {
+		run, err := training.SimRun(kind, training.SizeFull, w, 0, 0)
+		if err != nil {
+			return nil, err
+		}
+		if run, err = training.SimRun(kind, training.SizeFull, w, 0, int(d/run.Period)); err != nil {
+			return nil, err
+		}
+		s, err := CleanSoak(ctx, ms, fmt.Sprintf("%s, world %d", kind, w), run, o)
+		if err != nil {
+			return nil, err
+		}
+		ss = append(ss, s)
+	}
+	return ss, nil
 }
