@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-//go:embed assets/index.html assets/dashboard.css assets/dashboard.js
+//go:embed assets/index.html assets/dashboard.css assets/dashboard.js assets/favicon.svg
 var assets embed.FS
 
 // contentSecurityPolicy allows the page its own script, style sheet and
@@ -29,6 +29,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.Handle("GET /{$}", h.page.index)
 	mux.Handle("GET /assets/dashboard.css", h.page.css)
 	mux.Handle("GET /assets/dashboard.js", h.page.js)
+	mux.Handle("GET /assets/favicon.svg", h.page.icon)
 	mux.HandleFunc("GET /events", h.events)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
@@ -41,7 +42,7 @@ func (h *Hub) Handler() http.Handler {
 }
 
 // page is the embedded page, read once by New.
-type page struct{ index, css, js http.Handler }
+type page struct{ index, css, js, icon http.Handler }
 
 func loadPage() (page, error) {
 	var p page
@@ -52,6 +53,7 @@ func loadPage() (page, error) {
 		{&p.index, "assets/index.html", "text/html; charset=utf-8"},
 		{&p.css, "assets/dashboard.css", "text/css; charset=utf-8"},
 		{&p.js, "assets/dashboard.js", "text/javascript; charset=utf-8"},
+		{&p.icon, "assets/favicon.svg", "image/svg+xml"},
 	} {
 		b, err := assets.ReadFile(a.name)
 		if err != nil {

@@ -241,7 +241,7 @@ func TestHistoryBounded(t *testing.T) {
 	e := parse(t, hist)
 	var got struct {
 		Points  map[string][][4]float64 `json:"points"`
-		Changes []Change               `json:"changes"`
+		Changes []Change                `json:"changes"`
 	}
 	if e.name != "history" || json.Unmarshal([]byte(e.data), &got) != nil {
 		t.Fatalf("history event %q", hist)
