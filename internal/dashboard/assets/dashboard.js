@@ -118,6 +118,9 @@
   }
 
   function logChange(s, c) {
+    // The agent may report one level twice; the list keeps level changes.
+    const prev = s.log[0];
+    if (prev && prev.level === c.level && prev.cause === c.cause && prev.t <= c.t) return;
     s.log.unshift(c);
     s.log.length = Math.min(s.log.length, 4);
     s.changes.replaceChildren();
@@ -136,9 +139,11 @@
     setBadge($('summary-level'), st.summary.level);
     $('summary-message').textContent = st.summary.message || '';
     const names = new Set();
+    const box = $('sensors');
     for (const x of st.sensors || []) {
-      names.add(x.name);
       const s = sensorView(x.name);
+      if (box.children[names.size] !== s.card) box.insertBefore(s.card, box.children[names.size] || null);
+      names.add(x.name);
       s.kind.textContent = x.kind || '';
       setLevel(s, x.level, x.cause, x.message);
       setReasons(s, x.reasons);
@@ -198,7 +203,7 @@
 
   function onHistory(h) {
     if (h.span_ms > 0) view.span = h.span_ms;
-    for (const s of view.sensors.values()) { s.pts = []; s.lv = []; }
+    for (const s of view.sensors.values()) { s.pts = []; s.lv = []; s.log = []; s.changes.replaceChildren(); }
     let last = 0;
     for (const name of Object.keys(h.points || {})) {
       const s = sensorView(name);
