@@ -490,8 +490,29 @@ func TestPageNeverParsesDataAsHTML(t *testing.T) {
 	}
 }
 
+// BenchmarkSample is one snapshot of a robot with a LiDAR and a camera in
+// WARN and a host model: encoded, kept in the history and queued for four
+// pages.
 func BenchmarkSample(b *testing.B) {
-	h, err := New(Options{Status: (&fakeAgent{}).Status})
+	t0 := time.Now()
+	n := 0
+	status := func() (agent.Status, bool) {
+		n++
+		rs := []level.Reason{{Code: level.ScoreHigh, Feature: "score", Value: 9.5, Level: level.Error}, {Code: level.HealthWarn, Feature: "returns_per_cell", Value: 2.9, Level: level.Warn}}
+		st := agent.Status{Robot: "bot", Time: t0.Add(time.Duration(n) * 100 * time.Millisecond),
+			Summary: agent.SummaryStatus{Level: level.Warn, Cause: level.CauseSensor, Message: "WARN (sensor): lidar0 WARN"},
+			Host:    &agent.HostStatus{Phase: agent.PhaseJudging, Features: map[string]float64{}}}
+		for _, name := range []string{"lidar0", "cam0"} {
+			st.Sensors = append(st.Sensors, agent.SensorStatus{Name: name, Kind: "lidar", Level: level.Warn, Cause: level.CauseSensor,
+				Message: "WARN: suspect frame (score_high(score=9.5), health_warn(returns_per_cell=2.9))", Reasons: rs,
+				Score: 9.5, Threshold: 8, Model: "lidar-default@1", RateHz: 10, Frames: uint64(n), Scored: uint64(n), Decimation: 1})
+		}
+		for _, f := range []string{"cpu_busy_max", "cpu_busy_mean", "gc_pause_p99_ms", "load1_per_core", "mem_used_frac", "rss_mb", "state_free_frac", "throttled", "under_voltage", "bus_errors_per_s"} {
+			st.Host.Features[f] = 0.5
+		}
+		return st, true
+	}
+	h, err := New(Options{Status: status})
 	if err != nil {
 		b.Fatal(err)
 	}

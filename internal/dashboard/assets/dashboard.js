@@ -301,7 +301,7 @@
     g.textBaseline = 'top';
     g.fillText('−' + Math.round(view.span / 60000) + ' min', 4, H - 14);
     g.textAlign = 'right';
-    g.fillText('threshold ' + num(thr), W - 4, Math.min(Math.max(y(thr) + 2, 2), H - 14));
+    g.fillText('threshold ' + num(thr), W - 4, Math.min(Math.max(y(thr) - 15, 16), H - 14));
     g.fillText(num(thr * 30), W - 4, 2);
     g.textAlign = 'left';
   }
