@@ -29,22 +29,24 @@ run: build
 	@rm -rf .cache/trustd/models .cache/trustd/host
 	@echo "trustd: simulated LiDAR and camera, default fault scenario, MQTT broker on 127.0.0.1:1883"
 	@echo "watch the MQTT side:  mosquitto_sub -h 127.0.0.1 -t 'trust/#' -v      (Ctrl-C stops trustd)"
+	@echo "dashboard:            http://127.0.0.1:9481/"
 	./$(BIN)/trustd --config deploy/run.yaml --live --log-level warn
 
 test: tools-check test-host test-arm64 test-arm
 
 # The tools the suite needs. A missing one fails the run: nothing is skipped in silence.
 tools-check:
-	@missing=""; for t in mosquitto mosquitto_sub qemu-aarch64 qemu-arm; do \
+	@missing=""; for t in mosquitto mosquitto_sub qemu-aarch64 qemu-arm chromium; do \
 		command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
-		echo "make test: missing tools:$$missing (Debian: apt-get install mosquitto mosquitto-clients qemu-user)"; exit 1; fi
+		echo "make test: missing tools:$$missing (Debian: apt-get install mosquitto mosquitto-clients qemu-user chromium)"; exit 1; fi
 
 test-host:
 	$(GO) vet ./...
 	$(GO) test -race $(TESTFLAGS) ./...
 	# Tests too slow under the race detector run here without it.
 	$(GO) test $(TESTFLAGS) -run 'Golden|TrustdAndTrustctlScoreAgree' ./agent/
+	$(GO) test $(TESTFLAGS) -run 'DashboardShowsFaultInBrowser' ./cmd/trustd/
 
 test-arm64:
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -exec qemu-aarch64 $(TESTFLAGS) $(PORTABLE)

@@ -16,7 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
+	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/internal/config"
+	"github.com/sensortrust/trustagent/internal/dashboard"
 	"github.com/sensortrust/trustagent/internal/service"
 	"github.com/sensortrust/trustagent/transport"
 )
@@ -55,6 +57,7 @@ type daemon struct {
 	reg    *prometheus.Registry
 	link   *mqttLink
 	models *modelSet
+	dash   *dashboard.Hub // the page at / of the status server
 
 	cur chan pipeline // holds the running pipeline (capacity 1), for HTTP handlers
 }
@@ -70,10 +73,23 @@ func newDaemon(cfg config.Config, f flags, stdout, stderr io.Writer, getenv func
 	log = log.Level(zerolog.TraceLevel)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return &daemon{
+	d := &daemon{
 		cfg: cfg, flags: f, log: log, stdout: stdout, getenv: getenv,
 		reg: reg, cur: make(chan pipeline, 1),
-	}, nil
+	}
+	if d.dash, err = dashboard.New(dashboard.Options{Status: d.agentStatus}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// agentStatus is the running agent's snapshot, for the dashboard.
+func (d *daemon) agentStatus() (agent.Status, bool) {
+	p, ok := d.current().(*agentPipeline)
+	if !ok {
+		return agent.Status{}, false
+	}
+	return p.Agent.Status(), true
 }
 
 func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
@@ -115,12 +131,18 @@ func (d *daemon) run(ctx context.Context, hup <-chan os.Signal) error {
 	}()
 
 	var p pipeline
-	p, err = buildPipeline(ctx, d.cfg, d.link, d.models, d.reg, d.log)
+	p, err = buildPipeline(ctx, d.cfg, d.link, d.models, d.reg, d.log, d.dash)
 	if err != nil {
 		return err
 	}
 	stopHTTP := d.serveHTTP()
 	defer stopHTTP()
+	// The dashboard's streams end before the status server shuts down
+	// (deferred calls run last first).
+	dctx, stopDash := context.WithCancel(ctx)
+	dashDone := make(chan struct{})
+	go func() { defer close(dashDone); d.dash.Run(dctx) }()
+	defer func() { stopDash(); <-dashDone }()
 
 	for {
 		pctx, cancel := context.WithCancel(ctx)
@@ -196,7 +218,7 @@ func (d *daemon) reload(ctx context.Context) (pipeline, error) {
 		d.log.Warn().Bool("allow_unsigned", cfg.Models.AllowUnsigned).Str("trusted_keys", cfg.Models.TrustedKeys).
 			Msg("model policy changed: installed bundles are verified again under it")
 	}
-	p, err := buildPipeline(ctx, cfg, d.link, d.models, d.reg, d.log)
+	p, err := buildPipeline(ctx, cfg, d.link, d.models, d.reg, d.log, d.dash)
 	if err != nil {
 		d.models.setPolicy(prev)
 		return nil, err
@@ -250,7 +272,7 @@ func (d *daemon) liveView(ctx context.Context, p pipeline) {
 	}
 }
 
-// serveHTTP starts /metrics, /healthz and /status; the returned func stops
+// serveHTTP starts /metrics, /healthz, /status and the dashboard at /; the returned func stops
 // it. The listener is bound before it returns, so the endpoints answer by
 // the time READY=1 is sent. A port that cannot be bound is logged and the
 // daemon runs on without the status server: trust flags matter more.

@@ -135,6 +135,9 @@ func TestDaemonLifecycle(t *testing.T) {
 	if code, body := httpGet(t, base+"/status"); code != 200 || !strings.Contains(body, `"lidar0"`) {
 		t.Errorf("/status = %d %q", code, body)
 	}
+	if code, body := httpGet(t, base+"/"); code != 200 || !strings.Contains(body, "assets/dashboard.js") {
+		t.Errorf("/ = %d %q", code, body)
+	}
 	if code, body := httpGet(t, base+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("/metrics = %d (%d bytes)", code, len(body))
 	}

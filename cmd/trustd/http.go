@@ -26,9 +26,11 @@ func newStatusServer(h http.Handler, idle time.Duration) *http.Server {
 	}
 }
 
-// handler serves the local status endpoints.
+// handler serves the local status endpoints and, at every other path, the
+// read-only dashboard.
 func (d *daemon) handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/", d.dash.Handler())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", d.healthz())
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {

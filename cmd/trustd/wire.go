@@ -11,6 +11,7 @@ import (
 
 	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/internal/config"
+	"github.com/sensortrust/trustagent/internal/dashboard"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/transport/broker"
 	"github.com/sensortrust/trustagent/transport/mqtt"
@@ -74,9 +75,10 @@ type agentPipeline struct {
 func (p *agentPipeline) Status() any { return p.Agent.Status() }
 
 // buildPipeline turns a configuration into an agent: a source and a model
-// per sensor, the host model, and the MQTT stack as publisher. Nothing is
+// per sensor, the host model, and the MQTT stack as publisher (through the
+// dashboard's tap, which shows level changes on the page). Nothing is
 // started; a failure leaves nothing running.
-func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, models *modelSet, reg *prometheus.Registry, log zerolog.Logger) (*agentPipeline, error) {
+func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, models *modelSet, reg *prometheus.Registry, log zerolog.Logger, dash *dashboard.Hub) (*agentPipeline, error) {
 	rep, err := wire.NewReporter(cfg.TopicPrefix(), link.stack.Outbox)
 	if err != nil {
 		return nil, err
@@ -87,7 +89,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 	}
 	opts := agent.Options{
 		Robot:        cfg.Robot,
-		Reporter:     rep,
+		Reporter:     dash.Tap(rep),
 		Sequencer:    link.stack.Seq,
 		Heartbeat:    cfg.MQTT.Heartbeat,
 		QueueLen:     cfg.Agent.QueueLen,
