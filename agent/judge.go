@@ -388,7 +388,11 @@ func (j *Judge) Tick(now time.Time, every time.Duration) Verdict {
 		}
 	}
 	if !j.checker.Stale(now.Add(every)) || j.decider.Level() == level.Stale {
-		return Verdict{State: j.snap.State, Decimation: j.decim}
+		// Nothing changed since the latest frame, whose change (if it
+		// was one) has been reported with it.
+		st := j.snap.State
+		st.Changed = false
+		return Verdict{State: st, Decimation: j.decim}
 	}
 	silent := now.Sub(j.checker.LastReceived())
 	st := j.decider.MarkStale(silent)

@@ -282,6 +282,11 @@ func TestJudgeStartsStale(t *testing.T) {
 	if v.Level == LevelStale || !v.Trusted || !v.Changed {
 		t.Errorf("first frame: %v trusted=%v changed=%v", v.Level, v.Trusted, v.Changed)
 	}
+	// The tick after a frame that changed the level is no second change:
+	// trustd would publish the change twice.
+	if v := j.Tick(t0.Add(lidarPeriod+10*time.Millisecond), 100*time.Millisecond); v.Changed || v.Level != LevelOK {
+		t.Errorf("tick after the first frame: %v changed=%v", v.Level, v.Changed)
+	}
 }
 
 // BenchmarkJudgeCameraSize and BenchmarkJudgeLidarRings show how a judged
