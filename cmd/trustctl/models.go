@@ -46,8 +46,7 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(fs.Output(), "real recordings (einride VLP-16 capture from the Go module "+einrideModule+",")
 		fmt.Fprintln(fs.Output(), "vtest.avi of Debian opencv-doc decoded with ffmpeg), deterministically, and")
 		fmt.Fprintln(fs.Output(), "calibrates the thresholds on a drive in a fourth world plus the last part of each")
-		fmt.Fprintln(fs.Output(), "recording; then sets the WARN and ERROR alarm levels of the frame score and the")
-		fmt.Fprintln(fs.Output(), "health model for the persistence rules on clean drives in four more worlds.")
+		fmt.Fprintln(fs.Output(), "recording.")
 		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}

@@ -54,10 +54,8 @@ type Plan struct {
 // recipe gives the same bytes.
 func DefaultPlans(size Size) []Plan {
 	lidar := Plan{File: "lidar.bundle", SimWorlds: []uint64{1, 2, 3, 4}, CalWorlds: []uint64{4}, SimFrames: 600, RealTrain: 0.6, RealRotations: 16,
-		AlarmWorlds: []uint64{5, 6, 8, 10}, AlarmFrames: 3000,
 		Options: Options{Kind: sensors.KindLidar, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, AzBins: 32}}
 	camera := Plan{File: "camera.bundle", SimWorlds: []uint64{1, 2, 3, 4}, CalWorlds: []uint64{4}, SimFrames: 600, RealTrain: 0.6,
-		AlarmWorlds: []uint64{5, 6, 8, 10}, AlarmFrames: 3000,
 		Options: Options{Kind: sensors.KindCamera, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, ThumbW: 24}}
 	if size == SizeTiny {
 		for _, p := range []*Plan{&lidar, &camera} {
@@ -67,7 +65,7 @@ func DefaultPlans(size Size) []Plan {
 		}
 	}
 	for _, p := range []*Plan{&lidar, &camera} {
-		p.Options.Health = HealthError
+		p.Options.Health = HealthWarn
 		p.Options.ModelID = p.Options.Kind.String() + "-default"
 		p.Options.Version = 1
 		p.Options.Created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
