@@ -309,7 +309,7 @@ func (a *Agent) sampleHost(ctx context.Context, now time.Time) {
 	if a.hostEval != nil {
 		r, err := a.hostEval.Evaluate(s.Features(nil))
 		if err == nil {
-			a.hostLevel = a.hostRule.Next(r)
+			a.hostLevel = a.hostRule.Next(r, s.Flagged())
 			r.Reasons = append(r.Reasons[:0], a.hostRule.Reasons()...)
 			for i := range r.Reasons {
 				r.Reasons[i].Code = level.HostWarn

@@ -38,3 +38,11 @@ func (s Sample) Flagged() Flag {
 	}
 	return FlagNone
 }
+
+// feature is the host feature that carries the flag.
+func (f Flag) feature() string {
+	if f == FlagUnderVoltage {
+		return "under_voltage"
+	}
+	return "throttled"
+}

@@ -12,19 +12,20 @@ import (
 type Kind int
 
 const (
-	Throttling   Kind = iota // heat: temperature climbs, the firmware throttles, the clock drops
+	Throttling   Kind = iota // the fan stops: temperature climbs, the firmware throttles, the clock drops
 	Runaway                  // a process spins one core at 100 %
 	MemoryLeak               // memory use climbs steadily
 	DiskFill                 // the state directory's file system fills
 	BusErrors                // bursts of sensor bus errors
 	UnderVoltage             // brown-outs: the firmware's under-voltage flag comes and goes
+	SlowHeat                 // cooling fails gradually: the temperature creeps up over minutes
 )
 
 // Kinds lists every fault type.
-var Kinds = []Kind{Throttling, Runaway, MemoryLeak, DiskFill, BusErrors, UnderVoltage}
+var Kinds = []Kind{Throttling, Runaway, MemoryLeak, DiskFill, BusErrors, UnderVoltage, SlowHeat}
 
 func (k Kind) String() string {
-	return [...]string{"thermal throttling", "runaway process", "memory leak", "disk filling", "bus error bursts", "under-voltage"}[k]
+	return [...]string{"thermal throttling", "runaway process", "memory leak", "disk filling", "bus error bursts", "under-voltage", "slow heat-up"}[k]
 }
 
 // Fault is one fault of Kind active from Start for Duration.
@@ -63,6 +64,7 @@ type Machine struct {
 	prev  time.Time
 	start time.Time
 	begun bool
+	trend host.Trend
 }
 
 func (m *Machine) init(now time.Time) {
@@ -108,8 +110,14 @@ func (m *Machine) Sample(now time.Time) host.Sample {
 		}
 		switch f.Kind {
 		case Throttling:
-			// A blocked fan: the temperature climbs by 30 °C over ten minutes and
-			// the firmware throttles above 80 °C.
+			// The fan stops: the board's equilibrium temperature rises by
+			// 30 °C at once, the temperature follows with the board's
+			// thermal time constant, and the firmware throttles above 80 °C.
+			extraHeat = 30
+		case SlowHeat:
+			// The equilibrium temperature rises by 30 °C over ten minutes
+			// (the temperature, following it, is 0.1 °C above normal after
+			// ten seconds, 5 °C after two minutes).
 			extraHeat = 30 * min(1, since/600)
 		case Runaway:
 			busy[0] = 1
@@ -147,13 +155,15 @@ func (m *Machine) Sample(now time.Time) host.Sample {
 	}
 	m.bus += uint64(busErr * dt)
 	const total = 4 << 30 // bytes of memory
-	return host.Sample{
+	s := host.Sample{
 		Time: now, CPUTempC: m.temp + 0.3*r.NormFloat64(), Throttled: throttled, UnderVoltage: underV,
 		FreqRatio: freq, CPUBusy: busy, Load1: m.load, Cores: cores,
 		MemUsedFrac: clamp01(m.mem + m.leak*(1<<20)/total), RSSBytes: uint64(max(0, m.rss+m.leak) * (1 << 20)),
 		GCPauseP99: time.Duration(gc * float64(time.Millisecond)), BusErrors: m.bus, BusErrorsPerS: busErr,
 		StateFreeBytes: uint64(diskFree * 32e9), StateFreeFrac: diskFree,
 	}
+	m.trend.Fill(&s)
+	return s
 }
 
 // ambient is the daily swing of the temperature, ±3 °C, warmest at 06:00 UTC.
