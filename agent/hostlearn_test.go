@@ -8,6 +8,7 @@ import (
 
 	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/host/hostsim"
 	"github.com/sensortrust/trustagent/agent/host/hosttest"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
@@ -45,7 +46,7 @@ func (a *Agent) phase() HostPhase {
 func TestHostLearnsThenJudges(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	a, rec, _ := newHostAgent(t, dir, m)
 	if p := a.phase(); p.State != PhaseLearning || p.Want != 300 {
 		t.Fatalf("fresh agent: %+v", p)
@@ -81,7 +82,7 @@ func TestHostLearnsThenJudges(t *testing.T) {
 
 	// Under-voltage: the host goes bad, the summary blames the host, and
 	// the detail names the feature in words.
-	m.Faults = []hosttest.Fault{{Kind: hosttest.UnderVoltage, Start: now, Duration: time.Hour}}
+	m.Faults = []hostsim.Fault{{Kind: hostsim.UnderVoltage, Start: now, Duration: time.Hour}}
 	for i := range 30 {
 		a.sampleHost(ctx, now.Add(time.Duration(i+1)*time.Second))
 	}
@@ -96,7 +97,7 @@ func TestHostLearnsThenJudges(t *testing.T) {
 	}
 
 	// A restart loads the learnt model and judges at once.
-	b, _, _ := newHostAgent(t, dir, &hosttest.Machine{Seed: 2})
+	b, _, _ := newHostAgent(t, dir, &hostsim.Machine{Seed: 2})
 	if p := b.phase(); p.State != PhaseJudging {
 		t.Fatalf("restart: %+v", p)
 	}
@@ -109,7 +110,7 @@ func TestHostLearnsThenJudges(t *testing.T) {
 func TestHostLearningResumesAfterRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	a, _, l := newHostAgent(t, dir, m)
 	for i := range 40 {
 		a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
@@ -137,7 +138,7 @@ func (f *failingLearner) Train(ctx context.Context) (*health.Model, health.Train
 
 func TestHostTrainingRetriesAfterAFailure(t *testing.T) {
 	ctx := context.Background()
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	a, _, l := newHostAgent(t, t.TempDir(), m)
 	fl := &failingLearner{Learner: l, fails: 1}
 	a.opts.Host.Learner = fl

@@ -10,7 +10,7 @@ import (
 
 	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/agent/host"
-	"github.com/sensortrust/trustagent/agent/host/hosttest"
+	"github.com/sensortrust/trustagent/agent/host/hostsim"
 )
 
 var t0 = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -22,7 +22,7 @@ func TestLearnerResumesTrainsAndReloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	for i := range 120 {
 		if _, err := l.Add(m.Sample(t0.Add(time.Duration(i) * time.Second))); err != nil {
 			t.Fatal(err)
@@ -99,7 +99,7 @@ func TestLearnerDropsAModelTrainedAcrossAReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	for i := range 200 {
 		l.Add(m.Sample(t0.Add(time.Duration(i) * time.Second)))
 	}

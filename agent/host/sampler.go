@@ -5,7 +5,7 @@ import "time"
 // Sampler is the host stage's source: it reads the host once per call,
 // with rates over the time since the previous call. The agent calls it
 // from one goroutine, once a period. Collector reads /proc and /sys;
-// package hosttest replays recorded or synthetic samples.
+// package hosttest replays recorded samples, package hostsim simulates a machine.
 type Sampler interface {
 	Sample(now time.Time) Sample
 }

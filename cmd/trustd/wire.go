@@ -81,7 +81,8 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 	if err != nil {
 		return nil, err
 	}
-	srcs, err := cfg.Sources(time.Now())
+	start := time.Now()
+	srcs, err := cfg.Sources(start)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +97,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 		AlarmRate:    cfg.Agent.AlarmRate,
 		Registerer:   reg,
 		Logger:       &log,
-		Host:         hostOptions(cfg, models.host),
+		Host:         hostOptions(cfg, models.host, start),
 	}
 	kinds := map[string]sensors.Kind{}
 	for i, s := range cfg.Sensors {

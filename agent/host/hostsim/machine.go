@@ -1,8 +1,10 @@
-package hosttest
+package hostsim
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/sensortrust/trustagent/agent/host"
@@ -24,8 +26,33 @@ const (
 // Kinds lists every fault type.
 var Kinds = []Kind{Throttling, Runaway, MemoryLeak, DiskFill, BusErrors, UnderVoltage, SlowHeat}
 
+// String is the fault's name in words ("thermal throttling").
 func (k Kind) String() string {
+	if k < 0 || int(k) >= len(Kinds) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
 	return [...]string{"thermal throttling", "runaway process", "memory leak", "disk filling", "bus error bursts", "under-voltage", "slow heat-up"}[k]
+}
+
+// kindNames are the faults' names in configuration files.
+var kindNames = [...]string{"fan_stop", "runaway", "memory_leak", "disk_fill", "bus_errors", "under_voltage", "slow_heat"}
+
+// Name is the fault's name in configuration files ("fan_stop").
+func (k Kind) Name() string {
+	if k < 0 || int(k) >= len(Kinds) {
+		return k.String()
+	}
+	return kindNames[k]
+}
+
+// ParseKind returns the fault type named name (Kind.Name).
+func ParseKind(name string) (Kind, error) {
+	for _, k := range Kinds {
+		if k.Name() == name {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("hostsim: unknown host fault %q (one of %s)", name, strings.Join(kindNames[:], ", "))
 }
 
 // Fault is one fault of Kind active from Start for Duration.
@@ -180,22 +207,4 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(len(v))
-}
-
-// Playback replays recorded samples in order, stamped with the time asked
-// for; after the last it repeats the last.
-type Playback struct {
-	Samples []host.Sample
-	i       int
-}
-
-// Sample implements host.Sampler.
-func (p *Playback) Sample(now time.Time) host.Sample {
-	if len(p.Samples) == 0 {
-		return host.Sample{Time: now}
-	}
-	s := p.Samples[min(p.i, len(p.Samples)-1)]
-	p.i++
-	s.Time = now
-	return s
 }
