@@ -2,7 +2,9 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -119,6 +121,51 @@ func TestHostLearningResumesAfterRestart(t *testing.T) {
 	b, _, _ := newHostAgent(t, dir, m)
 	if p := b.phase(); p.State != PhaseLearning || p.Have != 40 {
 		t.Fatalf("after restart: %+v", p)
+	}
+}
+
+// fullDiskLearner is a learner whose state disk is full while full is set:
+// Add keeps nothing and says why, as host.Learner does on ENOSPC.
+type fullDiskLearner struct {
+	*host.Learner
+	full bool
+}
+
+func (f *fullDiskLearner) Add(s host.Sample) (host.Progress, error) {
+	if f.full {
+		return f.Progress(), fmt.Errorf("host: sample log: write samples.log: %w", syscall.ENOSPC)
+	}
+	return f.Learner.Add(s)
+}
+
+func TestHostLearningPausesOnAFullDisk(t *testing.T) {
+	ctx := context.Background()
+	m := &hostsim.Machine{Seed: 1}
+	a, _, l := newHostAgent(t, t.TempDir(), m)
+	fl := &fullDiskLearner{Learner: l}
+	a.opts.Host.Learner = fl
+	i := 0
+	step := func(n int) {
+		for range n {
+			i++
+			a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+		}
+	}
+	step(50)
+	fl.full = true
+	step(100)
+	if p := a.phase(); p.State != PhaseLearning || p.Have != 50 || !strings.HasPrefix(p.Paused, "sample log: ") || !strings.Contains(p.Paused, "no space left") {
+		t.Fatalf("disk full: %+v", p)
+	}
+	fl.full = false
+	step(1)
+	if p := a.phase(); p.State != PhaseLearning || p.Have != 51 || p.Paused != "" {
+		t.Fatalf("disk freed: %+v", p)
+	}
+	step(249)
+	a.hostWG.Wait()
+	if p := a.phase(); p.State != PhaseJudging {
+		t.Fatalf("after 300 kept samples: %+v", p)
 	}
 }
 

@@ -45,6 +45,20 @@ func TestLearnerResumesTrainsAndReloads(t *testing.T) {
 	if !p.Done() {
 		t.Fatalf("progress %+v", p)
 	}
+	// Across the restart no sample was lost or kept twice: the log holds
+	// each second once, in order.
+	_, times, err := host.ReadSampleLog(filepath.Join(dir, "samples.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(times) != 300 {
+		t.Fatalf("log holds %d samples, want 300", len(times))
+	}
+	for i, ts := range times {
+		if !ts.Equal(t0.Add(time.Duration(i) * time.Second)) {
+			t.Fatalf("sample %d is from %v, want %v", i, ts, t0.Add(time.Duration(i)*time.Second))
+		}
+	}
 	model, rep, err := l.Train(context.Background())
 	if err != nil {
 		t.Fatal(err)
