@@ -124,6 +124,33 @@ func TestHostLearningResumesAfterRestart(t *testing.T) {
 	}
 }
 
+// judgingMachine records when the agent said a model judges it.
+type judgingMachine struct {
+	*hostsim.Machine
+	told []time.Time
+}
+
+func (j *judgingMachine) Judging(now time.Time) { j.told = append(j.told, now) }
+
+func TestHostSamplerToldWhenJudgingBegins(t *testing.T) {
+	ctx := context.Background()
+	m := &judgingMachine{Machine: &hostsim.Machine{Seed: 1}}
+	a, _, _ := newHostAgent(t, t.TempDir(), m)
+	for i := range 300 {
+		a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+	}
+	a.hostWG.Wait()
+	if len(m.told) != 0 || a.phase().State != PhaseJudging {
+		t.Fatalf("while learning: told %v, phase %+v", m.told, a.phase())
+	}
+	for i := 300; i < 305; i++ {
+		a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+	}
+	if want := t0.Add(300 * time.Second); len(m.told) != 1 || !m.told[0].Equal(want) {
+		t.Fatalf("told %v, want once at %v", m.told, want)
+	}
+}
+
 // fullDiskLearner is a learner whose state disk is full while full is set:
 // Add keeps nothing and says why, as host.Learner does on ENOSPC.
 type fullDiskLearner struct {

@@ -17,6 +17,15 @@ type BusCounted interface {
 	SetBusErrorsIfUnset(fn func() uint64)
 }
 
+// JudgingAware is implemented by samplers that want to know when a host
+// model starts judging their samples (hostsim.Machine schedules its
+// faults from then, so a demonstration shows them after learning however
+// long learning took). The agent calls Judging before the first Sample a
+// model judges, from the goroutine that calls Sample.
+type JudgingAware interface {
+	Judging(now time.Time)
+}
+
 // Flag is a deterministic verdict on one sample: a condition the firmware
 // reports outright, which needs no model to be called bad.
 type Flag string

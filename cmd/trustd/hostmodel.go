@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
-	"time"
 
 	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/agent/host"
@@ -30,9 +29,9 @@ func openHostLearner(cfg config.Config) (*host.Learner, error) {
 }
 
 // hostOptions is the agent's host stage: the /proc and /sys collector (or
-// the simulated machine of host.source: sim, its faults from start on),
-// and the learner when there is one.
-func hostOptions(cfg config.Config, l *host.Learner, start time.Time) agent.HostOptions {
+// the simulated machine of host.source: sim, its faults planned from the
+// moment the host model judges), and the learner when there is one.
+func hostOptions(cfg config.Config, l *host.Learner) agent.HostOptions {
 	o := agent.HostOptions{
 		Collector: host.New(host.Options{StateDir: cfg.StateDir}),
 		Period:    cfg.Host.Period,
@@ -41,7 +40,7 @@ func hostOptions(cfg config.Config, l *host.Learner, start time.Time) agent.Host
 		m := &hostsim.Machine{Seed: 1}
 		for _, f := range cfg.Host.Faults {
 			k, _ := hostsim.ParseKind(f.Fault) // validated with the configuration
-			m.Faults = append(m.Faults, hostsim.Fault{Kind: k, Start: start.Add(f.At), Duration: f.For})
+			m.Planned = append(m.Planned, hostsim.Planned{Kind: k, At: f.At, For: f.For})
 		}
 		o.Collector = m
 	}

@@ -81,8 +81,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	srcs, err := cfg.Sources(start)
+	srcs, err := cfg.Sources(time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +96,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 		AlarmRate:    cfg.Agent.AlarmRate,
 		Registerer:   reg,
 		Logger:       &log,
-		Host:         hostOptions(cfg, models.host, start),
+		Host:         hostOptions(cfg, models.host),
 	}
 	kinds := map[string]sensors.Kind{}
 	for i, s := range cfg.Sensors {

@@ -119,7 +119,7 @@ const (
 
 // HostFault is one fault of the simulated host: a hostsim fault name
 // (fan_stop, runaway, memory_leak, disk_fill, bus_errors, under_voltage,
-// slow_heat) from At after trustd starts, for For.
+// slow_heat) from At after the host model starts judging, for For.
 type HostFault struct {
 	Fault string        `yaml:"fault"`
 	At    time.Duration `yaml:"at"`

@@ -62,6 +62,13 @@ type Fault struct {
 	Duration time.Duration
 }
 
+// Planned is a fault scheduled from the moment a host model starts
+// judging the machine: At after it, for For.
+type Planned struct {
+	Kind    Kind
+	At, For time.Duration
+}
+
 func (f Fault) active(t time.Time) (bool, float64) {
 	if t.Before(f.Start) || !t.Before(f.Start.Add(f.Duration)) {
 		return false, 0
@@ -79,6 +86,9 @@ func (f Fault) active(t time.Time) (bool, float64) {
 type Machine struct {
 	Seed   uint64
 	Faults []Fault
+	// Planned faults join Faults when Judging is first called
+	// (host.JudgingAware).
+	Planned []Planned
 
 	rng   *rand.Rand
 	busy  float64 // smoothed workload
@@ -100,6 +110,15 @@ func (m *Machine) init(now time.Time) {
 	m.temp = 50 + 15*0.35 + ambient(now)
 	m.prev, m.start = now.Add(-time.Second), now
 	m.begun = true
+}
+
+// Judging implements host.JudgingAware: the Planned faults are scheduled
+// from now, once.
+func (m *Machine) Judging(now time.Time) {
+	for _, p := range m.Planned {
+		m.Faults = append(m.Faults, Fault{Kind: p.Kind, Start: now.Add(p.At), Duration: p.For})
+	}
+	m.Planned = nil
 }
 
 // Sample implements host.Sampler.
