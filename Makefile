@@ -15,7 +15,7 @@ BIN       := bin
 PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/... ./internal/modelbundle/...
 TESTFLAGS ?= -timeout 30m
 
-.PHONY: all build run test test-host test-arm64 test-arm lint bench measure cross deb models results clean tools-check
+.PHONY: all build run test test-host test-arm64 test-arm lint bench measure cross deb models results host-bench clean tools-check
 
 all: build
 
@@ -81,6 +81,10 @@ models:
 # docs/results.md is generated, never edited by hand: the detection tables of the committed models.
 results:
 	$(GO) run ./cmd/trustctl results --out docs/results.md
+
+# docs/host-health.md is generated too: the host fault bench's table.
+host-bench:
+	HOST_BENCH=1 $(GO) test -run 'HostFaultBench$$' -count=1 ./agent/host -args -doc $(CURDIR)/docs/host-health.md
 
 # nfpm (a well-kept packager) is fetched through the Go module proxy at a pinned version.
 NFPM       := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.44.0

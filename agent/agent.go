@@ -48,6 +48,9 @@ type Agent struct {
 	// hostRetryIn counts the healthy samples still to learn before
 	// training is tried again after a failure.
 	hostRetryIn int
+	// hostToldJudging is set once the collector has been told the
+	// current model judges (host.JudgingAware).
+	hostToldJudging bool
 }
 
 // New validates opts, fills in the defaults and builds the agent. It does
@@ -302,6 +305,15 @@ func (a *Agent) tick(ctx context.Context, now time.Time) {
 }
 
 func (a *Agent) sampleHost(ctx context.Context, now time.Time) {
+	if ja, ok := a.opts.Host.Collector.(host.JudgingAware); ok {
+		a.hostMu.Lock()
+		tell := a.hostEval != nil && !a.hostToldJudging
+		a.hostToldJudging = a.hostToldJudging || tell
+		a.hostMu.Unlock()
+		if tell {
+			ja.Judging(now)
+		}
+	}
 	s := a.opts.Host.Collector.Sample(now)
 	a.hostMu.Lock()
 	a.hostLast = s
@@ -309,7 +321,7 @@ func (a *Agent) sampleHost(ctx context.Context, now time.Time) {
 	if a.hostEval != nil {
 		r, err := a.hostEval.Evaluate(s.Features(nil))
 		if err == nil {
-			a.hostLevel = a.hostRule.Next(r)
+			a.hostLevel = a.hostRule.Next(r, s.Flagged())
 			r.Reasons = append(r.Reasons[:0], a.hostRule.Reasons()...)
 			for i := range r.Reasons {
 				r.Reasons[i].Code = level.HostWarn

@@ -157,7 +157,7 @@ func (a *Agent) RelearnHost(ctx context.Context) (HostPhase, error) {
 // setHostModelLocked swaps the host model and the phase that follows from
 // it. Called with hostMu held.
 func (a *Agent) setHostModelLocked(m *health.Model) {
-	a.hostEval, a.hostHave, a.hostRes = nil, false, health.Result{}
+	a.hostEval, a.hostHave, a.hostRes, a.hostToldJudging = nil, false, health.Result{}, false
 	a.hostRule.Reset()
 	switch {
 	case m != nil:

@@ -2,12 +2,15 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/host/hostsim"
 	"github.com/sensortrust/trustagent/agent/host/hosttest"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
@@ -45,7 +48,7 @@ func (a *Agent) phase() HostPhase {
 func TestHostLearnsThenJudges(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	a, rec, _ := newHostAgent(t, dir, m)
 	if p := a.phase(); p.State != PhaseLearning || p.Want != 300 {
 		t.Fatalf("fresh agent: %+v", p)
@@ -81,7 +84,7 @@ func TestHostLearnsThenJudges(t *testing.T) {
 
 	// Under-voltage: the host goes bad, the summary blames the host, and
 	// the detail names the feature in words.
-	m.Faults = []hosttest.Fault{{Kind: hosttest.UnderVoltage, Start: now, Duration: time.Hour}}
+	m.Faults = []hostsim.Fault{{Kind: hostsim.UnderVoltage, Start: now, Duration: time.Hour}}
 	for i := range 30 {
 		a.sampleHost(ctx, now.Add(time.Duration(i+1)*time.Second))
 	}
@@ -96,7 +99,7 @@ func TestHostLearnsThenJudges(t *testing.T) {
 	}
 
 	// A restart loads the learnt model and judges at once.
-	b, _, _ := newHostAgent(t, dir, &hosttest.Machine{Seed: 2})
+	b, _, _ := newHostAgent(t, dir, &hostsim.Machine{Seed: 2})
 	if p := b.phase(); p.State != PhaseJudging {
 		t.Fatalf("restart: %+v", p)
 	}
@@ -109,7 +112,7 @@ func TestHostLearnsThenJudges(t *testing.T) {
 func TestHostLearningResumesAfterRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	a, _, l := newHostAgent(t, dir, m)
 	for i := range 40 {
 		a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
@@ -118,6 +121,78 @@ func TestHostLearningResumesAfterRestart(t *testing.T) {
 	b, _, _ := newHostAgent(t, dir, m)
 	if p := b.phase(); p.State != PhaseLearning || p.Have != 40 {
 		t.Fatalf("after restart: %+v", p)
+	}
+}
+
+// judgingMachine records when the agent said a model judges it.
+type judgingMachine struct {
+	*hostsim.Machine
+	told []time.Time
+}
+
+func (j *judgingMachine) Judging(now time.Time) { j.told = append(j.told, now) }
+
+func TestHostSamplerToldWhenJudgingBegins(t *testing.T) {
+	ctx := context.Background()
+	m := &judgingMachine{Machine: &hostsim.Machine{Seed: 1}}
+	a, _, _ := newHostAgent(t, t.TempDir(), m)
+	for i := range 300 {
+		a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+	}
+	a.hostWG.Wait()
+	if len(m.told) != 0 || a.phase().State != PhaseJudging {
+		t.Fatalf("while learning: told %v, phase %+v", m.told, a.phase())
+	}
+	for i := 300; i < 305; i++ {
+		a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+	}
+	if want := t0.Add(300 * time.Second); len(m.told) != 1 || !m.told[0].Equal(want) {
+		t.Fatalf("told %v, want once at %v", m.told, want)
+	}
+}
+
+// fullDiskLearner is a learner whose state disk is full while full is set:
+// Add keeps nothing and says why, as host.Learner does on ENOSPC.
+type fullDiskLearner struct {
+	*host.Learner
+	full bool
+}
+
+func (f *fullDiskLearner) Add(s host.Sample) (host.Progress, error) {
+	if f.full {
+		return f.Progress(), fmt.Errorf("host: sample log: write samples.log: %w", syscall.ENOSPC)
+	}
+	return f.Learner.Add(s)
+}
+
+func TestHostLearningPausesOnAFullDisk(t *testing.T) {
+	ctx := context.Background()
+	m := &hostsim.Machine{Seed: 1}
+	a, _, l := newHostAgent(t, t.TempDir(), m)
+	fl := &fullDiskLearner{Learner: l}
+	a.opts.Host.Learner = fl
+	i := 0
+	step := func(n int) {
+		for range n {
+			i++
+			a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+		}
+	}
+	step(50)
+	fl.full = true
+	step(100)
+	if p := a.phase(); p.State != PhaseLearning || p.Have != 50 || !strings.HasPrefix(p.Paused, "sample log: ") || !strings.Contains(p.Paused, "no space left") {
+		t.Fatalf("disk full: %+v", p)
+	}
+	fl.full = false
+	step(1)
+	if p := a.phase(); p.State != PhaseLearning || p.Have != 51 || p.Paused != "" {
+		t.Fatalf("disk freed: %+v", p)
+	}
+	step(249)
+	a.hostWG.Wait()
+	if p := a.phase(); p.State != PhaseJudging {
+		t.Fatalf("after 300 kept samples: %+v", p)
 	}
 }
 
@@ -137,7 +212,7 @@ func (f *failingLearner) Train(ctx context.Context) (*health.Model, health.Train
 
 func TestHostTrainingRetriesAfterAFailure(t *testing.T) {
 	ctx := context.Background()
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	a, _, l := newHostAgent(t, t.TempDir(), m)
 	fl := &failingLearner{Learner: l, fails: 1}
 	a.opts.Host.Learner = fl

@@ -18,6 +18,16 @@
 //	state_free_frac   free fraction of the state directory's file system
 //	under_voltage     1 when the firmware reports under-voltage now (Raspberry
 //	                  Pi get_throttled bit 0), else 0
+//	cpu_temp_c_per_s  rate of change of cpu_temp_c, °C/s
+//	rss_mb_per_s      rate of change of rss_mb, MiB/s
+//	state_free_pct_per_min
+//	                  rate of change of state_free_frac, % of the disk a
+//	                  minute (negative while the disk fills)
+//
+// The rates are least-squares slopes over the samples of the last
+// TrendSpan (Trend): a fault that moves a level (a stopped fan, a leak, a
+// filling disk) shows in its rate within seconds, long before the level
+// leaves its normal daily range.
 //
 // Files that do not exist on a machine (no thermal zone, no cpufreq, not a
 // Pi) give NaN for their feature, which the health model imputes with its

@@ -19,7 +19,7 @@ import (
 var names = []string{
 	"cpu_temp_c", "throttled", "freq_ratio", "cpu_busy_max", "cpu_busy_mean", "load1_per_core",
 	"mem_used_frac", "rss_mb", "gc_pause_p99_ms", "bus_errors_per_s", "state_free_frac",
-	"under_voltage",
+	"under_voltage", "cpu_temp_c_per_s", "rss_mb_per_s", "state_free_pct_per_min",
 }
 
 // Names returns the host feature names, in vector order.
@@ -55,6 +55,10 @@ type Sample struct {
 	BusErrorsPerS  float64 // growth rate since the previous sample
 	StateFreeBytes uint64
 	StateFreeFrac  float64
+	// Rates of change over the last TrendSpan (see Trend), NaN while
+	// unknown: °C/s, MiB/s, and fraction of the disk per second (negative
+	// while the disk fills).
+	CPUTempRate, RSSRate, StateFreeRate float64
 }
 
 // Collector samples the host. Not safe for concurrent use.
@@ -67,6 +71,7 @@ type Collector struct {
 	gcSample   []metrics.Sample
 	prevGC     []uint64
 	havePrevGC bool
+	trend      Trend
 }
 
 // New returns a Collector.
@@ -115,6 +120,7 @@ func (c *Collector) Sample(now time.Time) Sample {
 		}
 	}
 	c.prevTime = now
+	c.trend.Fill(&s)
 	return s
 }
 
@@ -322,6 +328,6 @@ func (s Sample) Features(dst []float64) []float64 {
 	}
 	copy(dst, []float64{s.CPUTempC, throttled, s.FreqRatio, busyMax, busyMean, load, s.MemUsedFrac,
 		float64(s.RSSBytes) / (1 << 20), float64(s.GCPauseP99) / float64(time.Millisecond), s.BusErrorsPerS, s.StateFreeFrac,
-		underVoltage})
+		underVoltage, s.CPUTempRate, s.RSSRate, s.StateFreeRate * 100 * 60})
 	return dst
 }

@@ -32,10 +32,12 @@ type LearnOptions struct {
 	ID string
 	// MinDeviation is the root-mean-square reconstruction error, in
 	// scales (at least the feature's resolution, see Resolutions), below
-	// which no sample is WARN: the floor of the WARN threshold is its
-	// square, of ERROR four times that. It keeps a model learnt from a
-	// calm stretch from calling ordinary bursts faults, which the held-out
-	// block, being short, may not show. Default 1.
+	// which no sample is WARN when the held-out block is too short to say
+	// where its tail is (decision.Tail.Fitted false: fewer than a dozen
+	// separate clean episodes, as in a learning phase of minutes): the
+	// floor of the WARN threshold is then its square, of ERROR four times
+	// that. A held-out block long enough to fit the tail sets the
+	// thresholds at the alarm target alone. Default 1.
 	MinDeviation float64
 	// Persistence is the alarm rule the thresholds are calibrated for;
 	// zero takes DefaultPersistence.
@@ -261,8 +263,10 @@ func (l *Learner) Close() error {
 // Train fits a host model to rows of healthy host vectors (Names order,
 // oldest first) as a Learner does: robust scaling, denoising, and the
 // thresholds calibrated on the held-out last block for the persistence
-// rule at opts.AlarmsPerDay (WARN) and a tenth of it (ERROR). trustctl uses
-// it on recorded sample logs.
+// rule at opts.AlarmsPerDay (WARN) and a tenth of it (ERROR), by the
+// tail of its clean alarm episodes (decision.AlarmTail); a floor
+// (MinDeviation) only stands in for a tail too short to fit. trustctl
+// uses it on recorded sample logs.
 func Train(ctx context.Context, rows [][]float64, opts LearnOptions) (*health.Model, health.TrainReport, error) {
 	opts.fill()
 	if err := opts.validate(); err != nil {
@@ -290,7 +294,10 @@ func Train(ctx context.Context, rows [][]float64, opts LearnOptions) (*health.Mo
 		}
 		cal = append(cal, s)
 	}
-	perHour := opts.AlarmsPerDay / 24
+	// The tail of a few hours of held-out samples extrapolates to a day
+	// within about a factor of two (decision.AlarmTail), so it aims at
+	// half the target, as the sensors' calibration does.
+	perHour := opts.AlarmsPerDay / 24 / 2
 	warn, err := decision.AlarmTail([][]float64{cal}, opts.Persistence, opts.Period, perHour)
 	if err != nil {
 		return nil, rep, fmt.Errorf("host: learn: calibrate: %w", err)
@@ -301,8 +308,14 @@ func Train(ctx context.Context, rows [][]float64, opts LearnOptions) (*health.Mo
 	}
 	c := m.Clone()
 	floor := opts.MinDeviation * opts.MinDeviation
-	c.Warn = max(warn.Threshold, floor)
-	c.Error = max(c.Warn, errT.Threshold, 4*floor)
+	c.Warn, c.Error = warn.Threshold, errT.Threshold
+	if !warn.Fitted {
+		c.Warn = max(c.Warn, floor)
+	}
+	if !errT.Fitted {
+		c.Error = max(c.Error, 4*floor)
+	}
+	c.Error = max(c.Warn, c.Error)
 	return c, rep, nil
 }
 

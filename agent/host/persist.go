@@ -47,8 +47,16 @@ func (p *Persistence) Level() level.Level { return p.level }
 // worse (nil when OK).
 func (p *Persistence) Reasons() []level.Reason { return p.reason }
 
-// Next adds one sample's verdict and returns the host level.
-func (p *Persistence) Next(r health.Result) level.Level {
+// Next adds one sample's verdict and its deterministic flag
+// (Sample.Flagged) and returns the host level. A flag is the firmware's
+// verdict, not a statistical one, so it is no false alarm to wait out: a
+// flagged sample makes the host WARN at once (ERROR when the model says
+// so), and counts as WARN in the rule's window.
+func (p *Persistence) Next(r health.Result, f Flag) level.Level {
+	if f != FlagNone && r.Level < level.Warn {
+		r.Level = level.Warn
+		r.Reasons = []level.Reason{{Code: level.HealthWarn, Feature: f.feature(), Value: 1, Level: level.Warn}}
+	}
 	p.hist[p.i] = r.Level
 	p.i = (p.i + 1) % len(p.hist)
 	held := level.OK
@@ -63,6 +71,9 @@ func (p *Persistence) Next(r health.Result) level.Level {
 			held = l
 			break
 		}
+	}
+	if f != FlagNone {
+		held = max(held, r.Level)
 	}
 	if r.Level >= p.level && r.Level != level.OK {
 		p.reason = r.Reasons

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/sensortrust/trustagent/agent/host"
-	"github.com/sensortrust/trustagent/agent/host/hosttest"
+	"github.com/sensortrust/trustagent/agent/host/hostsim"
 )
 
 // TestTrainCost measures what learning costs on the robot: the time to
@@ -41,7 +41,7 @@ func TestTrainCost(t *testing.T) {
 			}
 		}
 	}()
-	m := &hosttest.Machine{Seed: 1}
+	m := &hostsim.Machine{Seed: 1}
 	rows := make([][]float64, n)
 	for i := range rows {
 		rows[i] = m.Sample(t0.Add(time.Duration(i) * time.Second)).Features(nil)

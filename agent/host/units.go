@@ -28,6 +28,13 @@ var units = map[string]struct {
 	"bus_errors_per_s": {"bus errors", 1, "/s", 1, 0},
 	"state_free_frac":  {"state disk free", 100, "%", 1, 0.02},
 	"under_voltage":    {"under-voltage", 1, "", 0, 0},
+	// Rates: the temperature moves a few hundredths of a degree a second
+	// with the load, memory by a fraction of a MB a second with the garbage
+	// collector, and a state disk fills by logs at well under 0.05 % of
+	// its size a minute.
+	"cpu_temp_c_per_s":       {"CPU temperature change", 60, "°C/min", 1, 0.05},
+	"rss_mb_per_s":           {"agent memory change", 1, "MB/s", 1, 0.5},
+	"state_free_pct_per_min": {"state disk free change", 1, "%/min", 2, 0.05},
 }
 
 // Resolutions returns, per feature in Names order, the smallest change

@@ -11,7 +11,7 @@ import (
 
 	"github.com/sensortrust/trustagent/agent/health"
 	"github.com/sensortrust/trustagent/agent/host"
-	"github.com/sensortrust/trustagent/agent/host/hosttest"
+	"github.com/sensortrust/trustagent/agent/host/hostsim"
 )
 
 func TestTrainHostFromRecordedLog(t *testing.T) {
@@ -21,7 +21,7 @@ func TestTrainHostFromRecordedLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &hosttest.Machine{Seed: 3}
+	m := &hostsim.Machine{Seed: 3}
 	t0 := time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC)
 	for i := range 400 {
 		l.Add(m.Sample(t0.Add(time.Duration(i) * time.Second)))

@@ -71,6 +71,8 @@ func TestCheckConfigRefusesWhatTheDaemonRefuses(t *testing.T) {
 		{"velodyne address without port", "sensors:\n  - name: lidar0\n    driver: velodyne\n    address: 192.168.1.100\n", nil, "sensors[0].address", 4},
 		{"rplidar unknown motor", "sensors:\n  - name: scan0\n    driver: rplidar\n    address: /dev/ttyUSB0\n    motor: jet\n", nil, "sensors[0].motor", 5},
 		{"I²C address out of range", "sensors:\n  - name: range0\n    driver: tfluna\n    bus: /dev/i2c-1\n    address: 0x80\n", nil, "sensors[0].address", 5},
+		{"unknown host source", "host:\n  source: simulated\n" + sensor("lidar0"), nil, "host.source", 2},
+		{"unknown host fault", "host:\n  source: sim\n  faults:\n    - {fault: fan-stop, at: 1m, for: 1m}\n" + sensor("lidar0"), nil, "host.faults[0].fault", 4},
 		{"log_level key", "log_level: bogus\n" + sensor("lidar0"), nil, "log_level", 1},
 		{"--log-level flag", validBase, []string{"--log-level", "bogus"}, "log_level (from --log-level)", 0},
 		{"--robot flag reserved", validBase, []string{"--robot", "cmd"}, "robot (from --robot)", 0},

@@ -206,7 +206,7 @@ func (d *daemon) reload(ctx context.Context) (pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !reflect.DeepEqual(cfg.MQTT, d.cfg.MQTT) || cfg.Robot != d.cfg.Robot || cfg.StateDir != d.cfg.StateDir || cfg.Host != d.cfg.Host {
+	if !reflect.DeepEqual(cfg.MQTT, d.cfg.MQTT) || cfg.Robot != d.cfg.Robot || cfg.StateDir != d.cfg.StateDir || !reflect.DeepEqual(cfg.Host, d.cfg.Host) {
 		d.log.Warn().Msg("robot, state_dir, host and mqtt settings take effect at restart; the session is kept")
 		cfg.MQTT, cfg.Robot, cfg.StateDir, cfg.Host = d.cfg.MQTT, d.cfg.Robot, d.cfg.StateDir, d.cfg.Host
 	}

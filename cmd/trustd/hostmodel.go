@@ -7,6 +7,7 @@ import (
 
 	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/host/hostsim"
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/transport"
 )
@@ -27,12 +28,21 @@ func openHostLearner(cfg config.Config) (*host.Learner, error) {
 	})
 }
 
-// hostOptions is the agent's host stage: the /proc and /sys collector, and
-// the learner when there is one.
+// hostOptions is the agent's host stage: the /proc and /sys collector (or
+// the simulated machine of host.source: sim, its faults planned from the
+// moment the host model judges), and the learner when there is one.
 func hostOptions(cfg config.Config, l *host.Learner) agent.HostOptions {
 	o := agent.HostOptions{
 		Collector: host.New(host.Options{StateDir: cfg.StateDir}),
 		Period:    cfg.Host.Period,
+	}
+	if cfg.Host.Source == config.HostSim {
+		m := &hostsim.Machine{Seed: 1}
+		for _, f := range cfg.Host.Faults {
+			k, _ := hostsim.ParseKind(f.Fault) // validated with the configuration
+			m.Planned = append(m.Planned, hostsim.Planned{Kind: k, At: f.At, For: f.For})
+		}
+		o.Collector = m
 	}
 	if l != nil {
 		o.Learner = l

@@ -105,6 +105,26 @@ type Host struct {
 	Period       time.Duration `yaml:"period"`         // between host samples
 	LearnFor     time.Duration `yaml:"learn_for"`      // healthy time learnt before judging; 0 turns learning off
 	AlarmsPerDay float64       `yaml:"alarms_per_day"` // target false host alarms per day of normal running
+	// Source is where host samples come from: HostProc (the machine's
+	// /proc and /sys) or HostSim (a simulated robot computer, package
+	// hostsim, for demonstrations), whose Faults are injected on schedule.
+	Source string      `yaml:"source"`
+	Faults []HostFault `yaml:"faults"`
+}
+
+// Host sources.
+const (
+	HostProc = "proc"
+	HostSim  = "sim"
+)
+
+// HostFault is one fault of the simulated host: a hostsim fault name
+// (fan_stop, runaway, memory_leak, disk_fill, bus_errors, under_voltage,
+// slow_heat) from At after the host model starts judging, for For.
+type HostFault struct {
+	Fault string        `yaml:"fault"`
+	At    time.Duration `yaml:"at"`
+	For   time.Duration `yaml:"for"`
 }
 
 // HostSamples is the number of healthy samples learning keeps.
@@ -149,7 +169,7 @@ func Default() Config {
 			AlarmRate:    0.25,
 		},
 		// A day, so that the daily swing of the temperature is normal.
-		Host: Host{Period: time.Second, LearnFor: 24 * time.Hour, AlarmsPerDay: 1},
+		Host: Host{Period: time.Second, LearnFor: 24 * time.Hour, AlarmsPerDay: 1, Source: HostProc},
 	}
 }
 

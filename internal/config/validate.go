@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/host/hostsim"
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/broker"
 	"github.com/sensortrust/trustagent/transport/homeassistant"
@@ -189,6 +190,22 @@ func (h *Host) validate() error {
 		return bad("host.learn_for", "%v is %d samples at host.period %v; at most 1000000", h.LearnFor, h.HostSamples(), h.Period)
 	case !(h.AlarmsPerDay > 0 && h.AlarmsPerDay <= 100):
 		return bad("host.alarms_per_day", "%v is outside (0, 100]", h.AlarmsPerDay)
+	case h.Source != HostProc && h.Source != HostSim:
+		return bad("host.source", "%q is not %s (this machine) or %s (a simulated one)", h.Source, HostProc, HostSim)
+	case len(h.Faults) > 0 && h.Source != HostSim:
+		return bad("host.faults", "faults are injected into a simulated host only: set host.source: %s", HostSim)
+	}
+	for i, f := range h.Faults {
+		key := fmt.Sprintf("host.faults[%d]", i)
+		if _, err := hostsim.ParseKind(f.Fault); err != nil {
+			return bad(key+".fault", "%s", strings.TrimPrefix(err.Error(), "hostsim: "))
+		}
+		if f.At < 0 {
+			return bad(key+".at", "%v is negative", f.At)
+		}
+		if f.For <= 0 {
+			return bad(key+".for", "%v: a fault lasts a positive time", f.For)
+		}
 	}
 	return nil
 }

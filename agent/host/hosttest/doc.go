@@ -1,5 +1,4 @@
-// Package hosttest fakes the host stage's source (host.Sampler) for tests
-// and the host fault bench: Machine, a synthetic robot computer with a
-// healthy baseline and injected faults, and Playback, which replays
-// recorded samples.
+// Package hosttest fakes the host stage's source (host.Sampler) for tests:
+// Playback replays recorded or hand-made samples. Package hostsim
+// simulates a whole machine with faults.
 package hosttest

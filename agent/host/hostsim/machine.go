@@ -1,8 +1,10 @@
-package hosttest
+package hostsim
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/sensortrust/trustagent/agent/host"
@@ -12,19 +14,45 @@ import (
 type Kind int
 
 const (
-	Throttling   Kind = iota // heat: temperature climbs, the firmware throttles, the clock drops
+	Throttling   Kind = iota // the fan stops: temperature climbs, the firmware throttles, the clock drops
 	Runaway                  // a process spins one core at 100 %
 	MemoryLeak               // memory use climbs steadily
 	DiskFill                 // the state directory's file system fills
 	BusErrors                // bursts of sensor bus errors
 	UnderVoltage             // brown-outs: the firmware's under-voltage flag comes and goes
+	SlowHeat                 // cooling fails gradually: the temperature creeps up over minutes
 )
 
 // Kinds lists every fault type.
-var Kinds = []Kind{Throttling, Runaway, MemoryLeak, DiskFill, BusErrors, UnderVoltage}
+var Kinds = []Kind{Throttling, Runaway, MemoryLeak, DiskFill, BusErrors, UnderVoltage, SlowHeat}
 
+// String is the fault's name in words ("thermal throttling").
 func (k Kind) String() string {
-	return [...]string{"thermal throttling", "runaway process", "memory leak", "disk filling", "bus error bursts", "under-voltage"}[k]
+	if k < 0 || int(k) >= len(Kinds) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return [...]string{"thermal throttling", "runaway process", "memory leak", "disk filling", "bus error bursts", "under-voltage", "slow heat-up"}[k]
+}
+
+// kindNames are the faults' names in configuration files.
+var kindNames = [...]string{"fan_stop", "runaway", "memory_leak", "disk_fill", "bus_errors", "under_voltage", "slow_heat"}
+
+// Name is the fault's name in configuration files ("fan_stop").
+func (k Kind) Name() string {
+	if k < 0 || int(k) >= len(Kinds) {
+		return k.String()
+	}
+	return kindNames[k]
+}
+
+// ParseKind returns the fault type named name (Kind.Name).
+func ParseKind(name string) (Kind, error) {
+	for _, k := range Kinds {
+		if k.Name() == name {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("hostsim: unknown host fault %q (one of %s)", name, strings.Join(kindNames[:], ", "))
 }
 
 // Fault is one fault of Kind active from Start for Duration.
@@ -32,6 +60,13 @@ type Fault struct {
 	Kind     Kind
 	Start    time.Time
 	Duration time.Duration
+}
+
+// Planned is a fault scheduled from the moment a host model starts
+// judging the machine: At after it, for For.
+type Planned struct {
+	Kind    Kind
+	At, For time.Duration
 }
 
 func (f Fault) active(t time.Time) (bool, float64) {
@@ -51,6 +86,9 @@ func (f Fault) active(t time.Time) (bool, float64) {
 type Machine struct {
 	Seed   uint64
 	Faults []Fault
+	// Planned faults join Faults when Judging is first called
+	// (host.JudgingAware).
+	Planned []Planned
 
 	rng   *rand.Rand
 	busy  float64 // smoothed workload
@@ -63,6 +101,7 @@ type Machine struct {
 	prev  time.Time
 	start time.Time
 	begun bool
+	trend host.Trend
 }
 
 func (m *Machine) init(now time.Time) {
@@ -71,6 +110,15 @@ func (m *Machine) init(now time.Time) {
 	m.temp = 50 + 15*0.35 + ambient(now)
 	m.prev, m.start = now.Add(-time.Second), now
 	m.begun = true
+}
+
+// Judging implements host.JudgingAware: the Planned faults are scheduled
+// from now, once.
+func (m *Machine) Judging(now time.Time) {
+	for _, p := range m.Planned {
+		m.Faults = append(m.Faults, Fault{Kind: p.Kind, Start: now.Add(p.At), Duration: p.For})
+	}
+	m.Planned = nil
 }
 
 // Sample implements host.Sampler.
@@ -108,8 +156,14 @@ func (m *Machine) Sample(now time.Time) host.Sample {
 		}
 		switch f.Kind {
 		case Throttling:
-			// A blocked fan: the temperature climbs by 30 °C over ten minutes and
-			// the firmware throttles above 80 °C.
+			// The fan stops: the board's equilibrium temperature rises by
+			// 30 °C at once, the temperature follows with the board's
+			// thermal time constant, and the firmware throttles above 80 °C.
+			extraHeat = 30
+		case SlowHeat:
+			// The equilibrium temperature rises by 30 °C over ten minutes
+			// (the temperature, following it, is 0.1 °C above normal after
+			// ten seconds, 5 °C after two minutes).
 			extraHeat = 30 * min(1, since/600)
 		case Runaway:
 			busy[0] = 1
@@ -147,13 +201,15 @@ func (m *Machine) Sample(now time.Time) host.Sample {
 	}
 	m.bus += uint64(busErr * dt)
 	const total = 4 << 30 // bytes of memory
-	return host.Sample{
+	s := host.Sample{
 		Time: now, CPUTempC: m.temp + 0.3*r.NormFloat64(), Throttled: throttled, UnderVoltage: underV,
 		FreqRatio: freq, CPUBusy: busy, Load1: m.load, Cores: cores,
 		MemUsedFrac: clamp01(m.mem + m.leak*(1<<20)/total), RSSBytes: uint64(max(0, m.rss+m.leak) * (1 << 20)),
 		GCPauseP99: time.Duration(gc * float64(time.Millisecond)), BusErrors: m.bus, BusErrorsPerS: busErr,
 		StateFreeBytes: uint64(diskFree * 32e9), StateFreeFrac: diskFree,
 	}
+	m.trend.Fill(&s)
+	return s
 }
 
 // ambient is the daily swing of the temperature, ±3 °C, warmest at 06:00 UTC.
@@ -170,22 +226,4 @@ func mean(v []float64) float64 {
 		s += x
 	}
 	return s / float64(len(v))
-}
-
-// Playback replays recorded samples in order, stamped with the time asked
-// for; after the last it repeats the last.
-type Playback struct {
-	Samples []host.Sample
-	i       int
-}
-
-// Sample implements host.Sampler.
-func (p *Playback) Sample(now time.Time) host.Sample {
-	if len(p.Samples) == 0 {
-		return host.Sample{Time: now}
-	}
-	s := p.Samples[min(p.i, len(p.Samples)-1)]
-	p.i++
-	s.Time = now
-	return s
 }

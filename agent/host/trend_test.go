@@ -1,0 +1,45 @@
+package host
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestTrend(t *testing.T) {
+	var tr Trend
+	t0 := time.Unix(1000, 0)
+	at := func(sec float64, temp, free float64) Sample {
+		s := Sample{Time: t0.Add(time.Duration(sec * float64(time.Second))), CPUTempC: temp, StateFreeFrac: free, RSSBytes: 64 << 20}
+		tr.Fill(&s)
+		return s
+	}
+	if s := at(0, 50, 0.5); !math.IsNaN(s.CPUTempRate) || !math.IsNaN(s.StateFreeRate) || !math.IsNaN(s.RSSRate) {
+		t.Errorf("one sample: rates %v %v %v, want NaN", s.CPUTempRate, s.StateFreeRate, s.RSSRate)
+	}
+	// A steady climb of 0.5 °C/s and a disk filling by 0.001 a second,
+	// with one unreadable temperature, is fitted exactly.
+	var s Sample
+	for i := 1; i <= 10; i++ {
+		temp := 50 + 0.5*float64(i)
+		if i == 7 {
+			temp = math.NaN()
+		}
+		s = at(float64(i), temp, 0.5-0.001*float64(i))
+	}
+	if math.Abs(s.CPUTempRate-0.5) > 1e-9 || math.Abs(s.StateFreeRate+0.001) > 1e-12 || s.RSSRate != 0 {
+		t.Errorf("steady climb: rates %v °C/s, %v /s, %v MiB/s", s.CPUTempRate, s.StateFreeRate, s.RSSRate)
+	}
+	// Only the last TrendSpan counts: a jump 6 s ago is forgotten.
+	at(11, 100, 0.5)
+	for i := 12; i <= 17; i++ {
+		s = at(float64(i), 40, 0.5)
+	}
+	if s.CPUTempRate != 0 || s.StateFreeRate != 0 {
+		t.Errorf("after %v flat: rates %v, %v", TrendSpan, s.CPUTempRate, s.StateFreeRate)
+	}
+	// A clock that went back starts over.
+	if s := at(3, 40, 0.5); !math.IsNaN(s.CPUTempRate) {
+		t.Errorf("clock back: rate %v, want NaN", s.CPUTempRate)
+	}
+}
