@@ -124,16 +124,8 @@ func TestCameraStatistics(t *testing.T) {
 	if v, want := h[idx(names, "prev_diff_log")], math.Log10(1.0/4096); v != want {
 		t.Errorf("repeated frame: prev_diff_log %v, want %v", v, want)
 	}
-	dim := gray(64, 48, func(x, y int) float64 { return 60 })
-	d, _ := Camera(nil, dim, dim)
-	if v := d[idx(names, "prev_moved_log")]; v > -3 {
+	if v := h[idx(names, "prev_moved_log")]; v > -3 {
 		t.Errorf("repeated frame: prev_moved_log %v, want ≤ −3 (fewer than 1 in 1000 samples moved)", v)
-	}
-	// Samples clipped in both frames say nothing: a repeated black frame
-	// is no frozen camera by this statistic (the frozen-frame check sees
-	// it), and a frame half clipped is judged on its other half.
-	if v := h[idx(names, "prev_moved_log")]; v != 0 {
-		t.Errorf("repeated black frame: prev_moved_log %v, want 0 (no unclipped sample)", v)
 	}
 	// A quarter of the pixels change (a codec's static background keeps
 	// the rest): the logarithm of a quarter.
@@ -141,28 +133,11 @@ func TestCameraStatistics(t *testing.T) {
 		if x < 16 {
 			return 40
 		}
-		return 60
+		return 0
 	})
-	q, _ := Camera(nil, quarter, dim)
+	q, _ := Camera(nil, quarter, black)
 	if v := q[idx(names, "prev_moved_log")]; math.Abs(v-math.Log10(0.25)) > 0.02 {
 		t.Errorf("a quarter moved: prev_moved_log %v, want about %v", v, math.Log10(0.25))
-	}
-	// Half the frame clipped white in both frames, and a quarter of the
-	// rest moving: a quarter moved.
-	sky := func(moving bool) *sensors.Image {
-		return gray(64, 48, func(x, y int) float64 {
-			switch {
-			case y < 24:
-				return 255
-			case moving && x < 16:
-				return 40
-			}
-			return 60
-		})
-	}
-	c, _ := Camera(nil, sky(true), sky(false))
-	if v := c[idx(names, "prev_moved_log")]; math.Abs(v-math.Log10(0.25)) > 0.02 {
-		t.Errorf("clipped sky, a quarter of the rest moved: prev_moved_log %v, want about %v", v, math.Log10(0.25))
 	}
 	// Sharp texture vs its blurred version: Laplacian energy drops.
 	sharp := gray(200, 150, func(x, y int) float64 { return 128 + 100*math.Sin(float64(x)*1.3)*math.Cos(float64(y)*0.9) })

@@ -133,15 +133,11 @@ func (e *refCamera) Next(dst []float64, cur *sensors.Image) ([]float64, error) {
 	// Change against the previous frame.
 	if e.prevOK && e.prevW == w && e.prevH == h && len(e.prev) == len(e.cur) {
 		var sd float64
-		same, changed, clipped := 0, 0, 0
+		same, changed := 0, 0
 		for i, v := range e.cur {
 			d := int32(v) - int32(e.prev[i])
 			if d == 0 {
-				if v == 0 || v == 255 {
-					clipped++
-				} else {
-					same++
-				}
+				same++
 			}
 			if d > 25 || d < -25 {
 				changed++
@@ -154,13 +150,8 @@ func (e *refCamera) Next(dst []float64, cur *sensors.Image) ([]float64, error) {
 		// or noisy one about 9 % (the simulator). On a linear scale a frozen
 		// frame (100 %) lay inside that spread; as the logarithm of what
 		// moved it lies three to four decades below any clean frame.
-		// Samples clipped at black or white in both frames say nothing of
-		// the sensor (a bright sky, a dark doorway repeat them on any
-		// camera) and are left out: counted, they made a scene with a large
-		// clipped area look like a frozen one.
 		dst[21] = math.Log10(sd/fn*sc + 1.0/4096)
-		n := fn - float64(clipped)
-		dst[22] = math.Log10((n - float64(same) + 1) / (n + 1))
+		dst[22] = math.Log10((fn - float64(same) + 1) / (fn + 1))
 		dst[23] = float64(changed) / fn
 	} else {
 		dst[21], dst[22], dst[23] = nan, nan, nan
