@@ -92,7 +92,7 @@ type SensorModel struct {
 	// WarnThreshold, when positive, is the frame score above which a frame
 	// is suspect (WARN); 0: only Threshold counts.
 	WarnThreshold float64
-	Health    *health.Model
+	Health        *health.Model
 	// ID and Version name the model bundle in the published state.
 	ID, Version string
 }

@@ -94,14 +94,14 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s %s version %d): %d clean frames in %d runs, %d of %d to enter ERROR\n",
 		*out, kind, ms.Bundle.ModelID, v, cal.Frames, cal.Runs, filled.K, filled.N)
-	fmt.Fprintf(stdout, "  frame score threshold %.4g -> %.4g (99.9th percentile %.4g, alarm %.4g)\n",
-		al.PreviousThreshold, cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm)
+	fmt.Fprintf(stdout, "  frame score threshold %.4g -> %.4g (99.9th percentile %.4g, alarm %.4g); WARN %.4g\n",
+		al.PreviousThreshold, cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm, cal.ScoreWarn)
 	describeTail(stdout, "frame score", cal.ScoreTail)
 	if ms.Health != nil {
 		if cal.HealthOwn >= advisoryError {
-			fmt.Fprintf(stdout, "  health model advisory (WARN only), unchanged (its alarm level would be %.4g)\n", cal.HealthAlarm)
+			fmt.Fprintf(stdout, "  health model advisory (WARN only), ERROR unchanged (its alarm level would be %.4g); WARN %.4g\n", cal.HealthAlarm, cal.HealthWarn)
 		} else {
-			fmt.Fprintf(stdout, "  health ERROR threshold %.4g -> %.4g (alarm %.4g)\n", cal.HealthOwn, cal.HealthError, cal.HealthAlarm)
+			fmt.Fprintf(stdout, "  health ERROR threshold %.4g -> %.4g (alarm %.4g); WARN %.4g\n", cal.HealthOwn, cal.HealthError, cal.HealthAlarm, cal.HealthWarn)
 			describeTail(stdout, "health", cal.HealthTail)
 		}
 	}

@@ -61,8 +61,10 @@ func TestCalibrateSetsTheAlarmThreshold(t *testing.T) {
 			}
 		}
 	}
-	if cal.Health == nil || cal.Health.Error != old.Health.Error || cal.Health.Warn != old.Health.Warn {
-		t.Errorf("advisory health model changed: error %v → %v", old.Health.Error, cal.Health.Error)
+	// An advisory model stays advisory; its WARN level is set for the WARN
+	// rule like any other, never below its own.
+	if cal.Health == nil || cal.Health.Error != old.Health.Error || cal.Health.Warn < old.Health.Warn {
+		t.Errorf("advisory health model: error %v → %v, warn %v → %v", old.Health.Error, cal.Health.Error, old.Health.Warn, cal.Health.Warn)
 	}
 	// Eight seconds of drive hold too few clean episodes for a tail.
 	if !strings.Contains(stdout, "advisory") || !strings.Contains(stdout, "frame score threshold") || !strings.Contains(stdout, "not extrapolated") {
