@@ -20,12 +20,23 @@ import (
 )
 
 // BenchmarkDaemonLoad runs the real trustd binary on a 10 Hz VLP-16-like
-// LiDAR and a 15 fps 320×240 camera (simulated frames replayed in real time
-// from recordings, so the simulator's own cost is not counted), with the
-// default models and the embedded broker, and reports the daemon's CPU use
-// as a fraction of one core and its peak RSS. Each iteration observes the
-// daemon for loadWindow after a warm-up; run it with -benchtime 1x.
+// LiDAR and a camera (simulated frames replayed in real time from
+// recordings, so the simulator's own cost is not counted), with the default
+// models and the embedded broker, and reports the daemon's CPU use as a
+// fraction of one core and its peak RSS: with a 15 fps 320×240 camera, and
+// with a 30 fps 640×480 one. Each iteration observes the daemon for
+// loadWindow after a warm-up; run it with -benchtime 1x.
 func BenchmarkDaemonLoad(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		w, h   int
+		period time.Duration
+	}{{"lidar10Hz+cam320x240@15", 320, 240, time.Second / 15}, {"lidar10Hz+cam640x480@30", 640, 480, time.Second / 30}} {
+		b.Run(c.name, func(b *testing.B) { benchDaemonLoad(b, c.w, c.h, c.period) })
+	}
+}
+
+func benchDaemonLoad(b *testing.B, camW, camH int, camPeriod time.Duration) {
 	const loadWindow = 20 * time.Second
 	models, err := filepath.Abs("../../deploy/models")
 	if err != nil {
@@ -40,7 +51,7 @@ func BenchmarkDaemonLoad(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
-	writeRecordings(b, dir)
+	writeRecordings(b, dir, camW, camH, camPeriod)
 	cfg := fmt.Sprintf(`robot: bench
 state_dir: %[1]s/state
 http:
@@ -64,8 +75,8 @@ sensors:
     driver: recorded
     dir: %[1]s/cam0
     pacing: loop
-    period: 66ms
-`, dir, freePortB(b), models, httpPort)
+    period: %[5]s
+`, dir, freePortB(b), models, httpPort, camPeriod)
 	cfgPath := filepath.Join(dir, "trustd.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		b.Fatal(err)
@@ -77,9 +88,9 @@ sensors:
 	}
 }
 
-// writeRecordings writes 50 LiDAR revolutions (5 s) and 75 camera frames
-// (5 s) of the simulated world, looped by the recorded source.
-func writeRecordings(b *testing.B, dir string) {
+// writeRecordings writes 5 s of LiDAR revolutions and camera frames of the
+// simulated world, looped by the recorded source.
+func writeRecordings(b *testing.B, dir string, camW, camH int, camPeriod time.Duration) {
 	b.Helper()
 	w, err := sim.NewWorld(sim.DefaultWorldOptions())
 	if err != nil {
@@ -89,7 +100,7 @@ func writeRecordings(b *testing.B, dir string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cam, err := sim.NewCamera(w, sim.CameraOptions{Name: "cam0", Width: 320, Height: 240, Period: time.Second / 15})
+	cam, err := sim.NewCamera(w, sim.CameraOptions{Name: "cam0", Width: camW, Height: camH, Period: camPeriod})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,7 +108,7 @@ func writeRecordings(b *testing.B, dir string) {
 		name string
 		n    uint64
 		gen  sim.Generator
-	}{{"lidar0", 50, lidar}, {"cam0", 75, cam}} {
+	}{{"lidar0", 50, lidar}, {"cam0", uint64(5 * time.Second / camPeriod), cam}} {
 		dw, err := recorded.NewDirWriter(filepath.Join(dir, rec.name))
 		if err != nil {
 			b.Fatal(err)
