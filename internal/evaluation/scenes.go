@@ -17,9 +17,6 @@ import (
 // HeldOutScene is one scene of the held-out evaluation of a default model.
 type HeldOutScene struct {
 	scenes.Scene
-	// Seen says how much of the scene the model trained or calibrated on:
-	// "" for none (the scene is left out), else a short note.
-	Seen string
 }
 
 // SceneWorlds are the simulated worlds the held-out scene evaluation
@@ -29,9 +26,10 @@ var sceneWorlds = []uint64{7, 9, 11, 12, 13}
 
 // HeldOutScenes lists the scenes the default model of the plan is judged
 // on, one per scene: simulated worlds it never saw and every real scene of
-// the catalogue (stills limited to maxStills, in catalogue order; 0: all).
-// Real scenes the plan trains on are listed too, with Seen saying so.
-// missing says which sources are not installed.
+// the catalogue it did not train on (stills limited to maxStills, in
+// catalogue order; 0: all). The real recordings a plan trains on part of
+// are left out: their held-out parts are evaluation sets of their own
+// (EvaluateSets). missing says which sources are not installed.
 func HeldOutScenes(ctx context.Context, p training.Plan, maxStills int) ([]HeldOutScene, []scenes.Missing) {
 	kind := p.Options.Kind
 	var out []HeldOutScene
@@ -52,11 +50,10 @@ func HeldOutScenes(ctx context.Context, p training.Plan, maxStills int) ([]HeldO
 			}
 			stills++
 		}
-		h := HeldOutScene{Scene: s}
 		if p.RealTrain > 0 && (s.Name == "capture-einride" && kind == sensors.KindLidar || s.Name == "video-vtest" && kind == sensors.KindCamera) {
-			h.Seen = fmt.Sprintf("trained on its first %.0f %%", 100*p.RealTrain)
+			continue
 		}
-		out = append(out, h)
+		out = append(out, HeldOutScene{Scene: s})
 	}
 	return out, missing
 }
@@ -65,7 +62,6 @@ func HeldOutScenes(ctx context.Context, p training.Plan, maxStills int) ([]HeldO
 type SceneResult struct {
 	Scene string
 	Real  bool
-	Seen  string
 	// CleanFrames and CleanUntrusted: the clean frames, and the fraction
 	// judged ERROR or STALE.
 	CleanFrames    int
@@ -109,7 +105,7 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 			return nil, err
 		}
 		res := es[0].Result
-		sr := SceneResult{Scene: s.Name, Real: s.Real, Seen: s.Seen, CleanFrames: res.Clean.Frames, CleanUntrusted: res.Clean.Error, WorstUntrusted: math.Inf(1)}
+		sr := SceneResult{Scene: s.Name, Real: s.Real, CleanFrames: res.Clean.Frames, CleanUntrusted: res.Clean.Error, WorstUntrusted: math.Inf(1)}
 		var n [3]int
 		for _, g := range res.Groups {
 			if g.Severity < 1 || g.Severity > 3 {
@@ -152,9 +148,6 @@ func ScenesTable(caption string, rs []SceneResult) report.Table {
 		src := "simulated"
 		if r.Real {
 			src = "real"
-		}
-		if r.Seen != "" {
-			src += ", " + r.Seen
 		}
 		cleanOK := r.CleanUntrusted <= 0.01
 		aurocOK := r.AUROC[0] >= 0.99 && r.AUROC[1] >= 0.99 && r.AUROC[2] >= 0.99

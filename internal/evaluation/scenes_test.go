@@ -59,9 +59,8 @@ func TestHeldOutScenesLeaveTheModelsWorldsOut(t *testing.T) {
 			if s.Origin == scenes.OriginStill {
 				stills++
 			}
-			real := s.Name == "capture-einride" || s.Name == "video-vtest"
-			if real != (s.Seen != "") {
-				t.Errorf("%s: scene %s seen %q", p.File, s.Name, s.Seen)
+			if s.Name == "capture-einride" || s.Name == "video-vtest" {
+				t.Errorf("%s: scene %s is one the model trained on", p.File, s.Name)
 			}
 		}
 		if stills > 2 {
