@@ -2,6 +2,7 @@
 #
 #   make run     trustd on simulated sensors, default models, embedded MQTT broker
 #   make test    vet, race tests (with a real mosquitto), ARM test runs under qemu
+#   make chaos   an hour of broker restarts, kills and a full disk against the MQTT contract
 #
 # See README.md for everything else.
 
@@ -15,7 +16,7 @@ BIN       := bin
 PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/... ./internal/modelbundle/...
 TESTFLAGS ?= -timeout 30m
 
-.PHONY: all build run test test-host test-arm64 test-arm lint bench measure cross deb models results clean tools-check
+.PHONY: all build run test chaos test-host test-arm64 test-arm lint bench measure cross deb models results clean tools-check
 
 all: build
 
@@ -45,6 +46,11 @@ test-host:
 	$(GO) test -race $(TESTFLAGS) ./...
 	# Tests too slow under the race detector run here without it.
 	$(GO) test $(TESTFLAGS) -run 'Golden|TrustdAndTrustctlScoreAgree' ./agent/
+
+# The chaos/soak run of the MQTT contract (internal/chaos; its short form runs in test-host).
+CHAOS_DURATION ?= 1h
+chaos:
+	CHAOS_DURATION=$(CHAOS_DURATION) $(GO) test -run TestChaos -v -count=1 -timeout 0 ./internal/chaos/
 
 test-arm64:
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -exec qemu-aarch64 $(TESTFLAGS) $(PORTABLE)
