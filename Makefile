@@ -38,8 +38,10 @@ test: tools-check test-host test-arm64 test-arm
 tools-check:
 	@missing=""; for t in mosquitto mosquitto_sub qemu-aarch64 qemu-arm; do \
 		command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	python3 -c 'import paho.mqtt.client' 2>/dev/null || /usr/bin/python3 -c 'import paho.mqtt.client' 2>/dev/null || \
+		missing="$$missing python3-paho-mqtt"; \
 	if [ -n "$$missing" ]; then \
-		echo "make test: missing tools:$$missing (Debian: apt-get install mosquitto mosquitto-clients qemu-user)"; exit 1; fi
+		echo "make test: missing tools:$$missing (Debian: apt-get install mosquitto mosquitto-clients qemu-user python3-paho-mqtt)"; exit 1; fi
 
 test-host:
 	$(GO) vet ./...
