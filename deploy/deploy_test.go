@@ -52,6 +52,14 @@ func standInUnit(t *testing.T) string {
 
 func TestUnitVerifies(t *testing.T) {
 	analyze := need(t, "systemd-analyze", "systemd")
+	// The unit checked here is the one the package installs.
+	nfpm, err := os.ReadFile("nfpm.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(nfpm), "- src: deploy/trustd.service\n    dst: /lib/systemd/system/trustd.service\n") {
+		t.Error("nfpm.yaml does not install deploy/trustd.service as /lib/systemd/system/trustd.service")
+	}
 	out, err := exec.Command(analyze, "verify", standInUnit(t)).CombinedOutput()
 	// Lines about other units on this machine are not ours.
 	var ours []string
