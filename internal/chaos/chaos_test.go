@@ -185,7 +185,7 @@ func TestChaos(t *testing.T) {
 		t.Error("the state disk was full, but trustd's outbox never said so")
 	}
 	if n := cons.repliesOK.Load(); n > 0 {
-		t.Errorf("%d hostile commands answered ok: true", n)
+		t.Errorf("%d hostile commands answered ok: true: %q", n, cons.acceptedExamples())
 	}
 	if n := acts.count("SIGKILL") + acts.count("SIGTERM"); n > 0 && cons.offline.Load() == 0 {
 		t.Error("chaosbot was stopped, but no offline status arrived")

@@ -25,8 +25,9 @@ type chaosConsumer struct {
 
 	offline, replies, repliesOK, hostileSent, connects atomic.Int64
 
-	mu    sync.Mutex
-	stale []string
+	mu       sync.Mutex
+	stale    []string // stale-trust reads, the first few
+	accepted []string // replies ok: true to hostile commands, the first few
 }
 
 func startConsumer(t *testing.T, broker string, l *Ledger, robots ...string) *chaosConsumer {
@@ -77,6 +78,11 @@ func (c *chaosConsumer) handle(_ paho.Client, m paho.Message) {
 		}
 		if json.Unmarshal(m.Payload(), &r) == nil && r.OK {
 			c.repliesOK.Add(1)
+			c.mu.Lock()
+			if len(c.accepted) < 5 {
+				c.accepted = append(c.accepted, string(m.Payload()))
+			}
+			c.mu.Unlock()
 		}
 		return
 	}
@@ -116,6 +122,12 @@ func (c *chaosConsumer) readEvery(period time.Duration) (stop func()) {
 		}
 	}()
 	return func() { close(quit); <-done }
+}
+
+func (c *chaosConsumer) acceptedExamples() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.accepted...)
 }
 
 func (c *chaosConsumer) staleExamples() []string {

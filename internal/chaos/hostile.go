@@ -34,7 +34,7 @@ func HostileCommands() []Hostile {
 		{"minutes huge", "recalibrate", []byte(`{"id":"h6","sensor":"lidar0","minutes":1e309}`)},
 		{"minutes too many", "recalibrate", []byte(`{"id":"h7","sensor":"lidar0","minutes":100000}`)},
 		{"unknown sensor", "recalibrate", []byte(`{"id":"h8","sensor":"../../etc/passwd","minutes":10}`)},
-		{"invalid utf-8", "recalibrate", []byte("{\"id\":\"\xff\xfe\",\"sensor\":\"lidar0\",\"minutes\":10}")},
+		{"invalid utf-8", "recalibrate", []byte("{\"id\":\"h11\",\"sensor\":\"lidar0\xff\xfe\",\"minutes\":10}")},
 		{"binary", "recalibrate", bin},
 		{"deep nesting", "loglevel", []byte(deep)},
 		{"oversized", "loglevel", []byte(big)},
