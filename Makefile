@@ -2,6 +2,7 @@
 #
 #   make run     trustd on simulated sensors, default models, embedded MQTT broker
 #   make test    vet, race tests (with a real mosquitto), ARM test runs under qemu
+#   make chaos   an hour of broker restarts, kills and a full disk against the MQTT contract
 #
 # See README.md for everything else.
 
@@ -15,7 +16,7 @@ BIN       := bin
 PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/... ./internal/modelbundle/...
 TESTFLAGS ?= -timeout 30m
 
-.PHONY: all build run test test-host test-arm64 test-arm lint bench measure cross deb models results host-bench clean tools-check
+.PHONY: all build run test chaos test-host test-arm64 test-arm lint bench measure cross deb models results host-bench clean tools-check
 
 all: build
 
@@ -38,8 +39,10 @@ test: tools-check test-host test-arm64 test-arm
 tools-check:
 	@missing=""; for t in mosquitto mosquitto_sub qemu-aarch64 qemu-arm chromium; do \
 		command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	python3 -c 'import paho.mqtt.client' 2>/dev/null || /usr/bin/python3 -c 'import paho.mqtt.client' 2>/dev/null || \
+		missing="$$missing python3-paho-mqtt"; \
 	if [ -n "$$missing" ]; then \
-		echo "make test: missing tools:$$missing (Debian: apt-get install mosquitto mosquitto-clients qemu-user chromium)"; exit 1; fi
+		echo "make test: missing tools:$$missing (Debian: apt-get install mosquitto mosquitto-clients qemu-user chromium python3-paho-mqtt)"; exit 1; fi
 
 test-host:
 	$(GO) vet ./...
@@ -47,6 +50,11 @@ test-host:
 	# Tests too slow under the race detector run here without it.
 	$(GO) test $(TESTFLAGS) -run 'Golden|TrustdAndTrustctlScoreAgree' ./agent/
 	$(GO) test $(TESTFLAGS) -run 'DashboardShowsFaultInBrowser' ./cmd/trustd/
+
+# The chaos/soak run of the MQTT contract (internal/chaos; its short form runs in test-host).
+CHAOS_DURATION ?= 1h
+chaos:
+	CHAOS_DURATION=$(CHAOS_DURATION) $(GO) test -run TestChaos -v -count=1 -timeout 0 ./internal/chaos/
 
 test-arm64:
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -exec qemu-aarch64 $(TESTFLAGS) $(PORTABLE)

@@ -29,13 +29,14 @@ func need(t *testing.T, tool, pkg string) string {
 	return p
 }
 
-func TestUnitVerifies(t *testing.T) {
-	analyze := need(t, "systemd-analyze", "systemd")
+// standInUnit writes the unit with ExecStart pointing at a stand-in binary
+// (systemd-analyze checks that it exists) and returns its path.
+func standInUnit(t *testing.T) string {
+	t.Helper()
 	unit, err := os.ReadFile("trustd.service")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// verify checks that ExecStart's binary exists: point it at a stand-in.
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "trustd")
 	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
@@ -46,7 +47,20 @@ func TestUnitVerifies(t *testing.T) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(analyze, "verify", path).CombinedOutput()
+	return path
+}
+
+func TestUnitVerifies(t *testing.T) {
+	analyze := need(t, "systemd-analyze", "systemd")
+	// The unit checked here is the one the package installs.
+	nfpm, err := os.ReadFile("nfpm.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(nfpm), "- src: deploy/trustd.service\n    dst: /lib/systemd/system/trustd.service\n") {
+		t.Error("nfpm.yaml does not install deploy/trustd.service as /lib/systemd/system/trustd.service")
+	}
+	out, err := exec.Command(analyze, "verify", standInUnit(t)).CombinedOutput()
 	// Lines about other units on this machine are not ours.
 	var ours []string
 	for _, l := range strings.Split(string(out), "\n") {
@@ -56,6 +70,38 @@ func TestUnitVerifies(t *testing.T) {
 	}
 	if err != nil || len(ours) > 0 {
 		t.Fatalf("systemd-analyze verify: %v\n%s", err, strings.Join(ours, "\n"))
+	}
+}
+
+// maxExposure is the highest "systemd-analyze security" exposure the unit
+// may have (0 = fully sandboxed, 10 = not at all). What remains is what
+// trustd needs: the network, its devices by group, /proc/stat and friends
+// for the host checks.
+const maxExposure = 1.5
+
+// TestUnitExposure scores the unit's sandbox offline, as systemd would.
+func TestUnitExposure(t *testing.T) {
+	analyze := need(t, "systemd-analyze", "systemd")
+	out, err := exec.Command(analyze, "security", "--offline=true", standInUnit(t)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("systemd-analyze security: %v\n%s", err, out)
+	}
+	_, after, ok := strings.Cut(string(out), "Overall exposure level for trustd.service: ")
+	var score float64
+	if ok {
+		_, err = fmt.Sscanf(after, "%g", &score)
+	}
+	if !ok || err != nil {
+		t.Fatalf("no exposure level in:\n%s", out)
+	}
+	if score > maxExposure {
+		var worse []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(l, "✗") {
+				worse = append(worse, strings.Join(strings.Fields(l), " "))
+			}
+		}
+		t.Errorf("exposure %.1f > %.1f; open:\n%s", score, maxExposure, strings.Join(worse, "\n"))
 	}
 }
 
@@ -71,13 +117,22 @@ func TestUnitHardening(t *testing.T) {
 		"DeviceAllow=char-i2c", "DeviceAllow=char-spidev", "DeviceAllow=char-gpiochip",
 		"DeviceAllow=char-video4linux", "DeviceAllow=char-ttyUSB", "NoNewPrivileges=yes",
 		"CapabilityBoundingSet=\n", "SystemCallFilter=@system-service", "MemoryMax=",
+		"ProtectProc=invisible", "SystemCallFilter=~@privileged @resources",
 	} {
 		if !strings.Contains(string(unit), want) {
 			t.Errorf("unit lacks %q", strings.TrimSpace(want))
 		}
 	}
-	if strings.Contains(string(unit), "PrivateDevices=yes") {
-		t.Error("PrivateDevices=yes hides the sensors")
+	for bad, why := range map[string]string{
+		"PrivateDevices=yes": "hides the sensors",
+		"ProcSubset=pid":     "hides /proc/stat, /proc/loadavg and /proc/meminfo from the host checks",
+		"PrivateNetwork=yes": "cuts trustd off its broker",
+	} {
+		for _, l := range strings.Split(string(unit), "\n") {
+			if strings.TrimSpace(l) == bad {
+				t.Errorf("%s %s", bad, why)
+			}
+		}
 	}
 }
 
