@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unicode/utf8"
 )
 
 // Command names, the last level of <prefix>/cmd/<name>.
@@ -96,11 +97,16 @@ func (t Topics) ReplyMessage(r *Reply) (Message, error) {
 var ErrBadCommand = errors.New("bad command")
 
 // DecodeStrict decodes one JSON object from data into v, refusing unknown
-// fields, trailing data, and payloads over MaxCommandBytes. If v has a
-// Validate() error method, it is called too.
+// fields, trailing data, payloads over MaxCommandBytes and payloads that
+// are not valid UTF-8 (which JSON requires; the standard decoder would
+// quietly replace the bad bytes). If v has a Validate() error method, it
+// is called too.
 func DecodeStrict(data []byte, v any) error {
 	if len(data) > MaxCommandBytes {
 		return fmt.Errorf("%w: payload of %d bytes exceeds %d", ErrBadCommand, len(data), MaxCommandBytes)
+	}
+	if !utf8.Valid(data) {
+		return fmt.Errorf("%w: payload is not valid UTF-8", ErrBadCommand)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -108,6 +108,7 @@ func TestDecodeStrict(t *testing.T) {
 		`{"sensor":"lidar0","minutes":"10"}`,
 		`{"sensor":"li/dar","minutes":10}`,
 		`[]`, `null`, ``,
+		"{\"sensor\":\"lidar0\",\"minutes\":10,\"id\":\"a\xff\xfeb\"}", // not UTF-8: the decoder would make it U+FFFD
 	} {
 		var r Recalibrate
 		if err := DecodeStrict([]byte(bad), &r); !errors.Is(err, ErrBadCommand) {
