@@ -433,7 +433,7 @@ func (a *Agent) publishHealth(ctx context.Context, now time.Time) {
 	r := HealthReport{
 		Robot: a.opts.Robot, Level: a.hostLevel, Sample: a.hostLast,
 		Verdict: a.hostRes, HaveVerdict: a.hostHave,
-		ModelID: a.opts.Host.ID, ModelVersion: a.opts.Host.Version, Time: now,
+		ModelID: a.opts.Host.ID, ModelVersion: a.opts.Host.Version, Time: now, Expires: a.expires(now),
 		Phase: a.hostPhase, Detail: a.hostDetail(),
 	}
 	if a.hostEval != nil {

@@ -396,6 +396,11 @@ func TestHostSampleAndHealthMessage(t *testing.T) {
 	_, _, hs := rec.snapshot()
 	for _, h := range hs {
 		found = h.Sample.RSSBytes > 0 && h.Level == level.OK && h.ModelID == "host"
+		// A consumer treats a health message it has not seen renewed
+		// within three heartbeats as STALE, as a sensor's state.
+		if want := h.Time.Add(ExpiryHeartbeats * a.opts.Heartbeat); !h.Expires.Equal(want) {
+			t.Errorf("health expires %v, want %v", h.Expires, want)
+		}
 	}
 	if !found {
 		t.Error("no health message with the host sample")

@@ -79,4 +79,7 @@ type HealthReport struct {
 	// drove the error in their units).
 	Phase  HostPhase
 	Detail string
+	// Expires is as SensorReport.Expires: the health is published at
+	// every change and heartbeat.
+	Expires time.Time
 }

@@ -180,6 +180,7 @@ type Health struct {
 	Host      Host      `json:"host"`
 	Model     Model     `json:"model"`
 	Time      time.Time `json:"time"`
+	Expires   time.Time `json:"expires"` // after it, consumers treat the host health as STALE
 	// Phase is where the host model is: "off", "learning", "training" or
 	// "judging"; absent from agents that do not learn.
 	Phase string `json:"phase,omitempty"`

@@ -108,7 +108,7 @@ func Summary(r *agent.SummaryReport) *transport.Summary {
 func Health(r *agent.HealthReport) *transport.Health {
 	s := r.Sample
 	h := &transport.Health{
-		Level: Level(r.Level), Robot: r.Robot, Time: r.Time,
+		Level: Level(r.Level), Robot: r.Robot, Time: r.Time, Expires: r.Expires,
 		Model:   transport.Model{ID: r.ModelID, Version: r.ModelVersion},
 		Reasons: Reasons(r.Verdict.Reasons),
 		Host: transport.Host{

@@ -138,8 +138,11 @@ func TestReportsEncodeToTheContract(t *testing.T) {
 }
 
 func TestHealthSaysThePhase(t *testing.T) {
-	h := Health(&agent.HealthReport{Robot: "r1", Level: level.OK, Time: t0, Detail: "learning: 1234 of 7200 samples",
+	h := Health(&agent.HealthReport{Robot: "r1", Level: level.OK, Time: t0, Expires: t0.Add(15 * time.Second), Detail: "learning: 1234 of 7200 samples",
 		Phase: agent.HostPhase{State: agent.PhaseLearning, Have: 1234, Want: 7200}})
+	if !h.Expires.Equal(t0.Add(15 * time.Second)) {
+		t.Errorf("health expires %v", h.Expires)
+	}
 	if h.Phase != "learning" || h.Learning == nil || h.Learning.Samples != 1234 || h.Learning.Target != 7200 ||
 		h.Message != "OK: learning: 1234 of 7200 samples" {
 		t.Errorf("learning: %+v, %+v", h, h.Learning)
