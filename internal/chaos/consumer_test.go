@@ -25,6 +25,11 @@ type chaosConsumer struct {
 
 	offline, replies, repliesOK, hostileSent, connects atomic.Int64
 
+	// view is held while a message goes into both the tracker and the
+	// ledger, and while a read asks both: a read between the two would
+	// compare the tracker's new state with the ledger's old one.
+	view sync.Mutex
+
 	mu       sync.Mutex
 	stale    []string // stale-trust reads, the first few
 	accepted []string // replies ok: true to hostile commands, the first few
@@ -86,6 +91,8 @@ func (c *chaosConsumer) handle(_ paho.Client, m paho.Message) {
 		}
 		return
 	}
+	c.view.Lock()
+	defer c.view.Unlock()
 	_ = tr.Feed(m.Topic(), m.Payload())
 	if transport.CheckName(rest) == nil && rest != "summary" && rest != "health" && rest != "status" && len(m.Payload()) > 0 {
 		_ = c.ledger.Receive(m.Payload())
@@ -108,9 +115,12 @@ func (c *chaosConsumer) readEvery(period time.Duration) (stop func()) {
 			}
 			for robot, tr := range c.trackers {
 				for _, s := range sensorNames {
+					c.view.Lock()
 					now := time.Now()
 					why := tr.Why(s, now)
-					if c.ledger.Read(Key{robot, s}, now, why == consumer.Trusted) {
+					stale := c.ledger.Read(Key{robot, s}, now, why == consumer.Trusted)
+					c.view.Unlock()
+					if stale {
 						c.mu.Lock()
 						if len(c.stale) < 10 {
 							c.stale = append(c.stale, fmt.Sprintf("%s/%s at %s", robot, s, now.Format("15:04:05.000")))
