@@ -86,13 +86,7 @@ func TestDaemonLifecycle(t *testing.T) {
 	mqttPort, httpPort := freePort(t), freePort(t)
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "100ms")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"--config", cfgPath}, &stdout, &stderr, func(string) string { return "" })
-	}()
+	d := startDaemon(t, cfgPath)
 
 	waitFor(t, msgs, "READY=1", 10*time.Second)
 
@@ -124,7 +118,7 @@ func TestDaemonLifecycle(t *testing.T) {
 				seen = true
 			}
 		case <-deadline:
-			t.Fatalf("no lidar0 state on MQTT; stderr:\n%s", stderr.String())
+			t.Fatalf("no lidar0 state on MQTT; stderr:\n%s", d.stderr.String())
 		}
 	}
 
@@ -158,15 +152,7 @@ func TestDaemonLifecycle(t *testing.T) {
 	waitFor(t, msgs, "reload failed", 5*time.Second)
 
 	start := time.Now()
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("exit code %d; stderr:\n%s", code, stderr.String())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("trustd did not stop within 5 s")
-	}
+	d.stop(t)
 	t.Logf("stopped in %v", time.Since(start))
 	waitFor(t, msgs, "STOPPING=1", time.Second)
 }
@@ -180,6 +166,51 @@ func httpGet(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// daemonRun is trustd running in the test process.
+type daemonRun struct {
+	cancel         context.CancelFunc
+	done           chan int // the exit code
+	stdout, stderr syncBuffer
+}
+
+// startDaemon runs trustd with the configuration at cfgPath until stop
+// (or the end of the test).
+func startDaemon(t *testing.T, cfgPath string) *daemonRun {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := &daemonRun{cancel: cancel, done: make(chan int, 1)}
+	go func() {
+		d.done <- run(ctx, []string{"--config", cfgPath}, &d.stdout, &d.stderr, func(string) string { return "" })
+	}()
+	return d
+}
+
+// stop stops trustd and checks that it exits cleanly within 5 s.
+func (d *daemonRun) stop(t *testing.T) {
+	t.Helper()
+	d.cancel()
+	select {
+	case code := <-d.done:
+		if code != exitOK {
+			t.Errorf("exit code %d; stderr:\n%s", code, d.stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("trustd did not stop within 5 s")
+	}
+}
+
+// appendConfig appends YAML to the configuration file at path.
+func appendConfig(t *testing.T, path, extra string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append(b, extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func fakeSystemd(t *testing.T) <-chan string { return servicetest.Manager(t) }

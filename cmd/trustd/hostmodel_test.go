@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -28,13 +27,7 @@ func TestHostModelLearnsJudgesAndRelearns(t *testing.T) {
 		"host:\n  period: 100ms\n  learn_for: 15s\n"
 	os.WriteFile(cfgPath, []byte(cfg), 0o644)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"--config", cfgPath}, &stdout, &stderr, func(string) string { return "" })
-	}()
+	d := startDaemon(t, cfgPath)
 	waitFor(t, msgs, "READY=1", 10*time.Second)
 
 	type health struct {
@@ -72,7 +65,7 @@ func TestHostModelLearnsJudgesAndRelearns(t *testing.T) {
 					return h
 				}
 			case <-deadline:
-				t.Fatalf("no health message %s; stderr:\n%s", what, stderr.String())
+				t.Fatalf("no health message %s; stderr:\n%s", what, d.stderr.String())
 			}
 		}
 	}
@@ -96,13 +89,5 @@ func TestHostModelLearnsJudgesAndRelearns(t *testing.T) {
 	}
 	wait("learning again", func(h health) bool { return h.Phase == "learning" })
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("exit code %d; stderr:\n%s", code, stderr.String())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("trustd did not stop within 5 s")
-	}
+	d.stop(t)
 }

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -23,19 +21,9 @@ func TestSimulatedHostFault(t *testing.T) {
 	mqttPort, httpPort := freePort(t), freePort(t)
 	const faultAt = 10 * time.Second
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "500ms")
-	b, _ := os.ReadFile(cfgPath)
-	cfg := string(b) + fmt.Sprintf("host:\n  period: 100ms\n  learn_for: 20s\n  source: sim\n  faults:\n    - fault: fan_stop\n      at: %v\n      for: 10m\n", faultAt)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	appendConfig(t, cfgPath, fmt.Sprintf("host:\n  period: 100ms\n  learn_for: 20s\n  source: sim\n  faults:\n    - fault: fan_stop\n      at: %v\n      for: 10m\n", faultAt))
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"--config", cfgPath}, &stdout, &stderr, func(string) string { return "" })
-	}()
+	d := startDaemon(t, cfgPath)
 	waitFor(t, msgs, "READY=1", 10*time.Second)
 
 	type payload struct {
@@ -96,17 +84,9 @@ func TestSimulatedHostFault(t *testing.T) {
 			}
 		case <-deadline:
 			t.Fatalf("judging from %v; host WARN/ERROR on the temperature seen %v, summary cause host seen %v; stderr:\n%s",
-				judging, hostBad, summaryHost, stderr.String())
+				judging, hostBad, summaryHost, d.stderr.String())
 		}
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("exit code %d; stderr:\n%s", code, stderr.String())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("trustd did not stop within 5 s")
-	}
+	d.stop(t)
 }
