@@ -78,5 +78,15 @@
 // All file operations go through the FS interface so tests can cut power
 // after any of them.
 //
+// # Packaged bundles
+//
+// A bundle the package manager installed (a root-owned file in a root-owned
+// directory that neither group nor others can write: CheckPackageFile) is
+// as trustworthy as the daemon's binary beside it, signed or not.
+// OpenPackaged verifies and self-tests such a bundle and returns it with
+// Slot SlotPackage; it is run from where the package put it and never
+// copied into a Store, so every bundle that arrives another way still
+// needs a trusted signature.
+//
 // Over-the-air delivery through MQTT is in the ota subpackage.
 package firmware

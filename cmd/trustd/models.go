@@ -64,19 +64,9 @@ func (ms *modelSet) store(ctx context.Context, kind sensors.Kind) (*firmware.Sto
 	if st, ok := ms.stores[kind]; ok {
 		return st, nil
 	}
-	opts := firmware.Options{Kind: kind, Loader: modelbundle.Loader()}
-	if ms.cfg.AllowUnsigned {
-		opts.Signatures = firmware.AllowUnsigned
-	}
-	if ms.cfg.TrustedKeys != "" {
-		ts, err := firmware.LoadTrustStore(ms.cfg.TrustedKeys)
-		switch {
-		case err == nil:
-			opts.Trust = ts
-		case errors.Is(err, os.ErrNotExist) && ms.cfg.AllowUnsigned:
-		default:
-			return nil, err
-		}
+	opts, err := ms.optionsLocked(kind)
+	if err != nil {
+		return nil, err
 	}
 	fsys, err := firmware.OpenDirFS(filepath.Join(ms.stateDir, "models", kind.String()))
 	if err != nil {
@@ -96,6 +86,38 @@ func (ms *modelSet) store(ctx context.Context, kind sensors.Kind) (*firmware.Sto
 	return st, nil
 }
 
+// optionsLocked is the policy of kind's store under the configuration in
+// force: the trusted keys are read again.
+func (ms *modelSet) optionsLocked(kind sensors.Kind) (firmware.Options, error) {
+	opts := firmware.Options{Kind: kind, Loader: modelbundle.Loader()}
+	if ms.cfg.AllowUnsigned {
+		opts.Signatures = firmware.AllowUnsigned
+	}
+	if ms.cfg.TrustedKeys != "" {
+		ts, err := firmware.LoadTrustStore(ms.cfg.TrustedKeys)
+		switch {
+		case err == nil:
+			opts.Trust = ts
+		case errors.Is(err, os.ErrNotExist) && (ms.cfg.AllowUnsigned || ms.cfg.TrustPackaged):
+		default:
+			return firmware.Options{}, err
+		}
+	}
+	return opts, nil
+}
+
+// packagedOptions is the policy for kind's unsigned packaged bundle, ok
+// when models.trust_packaged is on.
+func (ms *modelSet) packagedOptions(kind sensors.Kind) (opts firmware.Options, ok bool, err error) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if !ms.cfg.TrustPackaged {
+		return firmware.Options{}, false, nil
+	}
+	opts, err = ms.optionsLocked(kind)
+	return opts, err == nil, err
+}
+
 // sensorModel returns the model a sensor runs. A sensor kind without a
 // model (range finders, or a robot not yet given one) is judged by its
 // stream checks alone, and says so in the log.
@@ -105,17 +127,17 @@ func (ms *modelSet) sensorModel(ctx context.Context, cfg config.Config, s config
 	}
 	st, err := ms.store(ctx, kind)
 	if err != nil {
-		// A robot without a usable model store still gets its stream checks.
+		// A robot without a usable model store still runs a packaged model
+		// it trusts, or else its stream checks.
 		ms.log.Error().Err(err).Str("sensor", s.Name).
-			Msg("no model store: only stream checks will judge this sensor (set models.trusted_keys, or models.allow_unsigned on a bench)")
-		return agent.SensorModel{}, nil
+			Msg("no model store: no bundle can be installed for this sensor (set models.trusted_keys, or models.allow_unsigned on a bench)")
+		st = nil
 	}
 	packaged := s.Bundle
 	if packaged == "" {
 		packaged = filepath.Join(cfg.Models.Dir, kind.String()+".bundle")
 	}
-	ms.installPackaged(ctx, st, packaged)
-	a := st.Active()
+	a := ms.installPackaged(ctx, st, kind, packaged)
 	if a == nil {
 		ms.log.Error().Str("sensor", s.Name).Str("looked_for", packaged).
 			Msg("no model for this sensor: only stream checks will judge it (install one with trustctl bundle push)")
@@ -124,31 +146,59 @@ func (ms *modelSet) sensorModel(ctx context.Context, cfg config.Config, s config
 	return sensorModelOf(a)
 }
 
-// installPackaged installs the bundle at path when it is newer than the
-// active one. A missing file is not an error; a refused bundle is logged
-// and the installed model keeps running.
-func (ms *modelSet) installPackaged(ctx context.Context, st *firmware.Store, path string) {
+// installPackaged brings the packaged bundle at path into use when it is
+// newer than the active one of the store (nil when there is none), and
+// returns the model to run. A
+// signed bundle is installed into the store. An unsigned one, with
+// models.trust_packaged and a file only the package manager can have
+// written, runs from where the package put it and is never copied into the
+// store (where OTA bundles land, which need a signature). A missing file is
+// not an error; a refused bundle is logged and the installed model keeps
+// running.
+func (ms *modelSet) installPackaged(ctx context.Context, st *firmware.Store, kind sensors.Kind, path string) *firmware.Active {
+	var active *firmware.Active
+	if st != nil {
+		active = st.Active()
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			ms.log.Error().Err(err).Msg("packaged model")
 		}
-		return
+		return active
 	}
 	b, err := firmware.Parse(data)
 	if err != nil {
 		ms.log.Error().Err(err).Str("file", path).Msg("packaged model refused")
-		return
+		return active
 	}
-	if a := st.Active(); a != nil && a.Bundle.ModelID == b.ModelID && a.Bundle.Version >= b.Version {
-		return
+	if active != nil && active.Bundle.Version >= b.Version {
+		return active
+	}
+	if opts, ok, _ := ms.packagedOptions(kind); ok && len(b.Signatures) == 0 {
+		if err := firmware.CheckPackageFile(path); err != nil {
+			ms.log.Error().Err(err).Str("file", path).Msg("unsigned packaged model refused: models.trust_packaged trusts only files the package manager installed")
+			return active
+		}
+		a, err := firmware.OpenPackaged(ctx, data, opts)
+		if err != nil {
+			ms.log.Error().Err(err).Str("file", path).Msg("packaged model refused; keeping the installed one")
+			return active
+		}
+		ms.log.Info().Str("file", path).Str("model", a.Bundle.ModelID).Uint64("version", a.Bundle.Version).
+			Msg("running the packaged model, trusted as a package file")
+		return a
+	}
+	if st == nil {
+		return active
 	}
 	a, err := st.Install(ctx, data)
 	if err != nil {
 		ms.log.Error().Err(err).Str("file", path).Msg("packaged model refused; keeping the installed one")
-		return
+		return active
 	}
 	ms.log.Info().Str("file", path).Str("model", a.Bundle.ModelID).Uint64("version", a.Bundle.Version).Str("slot", string(a.Slot)).Msg("model installed")
+	return a
 }
 
 // sensorModelOf turns an installed bundle into what the agent runs.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/sensors"
+	"github.com/sensortrust/trustagent/sensors/drivers"
 )
 
 // TestReloadAppliesTheModelPolicy: after a reload, a bundle signed by a key
@@ -57,5 +59,95 @@ func TestReloadAppliesTheModelPolicy(t *testing.T) {
 	ms.setPolicy(cfg.Models)
 	if m, _ := ms.sensorModel(ctx, cfg, s, sensors.KindLidar); m.Scorer != nil {
 		t.Error("unsigned bundle still judges after allow_unsigned was turned off")
+	}
+}
+
+// TestPackagedModelsJudgeOutOfTheBox loads the packaged configuration with
+// the packaged (unsigned) default models where the package puts them: both
+// sensors must get their model, which runs from the package directory and
+// is never copied where OTA bundles land. The same bundle is refused when
+// the directory could have been written by someone else, and an unsigned
+// bundle pushed over the air is still refused.
+func TestPackagedModelsJudgeOutOfTheBox(t *testing.T) {
+	if os.Geteuid() != 0 {
+		msg := "needs root, to make package files owned by root as dpkg does"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	pkg := filepath.Join(dir, "usr-share-trustd-models")
+	os.MkdirAll(pkg, 0o755)
+	for _, f := range []string{"lidar.bundle", "camera.bundle"} {
+		data, err := os.ReadFile(filepath.Join("../../deploy/models", f))
+		if err != nil {
+			t.Fatalf("default model: %v (run make models)", err)
+		}
+		if b, err := firmware.Parse(data); err != nil || len(b.Signatures) != 0 {
+			t.Fatalf("%s: want the unsigned packaged bundle (err %v)", f, err)
+		}
+		if err := os.WriteFile(filepath.Join(pkg, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := drivers.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("../../deploy/trustd.yaml", reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Models.AllowUnsigned {
+		t.Fatal("the packaged configuration allows unsigned bundles")
+	}
+	cfg.Models.Dir = pkg
+	cfg.Models.TrustedKeys = filepath.Join(dir, "keys") // as the package makes it: empty
+	os.MkdirAll(cfg.Models.TrustedKeys, 0o755)
+	state := filepath.Join(dir, "state")
+	ms := newModelSet(zerolog.Nop(), state, cfg.Models)
+	for _, s := range cfg.Sensors {
+		kind := map[string]sensors.Kind{"velodyne": sensors.KindLidar, "v4l2": sensors.KindCamera}[s.Driver]
+		m, err := ms.sensorModel(ctx, cfg, s, kind)
+		if err != nil || m.Scorer == nil {
+			t.Fatalf("%s: the packaged model does not judge out of the box: %+v, %v", s.Name, m, err)
+		}
+		if m.ID != kind.String()+"-default" {
+			t.Errorf("%s runs model %s", s.Name, m.ID)
+		}
+	}
+	if slots, _ := filepath.Glob(filepath.Join(state, "models", "*", "slot-*")); len(slots) > 0 {
+		t.Errorf("an unsigned packaged bundle was copied into the store: %v", slots)
+	}
+
+	// An unsigned bundle over the air still needs a signature.
+	st, err := ms.store(ctx, sensors.KindLidar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(pkg, "lidar.bundle"))
+	b, _ := firmware.Parse(data)
+	b.Version++
+	newer, _ := b.MarshalBinary()
+	if _, err := st.Install(ctx, newer); !errors.Is(err, firmware.ErrUnsigned) {
+		t.Errorf("unsigned OTA bundle: %v, want it refused as unsigned", err)
+	}
+
+	// A directory others can write is no package directory.
+	os.Chmod(pkg, 0o777)
+	ms.setPolicy(cfg.Models)
+	if m, _ := ms.sensorModel(ctx, cfg, cfg.Sensors[0], sensors.KindLidar); m.Scorer != nil {
+		t.Error("an unsigned bundle in a world-writable directory judges")
+	}
+	os.Chmod(pkg, 0o755)
+
+	// Without trust_packaged the packaged configuration would judge by
+	// stream checks only.
+	cfg.Models.TrustPackaged = false
+	ms.setPolicy(cfg.Models)
+	if m, _ := ms.sensorModel(ctx, cfg, cfg.Sensors[0], sensors.KindLidar); m.Scorer != nil {
+		t.Error("an unsigned packaged bundle judges without models.trust_packaged")
 	}
 }

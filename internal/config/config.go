@@ -85,6 +85,11 @@ type Models struct {
 	Dir           string `yaml:"dir"`            // bundles named <sensor>.bundle, or the installed slots in state_dir
 	TrustedKeys   string `yaml:"trusted_keys"`   // directory of ed25519 .pub files
 	AllowUnsigned bool   `yaml:"allow_unsigned"` // development mode only
+	// TrustPackaged runs an unsigned bundle in Dir when the package manager
+	// put it there (root-owned, not writable by group or others; see
+	// firmware.CheckPackageFile). Bundles that arrive any other way still
+	// need a signature.
+	TrustPackaged bool `yaml:"trust_packaged"`
 }
 
 // Agent tunes the trust decisions.
