@@ -48,6 +48,16 @@ type Counted interface {
 	Counters() Counters
 }
 
+// Unavailable is implemented by sources that can be built before their data
+// exists (a recording folder on a drive not mounted yet). Unavailable says
+// why the source could not reach its data when it was built, nil if it
+// could. Such a source's Run fails the same way until the data comes, so
+// the agent keeps retrying and shows the sensor STALE with the reason; its
+// Info().Kind may be KindUnknown until then.
+type Unavailable interface {
+	Unavailable() error
+}
+
 // ErrNoData is returned (wrapped) when a source has nothing to deliver, as
 // opposed to having failed: an empty directory, a recording that ended.
 var ErrNoData = errors.New("sensors: no data")

@@ -39,7 +39,10 @@ func NewSensorFeatures(kind sensors.Kind, period time.Duration) (*SensorFeatures
 		names = append(names, features.LidarNames()...)
 	case sensors.KindCamera:
 		names = append(names, features.CameraNames()...)
-	case sensors.KindRange:
+	case sensors.KindRange, sensors.KindUnknown:
+		// Timing only: a range reading has no frame statistics, and a
+		// source that does not know its kind yet (a recording not there
+		// at start) is judged by its stream alone.
 	default:
 		return nil, fmt.Errorf("health: no features for sensor kind %v", kind)
 	}
@@ -68,6 +71,9 @@ func (s *SensorFeatures) Next(dst []float64, f sensors.Frame) ([]float64, error)
 	nw := len(windowNames)
 	s.window.Features(dst[:nw], h.Received)
 	s.statsOK = false
+	if s.kind == sensors.KindUnknown {
+		return dst, nil
+	}
 	var err error
 	switch fr := f.(type) {
 	case *sensors.Scan:
@@ -98,7 +104,7 @@ func (s *SensorFeatures) Next(dst []float64, f sensors.Frame) ([]float64, error)
 // range sensor, before the first frame and after a frame whose statistics
 // failed.
 func (s *SensorFeatures) Stats() []float64 {
-	if s.kind == sensors.KindRange || !s.statsOK {
+	if s.kind == sensors.KindRange || s.kind == sensors.KindUnknown || !s.statsOK {
 		return nil
 	}
 	return s.frame

@@ -65,7 +65,7 @@ func TestCheckConfigRefusesWhatTheDaemonRefuses(t *testing.T) {
 		{"unset password_env", mqtt("  username: bot\n  password_env: TRUSTD_TEST_UNSET_PASSWORD\n"), nil, "mqtt.password_env", 3},
 		{"password without username", mqtt("  password_env: TRUSTD_TEST_UNSET_PASSWORD\n"), nil, "mqtt.password_env", 2},
 		{"embedded broker without port", mqtt("  embedded:\n    enabled: true\n    listen: '127.0.0.1:'\n"), nil, "mqtt.embedded.listen", 4},
-		{"missing recording folder", "sensors:\n  - name: lidar0\n    driver: recorded\n    dir: {dir}/no-such-recording\n", nil, "sensors[0].dir", 4},
+		{"recorded kind not lidar or camera", "sensors:\n  - name: lidar0\n    driver: recorded\n    dir: {dir}\n    kind: range\n", nil, "sensors[0].kind", 5},
 		{"recorded without dir", "sensors:\n  - name: lidar0\n    driver: recorded\n", nil, "sensors[0].dir", 2},
 		{"missing scenario file", "sensors:\n  - name: lidar0\n    driver: sim-lidar\n    scenario: {dir}/none.yaml\n", nil, "sensors[0].scenario", 4},
 		{"velodyne address without port", "sensors:\n  - name: lidar0\n    driver: velodyne\n    address: 192.168.1.100\n", nil, "sensors[0].address", 4},

@@ -74,9 +74,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return exitOK
 	}
 	if f.checkConfig != "" {
-		if _, err := loadConfig(f.checkConfig, f, getenv); err != nil {
+		cfg, err := loadConfig(f.checkConfig, f, getenv)
+		if err != nil {
 			fmt.Fprintf(stderr, "trustd: %v\n", err)
 			return exitUsage
+		}
+		for _, err := range cfg.Unavailable() {
+			fmt.Fprintf(stderr, "trustd: warning: %v\n", err)
 		}
 		fmt.Fprintf(stdout, "%s: valid\n", f.checkConfig)
 		return exitOK

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/drivers"
 	"github.com/sensortrust/trustagent/sensors/sensorreg"
 	"github.com/sensortrust/trustagent/sensors/sim/simdriver"
@@ -164,7 +165,7 @@ func TestCheck(t *testing.T) {
 		want       string
 	}{
 		{"recorded without dir", "sensors:\n  - name: a\n    driver: recorded\n", 2, "sensors[0].dir: driver recorded needs dir"},
-		{"recorded missing dir", "sensors:\n  - name: a\n    driver: recorded\n    dir: " + filepath.Join(dir, "nope") + "\n", 4, "sensors[0].dir"},
+		{"recorded bad kind", "sensors:\n  - name: a\n    driver: recorded\n    dir: x\n    kind: radar\n", 5, "sensors[0].kind"},
 		{"recorded bad pacing", "sensors:\n  - name: a\n    driver: recorded\n    dir: x\n    pacing: slow\n", 5, "sensors[0].pacing"},
 		{"serial without port", "sensors:\n  - name: a\n    driver: rplidar\n", 2, "needs address"},
 		{"bad motor", "sensors:\n  - name: a\n    driver: rplidar\n    address: /dev/ttyUSB0\n    motor: jet\n", 5, "sensors[0].motor"},
@@ -285,5 +286,30 @@ sensors:
 	bc := cfg.EmbeddedConfig()
 	if len(bc.Users) != 2 || bc.Users[1].ACL["trust/#"] != "read" {
 		t.Errorf("embedded broker users %+v", bc.Users)
+	}
+}
+
+// TestUnavailableRecording: a recording folder that is missing is no
+// configuration error (the daemon starts and shows the sensor STALE), but
+// Unavailable names it with its line, and the source keeps the kind the
+// configuration declares.
+func TestUnavailableRecording(t *testing.T) {
+	dir := t.TempDir()
+	yaml := "sensors:\n  - name: a\n    driver: sim-lidar\n  - name: b\n    driver: recorded\n    dir: " + filepath.Join(dir, "nope") + "\n    kind: camera\n"
+	cfg, err := Parse("f.yaml", []byte(yaml), registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Check(); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	un := cfg.Unavailable()
+	var ce *Error
+	if len(un) != 1 || !errors.As(un[0], &ce) || ce.Line != 4 || !strings.Contains(un[0].Error(), "sensors[1]: sensor b: ") {
+		t.Fatalf("Unavailable = %v", un)
+	}
+	srcs, err := cfg.Sources(time.Now())
+	if err != nil || srcs[1].Info().Kind != sensors.KindCamera {
+		t.Errorf("Sources = %v, %v", srcs, err)
 	}
 }

@@ -29,7 +29,7 @@ func TestKeysAndBuild(t *testing.T) {
 		kind    sensors.Kind
 	}{
 		{"velodyne", []string{"address"}, "{}", sensors.KindLidar},
-		{"recorded", []string{"dir", "lidar", "pacing"}, "{dir: " + rec + ", pacing: loop}", sensors.KindCamera},
+		{"recorded", []string{"dir", "kind", "lidar", "pacing"}, "{dir: " + rec + ", pacing: loop}", sensors.KindCamera},
 		{"rplidar", []string{"address", "baud", "motor", "pwm"}, "{address: /dev/ttyUSB0, motor: pwm, pwm: 600}", sensors.KindLidar},
 		{"tfluna", []string{"address", "baud", "bus", "trigger"}, "{bus: /dev/i2c-1, address: 0x10, trigger: true}", sensors.KindRange},
 		{"tfmini-s", []string{"address", "baud"}, "{address: /dev/serial0}", sensors.KindRange},

@@ -405,3 +405,51 @@ func TestDecodeImageRefusesHugeImagesBeforeAllocating(t *testing.T) {
 		t.Errorf("640×480 RGBA16 refused for its size: %v", err)
 	}
 }
+
+// TestPendingSource: a source built before its folder is usable reports
+// why at each Run (never as the end of the data, so it is retried), refuses
+// frames of the wrong kind, and plays the folder once it is right.
+func TestPendingSource(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "lidar0")
+	_, why := OpenDir(dir)
+	src, err := NewPendingSource(dir, DirOptions{}, sensors.KindLidar, SourceOptions{Pacing: PaceFast}, why)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Unavailable() == nil || src.Info().Kind != sensors.KindLidar || src.Info().Name != "lidar0" || src.Info().Period <= 0 {
+		t.Fatalf("pending source: info %+v, unavailable %v", src.Info(), src.Unavailable())
+	}
+	emit := func(sensors.Frame) {}
+	if err := src.Run(ctx, emit); err == nil || errors.Is(err, sensors.ErrNoData) || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing folder: Run = %v", err)
+	}
+	os.Mkdir(dir, 0o755)
+	if err := src.Run(ctx, emit); err == nil || errors.Is(err, sensors.ErrNoData) {
+		t.Errorf("empty folder: Run = %v, want an error that is not the end of the data", err)
+	}
+	os.WriteFile(filepath.Join(dir, "000000.png"), []byte("x"), 0o644)
+	if err := src.Run(ctx, emit); err == nil || !strings.Contains(err.Error(), "holds camera frames") {
+		t.Errorf("camera frames for a LiDAR: Run = %v", err)
+	}
+	os.Remove(filepath.Join(dir, "000000.png"))
+	w, err := NewDirWriter(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := w.Write(testScan(i, time.Unix(1000, 0).Add(time.Duration(i)*100*time.Millisecond))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := src.Run(ctx, func(sensors.Frame) { n++ }); !errors.Is(err, sensors.ErrNoData) || n != 3 {
+		t.Errorf("filled folder: Run = %v after %d frames, want the end of the data after 3", err, n)
+	}
+	if _, err := NewPendingSource(dir, DirOptions{}, sensors.KindLidar, SourceOptions{}, nil); err == nil {
+		t.Error("a pending source without a reason accepted")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -58,11 +59,19 @@ type SourceOptions struct {
 }
 
 // Source replays a Dir as a sensors.Source. Unreadable frames are counted
-// as Malformed and skipped; a pass in which no frame decodes ends Run.
+// as Malformed and skipped; a pass in which no frame decodes ends Run, and
+// the next Run reads the directory again.
 type Source struct {
+	info  sensors.Info // fixed when the source is built
+	opts  SourceOptions
+	path  string
+	dopts DirOptions
+	why   error // why the directory could not be opened when the source was built
+
+	// dir is the directory Run plays; nil until it opens. Only Run uses it
+	// (a Source runs one Run at a time).
 	dir    *Dir
-	opts   SourceOptions
-	period time.Duration // pass-to-pass step and PaceRate interval
+	reread bool // the last Run failed: read the directory again
 
 	frames, bytes, malformed atomic.Uint64
 }
@@ -72,38 +81,87 @@ func NewSource(d *Dir, opts SourceOptions) (*Source, error) {
 	if d == nil {
 		return nil, errors.New("recorded: nil Dir")
 	}
-	if opts.Pacing > PaceFast || opts.Repeat > Loop || opts.Clock > ClockWall {
-		return nil, fmt.Errorf("recorded: bad source options %+v", opts)
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
-	if opts.Pacing == PaceRate && !(opts.Rate > 0 && opts.Rate <= 1e6) {
-		return nil, fmt.Errorf("recorded: PaceRate needs a rate in (0, 1e6] Hz, got %g", opts.Rate)
+	s := &Source{opts: opts, path: d.path, dopts: d.opts, dir: d}
+	model := d.opts.Model
+	if model == "" {
+		model = d.format.String()
 	}
-	s := &Source{dir: d, opts: opts}
-	switch {
-	case opts.Pacing == PaceRate:
-		s.period = time.Duration(float64(time.Second) / opts.Rate)
-	case d.Len() > 1:
-		s.period = d.Stamp(d.Len()-1).Sub(d.Stamp(0)) / time.Duration(d.Len()-1)
-	default:
-		s.period = time.Duration(float64(time.Second) / d.opts.Rate)
-	}
-	if s.period <= 0 {
-		s.period = time.Duration(float64(time.Second) / d.opts.Rate)
-	}
+	s.info = sensors.Info{Name: d.opts.Sensor, Kind: d.Kind(), Model: model, Period: s.period(d), Address: d.path}
 	return s, nil
 }
 
-// Info implements sensors.Source.
-func (s *Source) Info() sensors.Info {
-	model := s.dir.opts.Model
+// NewPendingSource returns a source for a directory that could not be
+// opened when the sensor was set up (a drive not mounted yet, a folder
+// still being copied, a folder that mixes formats); why says what was
+// wrong. Each Run reads the directory again and returns why it still
+// cannot play it, so the agent retries and shows the sensor STALE with
+// that reason; once the directory opens, and holds frames of kind (any
+// kind when kind is sensors.KindUnknown), Run plays it as NewSource's
+// would.
+func NewPendingSource(path string, dopts DirOptions, kind sensors.Kind, opts SourceOptions, why error) (*Source, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	if err := checkModel(dopts.Model); err != nil {
+		return nil, err
+	}
+	if why == nil {
+		return nil, errors.New("recorded: a pending source needs the reason it is pending")
+	}
+	if dopts.Rate == 0 {
+		dopts.Rate = DefaultRate
+	}
+	if dopts.Sensor == "" {
+		dopts.Sensor = filepath.Base(filepath.Clean(path))
+	}
+	model := dopts.Model
 	if model == "" {
-		model = s.dir.format.String()
+		model = "recording"
 	}
-	return sensors.Info{
-		Name: s.dir.opts.Sensor, Kind: s.dir.Kind(), Model: model,
-		Period: s.period, Address: s.dir.path,
+	period := time.Duration(float64(time.Second) / dopts.Rate)
+	if opts.Pacing == PaceRate {
+		period = time.Duration(float64(time.Second) / opts.Rate)
 	}
+	return &Source{
+		info: sensors.Info{Name: dopts.Sensor, Kind: kind, Model: model, Period: period, Address: path},
+		opts: opts, path: path, dopts: dopts, why: why,
+	}, nil
 }
+
+func (o SourceOptions) check() error {
+	if o.Pacing > PaceFast || o.Repeat > Loop || o.Clock > ClockWall {
+		return fmt.Errorf("recorded: bad source options %+v", o)
+	}
+	if o.Pacing == PaceRate && !(o.Rate > 0 && o.Rate <= 1e6) {
+		return fmt.Errorf("recorded: PaceRate needs a rate in (0, 1e6] Hz, got %g", o.Rate)
+	}
+	return nil
+}
+
+// period is the pass-to-pass step and PaceRate interval of playing d.
+func (s *Source) period(d *Dir) time.Duration {
+	var p time.Duration
+	switch {
+	case s.opts.Pacing == PaceRate:
+		p = time.Duration(float64(time.Second) / s.opts.Rate)
+	case d.Len() > 1:
+		p = d.Stamp(d.Len()-1).Sub(d.Stamp(0)) / time.Duration(d.Len()-1)
+	}
+	if p <= 0 {
+		p = time.Duration(float64(time.Second) / d.opts.Rate)
+	}
+	return p
+}
+
+// Info implements sensors.Source.
+func (s *Source) Info() sensors.Info { return s.info }
+
+// Unavailable implements sensors.Unavailable: why the directory could not
+// be played when the source was built, nil when it could.
+func (s *Source) Unavailable() error { return s.why }
 
 // Counters implements sensors.Counted.
 func (s *Source) Counters() sensors.Counters {
@@ -112,10 +170,41 @@ func (s *Source) Counters() sensors.Counters {
 
 // Run implements sensors.Source.
 func (s *Source) Run(ctx context.Context, emit func(sensors.Frame)) error {
-	d := s.dir
+	if s.dir == nil || s.reread {
+		d, err := s.open()
+		if err != nil {
+			return err
+		}
+		s.dir, s.reread = d, false
+	}
+	err := s.play(ctx, s.dir, emit)
+	if ctx.Err() == nil && !errors.Is(err, sensors.ErrNoData) {
+		s.reread = true
+	}
+	return err
+}
+
+// open reads the directory again and checks that it holds this sensor's
+// kind of frames.
+func (s *Source) open() (*Dir, error) {
+	d, err := OpenDir(s.path, s.dopts)
+	switch {
+	case errors.Is(err, sensors.ErrNoData):
+		// Not the end of a recording: the folder may still be filled.
+		return nil, fmt.Errorf("recorded: %s holds no frames yet", s.path)
+	case err != nil:
+		return nil, err
+	case s.info.Kind != sensors.KindUnknown && d.Kind() != s.info.Kind:
+		return nil, fmt.Errorf("recorded: %s holds %s frames, but sensor %s delivers %s", s.path, d.Kind(), s.info.Name, s.info.Kind)
+	}
+	return d, nil
+}
+
+func (s *Source) play(ctx context.Context, d *Dir, emit func(sensors.Frame)) error {
 	n := d.Len()
+	period := s.period(d)
 	// passLen shifts each loop pass so recorded stamps keep increasing.
-	passLen := d.Stamp(n-1).Sub(d.Stamp(0)) + s.period
+	passLen := d.Stamp(n-1).Sub(d.Stamp(0)) + period
 	start := time.Now()
 	var seq uint64
 	var wallShift time.Duration
@@ -131,7 +220,7 @@ func (s *Source) Run(ctx context.Context, emit func(sensors.Frame)) error {
 			case PaceRealTime:
 				at = time.Duration(pass)*passLen + d.Stamp(i).Sub(d.Stamp(0))
 			case PaceRate:
-				at = time.Duration(pass*n+i) * s.period
+				at = time.Duration(pass*n+i) * period
 			}
 			if s.opts.Pacing != PaceFast {
 				if err := sleepUntil(ctx, start.Add(at)); err != nil {
