@@ -10,9 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/sensors/drivers"
+	"github.com/sensortrust/trustagent/sensors/faults"
 	"github.com/sensortrust/trustagent/sensors/sensorreg"
+	"github.com/sensortrust/trustagent/transport/mqtt"
 )
 
 // need returns the path of tool (from Debian package pkg), skipping the
@@ -160,14 +164,18 @@ func TestShippedConfigsAreValid(t *testing.T) {
 	}
 }
 
-// TestDocumentedSnippetsAreValid parses every YAML snippet of the README
-// and docs/ that configures sensors, so that what users copy works. Files
-// a snippet names (a recording folder) need not exist on this machine.
+// TestDocumentedSnippetsAreValid loads every YAML block of the README and
+// docs/ through the loader it is written for, so that what users copy
+// works: a trustd configuration (the default) through config.Parse and
+// Check, a block marked <!-- yaml: scenario --> through the fault scenario
+// parser, one marked <!-- yaml: mqtt-client --> as the MQTT client's own
+// configuration, strictly. Files a snippet names (a recording folder, TLS
+// files) need not exist on this machine.
 func TestDocumentedSnippetsAreValid(t *testing.T) {
 	reg := registry(t)
 	files, _ := filepath.Glob("../docs/*.md")
 	files = append(files, "../README.md")
-	n := 0
+	n := map[string]int{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -176,23 +184,47 @@ func TestDocumentedSnippetsAreValid(t *testing.T) {
 		blocks := strings.Split(string(b), "```yaml\n")
 		for i, blk := range blocks[1:] {
 			snippet, _, _ := strings.Cut(blk, "```")
-			if !strings.Contains(snippet, "sensors:") {
-				continue
-			}
-			n++
-			cfg, err := config.Parse(fmt.Sprintf("%s#%d", filepath.Base(f), i+1), []byte(snippet), reg)
-			if err == nil {
-				if err = cfg.Check(); errors.Is(err, fs.ErrNotExist) {
-					err = nil
+			name := fmt.Sprintf("%s#%d", filepath.Base(f), i+1)
+			loader := "trustd"
+			if before := strings.TrimRight(blocks[i], "\n"); strings.HasSuffix(before, "-->") {
+				if j := strings.LastIndex(before, "<!-- yaml: "); j >= 0 {
+					loader = strings.TrimSuffix(before[j+len("<!-- yaml: "):], " -->")
 				}
 			}
-			if err != nil {
-				t.Errorf("%v\n%s", err, snippet)
+			n[loader]++
+			switch loader {
+			case "trustd":
+				cfg, err := config.Parse(name, []byte(snippet), reg)
+				if err == nil {
+					if err = cfg.Check(); errors.Is(err, fs.ErrNotExist) {
+						err = nil
+					}
+				}
+				if err != nil {
+					t.Errorf("%v\n%s", err, snippet)
+				}
+			case "scenario":
+				if _, err := faults.ParseScenario([]byte(snippet)); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			case "mqtt-client":
+				var c struct {
+					MQTT mqtt.Config `yaml:"mqtt"`
+				}
+				dec := yaml.NewDecoder(strings.NewReader(snippet))
+				dec.KnownFields(true)
+				if err := dec.Decode(&c); err != nil {
+					t.Errorf("%s: %v", name, err)
+				} else if c.MQTT.Broker == "" {
+					t.Errorf("%s: no broker decoded", name)
+				}
+			default:
+				t.Errorf("%s: unknown loader %q", name, loader)
 			}
 		}
 	}
-	if n < 5 {
-		t.Errorf("found only %d sensor snippets in the docs", n)
+	if n["trustd"] < 5 || n["scenario"] < 1 || n["mqtt-client"] < 1 {
+		t.Errorf("documented YAML blocks by loader: %v", n)
 	}
 }
 
