@@ -141,7 +141,7 @@ func (a *Agent) SetModel(sensor string, m SensorModel) error {
 	if err := p.setModel(m); err != nil {
 		return fmt.Errorf("agent: set model of %s: %w", sensor, err)
 	}
-	a.log.Info().Str("sensor", sensor).Str("model", m.ID).Str("version", m.Version).Float64("threshold", m.Threshold).Msg("model swapped")
+	a.log.Info().Str("sensor", sensor).Str("model", m.ID).Str("version", m.Version).Float64("threshold", m.Threshold).Strs("coverage", m.Coverage).Msg("model swapped")
 	return nil
 }
 

@@ -95,6 +95,10 @@ type SensorModel struct {
 	Health        *health.Model
 	// ID and Version name the model bundle in the published state.
 	ID, Version string
+	// Coverage flags a model made from too little data (for instance
+	// "too_little_data", "single_scene"); published with the state so that
+	// a consumer knows the flag may cry wolf on a new scene.
+	Coverage []string
 }
 
 // HostOptions configure the host model.

@@ -203,7 +203,7 @@ func (p *pipe) reportLocked(heartbeat bool) SensorReport {
 	now := p.a.opts.Clock.Now()
 	return SensorReport{
 		Robot: p.a.opts.Robot, Sensor: p.name, HardwareID: p.hwID, Judge: sn,
-		ModelID: m.ID, ModelVersion: m.Version, Threshold: m.Threshold,
+		ModelID: m.ID, ModelVersion: m.Version, ModelCoverage: m.Coverage, Threshold: m.Threshold,
 		Seq: p.seq, Heartbeat: heartbeat, Time: now, Expires: p.a.expires(now),
 	}
 }

@@ -28,8 +28,9 @@ type SensorReport struct {
 	HardwareID    string
 	// Judge is what the sensor's judge knows now.
 	Judge Snapshot
-	// Model judging the sensor.
+	// Model judging the sensor, and its coverage flags (SensorModel).
 	ModelID, ModelVersion string
+	ModelCoverage         []string
 	Threshold             float64
 	// Seq numbers the sensor's level changes; a heartbeat repeats the
 	// latest.

@@ -29,28 +29,30 @@ type SummaryStatus struct {
 
 // SensorStatus is one sensor's state and counters.
 type SensorStatus struct {
-	Name        string            `json:"name"`
-	Kind        string            `json:"kind"`
-	Level       level.Level       `json:"level"`
-	Trusted     bool              `json:"trusted"`
-	Cause       level.Cause       `json:"cause,omitempty"`
-	Message     string            `json:"message"`
-	Reasons     []level.Reason    `json:"reasons"`
-	Score       float64           `json:"score"`
-	Threshold   float64           `json:"threshold"`
-	HealthScore float64           `json:"health_score"`
-	HealthWarn  float64           `json:"health_warn"`
-	Model       string            `json:"model,omitempty"`
-	Frames      uint64            `json:"frames"`
-	Scored      uint64            `json:"scored"`
-	QueueDrops  uint64            `json:"queue_drops"`
-	Decimation  int               `json:"decimation"` // every n-th frame scored
-	RateHz      float64           `json:"rate_hz"`
-	LatencyP95  float64           `json:"latency_p95_ms"`
-	LastFrame   time.Time         `json:"last_frame,omitzero"`
-	Seq         uint64            `json:"seq"`
-	Counters    *sensors.Counters `json:"counters,omitempty"` // when the source counts
-	SourceError string            `json:"source_error,omitempty"`
+	Name        string         `json:"name"`
+	Kind        string         `json:"kind"`
+	Level       level.Level    `json:"level"`
+	Trusted     bool           `json:"trusted"`
+	Cause       level.Cause    `json:"cause,omitempty"`
+	Message     string         `json:"message"`
+	Reasons     []level.Reason `json:"reasons"`
+	Score       float64        `json:"score"`
+	Threshold   float64        `json:"threshold"`
+	HealthScore float64        `json:"health_score"`
+	HealthWarn  float64        `json:"health_warn"`
+	Model       string         `json:"model,omitempty"`
+	// ModelCoverage flags a model made from too little data (SensorModel).
+	ModelCoverage []string          `json:"model_coverage,omitempty"`
+	Frames        uint64            `json:"frames"`
+	Scored        uint64            `json:"scored"`
+	QueueDrops    uint64            `json:"queue_drops"`
+	Decimation    int               `json:"decimation"` // every n-th frame scored
+	RateHz        float64           `json:"rate_hz"`
+	LatencyP95    float64           `json:"latency_p95_ms"`
+	LastFrame     time.Time         `json:"last_frame,omitzero"`
+	Seq           uint64            `json:"seq"`
+	Counters      *sensors.Counters `json:"counters,omitempty"` // when the source counts
+	SourceError   string            `json:"source_error,omitempty"`
 }
 
 // HostStatus is the host model's latest sample and verdict.
@@ -95,6 +97,7 @@ func (a *Agent) Status() Status {
 		}
 		if ms.ID != "" {
 			ss.Model = ms.ID + "@" + ms.Version
+			ss.ModelCoverage = ms.Coverage
 		}
 		ss.QueueDrops = p.q.drops()
 		if c, ok := p.src.(sensors.Counted); ok {

@@ -79,6 +79,11 @@ type KeyValue struct {
 type Model struct {
 	ID      string `json:"id"`      // e.g. "vae-vlp16"
 	Version string `json:"version"` // bundle version, e.g. "2026.11.1"
+	// Coverage flags a model made from too little data: "too_little_data"
+	// (under 10 minutes of stream), "single_scene". Such a model's flag
+	// may cry wolf on a new scene until it is retrained or recalibrated on
+	// more of the robot's own clean drive.
+	Coverage []string `json:"coverage,omitempty"`
 }
 
 // Window holds the statistics of the window the decision was made on.

@@ -217,6 +217,7 @@ func sensorModelOf(a *firmware.Active) (agent.SensorModel, error) {
 		WarnThreshold: modelbundle.ScoreWarn(c),
 		ID:            a.Bundle.ModelID,
 		Version:       strconv.FormatUint(a.Bundle.Version, 10),
+		Coverage:      modelbundle.CoverageOf(c).Flags(),
 	}
 	if p, ok := a.Models[firmware.SectionHealth]; ok {
 		m.Health, _ = modelbundle.HealthModel(p)

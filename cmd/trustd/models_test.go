@@ -5,12 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/internal/config"
+	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/drivers"
 )
@@ -117,6 +119,12 @@ func TestPackagedModelsJudgeOutOfTheBox(t *testing.T) {
 		if m.ID != kind.String()+"-default" {
 			t.Errorf("%s runs model %s", s.Name, m.ID)
 		}
+		// The state says when the model was made from too little data.
+		b, _ := firmware.Parse(readFile(t, filepath.Join(pkg, kind.String()+".bundle")))
+		c, _, _ := b.Calibration()
+		if want := modelbundle.CoverageOf(c).Flags(); !slices.Equal(m.Coverage, want) {
+			t.Errorf("%s: model coverage %v, want the bundle's %v", s.Name, m.Coverage, want)
+		}
 	}
 	if slots, _ := filepath.Glob(filepath.Join(state, "models", "*", "slot-*")); len(slots) > 0 {
 		t.Errorf("an unsigned packaged bundle was copied into the store: %v", slots)
@@ -150,4 +158,13 @@ func TestPackagedModelsJudgeOutOfTheBox(t *testing.T) {
 	if m, _ := ms.sensorModel(ctx, cfg, cfg.Sensors[0], sensors.KindLidar); m.Scorer != nil {
 		t.Error("an unsigned packaged bundle judges without models.trust_packaged")
 	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

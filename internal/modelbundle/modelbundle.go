@@ -322,7 +322,7 @@ func Open(ctx context.Context, data []byte, want sensors.Kind) (*Models, error) 
 	} else if ok {
 		out.Calibration = c
 		out.ScoreWarn = ScoreWarn(c)
-		out.Coverage = coverageOf(c)
+		out.Coverage = CoverageOf(c)
 	}
 	if m, ok, err := b.Metadata(); err != nil {
 		return nil, fmt.Errorf("%w: metadata: %w", ErrBundle, err)
@@ -357,26 +357,48 @@ const (
 	statDataSeconds = "data_seconds"
 )
 
-// Warnings says what is too little about the data, nil when nothing is
-// (or nothing was recorded).
-func (c Coverage) Warnings() []string {
+// Coverage flags: what a sensor's published state says of a model whose
+// data was too little (the model's "coverage" on the wire).
+const (
+	FlagTooLittleData = "too_little_data" // less than MinCoverageSeconds of stream
+	FlagSingleScene   = "single_scene"    // fewer than MinCoverageScenes recordings
+)
+
+// Flags are the coverage flags of c, nil when nothing is too little (or
+// nothing was recorded); Warnings says the same in sentences.
+func (c Coverage) Flags() []string {
 	if c.Frames == 0 {
 		return nil
 	}
-	var w []string
+	var f []string
 	if c.Seconds < MinCoverageSeconds {
-		w = append(w, fmt.Sprintf("too little data: %.0f s of clean stream (%d frames), want at least %d s: thresholds from it fire on the next minutes of new drive",
-			c.Seconds, c.Frames, MinCoverageSeconds))
+		f = append(f, FlagTooLittleData)
 	}
 	if c.Scenes < MinCoverageScenes {
-		w = append(w, fmt.Sprintf("a single scene: %d recording, want at least %d from different places: a new scene looks abnormal to the model",
-			c.Scenes, MinCoverageScenes))
+		f = append(f, FlagSingleScene)
+	}
+	return f
+}
+
+// Warnings says what is too little about the data, nil when nothing is
+// (or nothing was recorded).
+func (c Coverage) Warnings() []string {
+	var w []string
+	for _, f := range c.Flags() {
+		switch f {
+		case FlagTooLittleData:
+			w = append(w, fmt.Sprintf("too little data: %.0f s of clean stream (%d frames), want at least %d s: thresholds from it fire on the next minutes of new drive",
+				c.Seconds, c.Frames, MinCoverageSeconds))
+		case FlagSingleScene:
+			w = append(w, fmt.Sprintf("a single scene: %d recording, want at least %d from different places: a new scene looks abnormal to the model",
+				c.Scenes, MinCoverageScenes))
+		}
 	}
 	return w
 }
 
-// coverageOf reads the coverage statistics of a calibration section.
-func coverageOf(c firmware.Calibration) Coverage {
+// CoverageOf reads the coverage statistics of a calibration section.
+func CoverageOf(c firmware.Calibration) Coverage {
 	var cov Coverage
 	for _, s := range c.Stats {
 		switch s.Name {

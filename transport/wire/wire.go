@@ -82,7 +82,7 @@ func State(r *agent.SensorReport) *transport.State {
 			LatencyP95MS: float64(w.LatencyP95) / 1e6, OutOfOrder: uint64(w.OutOfOrder),
 			Features: sn.Features,
 		},
-		Model:     transport.Model{ID: r.ModelID, Version: r.ModelVersion},
+		Model:     transport.Model{ID: r.ModelID, Version: r.ModelVersion, Coverage: r.ModelCoverage},
 		Seq:       r.Seq,
 		Heartbeat: r.Heartbeat,
 		Time:      r.Time,

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -60,7 +61,7 @@ func TestReportsEncodeToTheContract(t *testing.T) {
 		Robot: "r1", Sensor: "lidar0", HardwareID: "VLP-16 192.168.1.201",
 		Judge: agent.Snapshot{State: st, Features: map[string]float64{"no_return_frac": 0.4},
 			Window: health.WindowStats{Span: time.Second, Frames: 10, RateHz: 10}, Stamp: t0},
-		ModelID: "lidar-default", ModelVersion: "3", Threshold: 2, Seq: 7, Time: t0, Expires: t0.Add(15 * time.Second),
+		ModelID: "lidar-default", ModelVersion: "3", ModelCoverage: []string{"too_little_data"}, Threshold: 2, Seq: 7, Time: t0, Expires: t0.Add(15 * time.Second),
 	}
 	if err := r.ReportSensor(ctx, sr); err != nil {
 		t.Fatal(err)
@@ -103,7 +104,8 @@ func TestReportsEncodeToTheContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Level != transport.LevelError || s.Trusted || s.Seq != 7 || s.Heartbeat || s.Score != 0 ||
-		s.Reasons[0].Code != "score_high" || s.Model.ID != "lidar-default" || s.Window.Features["no_return_frac"] != 0.4 {
+		s.Reasons[0].Code != "score_high" || s.Model.ID != "lidar-default" || s.Window.Features["no_return_frac"] != 0.4 ||
+		!slices.Equal(s.Model.Coverage, []string{"too_little_data"}) {
 		t.Errorf("state %+v", s)
 	}
 	if s.Message != st.Message() {
