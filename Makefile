@@ -16,7 +16,7 @@ BIN       := bin
 PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/... ./internal/modelbundle/...
 TESTFLAGS ?= -timeout 30m
 
-.PHONY: all build run test chaos test-host test-arm64 test-arm lint bench measure cross deb models results host-bench clean tools-check
+.PHONY: all build run test chaos test-host test-arm64 test-arm lint bench measure cross deb boot-test models results host-bench clean tools-check
 
 all: build
 
@@ -105,7 +105,15 @@ deb: cross
 	DEBVERSION=$(DEBVERSION) ARCH=arm64 $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
 	cp $(DIST)/linux-armv7/trustd $(DIST)/linux-armv7/trustctl $(DIST)/stage/
 	DEBVERSION=$(DEBVERSION) ARCH=armhf $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
+	cp $(DIST)/linux-amd64/trustd $(DIST)/linux-amd64/trustctl $(DIST)/stage/
+	DEBVERSION=$(DEBVERSION) ARCH=amd64 $(NFPM) pkg --packager deb --config deploy/nfpm.yaml --target $(DIST)/
 	@ls -l $(DIST)/*.deb
+
+# Installs the amd64 package on a fresh Debian booted with systemd as PID 1
+# and checks start, reload, clean stop and restart (as root; Debian packages
+# mmdebstrap and systemd-container; downloads a minimal Debian once).
+boot-test: deb
+	sh deploy/boot-test.sh $(DIST)/trustagent_$(DEBVERSION)_amd64.deb
 
 clean:
 	rm -rf $(BIN) $(DIST)

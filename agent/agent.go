@@ -269,6 +269,7 @@ func (a *Agent) runTicker(ctx context.Context) {
 	now := a.opts.Clock.Now()
 	nextBeat := now.Add(a.opts.Heartbeat)
 	nextHost := now
+	nextDevice := now
 	for {
 		select {
 		case <-ctx.Done():
@@ -284,6 +285,12 @@ func (a *Agent) runTicker(ctx context.Context) {
 		if !now.Before(nextBeat) {
 			a.publishAll(ctx, now)
 			nextBeat = now.Add(a.opts.Heartbeat)
+		}
+		if !now.Before(nextDevice) {
+			for _, p := range a.pipes {
+				p.watchDevice()
+			}
+			nextDevice = now.Add(time.Second)
 		}
 	}
 }

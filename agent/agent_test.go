@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
 	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/agent/host"
@@ -539,5 +541,49 @@ func checkChanges(t *testing.T, what string, seqs []uint64, heartbeat []bool) {
 		if !heartbeat[i] {
 			change = seq
 		}
+	}
+}
+
+// failingSource never delivers: its device does not open, which it only
+// records, as the device drivers do while they retry.
+type failingSource struct{ staticSource }
+
+func (failingSource) LastError() error {
+	return errors.New("open /dev/video0: no such file or directory")
+}
+
+// TestDeviceFailureIsShownAndLogged: a driver that retries its device
+// quietly still tells the operator why its sensor is STALE, in the status
+// and once in the log.
+func TestDeviceFailureIsShownAndLogged(t *testing.T) {
+	var logs bytes.Buffer
+	log := zerolog.New(&logs)
+	a, err := New(Options{
+		Robot:    "r1",
+		Sensors:  []SensorOptions{{Source: failingSource{staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}}}}},
+		Reporter: &reportRecorder{},
+		Logger:   &log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for a.Status().Sensors[0].DeviceError == "" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(2200 * time.Millisecond) // two more checks: the same failure is logged once
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	s := a.Status().Sensors[0]
+	if !strings.Contains(s.DeviceError, "/dev/video0") || s.Level != level.Stale {
+		t.Errorf("status: level %v, device error %q", s.Level, s.DeviceError)
+	}
+	if n := strings.Count(logs.String(), "sensor device failed"); n != 1 {
+		t.Errorf("device failure logged %d times, want once:\n%s", n, logs.String())
 	}
 }

@@ -44,6 +44,28 @@ type pipe struct {
 	clean  *cleanRing
 	seq    uint64 // sequence number of the latest published change
 	srcErr string
+	devErr string // the source's latest device failure (sensors.Failing)
+}
+
+// watchDevice keeps the source's latest device failure for the status and
+// logs it when it changes: a camera that does not open retries quietly in
+// its driver, and this is where the operator learns why it is STALE.
+func (p *pipe) watchDevice() {
+	f, ok := p.src.(sensors.Failing)
+	if !ok {
+		return
+	}
+	err := f.LastError()
+	if err == nil {
+		return
+	}
+	p.mu.Lock()
+	changed := err.Error() != p.devErr
+	p.devErr = err.Error()
+	p.mu.Unlock()
+	if changed {
+		p.a.log.Warn().Str("sensor", p.name).Err(err).Msg("sensor device failed; the driver keeps retrying")
+	}
 }
 
 func newPipe(a *Agent, so SensorOptions) (*pipe, error) {

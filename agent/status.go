@@ -53,6 +53,9 @@ type SensorStatus struct {
 	Seq           uint64            `json:"seq"`
 	Counters      *sensors.Counters `json:"counters,omitempty"` // when the source counts
 	SourceError   string            `json:"source_error,omitempty"`
+	// DeviceError is the source's latest device failure (it stays after
+	// the device recovers; the counters say whether frames flow).
+	DeviceError string `json:"device_error,omitempty"`
 }
 
 // HostStatus is the host model's latest sample and verdict.
@@ -83,7 +86,7 @@ func (a *Agent) Status() Status {
 			Score: finiteOr0(sn.State.Score), Threshold: finiteOr0(ms.Threshold),
 			Scored: sn.Scored, Decimation: sn.Decimation,
 			RateHz: sn.Window.RateHz, LatencyP95: float64(sn.Window.LatencyP95) / 1e6,
-			Seq: p.seq, SourceError: p.srcErr,
+			Seq: p.seq, SourceError: p.srcErr, DeviceError: p.devErr,
 		}
 		p.arriveMu.Lock()
 		ss.Frames, ss.LastFrame = p.frames, p.lastRecv

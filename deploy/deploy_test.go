@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -271,5 +272,55 @@ func TestPostinstCreatesTheUnitsGroups(t *testing.T) {
 	nfpm, _ := os.ReadFile("nfpm.yaml")
 	if !strings.Contains(string(nfpm), "recommends:\n  - mosquitto") {
 		t.Error("the package does not recommend mosquitto, the broker its configuration points at")
+	}
+}
+
+// TestUnitCommandsAreInstalled: every program the unit runs is the
+// package's own or comes from a package it depends on, so that the unit
+// works on a minimal image (systemctl reload once failed there: /bin/kill
+// was missing).
+func TestUnitCommandsAreInstalled(t *testing.T) {
+	dpkg := need(t, "dpkg", "dpkg")
+	unit, err := os.ReadFile("trustd.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := os.ReadFile("nfpm.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type content struct {
+		Dst string `yaml:"dst"`
+	}
+	var pkg struct {
+		Depends  []string  `yaml:"depends"`
+		Contents []content `yaml:"contents"`
+	}
+	if err := yaml.Unmarshal(spec, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(unit), "\n") {
+		key, val, ok := strings.Cut(line, "=")
+		if !ok || !strings.HasPrefix(key, "Exec") {
+			continue
+		}
+		prog := strings.Fields(strings.TrimLeft(val, "-@:+!"))[0]
+		n++
+		if slices.ContainsFunc(pkg.Contents, func(c content) bool { return c.Dst == prog }) {
+			continue
+		}
+		out, err := exec.Command(dpkg, "-S", prog).Output()
+		if err != nil {
+			t.Errorf("%s runs %s, which no installed package provides", key, prog)
+			continue
+		}
+		owner, _, _ := strings.Cut(string(out), ":")
+		if !slices.Contains(pkg.Depends, owner) {
+			t.Errorf("%s runs %s from package %s, which the package does not depend on (depends: %v)", key, prog, owner, pkg.Depends)
+		}
+	}
+	if n < 2 {
+		t.Errorf("found %d Exec lines in the unit", n)
 	}
 }

@@ -48,6 +48,13 @@ type Counted interface {
 	Counters() Counters
 }
 
+// Failing is implemented by sources that remember their latest failure: a
+// device that does not open, a read error, a rejected packet. LastError is
+// nil when there was none; it is not cleared when frames flow again.
+type Failing interface {
+	LastError() error
+}
+
 // Unavailable is implemented by sources that can be built before their data
 // exists (a recording folder on a drive not mounted yet). Unavailable says
 // why the source could not reach its data when it was built, nil if it
