@@ -38,6 +38,7 @@ func TestPageInBrowser(t *testing.T) {
 				Name: hostile, Kind: "lidar", Level: level.Warn, Cause: level.CauseSensor, Message: "message " + hostile,
 				Reasons: []level.Reason{{Code: level.Code(hostile), Feature: hostile, Value: 3, Level: level.Warn}},
 				Score:   score, Threshold: 8, Model: hostile + "@" + hostile, RateHz: 10, SourceError: hostile,
+				DeviceError: "device " + hostile, ModelCoverage: []string{"too_little_data"},
 			}},
 			Host: &agent.HostStatus{Level: level.OK, Phase: agent.PhaseState("judging"), Detail: hostile, Features: map[string]float64{hostile: 1}},
 		}, true
@@ -93,6 +94,11 @@ func TestPageInBrowser(t *testing.T) {
 	for _, k := range []string{"reason", "facts", "hostFeatures"} {
 		if !strings.Contains(texts[k], hostile) {
 			t.Errorf("%s: page shows %q, want the text %q in it", k, texts[k], hostile)
+		}
+	}
+	for _, f := range []string{"device " + hostile, "too little data"} {
+		if !strings.Contains(texts["facts"], f) {
+			t.Errorf("facts: page shows %q, want %q in it", texts["facts"], f)
 		}
 	}
 

@@ -160,6 +160,8 @@
         ['latency p95', num(x.latency_p95_ms) + ' ms'], ['health', num(x.health_score) + ' / ' + num(x.health_warn)],
       ];
       if (x.source_error) pairs.push(['source', x.source_error]);
+      if (x.device_error) pairs.push(['device', x.device_error]);
+      if (x.model_coverage && x.model_coverage.length) pairs.push(['model data', x.model_coverage.join(', ').replace(/_/g, ' ')]);
       facts(s.dl, pairs);
     }
     for (const [name, s] of view.sensors) {
