@@ -187,13 +187,23 @@ func TestHostFaultBench(t *testing.T) {
 // row per fault type, and the clean week's false alarms.
 func benchTable(cfg benchConfig, results []benchResult, perDay float64, falseSamples int) string {
 	var b strings.Builder
-	fmt.Fprintln(&b, "| fault | windows | detected | median latency | 90th percentile latency | top reason | false alarms / day |")
-	fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | --- | ---: |")
+	fmt.Fprintln(&b, "| fault | windows | detected | median latency | 90th percentile latency | top reason | false alarms / day | target met |")
+	fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- |")
 	for _, r := range results {
-		fmt.Fprintf(&b, "| %s | %d | %.0f %% | %s | %s | `%s` | |\n", r.kind, r.windows,
-			100*float64(r.detected)/float64(r.windows), seconds(median(r.latency)), seconds(quantile(r.latency, 0.9)), topReason(r.reasons))
+		name, met := r.kind.String(), "no"
+		if r.kind == hostsim.SlowHeat {
+			name, met = name+" (beyond the target list)", "—"
+		} else if float64(r.detected) >= 0.95*float64(r.windows) && median(r.latency) <= 10*time.Second {
+			met = "yes"
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.0f %% | %s | %s | `%s` | | %s |\n", name, r.windows,
+			100*float64(r.detected)/float64(r.windows), seconds(median(r.latency)), seconds(quantile(r.latency, 0.9)), topReason(r.reasons), met)
 	}
-	fmt.Fprintf(&b, "| clean (%d days, %d samples not OK) | | | | | | %.2f |\n", int(cfg.clean.Hours()/24), falseSamples, perDay)
+	met := "no"
+	if perDay <= 1 {
+		met = "yes"
+	}
+	fmt.Fprintf(&b, "| clean (%d days, %d samples not OK) | | | | | | %.2f | %s |\n", int(cfg.clean.Hours()/24), falseSamples, perDay, met)
 	return b.String()
 }
 
@@ -229,11 +239,19 @@ named first most often at detection.
 
 The faults: thermal throttling (the fan stops: the temperature heads for 30 °C above normal with the
 board's time constant, and the firmware throttles above 80 °C), a runaway process (one core at 100 %%),
-a memory leak (2 MB/s), the state disk filling (0.05 %% of it a second), bus error bursts (5 s of 5–25
-errors a second every 20 s), under-voltage (the firmware's flag in 30 %% of the samples) and a slow
-heat-up (the equilibrium temperature rises by 30 °C over ten minutes). The slow heat-up cannot be seen
-in seconds by any rule: ten seconds in, the temperature is 0.1 °C above normal, a third of the sensor's
-noise; it is caught when its rise stands out of the load's and the day's.
+a memory leak (the agent's memory grows by 2 MB/s), memory pressure (another process takes memory at
+10 MB/s until 2 %% is left; the agent's own memory does not move), the state disk filling (0.05 %% of
+it a second), bus error bursts (5 s of 5–25 errors a second every 20 s), under-voltage (the
+firmware's flag in 30 %% of the samples) and clock jumps (the wall clock is set 1 to 30 s forwards
+or back at the fault's start and every minute after, as when two time sources fight over it; the
+clean machine's NTP slews it by at most 0.5 ms a second). The targets are for these eight: each
+detected in at least 95 %% of its windows with a median latency of at most 10 s, and at most one
+false alarm a day of clean samples; the last column says whether a row meets its part.
+
+The slow heat-up (the equilibrium temperature rises by 30 °C over ten minutes) is an extra row beyond
+the target list. It cannot be seen in seconds by any rule: ten seconds in, the temperature is 0.1 °C
+above normal, a third of the sensor's noise; it is caught when its rise stands out of the load's and
+the day's.
 
 %s`, cfg.learn.Hours(), cfg.clean.Hours()/24, cfg.windows, table)
 }
