@@ -29,6 +29,10 @@
 //	clock_step_s      how much further the wall clock (CLOCK_REALTIME) went
 //	                  than the monotonic clock (CLOCK_BOOTTIME) over the
 //	                  last TrendSpan, s: the clock was set or jumped
+//	cpu_temp_dev_c    exponential mean of cpu_temp_c over TempFastSpan less
+//	                  its mean over TempBaseSpan, °C: a slow rise out of the
+//	                  recent normal, with the sensor's noise averaged down
+//	                  and the day's swing taken out
 //
 // The rates are least-squares slopes over the samples of the last
 // TrendSpan (Trend): a fault that moves a level (a stopped fan, a leak, a

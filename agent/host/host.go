@@ -20,7 +20,7 @@ var names = []string{
 	"cpu_temp_c", "throttled", "freq_ratio", "cpu_busy_max", "cpu_busy_mean", "load1_per_core",
 	"mem_used_frac", "rss_mb", "gc_pause_p99_ms", "bus_errors_per_s", "state_free_frac",
 	"under_voltage", "cpu_temp_c_per_s", "rss_mb_per_s", "state_free_pct_per_min", "mem_avail_mb_per_s",
-	"clock_step_s",
+	"clock_step_s", "cpu_temp_dev_c",
 }
 
 // Names returns the host feature names, in vector order.
@@ -75,6 +75,11 @@ type Sample struct {
 	Wall      time.Time
 	Mono      time.Duration
 	ClockStep float64
+	// CPUTempDev is the temperature's mean over the last TempFastSpan
+	// less its mean over the last TempBaseSpan (exponential means, Trend),
+	// °C: a rise of the temperature out of its recent normal, the
+	// sensor's noise averaged down and the day's swing taken out.
+	CPUTempDev float64
 }
 
 // Collector samples the host. Not safe for concurrent use.
@@ -360,6 +365,6 @@ func (s Sample) Features(dst []float64) []float64 {
 	}
 	copy(dst, []float64{s.CPUTempC, throttled, s.FreqRatio, busyMax, busyMean, load, s.MemUsedFrac,
 		float64(s.RSSBytes) / (1 << 20), float64(s.GCPauseP99) / float64(time.Millisecond), s.BusErrorsPerS, s.StateFreeFrac,
-		underVoltage, s.CPUTempRate, s.RSSRate, s.StateFreeRate * 100 * 60, s.MemAvailRate, s.ClockStep})
+		underVoltage, s.CPUTempRate, s.RSSRate, s.StateFreeRate * 100 * 60, s.MemAvailRate, s.ClockStep, s.CPUTempDev})
 	return dst
 }

@@ -22,7 +22,21 @@ const TrendSpan = 5 * time.Second
 // concurrent use.
 type Trend struct {
 	pts []trendPoint
+	// fast and slow are exponential means of the temperature over
+	// TempFastSpan and TempBaseSpan; at is the time of the latest.
+	fast, slow float64
+	at         time.Time
 }
+
+// TempFastSpan and TempBaseSpan are the time constants of the
+// temperature's deviation (Sample.CPUTempDev): the last ten seconds,
+// which average the sensor's noise down by a factor of four, against the
+// last ten minutes, which follow the day's swing but not a fault of
+// minutes.
+const (
+	TempFastSpan = 10 * time.Second
+	TempBaseSpan = 10 * time.Minute
+)
 
 type trendPoint struct {
 	t                      time.Time
@@ -37,7 +51,9 @@ type trendPoint struct {
 func (tr *Trend) Fill(s *Sample) {
 	if n := len(tr.pts); n > 0 && !s.Time.After(tr.pts[n-1].t) {
 		tr.pts = tr.pts[:0]
+		tr.at = time.Time{}
 	}
+	s.CPUTempDev = tr.tempDev(s.Time, s.CPUTempC)
 	i := 0
 	for i < len(tr.pts) && s.Time.Sub(tr.pts[i].t) > TrendSpan {
 		i++
@@ -57,6 +73,23 @@ func (tr *Trend) Fill(s *Sample) {
 	s.StateFreeRate = tr.slope(func(p trendPoint) float64 { return p.free })
 	s.MemAvailRate = tr.slope(func(p trendPoint) float64 { return p.avail })
 	s.ClockStep = tr.clockStep()
+}
+
+// tempDev updates the temperature's exponential means with temp at t and
+// returns their difference (NaN while the temperature is unknown).
+func (tr *Trend) tempDev(t time.Time, temp float64) float64 {
+	if math.IsNaN(temp) {
+		return math.NaN()
+	}
+	if tr.at.IsZero() || math.IsNaN(tr.fast) {
+		tr.fast, tr.slow, tr.at = temp, temp, t
+		return 0
+	}
+	dt := t.Sub(tr.at).Seconds()
+	tr.at = t
+	tr.fast += (temp - tr.fast) * (1 - math.Exp(-dt/TempFastSpan.Seconds()))
+	tr.slow += (temp - tr.slow) * (1 - math.Exp(-dt/TempBaseSpan.Seconds()))
+	return tr.fast - tr.slow
 }
 
 // slope is the least-squares slope per second of v over the kept points,

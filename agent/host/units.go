@@ -41,6 +41,9 @@ var units = map[string]struct {
 	// hundredth of a second is already a set clock.
 	"mem_avail_mb_per_s": {"available memory change", 1, "MB/s", 1, 2},
 	"clock_step_s":       {"wall clock step", 1, "s", 2, 0.01},
+	// The temperature's departure from its last ten minutes, the
+	// sensor's noise averaged down to about a tenth of a degree.
+	"cpu_temp_dev_c": {"CPU temperature above its recent mean", 1, "°C", 1, 0.1},
 }
 
 // Resolutions returns, per feature in Names order, the smallest change
