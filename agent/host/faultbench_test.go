@@ -263,14 +263,14 @@ minutes).
 
 The same figures for the default LiDAR and camera models (deploy/models), judged frame by frame by
 trustd's judge through the evaluation `+"`trustctl results`"+` runs (docs/results.md): %d clean frames of
-each of the simulated worlds %v (none of them a world the models learnt or were calibrated in), then
+each of the simulated worlds %s (none of them a world the models learnt or were calibrated in), then
 every catalogue fault at each of its three severities injected into the last four fifths of them;
 each fault at each severity in each world is a window. A sensor's window is detected when the
 sensor is judged ERROR (untrusted, what a consumer drops) during the fault or within 10 frames
 after it; the latency runs from the first faulted frame. False alarms are the entries into ERROR
-on a clean drive of %v in each of the same worlds, per day of sensor time; the WARN entries are
+on a clean drive of %.0f minutes in each of the same worlds, per day of sensor time; the WARN entries are
 counted beside them. A sensor judges 10 (LiDAR) or 15 (camera) frames a second where the host
 model judges one sample, so its latencies are in tenths of a second.
 
-%s`, cfg.learn.Hours(), cfg.clean.Hours()/24, cfg.windows, table, sc.frames, sc.worlds, sc.soak, strings.TrimRight(sensors, "\n")+"\n")
+%s`, cfg.learn.Hours(), cfg.clean.Hours()/24, cfg.windows, table, sc.frames, worldList(sc.worlds), sc.soak.Minutes(), strings.TrimRight(sensors, "\n")+"\n")
 }

@@ -100,8 +100,8 @@ func runSensorBench(t *testing.T, cfg sensorBench) string {
 			names = append(names, n)
 		}
 		slices.Sort(names)
-		fmt.Fprintf(&b, "**%s** (model %s, %d clean frames in each of worlds %v at %.0f Hz, faults into the last %d, fault seed %d; clean drive %v per world)\n\n",
-			kind, p.File, cfg.frames, cfg.worlds, 1/period.Seconds(), cfg.frames-cfg.frames/5, cfg.seed, cfg.soak)
+		fmt.Fprintf(&b, "**%s** (model %s, %d clean frames in each of worlds %s at %.0f Hz, faults into the last %d, fault seed %d; clean drive %.0f minutes per world)\n\n",
+			kind, p.File, cfg.frames, worldList(cfg.worlds), 1/period.Seconds(), cfg.frames-cfg.frames/5, cfg.seed, cfg.soak.Minutes())
 		fmt.Fprintln(&b, "| fault | windows | detected | median latency | 90th percentile latency | false alarms / day |")
 		fmt.Fprintln(&b, "| --- | ---: | ---: | ---: | ---: | ---: |")
 		for _, n := range names {
@@ -112,6 +112,18 @@ func runSensorBench(t *testing.T, cfg sensorBench) string {
 		fmt.Fprintf(&b, "| clean (%.2f h, %d entries into WARN) | | | | | %.0f |\n\n", soak.Hours, soak.Warns, soak.ErrorsPerHour()*24)
 	}
 	return b.String()
+}
+
+// worldList says worlds as "7, 9 and 11".
+func worldList(ws []uint64) string {
+	s := make([]string, len(ws))
+	for i, w := range ws {
+		s[i] = fmt.Sprint(w)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 func tenths(d time.Duration, n int) string {
