@@ -23,11 +23,22 @@
 //	state_free_pct_per_min
 //	                  rate of change of state_free_frac, % of the disk a
 //	                  minute (negative while the disk fills)
+//	mem_avail_mb_per_s
+//	                  rate of change of MemAvailable (/proc/meminfo), MiB/s
+//	                  (negative while memory fills, whoever fills it)
+//	clock_step_s      how much further the wall clock (CLOCK_REALTIME) went
+//	                  than the monotonic clock (CLOCK_BOOTTIME) over the
+//	                  last TrendSpan, s: the clock was set or jumped
+//	cpu_temp_dev_c    exponential mean of cpu_temp_c over TempFastSpan less
+//	                  its mean over TempBaseSpan, °C: a slow rise out of the
+//	                  recent normal, with the sensor's noise averaged down
+//	                  and the day's swing taken out
 //
 // The rates are least-squares slopes over the samples of the last
 // TrendSpan (Trend): a fault that moves a level (a stopped fan, a leak, a
 // filling disk) shows in its rate within seconds, long before the level
-// leaves its normal daily range.
+// leaves its normal daily range. The clock step is taken over the same
+// span, so one step of the wall clock shows in several samples in a row.
 //
 // Files that do not exist on a machine (no thermal zone, no cpufreq, not a
 // Pi) give NaN for their feature, which the health model imputes with its

@@ -19,7 +19,8 @@ import (
 var names = []string{
 	"cpu_temp_c", "throttled", "freq_ratio", "cpu_busy_max", "cpu_busy_mean", "load1_per_core",
 	"mem_used_frac", "rss_mb", "gc_pause_p99_ms", "bus_errors_per_s", "state_free_frac",
-	"under_voltage", "cpu_temp_c_per_s", "rss_mb_per_s", "state_free_pct_per_min",
+	"under_voltage", "cpu_temp_c_per_s", "rss_mb_per_s", "state_free_pct_per_min", "mem_avail_mb_per_s",
+	"clock_step_s", "cpu_temp_dev_c",
 }
 
 // Names returns the host feature names, in vector order.
@@ -36,6 +37,10 @@ type Options struct {
 	// BusErrors returns the sum of the sources' bus error counters; nil
 	// means none.
 	BusErrors func() uint64
+	// Clock reads the wall clock and a monotonic clock that counts
+	// suspend (the clock step feature); nil reads CLOCK_REALTIME and
+	// CLOCK_BOOTTIME.
+	Clock func() (wall time.Time, mono time.Duration)
 }
 
 // Sample is one reading of the host. Unknown values are NaN (floats) or 0.
@@ -49,6 +54,7 @@ type Sample struct {
 	Load1          float64
 	Cores          int
 	MemUsedFrac    float64
+	MemAvailBytes  uint64 // MemAvailable; 0 when unknown
 	RSSBytes       uint64
 	GCPauseP99     time.Duration
 	BusErrors      uint64  // counter value
@@ -59,6 +65,21 @@ type Sample struct {
 	// unknown: °C/s, MiB/s, and fraction of the disk per second (negative
 	// while the disk fills).
 	CPUTempRate, RSSRate, StateFreeRate float64
+	// MemAvailRate is the rate of change of MemAvailBytes over the last
+	// TrendSpan, MiB/s (negative while memory fills), NaN while unknown.
+	MemAvailRate float64
+	// Wall and Mono are the wall clock and the monotonic clock read with
+	// the sample (zero when not read); ClockStep is how much further the
+	// wall clock went than the monotonic one over the last TrendSpan,
+	// seconds (Trend), NaN while unknown.
+	Wall      time.Time
+	Mono      time.Duration
+	ClockStep float64
+	// CPUTempDev is the temperature's mean over the last TempFastSpan
+	// less its mean over the last TempBaseSpan (exponential means, Trend),
+	// °C: a rise of the temperature out of its recent normal, the
+	// sensor's noise averaged down and the day's swing taken out.
+	CPUTempDev float64
 }
 
 // Collector samples the host. Not safe for concurrent use.
@@ -78,6 +99,9 @@ type Collector struct {
 func New(opts Options) *Collector {
 	if opts.Root == "" {
 		opts.Root = "/"
+	}
+	if opts.Clock == nil {
+		opts.Clock = systemClocks
 	}
 	return &Collector{opts: opts, gcSample: []metrics.Sample{{Name: "/sched/pauses/total/gc:seconds"}}}
 }
@@ -102,6 +126,7 @@ func (c *Collector) Sample(now time.Time) Sample {
 	c.cpu(&s)
 	c.mem(&s)
 	c.gc(&s)
+	s.Wall, s.Mono = c.opts.Clock()
 	dt := now.Sub(c.prevTime).Seconds()
 	if c.opts.BusErrors != nil {
 		s.BusErrors = c.opts.BusErrors()
@@ -122,6 +147,17 @@ func (c *Collector) Sample(now time.Time) Sample {
 	c.prevTime = now
 	c.trend.Fill(&s)
 	return s
+}
+
+// systemClocks reads CLOCK_REALTIME and CLOCK_BOOTTIME back to back.
+// BOOTTIME keeps counting while the machine is suspended, so a resume is
+// no clock step; zero readings when a clock cannot be read.
+func systemClocks() (time.Time, time.Duration) {
+	var w, m unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_REALTIME, &w) != nil || unix.ClockGettime(unix.CLOCK_BOOTTIME, &m) != nil {
+		return time.Time{}, 0
+	}
+	return time.Unix(w.Unix()), time.Duration(m.Nano())
 }
 
 func readFile(p string) ([]byte, bool) {
@@ -253,6 +289,7 @@ func (c *Collector) mem(s *Sample) {
 		}
 		if total > 0 {
 			s.MemUsedFrac = 1 - avail/total
+			s.MemAvailBytes = uint64(avail) << 10 // kB
 		}
 	}
 	if b, ok := readFile(c.path("proc/self/statm")); ok {
@@ -328,6 +365,6 @@ func (s Sample) Features(dst []float64) []float64 {
 	}
 	copy(dst, []float64{s.CPUTempC, throttled, s.FreqRatio, busyMax, busyMean, load, s.MemUsedFrac,
 		float64(s.RSSBytes) / (1 << 20), float64(s.GCPauseP99) / float64(time.Millisecond), s.BusErrorsPerS, s.StateFreeFrac,
-		underVoltage, s.CPUTempRate, s.RSSRate, s.StateFreeRate * 100 * 60})
+		underVoltage, s.CPUTempRate, s.RSSRate, s.StateFreeRate * 100 * 60, s.MemAvailRate, s.ClockStep, s.CPUTempDev})
 	return dst
 }

@@ -145,3 +145,58 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+// TestClockStepAndAvailableMemory reads a fake /proc/meminfo and an
+// injected pair of clocks: the wall clock set back 3 s between two
+// samples shows as a step of −3 s for TrendSpan of samples, and memory
+// taken at 10 MiB a second as an available memory rate of −10 MiB/s.
+func TestClockStepAndAvailableMemory(t *testing.T) {
+	root := t.TempDir()
+	var wall time.Time
+	var mono time.Duration
+	c := New(Options{Root: root, Clock: func() (time.Time, time.Duration) { return wall, mono }})
+	t0 := time.Unix(5000, 0)
+	var steps []float64
+	for i := range 12 {
+		wall, mono = t0.Add(time.Duration(i)*time.Second), time.Hour+time.Duration(i)*time.Second
+		if i >= 4 {
+			wall = wall.Add(-3 * time.Second) // the clock is set back before sample 4
+		}
+		write(t, root, "proc/meminfo", "MemTotal: 4194304 kB\nMemAvailable: "+itoa(2097152-10240*i)+" kB\n")
+		s := c.Sample(t0.Add(time.Duration(i) * time.Second))
+		if s.MemAvailBytes != uint64(2097152-10240*i)<<10 {
+			t.Fatalf("sample %d: available %d bytes", i, s.MemAvailBytes)
+		}
+		if i > 0 && math.Abs(s.MemAvailRate+10) > 1e-9 {
+			t.Errorf("sample %d: available memory rate %v MiB/s, want −10", i, s.MemAvailRate)
+		}
+		f := s.Features(nil)
+		if got := f[slices.Index(Names(), "clock_step_s")]; i == 0 && !math.IsNaN(got) {
+			t.Errorf("first sample: clock step %v, want NaN", got)
+		} else if i > 0 {
+			steps = append(steps, got)
+		}
+		if got := f[slices.Index(Names(), "mem_avail_mb_per_s")]; i > 0 && got != s.MemAvailRate {
+			t.Errorf("sample %d: feature %v, rate %v", i, got, s.MemAvailRate)
+		}
+	}
+	// Samples 1–3 see no step; 4–8 have sample 3 in their span (TrendSpan
+	// back, inclusive); 9–11 are past it.
+	want := []float64{0, 0, 0, -3, -3, -3, -3, -3, 0, 0, 0}
+	for i := range want {
+		if math.Abs(steps[i]-want[i]) > 1e-9 {
+			t.Errorf("clock steps %v, want %v", steps, want)
+			break
+		}
+	}
+}
+
+func TestSystemClocksStepNothing(t *testing.T) {
+	c := New(Options{Root: t.TempDir()})
+	c.Sample(time.Now())
+	time.Sleep(20 * time.Millisecond)
+	s := c.Sample(time.Now())
+	if s.Wall.IsZero() || s.Mono <= 0 || math.IsNaN(s.ClockStep) || math.Abs(s.ClockStep) > 0.005 {
+		t.Errorf("this machine's clocks: wall %v, mono %v, step %v s", s.Wall, s.Mono, s.ClockStep)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,5 +137,62 @@ func TestLearnerDropsAModelTrainedAcrossAReset(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "model.bin")); !os.IsNotExist(err) || l.Model() != nil {
 		t.Errorf("model stored after reset: %v", err)
+	}
+}
+
+// oldNames are the host features of the build before the clock step and
+// the available memory rate: a robot updated from it holds a model and a
+// sample log of these.
+var oldNames = []string{
+	"cpu_temp_c", "throttled", "freq_ratio", "cpu_busy_max", "cpu_busy_mean", "load1_per_core",
+	"mem_used_frac", "rss_mb", "gc_pause_p99_ms", "bus_errors_per_s", "state_free_frac",
+	"under_voltage", "cpu_temp_c_per_s", "rss_mb_per_s", "state_free_pct_per_min",
+}
+
+// TestLearnerAfterAFeatureChange: a stored model of the previous feature
+// set is refused with the relearn message, and its sample log is not
+// continued (the relearn-host command then starts learning afresh).
+func TestLearnerAfterAFeatureChange(t *testing.T) {
+	if len(oldNames) == len(host.Names()) {
+		t.Fatal("the previous feature set has as many features as this build's")
+	}
+	dir := t.TempDir()
+	rows := make([][]float64, 200)
+	for i := range rows {
+		rows[i] = make([]float64, len(oldNames))
+		for j := range rows[i] {
+			rows[i][j] = float64((i + j) % 7)
+		}
+	}
+	m, _, err := health.Train(rows, oldNames, health.TrainOptions{Epochs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := m.MarshalBinary()
+	if err := os.WriteFile(filepath.Join(dir, "model.bin"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old, err := host.OpenSampleLog(filepath.Join(dir, "samples.log"), len(oldNames), 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows {
+		if err := old.Append(t0.Add(time.Duration(i)*time.Second), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	opts := host.LearnOptions{Dir: dir, Samples: 300}
+	if _, err := host.OpenLearner(opts); err == nil || !strings.Contains(err.Error(), "relearn the host model") {
+		t.Fatalf("a model of the previous features: %v, want the relearn message", err)
+	}
+	os.Remove(filepath.Join(dir, "model.bin")) // what relearn-host does
+	l, err := host.OpenLearner(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if p := l.Progress(); p.Have != 0 {
+		t.Errorf("samples of the previous features continued: %+v", p)
 	}
 }

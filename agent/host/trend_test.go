@@ -2,6 +2,7 @@ package host
 
 import (
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -41,5 +42,43 @@ func TestTrend(t *testing.T) {
 	// A clock that went back starts over.
 	if s := at(3, 40, 0.5); !math.IsNaN(s.CPUTempRate) {
 		t.Errorf("clock back: rate %v, want NaN", s.CPUTempRate)
+	}
+}
+
+// TestTempDev: the temperature's ten-second mean less its ten-minute
+// mean is 0 for a steady temperature, follows a step of 3 °C by the two
+// exponential means' responses, and starts over when the clock goes back.
+func TestTempDev(t *testing.T) {
+	var tr Trend
+	t0 := time.Unix(1000, 0)
+	var s Sample
+	for i := range 100 {
+		s = Sample{Time: t0.Add(time.Duration(i) * time.Second), CPUTempC: 50}
+		tr.Fill(&s)
+		if s.CPUTempDev != 0 {
+			t.Fatalf("steady: deviation %v at %d s", s.CPUTempDev, i)
+		}
+	}
+	for i := 100; i <= 110; i++ {
+		s = Sample{Time: t0.Add(time.Duration(i) * time.Second), CPUTempC: 53}
+		tr.Fill(&s)
+	}
+	// 10 s after the step: 3·(1 − e^−1) − 3·(1 − e^−10/600), in 1 s steps
+	// from the step's first sample on, which is 11 updates.
+	want := 3*(1-math.Exp(-11.0/10)) - 3*(1-math.Exp(-11.0/600))
+	if math.Abs(s.CPUTempDev-want) > 1e-9 {
+		t.Errorf("after a step of 3 °C: deviation %v, want %v", s.CPUTempDev, want)
+	}
+	if f := s.Features(nil)[slices.Index(Names(), "cpu_temp_dev_c")]; f != s.CPUTempDev {
+		t.Errorf("feature %v, deviation %v", f, s.CPUTempDev)
+	}
+	s = Sample{Time: t0, CPUTempC: 40}
+	tr.Fill(&s)
+	if s.CPUTempDev != 0 {
+		t.Errorf("clock back: deviation %v, want 0 (means start over)", s.CPUTempDev)
+	}
+	s = Sample{Time: t0.Add(time.Second), CPUTempC: math.NaN()}
+	if tr.Fill(&s); !math.IsNaN(s.CPUTempDev) {
+		t.Errorf("unknown temperature: deviation %v", s.CPUTempDev)
 	}
 }

@@ -43,6 +43,20 @@ func TestTrainHostFromRecordedLog(t *testing.T) {
 	if err != nil || model.Fits(host.Names()) != nil || model.Warn < 1 {
 		t.Fatalf("model %v, err %v", model, err)
 	}
+	// A log recorded with another feature set (an older build) is refused.
+	old, err := host.OpenSampleLog(filepath.Join(dir, "old.log"), len(host.Names())-2, 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		old.Append(t0.Add(time.Duration(i)*time.Second), make([]float64, len(host.Names())-2))
+	}
+	old.Close()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"train", "--host", "--in", filepath.Join(dir, "old.log"), "--out", out}, &stdout, &stderr); code == 0 ||
+		!strings.Contains(stderr.String(), "host features") {
+		t.Errorf("a log of another feature set: exit %d, %q", code, stderr.String())
+	}
 	// Too short a log is refused.
 	if code := run(context.Background(), []string{"train", "--host", "--in", filepath.Join(dir, "nope.log"), "--out", out}, &stdout, &stderr); code == 0 {
 		t.Error("missing log accepted")

@@ -14,28 +14,33 @@ import (
 type Kind int
 
 const (
-	Throttling   Kind = iota // the fan stops: temperature climbs, the firmware throttles, the clock drops
-	Runaway                  // a process spins one core at 100 %
-	MemoryLeak               // memory use climbs steadily
-	DiskFill                 // the state directory's file system fills
-	BusErrors                // bursts of sensor bus errors
-	UnderVoltage             // brown-outs: the firmware's under-voltage flag comes and goes
-	SlowHeat                 // cooling fails gradually: the temperature creeps up over minutes
+	Throttling     Kind = iota // the fan stops: temperature climbs, the firmware throttles, the clock drops
+	Runaway                    // a process spins one core at 100 %
+	MemoryLeak                 // memory use climbs steadily
+	DiskFill                   // the state directory's file system fills
+	BusErrors                  // bursts of sensor bus errors
+	UnderVoltage               // brown-outs: the firmware's under-voltage flag comes and goes
+	SlowHeat                   // cooling fails gradually: the temperature creeps up over minutes
+	MemoryPressure             // another process takes the memory: what is available falls
+	ClockJump                  // the wall clock is set: it steps away from the monotonic clock
 )
 
-// Kinds lists every fault type.
-var Kinds = []Kind{Throttling, Runaway, MemoryLeak, DiskFill, BusErrors, UnderVoltage, SlowHeat}
+// Kinds lists every fault type, the firmware's and the system's first, the
+// slow heat-up last.
+var Kinds = []Kind{Throttling, Runaway, MemoryLeak, MemoryPressure, DiskFill, BusErrors, UnderVoltage, ClockJump, SlowHeat}
 
 // String is the fault's name in words ("thermal throttling").
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(Kinds) {
 		return fmt.Sprintf("Kind(%d)", int(k))
 	}
-	return [...]string{"thermal throttling", "runaway process", "memory leak", "disk filling", "bus error bursts", "under-voltage", "slow heat-up"}[k]
+	return [...]string{"thermal throttling", "runaway process", "memory leak", "disk filling", "bus error bursts",
+		"under-voltage", "slow heat-up", "memory pressure", "clock jumps"}[k]
 }
 
-// kindNames are the faults' names in configuration files.
-var kindNames = [...]string{"fan_stop", "runaway", "memory_leak", "disk_fill", "bus_errors", "under_voltage", "slow_heat"}
+// kindNames are the faults' names in configuration files, in Kind order.
+var kindNames = [...]string{"fan_stop", "runaway", "memory_leak", "disk_fill", "bus_errors", "under_voltage", "slow_heat",
+	"memory_pressure", "clock_jump"}
 
 // Name is the fault's name in configuration files ("fan_stop").
 func (k Kind) Name() string {
@@ -80,8 +85,9 @@ func (f Fault) active(t time.Time) (bool, float64) {
 // sensor workload of about 35 % per core with bursts, a CPU temperature
 // that follows the load and a daily ambient swing of ±3 °C, an on-demand
 // CPU clock, memory and the agent's heap moving a little with the garbage
-// collector, a state disk that fills by one percent a week, and a
-// rare single bus error. Deterministic for a Seed; Sample may be called at
+// collector, a state disk that fills by one percent a week, a rare single
+// bus error, and a wall clock that NTP slews by at most 0.5 ms a second
+// against the monotonic one. Deterministic for a Seed; Sample may be called at
 // any pace (accelerated runs sample a simulated clock).
 type Machine struct {
 	Seed   uint64
@@ -102,6 +108,11 @@ type Machine struct {
 	start time.Time
 	begun bool
 	trend host.Trend
+	// offset is the wall clock's lead over the true time, s; slew is
+	// NTP's correction of it, s/s; jumps counts the minutes of the current
+	// ClockJump fault whose step is done (0: none yet).
+	offset, slew float64
+	jumps        int
 }
 
 func (m *Machine) init(now time.Time) {
@@ -143,7 +154,9 @@ func (m *Machine) Sample(now time.Time) host.Sample {
 	}
 	throttled, underV := false, false
 	freq := clamp01(0.7 + 0.6*mean(busy) + 0.05*r.NormFloat64())
-	extraHeat, leakRate := 0.0, 0.0
+	extraHeat, leakRate, taken := 0.0, 0.0, 0.0
+	const total = 4 << 30 // bytes of memory
+	jumping := false
 	busErr := 0.0
 	if r.Float64() < 1.0/20000 {
 		busErr = 1
@@ -175,6 +188,22 @@ func (m *Machine) Sample(now time.Time) host.Sample {
 			if int(since)%20 < 5 {
 				busErr = 5 + 20*r.Float64()
 			}
+		case MemoryPressure:
+			// Another process takes memory at 10 MB/s until 2 % of it is
+			// left; the agent's own memory does not move.
+			taken = since * 10 * (1 << 20) / total
+		case ClockJump:
+			// Two time sources fight over the clock: it is set 1 to 30 s
+			// forwards or back at the fault's start and every minute after.
+			jumping = true
+			if minute := int(since/60) + 1; minute != m.jumps {
+				step := 1 + 29*r.Float64()
+				if r.Float64() < 0.5 {
+					step = -step
+				}
+				m.offset += step
+				m.jumps = minute
+			}
 		case UnderVoltage:
 			if r.Float64() < 0.3 {
 				underV = true
@@ -200,13 +229,24 @@ func (m *Machine) Sample(now time.Time) host.Sample {
 		gc = 0.2 + 0.1*r.ExpFloat64()
 	}
 	m.bus += uint64(busErr * dt)
-	const total = 4 << 30 // bytes of memory
+	if !jumping {
+		m.jumps = 0 // a later fault steps at its start
+	}
+	// NTP slews the wall clock by up to 500 ppm, a correction that
+	// wanders over minutes.
+	m.slew = max(-5e-4, min(5e-4, m.slew+2e-5*r.NormFloat64()))
+	m.offset += m.slew * dt
+	used := clamp01(m.mem + m.leak*(1<<20)/total)
+	used = max(used, min(0.98, used+taken))
 	s := host.Sample{
 		Time: now, CPUTempC: m.temp + 0.3*r.NormFloat64(), Throttled: throttled, UnderVoltage: underV,
 		FreqRatio: freq, CPUBusy: busy, Load1: m.load, Cores: cores,
-		MemUsedFrac: clamp01(m.mem + m.leak*(1<<20)/total), RSSBytes: uint64(max(0, m.rss+m.leak) * (1 << 20)),
+		MemUsedFrac: used, MemAvailBytes: uint64((1 - used) * total), RSSBytes: uint64(max(0, m.rss+m.leak) * (1 << 20)),
 		GCPauseP99: time.Duration(gc * float64(time.Millisecond)), BusErrors: m.bus, BusErrorsPerS: busErr,
 		StateFreeBytes: uint64(diskFree * 32e9), StateFreeFrac: diskFree,
+		// The two clocks are read a few microseconds apart.
+		Wall: now.Add(time.Duration((m.offset + 5e-6*r.Float64()) * float64(time.Second))).Round(0),
+		Mono: now.Sub(m.start) + time.Hour,
 	}
 	m.trend.Fill(&s)
 	return s
