@@ -124,8 +124,8 @@ const (
 )
 
 // HostFault is one fault of the simulated host: a hostsim fault name
-// (fan_stop, runaway, memory_leak, disk_fill, bus_errors, under_voltage,
-// slow_heat) from At after the host model starts judging, for For.
+// (fan_stop, runaway, memory_leak, memory_pressure, disk_fill, bus_errors,
+// under_voltage, clock_jump, slow_heat) from At after the host model starts judging, for For.
 type HostFault struct {
 	Fault string        `yaml:"fault"`
 	At    time.Duration `yaml:"at"`
