@@ -122,7 +122,7 @@ type encoder struct {
 	cellR, cellI []float32
 	ringRow      []int16
 	edgeTan      []float64 // len rows+1; row i covers [edgeTan[i], edgeTan[i+1])
-	xs           []int32 // thumbnail sample columns
+	xs           []int32   // thumbnail sample columns
 	lid          features.LidarExtractor
 	cam          features.CameraExtractor
 	stats        []float64

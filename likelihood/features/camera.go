@@ -468,9 +468,9 @@ func absDiffLanes(a, b uint64) uint64 {
 		one  = 0x0001000100010001
 		b256 = 0x0100010001000100
 	)
-	w := (a | b256) - b // a − b + 256 per lane, in [1, 511]
+	w := (a | b256) - b        // a − b + 256 per lane, in [1, 511]
 	lt := (w >> 8 & one) ^ one // 1 where a < b
-	return (w & lo8 ^ lt*0xff) + lt
+	return (w&lo8 ^ lt*0xff) + lt
 }
 
 // abs is |x| without a branch: the sign of a Laplacian or of a step
