@@ -73,11 +73,14 @@ func scanHash(pts []sensors.Point, seed uint64) uint64 {
 		v3 := seed
 		v4 := seed - xxPrime1
 		for len(pts) >= 2 {
-			p, q := &pts[0], &pts[1]
-			v1 = xxRound(v1, xyWord(p))
-			v2 = xxRound(v2, ziWord(p))
-			v3 = xxRound(v3, xyWord(q))
-			v4 = xxRound(v4, ziWord(q))
+			// xxRound of the four words, written out: the compiler
+			// leaves a marker instruction for every inlined call.
+			p := (*[2]uint64)(unsafe.Pointer(&pts[0])) // the words of xyWord and ziWord
+			v1 = bits.RotateLeft64(v1+p[0]*xxPrime2, 31) * xxPrime1
+			v2 = bits.RotateLeft64(v2+p[1]*xxPrime2, 31) * xxPrime1
+			q := (*[2]uint64)(unsafe.Pointer(&pts[1]))
+			v3 = bits.RotateLeft64(v3+q[0]*xxPrime2, 31) * xxPrime1
+			v4 = bits.RotateLeft64(v4+q[1]*xxPrime2, 31) * xxPrime1
 			pts = pts[2:]
 		}
 		h = bits.RotateLeft64(v1, 1) + bits.RotateLeft64(v2, 7) + bits.RotateLeft64(v3, 12) + bits.RotateLeft64(v4, 18)
