@@ -273,10 +273,8 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 	azBins := r.AzBins
 	for i := range pts {
 		p := &pts[i]
-		// 0 < pr ≤ 1e4 on the bit pattern: −1 wraps +0 round, negative
-		// ranges and NaNs lie above.
-		prb := math.Float32bits(p.Range)
-		if prb-1 >= range1e4Bits {
+		pr := p.Range
+		if !(pr > 0 && pr <= 1e4) {
 			continue
 		}
 		var row int
@@ -308,19 +306,10 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 			col = azBins - 1
 		}
 		c := row*azBins + col
-		if c >= len(cellR) || c >= len(cellI) {
-			continue // never (row < rows, col < azBins): drops two bounds checks
+		if cr := cellR[c]; cr == 0 || pr < cr {
+			cellR[c] = pr
+			cellI[c] = p.Intensity
 		}
-		// The nearest return wins, without a branch: a range's bit
-		// pattern minus one orders positive ranges, and an empty cell's
-		// (0) wraps round to the largest.
-		crb := math.Float32bits(cellR[c]) - 1
-		cib := math.Float32bits(cellI[c])
-		if prb-1 < crb {
-			crb, cib = prb-1, math.Float32bits(p.Intensity)
-		}
-		cellR[c] = math.Float32frombits(crb + 1)
-		cellI[c] = math.Float32frombits(cib)
 	}
 	rng, inten := dst[:cells], dst[cells:2*cells]
 	invLogMax := 1 / math.Log1p(float64(r.MaxRange))
@@ -338,10 +327,6 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 		inten[c] = min(in, 1)
 	}
 }
-
-// range1e4Bits is Float32bits(1e4): the range image takes returns with
-// 0 < range ≤ 1e4 m, whose bit patterns b have b − 1 < range1e4Bits.
-const range1e4Bits = 0x461c4000
 
 // cellSamples is the side of the sample grid inside one thumbnail cell.
 const cellSamples = 4
