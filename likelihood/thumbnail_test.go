@@ -31,7 +31,7 @@ func rgbAndLuma(w, h int, seed uint64) (rgb, gray *sensors.Image) {
 // of the Gray8 image of its luma.
 func TestRGBEncodesAsItsLuma(t *testing.T) {
 	r := Repr{Kind: sensors.KindCamera, ThumbW: 16, ThumbH: 12}
-	for i, sz := range [][2]int{{64, 48}, {320, 240}, {333, 97}, {17, 300}, {2, 2}, {3, 5}, {16, 12}, {7, 40}, {40, 1}} {
+	for i, sz := range [][2]int{{64, 48}, {320, 240}, {333, 97}, {17, 300}} {
 		rgb, gray := rgbAndLuma(sz[0], sz[1], uint64(i))
 		a, b := make([]float64, r.ImageDims()), make([]float64, r.ImageDims())
 		newEncoder(&r).thumbnail(a, rgb)

@@ -142,16 +142,6 @@ func lidarStreams(t *testing.T) [][]*sensors.Scan {
 			p.Range = 2e4
 		case 5:
 			p.Ring = 200
-		case 6:
-			p.Intensity = float32(math.NaN())
-		case 7:
-			p.X = float32(math.NaN())
-		case 8:
-			p.Intensity = float32(math.Copysign(0, -1))
-		case 9:
-			p.Azimuth = float32(math.NaN())
-		case 10:
-			p.Range = float32(math.Copysign(0, -1))
 		}
 	}
 	mixed = append(mixed, &bad, &sensors.Scan{}, synth.Scan(5, 90, 2, false), synth.Scan(5, 90, 2, false))
