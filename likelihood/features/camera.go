@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -438,11 +439,14 @@ func (b *blockSums) value(w int) float64 {
 // a − b modulo 256, from which |a − b| follows without a branch. A lane
 // of the sum grows by at most 2·255 per step, so 128 steps fit in its 16
 // bits before the lanes are added into the total.
+//
+// On 32-bit machines, where a 64-bit word is two registers and an 8-byte
+// load eight, the steps are summed one by one.
 func absSteps(row []byte) int64 {
 	const lo8 = 0x00ff00ff00ff00ff
 	var s int64
 	x := 1
-	for x+8 <= len(row) {
+	for bits.UintSize == 64 && x+8 <= len(row) {
 		var lanes uint64
 		for k := 0; k < 128 && x+8 <= len(row); k, x = k+1, x+8 {
 			a := binary.LittleEndian.Uint64(row[x:])
