@@ -3,7 +3,6 @@ package agent
 import (
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"time"
 
@@ -187,7 +186,7 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	}
 	j := &Judge{
 		kind: o.Kind, period: o.Period, checker: chk, decider: dec, feats: feats,
-		hash: frameHash{seed: maphash.MakeSeed()}, budget: o.ScoreBudget, decim: 1,
+		hash: newFrameHash(), budget: o.ScoreBudget, decim: 1,
 		names: feats.Names(), features: map[string]float64{},
 	}
 	if err := j.SetModel(o.Model); err != nil {
@@ -427,53 +426,3 @@ func (j *Judge) Snapshot() Snapshot { return j.snap }
 
 // Level returns the sensor's current level.
 func (j *Judge) Level() level.Level { return j.decider.Level() }
-
-// frameHash spots byte-identical repeats of a frame's payload.
-type frameHash struct {
-	seed maphash.Seed
-	buf  []byte
-	prev uint64
-	have bool
-}
-
-// repeats hashes f and reports whether it repeats the previous frame.
-func (fh *frameHash) repeats(f sensors.Frame) bool {
-	var h maphash.Hash
-	h.SetSeed(fh.seed)
-	switch fr := f.(type) {
-	case *sensors.Image:
-		h.Write(fr.Pix)
-	case *sensors.Scan:
-		// One pass into a reused buffer: far cheaper than a Write per point.
-		need := 16 * len(fr.Points)
-		if cap(fh.buf) < need {
-			fh.buf = make([]byte, need+need/4) // scans vary in size
-		}
-		buf := fh.buf[:need]
-		pts := fr.Points // local: the stores to buf could alias fr.Points
-		for i := range pts {
-			pt := &pts[i]
-			b := buf[16*i : 16*i+16 : 16*i+16]
-			put32(b[0:], math.Float32bits(pt.X))
-			put32(b[4:], math.Float32bits(pt.Y))
-			put32(b[8:], math.Float32bits(pt.Z))
-			put32(b[12:], math.Float32bits(pt.Intensity))
-		}
-		h.Write(buf)
-	case *sensors.Range:
-		var buf [8]byte
-		put32(buf[0:], math.Float32bits(fr.Distance))
-		put32(buf[4:], math.Float32bits(fr.Strength))
-		h.Write(buf[:])
-	}
-	sum := h.Sum64()
-	same := fh.have && sum == fh.prev
-	fh.prev, fh.have = sum, true
-	return same
-}
-
-func (fh *frameHash) forget() { fh.have = false }
-
-func put32(b []byte, v uint32) {
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-}

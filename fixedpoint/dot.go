@@ -14,18 +14,25 @@ package fixedpoint
 func DotI16(a, b []int16) int64 {
 	n := min(len(a), len(b))
 	a = a[:n]
-	b = b[:len(a)]
-	var acc int64
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		aa, bb := a[i:i+4:i+4], b[i:i+4:i+4]
-		acc += int64(int32(aa[0])*int32(bb[0])) + int64(int32(aa[1])*int32(bb[1])) +
-			int64(int32(aa[2])*int32(bb[2])) + int64(int32(aa[3])*int32(bb[3]))
+	b = b[:n]
+	// Four independent sums of 64-bit products, eight terms per step: each
+	// product is a multiply of two sign-extending loads, and a step checks
+	// its bounds twice, not sixteen times.
+	var s0, s1, s2, s3 int64
+	for len(a) >= 8 && len(b) >= 8 {
+		x, y := (*[8]int16)(a), (*[8]int16)(b)
+		s0 += int64(x[0])*int64(y[0]) + int64(x[4])*int64(y[4])
+		s1 += int64(x[1])*int64(y[1]) + int64(x[5])*int64(y[5])
+		s2 += int64(x[2])*int64(y[2]) + int64(x[6])*int64(y[6])
+		s3 += int64(x[3])*int64(y[3]) + int64(x[7])*int64(y[7])
+		a, b = a[8:], b[8:]
 	}
-	for ; i < len(a); i++ {
-		acc += int64(int32(a[i]) * int32(b[i]))
+	for i := range a {
+		if i < len(b) {
+			s0 += int64(a[i]) * int64(b[i])
+		}
 	}
-	return acc
+	return s0 + s1 + s2 + s3
 }
 
 // DotI16I64 returns the sum of products of int16 weights and int64
@@ -49,15 +56,20 @@ func DotI16(a, b []int16) int64 {
 func DotI16I64(a []int16, b []int64) int64 {
 	n := min(len(a), len(b))
 	a = a[:n]
-	b = b[:len(a)]
-	var acc int64
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		aa, bb := a[i:i+4:i+4], b[i:i+4:i+4]
-		acc += int64(aa[0])*bb[0] + int64(aa[1])*bb[1] + int64(aa[2])*bb[2] + int64(aa[3])*bb[3]
+	b = b[:n]
+	var s0, s1, s2, s3 int64
+	for len(a) >= 4 && len(b) >= 4 {
+		x, y := (*[4]int16)(a), (*[4]int64)(b)
+		s0 += int64(x[0]) * y[0]
+		s1 += int64(x[1]) * y[1]
+		s2 += int64(x[2]) * y[2]
+		s3 += int64(x[3]) * y[3]
+		a, b = a[4:], b[4:]
 	}
-	for ; i < len(a); i++ {
-		acc += int64(a[i]) * b[i]
+	for i := range a {
+		if i < len(b) {
+			s0 += int64(a[i]) * b[i]
+		}
 	}
-	return acc
+	return s0 + s1 + s2 + s3
 }

@@ -65,3 +65,53 @@ func TestDotI16I64Bound(t *testing.T) {
 		t.Fatalf("at the bound: DotI16I64 = %d, want the wrapped %d", got, int64(math.MinInt64))
 	}
 }
+
+// TestDotI16 compares DotI16 with the literal loop of its doc comment at
+// every length up to 40 (all the tails of its unrolled steps) and at an
+// input layer's size, with the extreme −2^15 in both vectors.
+func TestDotI16(t *testing.T) {
+	r := NewRand(22)
+	for _, n := range append(seq(41), 1054) {
+		a := randI16(r, n, 32767)
+		b := randI16(r, n, 32767)
+		if n > 1 {
+			a[0], b[0] = math.MinInt16, math.MinInt16
+			a[n-1], b[n-1] = math.MinInt16, math.MaxInt16
+		}
+		var want int64
+		for i := range a {
+			want += int64(a[i]) * int64(b[i])
+		}
+		if got := DotI16(a, b); got != want {
+			t.Fatalf("n=%d: DotI16 = %d, want %d", n, got, want)
+		}
+		if k := n / 2; DotI16(a, b[:k]) != DotI16(a[:k], b[:k]) || DotI16(a[:k], b) != DotI16(a[:k], b[:k]) {
+			t.Fatalf("n=%d: unequal lengths must use the shorter", n)
+		}
+	}
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// TestDotI16I64Tails compares DotI16I64 with the literal loop of its doc
+// comment at every length up to 20 (the tails of its four-term steps).
+func TestDotI16I64Tails(t *testing.T) {
+	r := NewRand(23)
+	for _, n := range seq(21) {
+		a := randI16(r, n, 32767)
+		b := randI64(r, n, 1<<20)
+		var want int64
+		for i := range a {
+			want += int64(a[i]) * b[i]
+		}
+		if got := DotI16I64(a, b); got != want {
+			t.Fatalf("n=%d: DotI16I64 = %d, want %d", n, got, want)
+		}
+	}
+}

@@ -107,16 +107,36 @@ func (e *fixedEngine) quad(z []int64) int64 {
 	L, H2 := q.L, q.H2
 	nz := e.nz[:0]
 	var lin int64
-	for k := 0; k < H2; k++ {
-		v := requant(fixedpoint.DotI16I64(q.W2[k*L:(k+1)*L], z), int64(q.M2[k]), int(q.S2[k])) + q.B2[k]
+	z = z[:L]
+	h, u := e.h[:H2], e.u[:H2]
+	m2, s2, b2 := q.M2[:H2], q.S2[:H2], q.B2[:H2]
+	var z8 []int64
+	if L == 8 {
+		z8 = z[:8:8]
+	}
+	for k := range h {
+		// The decoder's first layer is L wide (a handful of latents): the
+		// loop inline, not a call per row, and written out for the usual
+		// 8 latents (the same exact int64 sum as fixedpoint.DotI16I64).
+		var acc int64
+		if len(z8) == 8 {
+			w := q.W2[k*8 : k*8+8 : k*8+8]
+			acc = int64(w[0])*z8[0] + int64(w[1])*z8[1] + int64(w[2])*z8[2] + int64(w[3])*z8[3] +
+				int64(w[4])*z8[4] + int64(w[5])*z8[5] + int64(w[6])*z8[6] + int64(w[7])*z8[7]
+		} else {
+			for j, w := range q.W2[k*L : k*L+L] {
+				acc += int64(w) * z[j]
+			}
+		}
+		v := requant(acc, int64(m2[k]), int(s2[k])) + b2[k]
 		if v <= 0 {
-			e.h[k] = 0
+			h[k] = 0
 			continue
 		}
 		v = clampAct(v)
-		e.h[k] = v
+		h[k] = v
 		nz = append(nz, int32(k))
-		lin += e.u[k] * v
+		lin += u[k] * v
 	}
 	quadQ24 := fixedpoint.QuadFormActive(q.G, e.h, nz, int(q.GShift))
 	return fixedpoint.RoundShift64(quadQ24-2*lin, fracBits)

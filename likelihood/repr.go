@@ -91,7 +91,7 @@ func (r *Repr) validate() error {
 			return fmt.Errorf("likelihood: bad LiDAR representation (%d rows, %d bins)", len(r.Elevations), r.AzBins)
 		}
 	case sensors.KindCamera:
-		if r.ThumbW < 2 || r.ThumbH < 2 || r.ThumbW > 256 || r.ThumbH > 256 {
+		if r.ThumbW < 2 || r.ThumbH < 2 || r.ThumbW > maxThumb || r.ThumbH > maxThumb {
 			return fmt.Errorf("likelihood: bad camera representation %d×%d", r.ThumbW, r.ThumbH)
 		}
 	default:
@@ -122,6 +122,7 @@ type encoder struct {
 	cellR, cellI []float32
 	ringRow      []int16
 	edgeTan      []float64 // len rows+1; row i covers [edgeTan[i], edgeTan[i+1])
+	xs           []int32   // thumbnail sample columns
 	lid          features.LidarExtractor
 	cam          features.CameraExtractor
 	stats        []float64
@@ -330,15 +331,22 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 // cellSamples is the side of the sample grid inside one thumbnail cell.
 const cellSamples = 4
 
+// maxThumb is the largest thumbnail side.
+const maxThumb = 256
+
 func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
+	if im.Format == sensors.Gray8 {
+		e.thumbnailGray(dst, im)
+		return
+	}
 	r := e.r
 	tw, th := r.ThumbW, r.ThumbH
 	n := tw * th
 	lum, hf := dst[:n], dst[n:2*n]
 	w, h := im.Width, im.Height
-	// Gray8 pixels are read in place; RGB24 pixels are converted one by one
-	// (features.Luma), never into a full-frame copy.
-	g, gs, gray := im.Pix, im.Stride, im.Format == sensors.Gray8
+	// RGB24 pixels are converted one by one (features.Luma), never into a
+	// full-frame copy.
+	g, gs, gray := im.Pix, im.Stride, false
 	for cy := 0; cy < th; cy++ {
 		y0, y1 := cy*h/th, (cy+1)*h/th
 		for cx := 0; cx < tw; cx++ {
@@ -375,6 +383,78 @@ func (e *encoder) thumbnail(dst []float64, im *sensors.Image) {
 			lum[i] = float64(sl) / float64(cnt) / 255
 			if ch > 0 {
 				hf[i] = math.Log(1.0/255 + float64(sh)/float64(ch)/255)
+			} else {
+				hf[i] = math.Log(1.0 / 255)
+			}
+		}
+	}
+}
+
+// thumbnailGray is thumbnail for a Gray8 image, read in place, with the
+// same samples and sums: the sample columns are worked out once per frame,
+// and the cells of a thumbnail row are summed one sample row at a time.
+func (e *encoder) thumbnailGray(dst []float64, im *sensors.Image) {
+	r := e.r
+	tw, th := r.ThumbW, r.ThumbH
+	n := tw * th
+	lum, hf := dst[:n], dst[n:2*n]
+	w, h := im.Width, im.Height
+	g, gs := im.Pix, im.Stride
+	// Sample columns of every cell; xs[k] < 0 marks a border column,
+	// −1−x, which has no Laplacian.
+	xs := e.xs[:0]
+	for cx := range tw {
+		x0, x1 := cx*w/tw, (cx+1)*w/tw
+		for sx := range cellSamples {
+			x := min(w-1, x0+(2*sx+1)*(x1-x0)/(2*cellSamples))
+			if x == 0 || x == w-1 {
+				x = -1 - x
+			}
+			xs = append(xs, int32(x))
+		}
+	}
+	e.xs = xs
+	var sl, sh, ch [maxThumb]int32
+	for cy := range th {
+		y0, y1 := cy*h/th, (cy+1)*h/th
+		clear(sl[:tw])
+		clear(sh[:tw])
+		clear(ch[:tw])
+		for sy := range cellSamples {
+			y := min(h-1, y0+(2*sy+1)*(y1-y0)/(2*cellSamples))
+			row := g[y*gs : y*gs+w]
+			if y == 0 || y == h-1 {
+				for k, x := range xs {
+					if x < 0 {
+						x = -1 - x
+					}
+					sl[k/cellSamples] += int32(row[x])
+				}
+				continue
+			}
+			up, dn := g[(y-1)*gs:(y-1)*gs+w], g[(y+1)*gs:(y+1)*gs+w]
+			for k, x := range xs {
+				cx := k / cellSamples
+				if x < 0 {
+					sl[cx] += int32(row[-1-x])
+					continue
+				}
+				if x == 0 || int(x) >= len(row)-1 || int(x) >= len(up) || int(x) >= len(dn) {
+					continue // never (x is inside): drops the bounds checks below
+				}
+				v := int32(row[x])
+				sl[cx] += v
+				l := 4*v - int32(row[x-1]) - int32(row[x+1]) - int32(up[x]) - int32(dn[x])
+				m := l >> 31
+				sh[cx] += (l ^ m) - m
+				ch[cx]++
+			}
+		}
+		for cx := range tw {
+			i := cy*tw + cx
+			lum[i] = float64(sl[cx]) / float64(cellSamples*cellSamples) / 255
+			if ch[cx] > 0 {
+				hf[i] = math.Log(1.0/255 + float64(sh[cx])/float64(ch[cx])/255)
 			} else {
 				hf[i] = math.Log(1.0 / 255)
 			}

@@ -16,7 +16,7 @@ echo "|---|---:|---:|---:|---:|---:|---:|"
 for b in JudgeCameraSize/320x240 JudgeCameraSize/640x480 JudgeCameraSize/1280x720 \
 	JudgeLidarRings/16 JudgeLidarRings/32 JudgeLidarRings/128; do
 	ns=$(grep "^Benchmark$b-" "$tmp/bench.txt" | awk '{print $3}' | sort -n | sed -n 2p)
-	GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOMAXPROCS=1 valgrind --tool=callgrind \
+	GOGC=off GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOMAXPROCS=1 valgrind --tool=callgrind \
 		--callgrind-out-file="$tmp/cg.out" "$tmp/agent.test" -test.run XXX -test.bench "$b\$" -test.benchtime 50x >/dev/null 2>&1
 	python3 ../docs/perf/stages.py "$tmp/cg.out" | awk -v b="$b" -v ns="$ns" '
 		/^judged frame/ {t=$(NF-3)} /^LiDAR\/camera statistics/ {s=$(NF-3)}

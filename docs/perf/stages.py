@@ -7,7 +7,12 @@ Reads a callgrind output file of an agent benchmark (BenchmarkJudge*) and
 prints, for each stage of Judge.Frame, the instructions of its functions
 (inclusive of what they call) per judged frame: the sum over all calls
 divided by the number of Judge.Frame calls. Functions the compiler inlined
-are counted in their caller."""
+are counted in their caller.
+
+Run the benchmark with GOGC=off: a collection during the run switches
+goroutines under callgrind, which then takes later calls of Judge.Frame for
+recursive ones (named "Judge).Frame'2") and counts their cost twice; the
+script refuses such a file."""
 import re, sys
 STAGES = [
     ("judged frame (Judge.Frame)", ["agent.(*Judge).Frame"]),
@@ -44,6 +49,8 @@ def tot(suffix):
         if nm.endswith(suffix) and i in incl:
             ir += incl[i]; n = max(n, calls.get(i, 0))
     return ir
+if any("(*Judge).Frame'" in nm for nm in names.values()):
+    sys.exit("stages.py: Judge.Frame appears as recursive (run the benchmark with GOGC=off)")
 frames = max(c for i, c in calls.items() if names.get(i, '').endswith("agent.(*Judge).Frame"))
 rows = [(label, sum(tot(s) for s in sufs) / frames) for label, sufs in STAGES]
 total = rows[0][1]

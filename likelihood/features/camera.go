@@ -1,9 +1,11 @@
 package features
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -255,19 +257,16 @@ func (e *CameraExtractor) Next(dst []float64, cur *sensors.Image) ([]float64, er
 	dst[13] = bl.value(w)
 	// Change against the previous frame.
 	if e.prevOK && e.prevW == w && e.prevH == h && len(e.prev) == len(e.cur) {
-		var sd int64
-		same, changed := 0, 0
+		var sd, moved, changed int64
 		prev := e.prev[:len(e.cur)]
 		for i, v := range e.cur {
-			d := int32(v) - int32(prev[i])
-			if d == 0 {
-				same++
-			}
-			if d > 25 || d < -25 {
-				changed++
-			}
-			sd += int64(abs(d))
+			// Counted by sign bits, not branches (see inner).
+			ad := abs(int32(v) - int32(prev[i]))
+			moved += int64(uint32(-ad) >> 31) // ad > 0
+			changed += int64(uint32(25-ad) >> 31)
+			sd += int64(ad)
 		}
+		same := int64(len(e.cur)) - moved
 		// Logarithms, because cameras differ by orders of magnitude in what
 		// moves: a fixed camera behind a video codec repeats about 75 % of
 		// its samples bit for bit between clean frames (vtest.avi), a moving
@@ -347,19 +346,14 @@ func (a *sampleSums) inner(out []byte, nb *[7][]byte, x0, st int, hist *[256]int
 		t[sumL1] += int64(l1)
 		t[sumL1sq] += int64(l1 * l1)
 		lapHist[abs(l1)]++
-		if v-max(l, r, u, d) > 50 {
-			t[sumHot]++
-		}
-		if min(l, r, u, d)-v > 50 {
-			t[sumCold]++
-		}
+		// The tests below are coin flips on a noisy image: counted by
+		// the sign bit of a difference (all small), not by branches the
+		// processor would mispredict half the time.
+		t[sumHot] += int64(uint32(50-(v-max(l, r, u, d))) >> 31)
+		t[sumCold] += int64(uint32(50-(min(l, r, u, d)-v)) >> 31)
 		gr := abs(r-l)>>1 + abs(d-u)>>1 // |·| ≤ 255: the shift is /2
-		if gr >= 4 {
-			t[sumGrad4]++
-		}
-		if gr > 32 {
-			t[sumGrad33]++
-		}
+		t[sumGrad4] += int64(uint32(3-gr) >> 31)
+		t[sumGrad33] += int64(uint32(32-gr) >> 31)
 		if j >= len(u2) || j >= len(d2) || j >= len(u4) || j >= len(d4) {
 			break // never (all rows have span pixels): drops four bounds checks
 		}
@@ -437,24 +431,55 @@ func (b *blockSums) value(w int) float64 {
 }
 
 // absSteps returns Σ |row[x] − row[x−1]| over x ≥ 1 (len(row) ≥ 1).
-// Not inlined: inlined, its loop lost its registers to spills.
 //
-//go:noinline
+// Eight steps at a time in the 16-bit lanes of two words (SWAR): the
+// even and the odd bytes of row[x:x+8] and row[x−1:x+7] are spread into
+// four lanes each, where a − b + 256 lies in [1, 511] and cannot borrow
+// from the next lane; its bit 8 says whether a ≥ b, and the low byte is
+// a − b modulo 256, from which |a − b| follows without a branch. A lane
+// of the sum grows by at most 2·255 per step, so 128 steps fit in its 16
+// bits before the lanes are added into the total.
+//
+// On 32-bit machines, where a 64-bit word is two registers and an 8-byte
+// load eight, the steps are summed one by one.
 func absSteps(row []byte) int64 {
+	const lo8 = 0x00ff00ff00ff00ff
 	var s int64
-	prev := int64(row[0])
-	for _, b := range row[1:] {
-		d := int64(b) - prev
-		m := d >> 63
-		s += (d ^ m) - m
-		prev = int64(b)
+	x := 1
+	for bits.UintSize == 64 && x+8 <= len(row) {
+		var lanes uint64
+		for k := 0; k < 128 && x+8 <= len(row); k, x = k+1, x+8 {
+			a := binary.LittleEndian.Uint64(row[x:])
+			b := binary.LittleEndian.Uint64(row[x-1:])
+			lanes += absDiffLanes(a&lo8, b&lo8) + absDiffLanes(a>>8&lo8, b>>8&lo8)
+		}
+		pairs := lanes&0x0000ffff0000ffff + lanes>>16&0x0000ffff0000ffff
+		s += int64(pairs&0xffffffff + pairs>>32)
+	}
+	prev := int32(row[x-1])
+	for _, v := range row[x:] {
+		s += int64(abs(int32(v) - prev))
+		prev = int32(v)
 	}
 	return s
 }
 
+// absDiffLanes returns |a − b| in each 16-bit lane of a and b, whose
+// lanes hold one byte each.
+func absDiffLanes(a, b uint64) uint64 {
+	const (
+		lo8  = 0x00ff00ff00ff00ff
+		one  = 0x0001000100010001
+		b256 = 0x0100010001000100
+	)
+	w := (a | b256) - b        // a − b + 256 per lane, in [1, 511]
+	lt := (w >> 8 & one) ^ one // 1 where a < b
+	return (w&lo8 ^ lt*0xff) + lt
+}
+
+// abs is |x| without a branch: the sign of a Laplacian or of a step
+// between pixels is a coin flip the processor would mispredict.
 func abs(x int32) int32 {
-	if x < 0 {
-		return -x
-	}
-	return x
+	m := x >> 31
+	return (x ^ m) - m
 }

@@ -226,3 +226,44 @@ func TestReturnsPerCell(t *testing.T) {
 		t.Errorf("returns per cell: full %v, half the points %v", a, b)
 	}
 }
+
+// TestAbsSteps compares the eight-at-a-time absSteps with the plain loop
+// on rows of every length up to 70 and on long rows (more than one
+// flush of its 16-bit lanes), with the extreme steps 0→255 and 255→0.
+func TestAbsSteps(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range append(seqInts(71), 1024+9, 4096) {
+		for _, fill := range []string{"random", "extreme"} {
+			row := make([]byte, n)
+			for i := range row {
+				if fill == "random" {
+					row[i] = byte(r.IntN(256))
+				} else {
+					row[i] = byte(255 * (i % 2))
+				}
+			}
+			if n == 0 {
+				continue
+			}
+			var want int64
+			for x := 1; x < n; x++ {
+				d := int64(row[x]) - int64(row[x-1])
+				if d < 0 {
+					d = -d
+				}
+				want += d
+			}
+			if got := absSteps(row); got != want {
+				t.Fatalf("%s row of %d: absSteps = %d, want %d", fill, n, got, want)
+			}
+		}
+	}
+}
+
+func seqInts(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}

@@ -65,6 +65,7 @@ func LidarNames() []string { return append([]string(nil), lidarNames...) }
 // concurrent use.
 type LidarExtractor struct {
 	grid, prev      []float32 // rows × gridAz nearest range, 0 = empty
+	h               *lidarHists
 	prevOK          bool
 	prevCount       int
 	ringCount       []int
@@ -98,17 +99,150 @@ func (e *LidarExtractor) init() {
 	}
 	e.grid = make([]float32, gridRows*gridAz)
 	e.prev = make([]float32, gridRows*gridAz)
-	e.ringCount = make([]int, gridRows)
-	e.rangeH = make([]int32, rangeBins)
-	e.heightH = make([]int32, heightBins)
-	e.heightI = make([]float64, heightBins)
+	// The histograms live in one struct: the point loop reaches them all
+	// from one register.
+	e.h = new(lidarHists)
+	e.ringCount = e.h.ringCount[:]
+	e.rangeH = e.h.rangeH[:]
+	e.heightH = e.h.heightH[:]
+	e.heightI = e.h.heightI[:]
+	e.intenH = e.h.intenH[:]
+	e.azOcc = e.h.azOcc[:]
 	e.bandTan = make([]float64, gridRows+1)
 	for i := range e.bandTan {
 		e.bandTan[i] = math.Tan((bandMinDeg + bandDeg*float64(i)) * math.Pi / 180)
 	}
-	e.intenH = make([]int32, intenBins)
-	e.azOcc = make([]bool, gridAz)
 	e.counts = make([]float64, 0, gridRows)
+}
+
+// lidarHists are the per-scan histograms and counts of the point pass.
+type lidarHists struct {
+	rangeH    [rangeBins]int32
+	heightH   [heightBins]int32
+	intenH    [intenBins]int32
+	ringCount [gridRows]int
+	heightI   [heightBins]float64 // intensity sum per height bin
+	azOcc     [gridAz]bool
+}
+
+// pointSums are the running sums of the point pass, each added in point
+// order (they are float64 sums: the order is part of their bits).
+type pointSums struct {
+	sumR, sumI, sumZ, sumZ2 float64
+	lowI                    int
+}
+
+// Bit patterns of okPoint's limits: for a float32 f, |f| < 1e4 exactly
+// when Float32bits(f)&^sign < limBits (NaN's patterns lie above every
+// finite one), 0 < f < 1e4 when Float32bits(f)−1 < limBits−1 as uint32
+// (+0 wraps round, negative values have the sign bit), and f is not NaN
+// when Float32bits(f)&^sign ≤ infBits.
+const (
+	limBits  = 0x461c4000 // Float32bits(1e4)
+	infBits  = 0x7f800000
+	signMask = 0x7fffffff
+)
+
+// fast adds the points of pts to h, s and grid in order while each is
+// either unusable (okPoint false: skipped) or numbered by its ring below
+// rings with an azimuth in [0, 2π), and returns how many it took: pts[k]
+// for the returned k (if any) needs the general path (point).
+func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32, rings int, s *pointSums) int {
+	sumR, sumI, sumZ, sumZ2, lowI := s.sumR, s.sumI, s.sumZ, s.sumZ2, s.lowI
+	azScale := float64(gridAz) / (2 * math.Pi) // rounded as in azBin, not as a constant
+	i := 0
+	for ; i < len(pts); i++ {
+		p := &pts[i]
+		// okPoint, on the bit patterns: integer compares, no float
+		// loads for the points rejected.
+		rb := math.Float32bits(p.Range)
+		if rb-1 >= limBits-1 ||
+			max(math.Float32bits(p.X)&signMask, math.Float32bits(p.Y)&signMask, math.Float32bits(p.Z)&signMask) >= limBits ||
+			math.Float32bits(p.Azimuth)&signMask > infBits {
+			continue
+		}
+		ring := int(p.Ring)
+		az := float64(p.Azimuth)
+		if ring >= rings || !(az >= 0 && az < 2*math.Pi) {
+			break
+		}
+		r := float64(p.Range)
+		in := float64(p.Intensity)
+		if !(in >= 0) {
+			in = 0
+		}
+		if in > 1 {
+			in = 1
+		}
+		z := float64(p.Z)
+		sumR += r
+		sumI += in
+		sumZ += z
+		sumZ2 += z * z
+		if in < 0.02 {
+			lowI++
+		}
+		// r > 0 and in ≥ 0: the bins need no lower clamp.
+		h.rangeH[min(uint(int(r*(1/rangeBinM))), rangeBins-1)]++
+		hb := clampBin(int((z-heightMinM)*(1/heightBinM)), heightBins)
+		h.heightH[hb]++
+		h.heightI[hb] += in
+		h.intenH[min(uint(int(in*intenBins)), intenBins-1)]++
+		ring &= gridRows - 1 // ring < rings ≤ gridRows
+		h.ringCount[ring]++
+		a := min(uint(int(az*azScale)), gridAz-1) // azBin's fast path
+		h.azOcc[a] = true
+		// The nearest return of the cell, without a branch: a range's
+		// bit pattern minus one orders positive ranges, and an empty
+		// cell's (0) wraps round to the largest.
+		c := &grid[uint(ring)*gridAz+a]
+		*c = math.Float32frombits(min(rb-1, math.Float32bits(*c)-1) + 1)
+	}
+	s.sumR, s.sumI, s.sumZ, s.sumZ2, s.lowI = sumR, sumI, sumZ, sumZ2, lowI
+	return i
+}
+
+// point adds one point of cur, any point, to the histograms, s and the
+// grid: the general path of fast.
+func (e *LidarExtractor) point(cur *sensors.Scan, p *sensors.Point, rings int, s *pointSums) {
+	if !okPoint(p) {
+		return
+	}
+	h := e.h
+	r := float64(p.Range)
+	in := float64(p.Intensity)
+	if !(in >= 0) {
+		in = 0
+	}
+	if in > 1 {
+		in = 1
+	}
+	z := float64(p.Z)
+	s.sumR += r
+	s.sumI += in
+	s.sumZ += z
+	s.sumZ2 += z * z
+	if in < 0.02 {
+		s.lowI++
+	}
+	h.rangeH[clampBin(int(r*(1/rangeBinM)), rangeBins)]++
+	hb := clampBin(int((z-heightMinM)*(1/heightBinM)), heightBins)
+	h.heightH[hb]++
+	h.heightI[hb] += in
+	h.intenH[clampBin(int(in*intenBins), intenBins)]++
+	var rw int
+	if int(p.Ring) < rings {
+		rw = int(p.Ring)
+	} else {
+		rw = e.row(cur, p)
+	}
+	h.ringCount[rw&(gridRows-1)]++
+	a := azBin(p.Azimuth, gridAz) & (gridAz - 1)
+	h.azOcc[a] = true
+	c := &e.grid[rw*gridAz+a]
+	if *c == 0 || p.Range < *c {
+		*c = p.Range
+	}
 }
 
 // row returns the grid row of a point: its ring when the scan numbers rings,
@@ -184,84 +318,33 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 		clear(e.grid[e.gLo*gridAz : e.gHi*gridAz]) // only the rows this buffer holds
 	}
 	e.gLo, e.gHi = gridRows, 0
-	clear(e.ringCount)
-	clear(e.heightI)
-	clear(e.rangeH)
-	clear(e.heightH)
-	clear(e.intenH)
-	clear(e.azOcc)
-	n := 0
-	var sumR, sumI, sumZ, sumZ2 float64
-	near, lowI := 0, 0
-	// Fixed-size views: the bins clampBin returns need no bounds checks.
-	rangeH := (*[rangeBins]int32)(e.rangeH)
-	heightH := (*[heightBins]int32)(e.heightH)
-	heightI := (*[heightBins]float64)(e.heightI)
-	intenH := (*[intenBins]int32)(e.intenH)
-	ringCount := (*[gridRows]int)(e.ringCount)
-	azOcc := (*[gridAz]bool)(e.azOcc)
-	grid := (*[gridRows * gridAz]float32)(e.grid)
-	bins := gridAz
-	azScale := float64(bins) / (2 * math.Pi) // rounded as in azBin, not as a constant
-	rings := 0                               // the scan numbers its rings: a point's row is its ring
+	*e.h = lidarHists{}
+	rings := 0 // the scan numbers its rings: a point's row is its ring
 	if cur.Rings > 0 && cur.Rings <= gridRows {
 		rings = cur.Rings
 	}
-	// A local copy of the slice header: the stores below could alias
-	// cur.Points, and the compiler would reload it at every point.
-	pts := cur.Points
-	for i := range pts {
-		p := &pts[i]
-		if !okPoint(p) {
-			continue
+	grid := (*[gridRows * gridAz]float32)(e.grid)
+	var sums pointSums
+	for pts := cur.Points; len(pts) > 0; {
+		k := e.h.fast(pts, grid, rings, &sums)
+		if k < len(pts) {
+			e.point(cur, &pts[k], rings, &sums)
+			k++
 		}
-		n++
-		r := float64(p.Range)
-		in := float64(p.Intensity)
-		if !(in >= 0) {
-			in = 0
-		}
-		if in > 1 {
-			in = 1
-		}
-		z := float64(p.Z)
-		sumR += r
-		sumI += in
-		sumZ += z
-		sumZ2 += z * z
-		if r < nearRangeM {
-			near++
-		}
-		if in < 0.02 {
-			lowI++
-		}
-		rangeH[clampBin(int(r*(1/rangeBinM)), rangeBins)]++
-		hb := clampBin(int((z-heightMinM)*(1/heightBinM)), heightBins)
-		heightH[hb]++
-		heightI[hb] += in
-		intenH[clampBin(int(in*intenBins), intenBins)]++
-		var rw int
-		if int(p.Ring) < rings {
-			rw = int(p.Ring)
-		} else {
-			rw = e.row(cur, p)
-		}
-		ringCount[rw&(gridRows-1)]++
-		var a int
-		if az := float64(p.Azimuth); az >= 0 && az < 2*math.Pi {
-			a = min(int(az*azScale), gridAz-1) // azBin's fast path
-		} else {
-			a = azBin(p.Azimuth, gridAz)
-		}
-		a &= gridAz - 1
-		azOcc[a] = true
-		c := &grid[rw*gridAz+a]
-		if *c == 0 || p.Range < *c {
-			*c = p.Range
+		pts = pts[k:]
+	}
+	sumR, sumI, sumZ, sumZ2, lowI := sums.sumR, sums.sumI, sums.sumZ, sums.sumZ2, sums.lowI
+	// Every usable point has one range bin; those below 2 m are the bins
+	// below 2/rangeBinM (r·4 is exact, so r < 2 exactly when ⌊4r⌋ < 8).
+	n, near := 0, 0
+	for b, k := range e.h.rangeH {
+		n += int(k)
+		if b < int(nearRangeM/rangeBinM) {
+			near += int(k)
 		}
 	}
 	// The rows of the grid written: those with points.
-	for rw, k := range ringCount {
+	for rw, k := range e.h.ringCount {
 		if k > 0 {
 			e.gLo, e.gHi = min(e.gLo, rw), rw+1
 		}
