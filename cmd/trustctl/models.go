@@ -92,7 +92,7 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		recs, held, err := training.PlanRecordings(ctx, p, realDir)
+		recs, held, err := scenes.PlanRecordings(ctx, p, realDir)
 		if err != nil {
 			return err
 		}

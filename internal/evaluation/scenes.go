@@ -26,8 +26,8 @@ var sceneWorlds = []uint64{7, 9, 11, 12, 13}
 
 // HeldOutScenes lists the scenes the default model of the plan is judged
 // on, one per scene: simulated worlds it never saw and every real scene of
-// the catalogue it did not train on (stills limited to maxStills, in
-// catalogue order; 0: all). The real recordings a plan trains on part of
+// the catalogue it did not train on (p.Scenes are left out; stills limited
+// to maxStills, in catalogue order; 0: all). The real recordings a plan trains on part of
 // are left out: their held-out parts are evaluation sets of their own
 // (EvaluateSets). missing says which sources are not installed.
 func HeldOutScenes(ctx context.Context, p training.Plan, maxStills int) ([]HeldOutScene, []scenes.Missing) {
@@ -41,7 +41,7 @@ func HeldOutScenes(ctx context.Context, p training.Plan, maxStills int) ([]HeldO
 	list, missing := scenes.Catalogue(ctx, kind)
 	stills := 0
 	for _, s := range list {
-		if !s.Real {
+		if !s.Real || slices.Contains(p.Scenes, s.Name) {
 			continue
 		}
 		if s.Origin == scenes.OriginStill {

@@ -44,6 +44,12 @@ type Plan struct {
 	// thresholds for the persistence rule (PlanAlarms).
 	AlarmWorlds []uint64
 	AlarmFrames int
+	// Scenes are real scenes of the scene catalogue (package scenes, by
+	// name) the model also trains on, SceneFrames frames of each; the
+	// held-out scene evaluation leaves them out. PlanRecordings does not
+	// drive them (scenes.PlanRecordings does).
+	Scenes      []string
+	SceneFrames int
 	Options     Options
 }
 
@@ -52,6 +58,7 @@ type Plan struct {
 // float network for the baselines and re-calibration besides the
 // int8/int16 one the robot runs. Their creation time is fixed, so the same
 // recipe gives the same bytes.
+
 func DefaultPlans(size Size) []Plan {
 	lidar := Plan{File: "lidar.bundle", SimWorlds: []uint64{1, 2, 3, 4}, CalWorlds: []uint64{4}, SimFrames: 600, RealTrain: 0.6, RealRotations: 16,
 		Options: Options{Kind: sensors.KindLidar, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, AzBins: 32}}

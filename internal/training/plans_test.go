@@ -27,6 +27,18 @@ func TestDefaultPlans(t *testing.T) {
 					t.Errorf("%s: calibration world %d is not simulated", p.File, w)
 				}
 			}
+			for _, w := range p.AlarmWorlds {
+				if slices.Contains(p.SimWorlds, w) {
+					t.Errorf("%s: alarm world %d is also a training world", p.File, w)
+				}
+			}
+			// The worlds of the soak, the held-out scenes and the fault
+			// tables stay unseen.
+			for _, w := range []uint64{7, 9, 11, 12, 13, 101} {
+				if slices.Contains(p.SimWorlds, w) || slices.Contains(p.AlarmWorlds, w) {
+					t.Errorf("%s: evaluation world %d is seen in training or alarm calibration", p.File, w)
+				}
+			}
 			if size == SizeTiny && (p.RealTrain != 0 || p.SimSize != SizeTiny) {
 				t.Errorf("%s: the tiny plan takes real frames or full-size sensors", p.File)
 			}
