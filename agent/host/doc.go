@@ -23,9 +23,10 @@
 //	state_free_pct_per_min
 //	                  rate of change of state_free_frac, % of the disk a
 //	                  minute (negative while the disk fills)
-//	mem_avail_mb_per_s
-//	                  rate of change of MemAvailable (/proc/meminfo), MiB/s
-//	                  (negative while memory fills, whoever fills it)
+//	mem_avail_mb_per_min
+//	                  rate of change of MemAvailable (/proc/meminfo) over
+//	                  the last MemTrendSpan, MiB a minute (negative while
+//	                  memory fills, whoever fills it)
 //	clock_step_s      how much further the wall clock (CLOCK_REALTIME) went
 //	                  than the monotonic clock (CLOCK_BOOTTIME) over the
 //	                  last TrendSpan, s: the clock was set or jumped
@@ -35,7 +36,7 @@
 //	                  and the day's swing taken out
 //
 // The rates are least-squares slopes over the samples of the last
-// TrendSpan (Trend): a fault that moves a level (a stopped fan, a leak, a
+// TrendSpan (Trend), the available memory's over the longer MemTrendSpan: a fault that moves a level (a stopped fan, a leak, a
 // filling disk) shows in its rate within seconds, long before the level
 // leaves its normal daily range. The clock step is taken over the same
 // span, so one step of the wall clock shows in several samples in a row.

@@ -19,7 +19,7 @@ import (
 var names = []string{
 	"cpu_temp_c", "throttled", "freq_ratio", "cpu_busy_max", "cpu_busy_mean", "load1_per_core",
 	"mem_used_frac", "rss_mb", "gc_pause_p99_ms", "bus_errors_per_s", "state_free_frac",
-	"under_voltage", "cpu_temp_c_per_s", "rss_mb_per_s", "state_free_pct_per_min", "mem_avail_mb_per_s",
+	"under_voltage", "cpu_temp_c_per_s", "rss_mb_per_s", "state_free_pct_per_min", "mem_avail_mb_per_min",
 	"clock_step_s", "cpu_temp_dev_c",
 }
 
@@ -66,7 +66,7 @@ type Sample struct {
 	// while the disk fills).
 	CPUTempRate, RSSRate, StateFreeRate float64
 	// MemAvailRate is the rate of change of MemAvailBytes over the last
-	// TrendSpan, MiB/s (negative while memory fills), NaN while unknown.
+	// MemTrendSpan, MiB/s (negative while memory fills), NaN while unknown.
 	MemAvailRate float64
 	// Wall and Mono are the wall clock and the monotonic clock read with
 	// the sample (zero when not read); ClockStep is how much further the
@@ -365,6 +365,6 @@ func (s Sample) Features(dst []float64) []float64 {
 	}
 	copy(dst, []float64{s.CPUTempC, throttled, s.FreqRatio, busyMax, busyMean, load, s.MemUsedFrac,
 		float64(s.RSSBytes) / (1 << 20), float64(s.GCPauseP99) / float64(time.Millisecond), s.BusErrorsPerS, s.StateFreeFrac,
-		underVoltage, s.CPUTempRate, s.RSSRate, s.StateFreeRate * 100 * 60, s.MemAvailRate, s.ClockStep, s.CPUTempDev})
+		underVoltage, s.CPUTempRate, s.RSSRate, s.StateFreeRate * 100 * 60, s.MemAvailRate * 60, s.ClockStep, s.CPUTempDev})
 	return dst
 }

@@ -176,7 +176,7 @@ func TestClockStepAndAvailableMemory(t *testing.T) {
 		} else if i > 0 {
 			steps = append(steps, got)
 		}
-		if got := f[slices.Index(Names(), "mem_avail_mb_per_s")]; i > 0 && got != s.MemAvailRate {
+		if got := f[slices.Index(Names(), "mem_avail_mb_per_min")]; i > 0 && got != 60*s.MemAvailRate {
 			t.Errorf("sample %d: feature %v, rate %v", i, got, s.MemAvailRate)
 		}
 	}

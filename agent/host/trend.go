@@ -14,10 +14,19 @@ import (
 // clock shows in TrendSpan of samples.
 const TrendSpan = 5 * time.Second
 
+// MemTrendSpan is the stretch the available memory's rate
+// (Sample.MemAvailRate) is fitted over. Available memory wanders by
+// several MB a second with every process's allocations and caches, a
+// random walk whose fitted slope becomes steadier only as the square root
+// of the span; over 20 s it is steady enough for memory taken at 10 MB/s
+// to stand out, at the cost of showing the fault's full rate only once
+// the span has passed.
+const MemTrendSpan = 20 * time.Second
+
 // Trend fills a sample's rates of change (Sample.CPUTempRate, RSSRate,
-// StateFreeRate, MemAvailRate) by a least-squares line through the
-// samples of the last TrendSpan, and its ClockStep from the clock
-// readings of the same samples. Samplers keep one and call Fill on every
+// StateFreeRate) by a least-squares line through the samples of the last
+// TrendSpan, MemAvailRate likewise over the last MemTrendSpan, and its
+// ClockStep from the clock readings of the samples of the last TrendSpan. Samplers keep one and call Fill on every
 // sample they return, in time order. The zero value is ready; not safe for
 // concurrent use.
 type Trend struct {
@@ -45,8 +54,8 @@ type trendPoint struct {
 	mono                   time.Duration
 }
 
-// Fill sets s's rates from s and the samples before it within TrendSpan
-// (NaN when fewer than two of them know the quantity, or the clock went
+// Fill sets s's rates from s and the samples before it within their
+// spans (NaN when fewer than two of them know the quantity, or the clock went
 // backwards, which starts the fit over).
 func (tr *Trend) Fill(s *Sample) {
 	if n := len(tr.pts); n > 0 && !s.Time.After(tr.pts[n-1].t) {
@@ -55,7 +64,7 @@ func (tr *Trend) Fill(s *Sample) {
 	}
 	s.CPUTempDev = tr.tempDev(s.Time, s.CPUTempC)
 	i := 0
-	for i < len(tr.pts) && s.Time.Sub(tr.pts[i].t) > TrendSpan {
+	for i < len(tr.pts) && s.Time.Sub(tr.pts[i].t) > max(TrendSpan, MemTrendSpan) {
 		i++
 	}
 	tr.pts = append(tr.pts[:0], tr.pts[i:]...)
@@ -68,10 +77,10 @@ func (tr *Trend) Fill(s *Sample) {
 	}
 	tr.pts = append(tr.pts, trendPoint{t: s.Time, temp: s.CPUTempC, rss: rss, free: s.StateFreeFrac, avail: avail,
 		wall: s.Wall, mono: s.Mono})
-	s.CPUTempRate = tr.slope(func(p trendPoint) float64 { return p.temp })
-	s.RSSRate = tr.slope(func(p trendPoint) float64 { return p.rss })
-	s.StateFreeRate = tr.slope(func(p trendPoint) float64 { return p.free })
-	s.MemAvailRate = tr.slope(func(p trendPoint) float64 { return p.avail })
+	s.CPUTempRate = tr.slope(TrendSpan, func(p trendPoint) float64 { return p.temp })
+	s.RSSRate = tr.slope(TrendSpan, func(p trendPoint) float64 { return p.rss })
+	s.StateFreeRate = tr.slope(TrendSpan, func(p trendPoint) float64 { return p.free })
+	s.MemAvailRate = tr.slope(MemTrendSpan, func(p trendPoint) float64 { return p.avail })
 	s.ClockStep = tr.clockStep()
 }
 
@@ -92,12 +101,22 @@ func (tr *Trend) tempDev(t time.Time, temp float64) float64 {
 	return tr.fast - tr.slow
 }
 
-// slope is the least-squares slope per second of v over the kept points,
-// skipping NaN values.
-func (tr *Trend) slope(v func(trendPoint) float64) float64 {
+// span returns the kept points within d of the newest.
+func (tr *Trend) span(d time.Duration) []trendPoint {
+	last := tr.pts[len(tr.pts)-1].t
+	i := 0
+	for i < len(tr.pts) && last.Sub(tr.pts[i].t) > d {
+		i++
+	}
+	return tr.pts[i:]
+}
+
+// slope is the least-squares slope per second of v over the kept points
+// within d of the newest, skipping NaN values.
+func (tr *Trend) slope(d time.Duration, v func(trendPoint) float64) float64 {
 	last := tr.pts[len(tr.pts)-1].t
 	var n, st, sv, stt, stv float64
-	for _, p := range tr.pts {
+	for _, p := range tr.span(d) {
 		y := v(p)
 		if math.IsNaN(y) {
 			continue
@@ -117,15 +136,16 @@ func (tr *Trend) slope(v func(trendPoint) float64) float64 {
 }
 
 // clockStep is how much further the wall clock went than the monotonic
-// clock from the oldest kept point with both readings to the newest, in
+// clock from the oldest point within TrendSpan with both readings to the newest, in
 // seconds: zero give or take the reading jitter and the NTP slew (at most
 // 0.5 ms a second), the size of the step when the wall clock was set.
 func (tr *Trend) clockStep() float64 {
-	last := tr.pts[len(tr.pts)-1]
+	pts := tr.span(TrendSpan)
+	last := pts[len(pts)-1]
 	if last.wall.IsZero() || last.mono == 0 {
 		return math.NaN()
 	}
-	for _, p := range tr.pts[:len(tr.pts)-1] {
+	for _, p := range pts[:len(pts)-1] {
 		if p.wall.IsZero() || p.mono == 0 {
 			continue
 		}

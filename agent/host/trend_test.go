@@ -82,3 +82,39 @@ func TestTempDev(t *testing.T) {
 		t.Errorf("unknown temperature: deviation %v", s.CPUTempDev)
 	}
 }
+
+// TestMemTrendSpan: the available memory's rate is fitted over
+// MemTrendSpan, the other rates over TrendSpan: memory taken at 10 MiB a
+// second until 8 s ago still shows in the memory rate while the
+// temperature's climb over the same seconds is forgotten, and both are
+// flat once their spans have passed.
+func TestMemTrendSpan(t *testing.T) {
+	var tr Trend
+	t0 := time.Unix(1000, 0)
+	avail := func(i int) uint64 { return uint64(2048-10*min(i, 30)) << 20 }
+	var s Sample
+	for i := 0; i <= 30; i++ {
+		s = Sample{Time: t0.Add(time.Duration(i) * time.Second), CPUTempC: 50 + float64(min(i, 30)), MemAvailBytes: avail(i)}
+		tr.Fill(&s)
+	}
+	if math.Abs(s.MemAvailRate+10) > 1e-9 || math.Abs(s.CPUTempRate-1) > 1e-9 {
+		t.Fatalf("steady fall: memory %v MiB/s, temperature %v °C/s", s.MemAvailRate, s.CPUTempRate)
+	}
+	for i := 31; i <= 38; i++ {
+		s = Sample{Time: t0.Add(time.Duration(i) * time.Second), CPUTempC: 80, MemAvailBytes: avail(i)}
+		tr.Fill(&s)
+	}
+	if s.CPUTempRate != 0 || s.MemAvailRate > -1 {
+		t.Errorf("8 s after: temperature %v °C/s (want 0), memory %v MiB/s (want still falling)", s.CPUTempRate, s.MemAvailRate)
+	}
+	for i := 39; i <= 30+int(MemTrendSpan/time.Second); i++ {
+		s = Sample{Time: t0.Add(time.Duration(i) * time.Second), CPUTempC: 80, MemAvailBytes: avail(i)}
+		tr.Fill(&s)
+	}
+	if s.MemAvailRate != 0 {
+		t.Errorf("%v after: memory %v MiB/s, want 0", MemTrendSpan, s.MemAvailRate)
+	}
+	if f := s.Features(nil)[slices.Index(Names(), "mem_avail_mb_per_min")]; f != 60*s.MemAvailRate {
+		t.Errorf("feature %v, rate %v MiB/s", f, s.MemAvailRate)
+	}
+}

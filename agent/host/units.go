@@ -36,11 +36,11 @@ var units = map[string]struct {
 	"rss_mb_per_s":           {"agent memory change", 1, "MB/s", 1, 0.5},
 	"state_free_pct_per_min": {"state disk free change", 1, "%/min", 2, 0.05},
 	// Available memory moves by a few MB a second with caches and
-	// allocations; the wall clock drifts from the monotonic one only by
+	// allocations (a resolution of 2 MB/s); the wall clock drifts from the monotonic one only by
 	// the NTP slew, half a millisecond a second at most, so a step of a
 	// hundredth of a second is already a set clock.
-	"mem_avail_mb_per_s": {"available memory change", 1, "MB/s", 1, 2},
-	"clock_step_s":       {"wall clock step", 1, "s", 2, 0.01},
+	"mem_avail_mb_per_min": {"available memory change", 1, "MB/min", 0, 120},
+	"clock_step_s":         {"wall clock step", 1, "s", 2, 0.01},
 	// The temperature's departure from its last ten minutes, the
 	// sensor's noise averaged down to about a tenth of a degree.
 	"cpu_temp_dev_c": {"CPU temperature above its recent mean", 1, "°C", 1, 0.1},
