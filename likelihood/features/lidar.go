@@ -167,13 +167,7 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 			break
 		}
 		r := float64(p.Range)
-		in := float64(p.Intensity)
-		if !(in >= 0) {
-			in = 0
-		}
-		if in > 1 {
-			in = 1
-		}
+		in := unitIntensity(p.Intensity)
 		z := float64(p.Z)
 		sumR += r
 		sumI += in
@@ -202,6 +196,18 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 	return i
 }
 
+// unitIntensity is a return's intensity clamped to [0, 1], NaN as 0.
+func unitIntensity(v float32) float64 {
+	in := float64(v)
+	if !(in >= 0) {
+		return 0
+	}
+	if in > 1 {
+		return 1
+	}
+	return in
+}
+
 // point adds one point of cur, any point, to the histograms, s and the
 // grid: the general path of fast.
 func (e *LidarExtractor) point(cur *sensors.Scan, p *sensors.Point, rings int, s *pointSums) {
@@ -210,13 +216,7 @@ func (e *LidarExtractor) point(cur *sensors.Scan, p *sensors.Point, rings int, s
 	}
 	h := e.h
 	r := float64(p.Range)
-	in := float64(p.Intensity)
-	if !(in >= 0) {
-		in = 0
-	}
-	if in > 1 {
-		in = 1
-	}
+	in := unitIntensity(p.Intensity)
 	z := float64(p.Z)
 	s.sumR += r
 	s.sumI += in
