@@ -51,13 +51,7 @@ func TestOpenPackaged(t *testing.T) {
 }
 
 func TestCheckPackageFile(t *testing.T) {
-	if os.Geteuid() != 0 {
-		msg := "needs root, to make files owned by root as a package manager does"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	firmwaretest.RequireRoot(t)
 	dir := filepath.Join(t.TempDir(), "models")
 	os.Mkdir(dir, 0o755)
 	f := filepath.Join(dir, "lidar.bundle")

@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/sensortrust/trustagent/firmware"
+	"github.com/sensortrust/trustagent/firmware/firmwaretest"
 	"github.com/sensortrust/trustagent/internal/config"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/sensors"
@@ -71,13 +72,7 @@ func TestReloadAppliesTheModelPolicy(t *testing.T) {
 // the directory could have been written by someone else, and an unsigned
 // bundle pushed over the air is still refused.
 func TestPackagedModelsJudgeOutOfTheBox(t *testing.T) {
-	if os.Geteuid() != 0 {
-		msg := "needs root, to make package files owned by root as dpkg does"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	firmwaretest.RequireRoot(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	pkg := filepath.Join(dir, "usr-share-trustd-models")
