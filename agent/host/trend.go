@@ -26,9 +26,9 @@ const MemTrendSpan = 20 * time.Second
 // Trend fills a sample's rates of change (Sample.CPUTempRate, RSSRate,
 // StateFreeRate) by a least-squares line through the samples of the last
 // TrendSpan, MemAvailRate likewise over the last MemTrendSpan, and its
-// ClockStep from the clock readings of the samples of the last TrendSpan. Samplers keep one and call Fill on every
-// sample they return, in time order. The zero value is ready; not safe for
-// concurrent use.
+// ClockStep from the clock readings of the samples of the last TrendSpan.
+// Samplers keep one and call Fill on every sample they return, in time
+// order. The zero value is ready; not safe for concurrent use.
 type Trend struct {
 	pts []trendPoint
 	// fast and slow are exponential means of the temperature over
@@ -55,8 +55,8 @@ type trendPoint struct {
 }
 
 // Fill sets s's rates from s and the samples before it within their
-// spans (NaN when fewer than two of them know the quantity, or the clock went
-// backwards, which starts the fit over).
+// spans (NaN when fewer than two of them know the quantity, or the clock
+// went backwards, which starts the fit over).
 func (tr *Trend) Fill(s *Sample) {
 	if n := len(tr.pts); n > 0 && !s.Time.After(tr.pts[n-1].t) {
 		tr.pts = tr.pts[:0]
@@ -136,9 +136,10 @@ func (tr *Trend) slope(d time.Duration, v func(trendPoint) float64) float64 {
 }
 
 // clockStep is how much further the wall clock went than the monotonic
-// clock from the oldest point within TrendSpan with both readings to the newest, in
-// seconds: zero give or take the reading jitter and the NTP slew (at most
-// 0.5 ms a second), the size of the step when the wall clock was set.
+// clock from the oldest point within TrendSpan with both readings to the
+// newest, in seconds: zero give or take the reading jitter and the NTP
+// slew (at most 0.5 ms a second), the size of the step when the wall clock
+// was set.
 func (tr *Trend) clockStep() float64 {
 	pts := tr.span(TrendSpan)
 	last := pts[len(pts)-1]
