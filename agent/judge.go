@@ -8,6 +8,7 @@ import (
 
 	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/agent/integrity"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/agent/streamcheck"
 	"github.com/sensortrust/trustagent/sensors"
@@ -55,6 +56,9 @@ type JudgeOptions struct {
 	// Stream timing checks; zero fields default (see package streamcheck;
 	// StaleAfter 1 s).
 	Stream streamcheck.Options
+	// NoConeCheck turns off the LiDAR ring geometry check (package
+	// integrity), for a driver that deskews its clouds.
+	NoConeCheck bool
 	// ScoreBudget is the mean time the scorer may take per frame; when it
 	// takes longer, only every n-th frame is scored, and the state says so.
 	// Zero scores every frame.
@@ -62,7 +66,7 @@ type JudgeOptions struct {
 }
 
 // Judge is one sensor's whole decision: the stream checks, the
-// frozen-frame check, the frame statistics (computed once and handed to
+// frozen-frame check, a LiDAR's ring geometry check, the frame statistics (computed once and handed to
 // both the health model and the scorer), the health autoencoder, the frame
 // score and the persistence rule. trustd runs one per sensor behind a
 // queue and a ticker; trustctl score, eval and calibrate run it directly
@@ -91,6 +95,7 @@ type Judge struct {
 	features map[string]float64 // reused for Snapshot.Features
 	reasons  []level.Reason
 	hash     frameHash
+	cones    *integrity.RingGeometry // nil: no cone check
 
 	budget   time.Duration
 	frameN   uint64
@@ -189,6 +194,9 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 		hash: newFrameHash(), budget: o.ScoreBudget, decim: 1,
 		names: feats.Names(), features: map[string]float64{},
 	}
+	if o.Kind == sensors.KindLidar && !o.NoConeCheck {
+		j.cones = new(integrity.RingGeometry)
+	}
 	if err := j.SetModel(o.Model); err != nil {
 		return nil, err
 	}
@@ -258,6 +266,11 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 
 	if j.hash.repeats(f) {
 		rs = append(rs, level.Reason{Code: level.Frozen, Feature: "identical_to_previous", Value: 1, Level: level.Error})
+	}
+	if s, ok := f.(*sensors.Scan); ok && j.cones != nil {
+		if g := j.cones.Check(s); g.Level() > level.OK {
+			rs = append(rs, level.Reason{Code: level.OffCone, Feature: "off_cone_frac", Value: g.Frac, Level: g.Level()})
+		}
 	}
 
 	var v Verdict

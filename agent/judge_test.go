@@ -309,3 +309,46 @@ func BenchmarkJudgeLidarRings(b *testing.B) {
 		})
 	}
 }
+
+// TestJudgeFlagsReturnsOffTheirCones: returns moved off their laser's cone
+// (crosstalk) are bad frames whatever the models say, and a sensor whose
+// driver deskews turns the check off.
+func TestJudgeFlagsReturnsOffTheirCones(t *testing.T) {
+	g := newRig(t, rigOptions{}).lidar
+	info := g.Info()
+	for _, off := range []bool{false, true} {
+		j, err := NewJudge(JudgeOptions{Kind: sensors.KindLidar, Period: info.Period, NoConeCheck: off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Start(t0)
+		var v Verdict
+		for i := range 5 {
+			s := g.Frame(uint64(i)).(*sensors.Scan)
+			c := *s
+			c.Points = append([]sensors.Point(nil), s.Points...)
+			for k := range c.Points {
+				if p := &c.Points[k]; k%100 == 0 && p.Range > 2 {
+					p.Z += 3
+					p.Range = float32(math.Sqrt(float64(p.X*p.X + p.Y*p.Y + p.Z*p.Z)))
+				}
+			}
+			c.Header.Stamp = t0.Add(time.Duration(i+1) * info.Period)
+			c.Header.Received = c.Header.Stamp
+			c.Header.Seq = uint64(i + 1)
+			v = j.Frame(&c, j.Observe(c.Header), 0)
+		}
+		var found *Reason
+		for k := range v.Reasons {
+			if v.Reasons[k].Code == "off_cone" {
+				found = &v.Reasons[k]
+			}
+		}
+		switch {
+		case off && (found != nil || v.Level != LevelOK):
+			t.Errorf("check off: %v, reasons %v", v.Level, v.Reasons)
+		case !off && (found == nil || found.Level != LevelError || v.Level != LevelError || found.Value < 0.005):
+			t.Errorf("check on: %v, reasons %v; want ERROR for about 1 %% of returns off their cones", v.Level, v.Reasons)
+		}
+	}
+}

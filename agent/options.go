@@ -79,6 +79,9 @@ type SensorOptions struct {
 	// Stream timing checks; zero fields default (see package streamcheck),
 	// StaleAfter from Options.StaleTimeout.
 	Stream streamcheck.Options
+	// NoConeCheck turns off the LiDAR ring geometry check (see
+	// JudgeOptions).
+	NoConeCheck bool
 	// HardwareID for DiagnosticStatus.hardware_id; default
 	// "<Info.Model> <Info.Address>".
 	HardwareID string

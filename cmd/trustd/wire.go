@@ -109,9 +109,10 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 			return nil, fmt.Errorf("sensor %s: %w", s.Name, err)
 		}
 		opts.Sensors = append(opts.Sensors, agent.SensorOptions{
-			Source: src,
-			Period: s.Period,
-			Model:  m,
+			Source:      src,
+			Period:      s.Period,
+			Model:       m,
+			NoConeCheck: s.ConeCheck != nil && !*s.ConeCheck,
 		})
 		opts.Sensors[len(opts.Sensors)-1].Decision.K = cfg.Agent.EnterK
 		opts.Sensors[len(opts.Sensors)-1].Decision.N = cfg.Agent.EnterN

@@ -142,6 +142,10 @@ type Sensor struct {
 	Driver string        `yaml:"driver"` // a driver of the registry the file was parsed with
 	Bundle string        `yaml:"bundle"` // model bundle to install; default <models.dir>/<kind>.bundle
 	Period time.Duration `yaml:"period"` // nominal frame period; 0: the driver's
+	// ConeCheck, for a LiDAR, checks that returns lie on their laser's
+	// cone (package agent/integrity); default on. Turn it off for a
+	// driver that deskews its clouds.
+	ConeCheck *bool `yaml:"cone_check"`
 	// Options are the driver's options (a pointer to its options struct,
 	// see sensorreg.Driver.Options).
 	Options any `yaml:"-"`

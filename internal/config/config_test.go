@@ -37,6 +37,7 @@ sensors:
     driver: velodyne
     address: 0.0.0.0:2368
     period: 100ms
+    cone_check: false
   - name: cam0
     driver: sim-camera
     width: 320
@@ -51,6 +52,9 @@ func TestParseGood(t *testing.T) {
 	}
 	if cfg.Robot != "rover-7" || len(cfg.Sensors) != 2 || cfg.Sensors[1].Options.(*simdriver.CameraOptions).Width != 320 {
 		t.Fatalf("decoded %+v", cfg)
+	}
+	if c := cfg.Sensors[0].ConeCheck; c == nil || *c || cfg.Sensors[1].ConeCheck != nil {
+		t.Errorf("cone_check: %v, %v; want false as set, then unset", cfg.Sensors[0].ConeCheck, cfg.Sensors[1].ConeCheck)
 	}
 	if cfg.MQTT.Heartbeat != 2*time.Second || cfg.MQTT.Keepalive != 30*time.Second {
 		t.Errorf("heartbeat %v keepalive %v: defaults not kept under set keys", cfg.MQTT.Heartbeat, cfg.MQTT.Keepalive)
