@@ -17,5 +17,8 @@
 // sensor's own frame as the sensor fires them: a driver that deskews a
 // cloud for the robot's motion, or turns it into another frame, moves
 // returns off their cones, and such a sensor turns the check off
-// (cone_check: false).
+// (cone_check: false). It needs the ring numbers the sensor reports: rings
+// recovered from elevation (a KITTI file played with lidar: VLP-16) put
+// every return on its nearest ring's cone, and then only returns beyond
+// the outermost rings are seen off.
 package integrity

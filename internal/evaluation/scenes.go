@@ -22,7 +22,7 @@ type HeldOutScene struct {
 // SceneWorlds are the simulated worlds the held-out scene evaluation
 // drives in; none is a training, calibration or alarm world of the
 // default models (training.DefaultPlans).
-var sceneWorlds = []uint64{7, 9, 11, 12, 13}
+var sceneWorlds = []uint64{7, 9, 11, 12, 13, 41, 42}
 
 // HeldOutScenes lists the scenes the default model of the plan is judged
 // on, one per scene: simulated worlds it never saw and every real scene of
