@@ -32,22 +32,34 @@ const (
 	maxRings = 256
 	// ringSample is how many returns per ring estimate its elevation.
 	ringSample = 33
+	// checkEvery: every checkEvery-th point of a scan is checked. A
+	// VLP-16 revolution still gives thousands of checked returns.
+	checkEvery = 2
+	// minOff is the fewest returns off their cone that make a verdict
+	// other than none off: one stray return is no evidence.
+	minOff = 3
 )
 
 // RingGeometry checks that a LiDAR's returns lie on their ring's cone. The
 // zero value is ready; it keeps buffers between frames and is not safe for
 // concurrent use.
 type RingGeometry struct {
-	sample [][]float32 // per ring: sin(elevation) of sampled returns
-	lo, hi []float32   // per ring: sin of the cone's elevation ∓ tolerance
-	ok     []bool      // per ring: the elevation is known
+	sample [][]float32     // per ring: sin(elevation) of sampled returns
+	cones  *[maxRings]cone // per ring number
+}
+
+// cone is a ring's cone: sin of its elevation ∓ the tolerance, and whether
+// the frame gave its elevation (1) or not (0: its returns are not checked).
+type cone struct {
+	lo, hi float32
+	known  uint32
 }
 
 // GeometryResult is a frame's verdict.
 type GeometryResult struct {
-	Checked int     // returns checked (beyond MinRange, on a known ring)
+	Checked int     // returns checked (every checkEvery-th point: beyond MinRange, on a known ring)
 	Off     int     // of them, off their ring's cone
-	Frac    float64 // Off / Checked; NaN when Checked < MinChecked or the scan has no rings
+	Frac    float64 // Off / Checked; NaN when Checked < MinChecked, when 0 < Off < minOff or the scan has no rings
 }
 
 // Check computes s's fraction of returns off their cone. A scan without
@@ -69,33 +81,51 @@ func (g *RingGeometry) Check(s *sensors.Scan) GeometryResult {
 		}
 	}
 	tol := ConeTolDeg * math.Pi / 180
+	cones := g.cones
 	for r := range rings {
 		sm := g.sample[r]
-		g.ok[r] = len(sm) >= 3
-		if g.ok[r] {
+		cones[r] = cone{}
+		if len(sm) >= 3 {
 			slices.Sort(sm)
 			el := math.Asin(clampUnit(float64(sm[len(sm)/2])))
-			g.lo[r] = float32(math.Sin(max(el-tol, -math.Pi/2)))
-			g.hi[r] = float32(math.Sin(min(el+tol, math.Pi/2)))
+			cones[r] = cone{
+				lo:    float32(math.Sin(max(el-tol, -math.Pi/2))),
+				hi:    float32(math.Sin(min(el+tol, math.Pi/2))),
+				known: 1,
+			}
 		}
 		g.sample[r] = sm[:0]
 	}
-	for i := range s.Points {
+	// One branch-free step per checkEvery-th point (the ring test is taken
+	// only by a malformed scan): a return is checked when its range is in
+	// [MinRange, 10 km) and its ring's cone is known, and off when
+	// sin(elevation) = z/range lies outside [lo, hi], tested without a
+	// division. A NaN height is never off.
+	var checked, off uint32
+	minR, maxR := float32(MinRange), float32(1e4)
+	for i := 0; i < len(s.Points); i += checkEvery {
 		p := &s.Points[i]
-		r := int(p.Ring)
-		if r >= rings || !g.ok[r] || !usable(p) {
+		if int(p.Ring) >= rings {
 			continue
 		}
-		res.Checked++
-		// sin(elevation) = z/range outside [lo, hi], without a division.
-		if z := p.Z; z < g.lo[r]*p.Range || z > g.hi[r]*p.Range {
-			res.Off++
-		}
+		c := &cones[uint8(p.Ring)]
+		rr, z := p.Range, p.Z
+		in := b2u(rr >= minR) & b2u(rr < maxR) & c.known
+		checked += in
+		off += in & (b2u(z < c.lo*rr) | b2u(z > c.hi*rr))
 	}
-	if res.Checked >= MinChecked {
+	res.Checked, res.Off = int(checked), int(off)
+	if res.Checked >= MinChecked && (res.Off == 0 || res.Off >= minOff) {
 		res.Frac = float64(res.Off) / float64(res.Checked)
 	}
 	return res
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Level is the level the frame asks for: ERROR from ErrorFrac, WARN from
@@ -114,8 +144,8 @@ func (g *RingGeometry) grow(rings int) {
 	for len(g.sample) < rings {
 		g.sample = append(g.sample, make([]float32, 0, ringSample))
 	}
-	if len(g.lo) < rings {
-		g.lo, g.hi, g.ok = make([]float32, rings), make([]float32, rings), make([]bool, rings)
+	if g.cones == nil {
+		g.cones = new([maxRings]cone)
 	}
 }
 

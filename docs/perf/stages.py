@@ -17,6 +17,7 @@ import re, sys
 STAGES = [
     ("judged frame (Judge.Frame)", ["agent.(*Judge).Frame"]),
     ("frozen-frame hash", ["agent.(*frameHash).repeats"]),
+    ("ring geometry check", ["integrity.(*RingGeometry).Check"]),
     ("window / timing features", ["health.(*Window).Add", "health.(*Window).Features", "health.(*Window).Stats"]),
     ("LiDAR/camera statistics", ["features.(*LidarExtractor).Next", "features.(*CameraExtractor).Next"]),
     ("representation encoder", ["likelihood.(*encoder).rawWith"]),
