@@ -39,14 +39,19 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	evalSeed := fs.Uint64("eval-seed", 7, "with --eval: seed of the injected faults (where blobs fall, which points move, the noise)")
 	evalWorld := fs.Uint64("eval-world", 101, "with --eval: world of the simulated held-out drives; must not be a training or calibration world")
 	quiet := fs.Bool("quiet", false, "no progress bars")
+	var lidarAdd, cameraAdd dirList
+	fs.Var(&lidarAdd, "lidar-add", "a recording of the robot's own clean LiDAR drive, added to the default LiDAR model's data (repeatable); the model's id becomes lidar-default-adapted")
+	fs.Var(&cameraAdd, "camera-add", "the same for the camera")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: trustctl models --out DIR [--eval DIR] [flags]")
+		fmt.Fprintln(fs.Output(), "usage: trustctl models --out DIR [--eval DIR] [--lidar-add DIR] [--camera-add DIR] [flags]")
 		fmt.Fprintln(fs.Output())
-		fmt.Fprintln(fs.Output(), "Trains the default models on simulated drives in three procedural worlds plus the")
-		fmt.Fprintln(fs.Output(), "real recordings (einride VLP-16 capture from the Go module "+einrideModule+",")
+		fmt.Fprintln(fs.Output(), "Trains the default models on simulated drives in thirty procedural worlds, photographs")
+		fmt.Fprintln(fs.Output(), "of Debian opencv-doc and python3-skimage turned into camera drives, and the real")
+		fmt.Fprintln(fs.Output(), "recordings (einride VLP-16 capture from the Go module "+einrideModule+",")
 		fmt.Fprintln(fs.Output(), "vtest.avi of Debian opencv-doc decoded with ffmpeg), deterministically, and")
-		fmt.Fprintln(fs.Output(), "calibrates the thresholds on a drive in a fourth world plus the last part of each")
-		fmt.Fprintln(fs.Output(), "recording.")
+		fmt.Fprintln(fs.Output(), "calibrates the thresholds on drives in two more worlds plus the last part of each")
+		fmt.Fprintln(fs.Output(), "recording. --lidar-add and --camera-add add the robot's own clean recordings: a")
+		fmt.Fprintln(fs.Output(), "default model that has also seen where the robot drives.")
 		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()
 	}
@@ -55,6 +60,9 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *noTrain && *evalDir == "" {
 		return usageError("--no-train only makes sense with --eval")
+	}
+	if *noTrain && len(lidarAdd)+len(cameraAdd) > 0 {
+		return usageError("--lidar-add and --camera-add train; they do not go with --no-train")
 	}
 	if fs.NArg() > 0 || *out == "" {
 		return usageError("--out DIR is required and no arguments are taken")
@@ -95,6 +103,18 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		recs, held, err := scenes.PlanRecordings(ctx, p, realDir)
 		if err != nil {
 			return err
+		}
+		own := lidarAdd
+		if kind == sensors.KindCamera {
+			own = cameraAdd
+		}
+		if len(own) > 0 {
+			rs, err := training.LoadRecordings(ctx, own, kind, "")
+			if err != nil {
+				return err
+			}
+			recs = append(recs, rs...)
+			p.Options.ModelID += "-adapted"
 		}
 		path := filepath.Join(*out, p.File)
 		if !*noTrain {

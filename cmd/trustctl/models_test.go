@@ -80,3 +80,48 @@ func TestModelsUsage(t *testing.T) {
 		t.Fatalf("--eval-world 0: exit %d", code)
 	}
 }
+
+// TestModelsAdaptedToTheRobot: the robot's own clean recordings go into the
+// default recipe's data, and the bundle says it is adapted.
+func TestModelsAdaptedToTheRobot(t *testing.T) {
+	tmp := t.TempDir()
+	clean := filepath.Join(tmp, "clean.yaml")
+	if err := os.WriteFile(clean, []byte("duration: 3s\nevents: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(tmp, "rec")
+	if code, _, stderr := runCmd(t, "sim", "--scenario", clean, "--out", rec, "--width", "64", "--height", "48", "--fps", "10", "--seed", "44"); code != 0 {
+		t.Fatal(stderr)
+	}
+	plain, adapted := filepath.Join(tmp, "plain"), filepath.Join(tmp, "adapted")
+	if code, _, stderr := runCmd(t, "models", "--tiny", "--quiet", "--out", plain); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, "models", "--tiny", "--quiet", "--out", adapted,
+		"--lidar-add", filepath.Join(rec, "lidar0"), "--camera-add", filepath.Join(rec, "cam0")); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for f, kind := range map[string]sensors.Kind{"lidar.bundle": sensors.KindLidar, "camera.bundle": sensors.KindCamera} {
+		p, err := openModel(t.Context(), filepath.Join(plain, f), kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := openModel(t.Context(), filepath.Join(adapted, f), kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := kind.String() + "-default-adapted"; a.Bundle.ModelID != want {
+			t.Errorf("%s: id %q, want %q", f, a.Bundle.ModelID, want)
+		}
+		if a.Coverage.Frames <= p.Coverage.Frames || a.Coverage.Scenes != p.Coverage.Scenes+1 {
+			t.Errorf("%s: coverage %+v, the default's %+v: want one more scene and more frames", f, a.Coverage, p.Coverage)
+		}
+	}
+	// A camera recording offered as the LiDAR's, and --no-train, are refused.
+	if code, _, stderr := runCmd(t, "models", "--tiny", "--quiet", "--out", t.TempDir(), "--lidar-add", filepath.Join(rec, "cam0")); code == 0 || !strings.Contains(stderr, "cam0") {
+		t.Errorf("camera frames as --lidar-add: exit %d, %q", code, stderr)
+	}
+	if code, _, _ := runCmd(t, "models", "--out", t.TempDir(), "--no-train", "--eval", t.TempDir(), "--lidar-add", rec); code != 2 {
+		t.Errorf("--no-train with --lidar-add: exit %d, want 2", code)
+	}
+}
