@@ -145,7 +145,7 @@ func (r *Receiver) status(state, replyTo string) Status {
 		s.State, s.Transfer, s.Size, s.NextOffset = StateReceiving, r.cur.Transfer, r.cur.Size, r.next
 	}
 	if a := r.inst.Active(); a != nil {
-		s.Active = &ActiveModel{ModelID: a.Bundle.ModelID, Version: a.Bundle.Version, Slot: string(a.Slot), Sensor: a.Bundle.Kind.String()}
+		s.Active = &ActiveModel{ModelID: a.Bundle.ModelID, Version: a.Bundle.Version, Slot: string(a.Slot), Sensor: firmware.KindName(a.Bundle.Kind)}
 	}
 	return s
 }
