@@ -1,0 +1,255 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sensortrust/trustagent/agent/host"
+	"github.com/sensortrust/trustagent/agent/level"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// TestMeasureHostStress runs the real host collector (this machine's /proc
+// and /sys) under the agent, learns the host model on a few minutes of the
+// machine's own behaviour (TRUSTAGENT_MEASURE_HOST_LEARN samples at 1 s,
+// default 300), then stresses the machine from a child process, one load
+// at a time, and reports whether the host left OK, after how many seconds,
+// and which features the reasons named:
+//
+//   - cpu: two busy loops for 60 s;
+//   - mem: 2 GB taken at 50 MB/s and held for 20 s;
+//   - disk: 2 GB written at 50 MB/s to a temporary file in the state
+//     directory's file system, held for 20 s, then deleted.
+//
+// A measurement, not a pass/fail test: it runs only with
+// TRUSTAGENT_MEASURE=1 and takes about 15 minutes.
+func TestMeasureHostStress(t *testing.T) {
+	if os.Getenv("TRUSTAGENT_MEASURE") != "1" {
+		t.Skip("set TRUSTAGENT_MEASURE=1 to stress this machine and measure the host model (about 15 minutes)")
+	}
+	learn := 300
+	if v := os.Getenv("TRUSTAGENT_MEASURE_HOST_LEARN"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < host.MinLearnSamples {
+			t.Fatalf("TRUSTAGENT_MEASURE_HOST_LEARN=%q: want an integer >= %d", v, host.MinLearnSamples)
+		}
+		learn = n
+	}
+	state := t.TempDir()
+	l, err := host.OpenLearner(host.LearnOptions{Dir: filepath.Join(state, "host"), Samples: learn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	a, err := New(Options{
+		Robot:   "measure",
+		Sensors: []SensorOptions{{Source: staticSource{sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: 100 * time.Millisecond}}}},
+		Host:    HostOptions{Collector: host.New(host.Options{StateDir: state}), Learner: l, Period: time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	start := time.Now()
+	for a.Status().Host.Phase != PhaseJudging {
+		if time.Since(start) > time.Duration(learn)*time.Second+10*time.Minute {
+			t.Fatalf("no host model after %v: %s", time.Since(start), a.Status().Host.Detail)
+		}
+		time.Sleep(time.Second)
+	}
+	m := l.Model()
+	t.Logf("learnt on %d samples in %v: warn %.3g, error %.3g", learn, time.Since(start).Round(time.Second), m.Warn, m.Error)
+
+	var report strings.Builder
+	fmt.Fprintf(&report, "\n| load | left OK | after (s) | worst level | features named | back to OK after the load (s) |\n|---|---|---|---|---|---|\n")
+	row := func(name string, o stressOutcome) {
+		after, back := "-", "no (within 180 s)"
+		if o.left {
+			after = fmt.Sprintf("%.0f", o.after.Seconds())
+		}
+		if o.recovered >= 0 {
+			back = fmt.Sprintf("%.0f", o.recovered.Seconds())
+		}
+		fmt.Fprintf(&report, "| %s | %v | %s | %v | %s | %s |\n", name, o.left, after, o.worst, strings.Join(o.features, ", "), back)
+	}
+	row("idle (60 s, no load)", observe(t, a, nil, 60*time.Second))
+	loads := []struct {
+		name string
+		args []string
+	}{
+		{"cpu: 2 busy loops, 60 s", []string{"cpu", "60s"}},
+		{"mem: 2 GB at 50 MB/s, held 20 s", []string{"mem", "2048", "50", "20s"}},
+		{"disk: 2 GB at 50 MB/s in the state file system, held 20 s", []string{"disk", "2048", "50", "20s", state}},
+	}
+	for _, ld := range loads {
+		waitHostOK(t, a)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHostStressHog$")
+		cmd.Env = append(os.Environ(), "TRUSTAGENT_HOG="+strings.Join(ld.args, ","))
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		row(ld.name, observe(t, a, cmd, 0))
+	}
+	t.Log(report.String())
+	if out := os.Getenv("TRUSTAGENT_MEASURE_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(report.String()), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+type stressOutcome struct {
+	left      bool
+	after     time.Duration // from the start of the load to the first level above OK
+	worst     level.Level
+	features  []string
+	recovered time.Duration // from the end of the load to OK again; -1 if not within 180 s
+}
+
+// observe samples the agent's host status every second while cmd runs (or
+// for d when cmd is nil), then until the host is OK again.
+func observe(t *testing.T, a *Agent, cmd *exec.Cmd, d time.Duration) stressOutcome {
+	t.Helper()
+	o := stressOutcome{recovered: -1}
+	seen := map[string]bool{}
+	start := time.Now()
+	exited := make(chan error, 1)
+	if cmd != nil {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { exited <- cmd.Wait() }()
+	} else {
+		go func() { time.Sleep(d); exited <- nil }()
+	}
+	watch := func() level.Level {
+		h := a.Status().Host
+		if h.Level > level.OK && h.Level != level.Stale {
+			if !o.left {
+				o.left, o.after = true, time.Since(start)
+			}
+			o.worst = max(o.worst, h.Level)
+			for _, r := range h.Reasons {
+				if !seen[r.Feature] {
+					seen[r.Feature] = true
+					o.features = append(o.features, r.Feature)
+				}
+			}
+		}
+		return h.Level
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for running := true; running; {
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("load: %v", err)
+			}
+			running = false
+		case <-tick.C:
+			watch()
+		}
+	}
+	end := time.Now()
+	for time.Since(end) < 180*time.Second {
+		if watch() == level.OK {
+			o.recovered = time.Since(end)
+			break
+		}
+		<-tick.C
+	}
+	return o
+}
+
+// waitHostOK waits up to 3 minutes for the host to be OK before the next load.
+func waitHostOK(t *testing.T, a *Agent) {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		if a.Status().Host.Level == level.OK {
+			return
+		}
+	}
+	t.Logf("host still %v before the next load", a.Status().Host.Level)
+}
+
+// TestHostStressHog is the load TestMeasureHostStress runs in a child
+// process (TRUSTAGENT_HOG=cpu,DUR | mem,MB,MBPS,HOLD | disk,MB,MBPS,HOLD,DIR).
+func TestHostStressHog(t *testing.T) {
+	spec := os.Getenv("TRUSTAGENT_HOG")
+	if spec == "" {
+		t.Skip("run by TestMeasureHostStress")
+	}
+	f := strings.Split(spec, ",")
+	num := func(i int) int { n, _ := strconv.Atoi(f[i]); return n }
+	dur := func(i int) time.Duration { d, _ := time.ParseDuration(f[i]); return d }
+	switch f[0] {
+	case "cpu":
+		stop := time.Now().Add(dur(1))
+		done := make(chan struct{})
+		for range 2 {
+			go func() {
+				x := 0
+				for time.Now().Before(stop) {
+					for i := range 1 << 16 {
+						x += i
+					}
+				}
+				_ = x
+				done <- struct{}{}
+			}()
+		}
+		<-done
+		<-done
+	case "mem":
+		total, rate := num(1)<<20, num(2)<<20
+		var held [][]byte
+		for taken := 0; taken < total; taken += rate / 10 {
+			b := make([]byte, rate/10)
+			for i := 0; i < len(b); i += 4096 {
+				b[i] = 1
+			}
+			held = append(held, b)
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(dur(3))
+		runtime.KeepAlive(held)
+	case "disk":
+		total, rate := num(1)<<20, num(2)<<20
+		dir, err := os.MkdirTemp(f[4], "hog-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		fh, err := os.Create(filepath.Join(dir, "fill"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunk := make([]byte, rate/10)
+		for i := range chunk {
+			chunk[i] = byte(i)
+		}
+		for written := 0; written < total; written += len(chunk) {
+			if _, err := fh.Write(chunk); err != nil {
+				t.Fatal(err)
+			}
+			fh.Sync()
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(dur(3))
+		fh.Close()
+	default:
+		t.Fatalf("unknown load %q", spec)
+	}
+}
