@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,8 +74,17 @@ func TestMeasureHostStress(t *testing.T) {
 	m := l.Model()
 	t.Logf("learnt on %d samples in %v: warn %.3g, error %.3g", learn, time.Since(start).Round(time.Second), m.Warn, m.Error)
 
+	var trace io.Writer = io.Discard
+	if p := os.Getenv("TRUSTAGENT_MEASURE_TRACE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		trace = f
+	}
 	var report strings.Builder
-	fmt.Fprintf(&report, "\n| load | left OK | after (s) | worst level | features named | back to OK after the load (s) |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&report, "\n| load | left OK | after (s) | worst level | peak score | first reason | most named while the load ran | back to OK after the load (s) |\n|---|---|---|---|---|---|---|---|\n")
 	row := func(name string, o stressOutcome) {
 		after, back := "-", "no (within 180 s)"
 		if o.left {
@@ -83,9 +93,9 @@ func TestMeasureHostStress(t *testing.T) {
 		if o.recovered >= 0 {
 			back = fmt.Sprintf("%.0f", o.recovered.Seconds())
 		}
-		fmt.Fprintf(&report, "| %s | %v | %s | %v | %s | %s |\n", name, o.left, after, o.worst, strings.Join(o.features, ", "), back)
+		fmt.Fprintf(&report, "| %s | %v | %s | %v | %.3g | %s | %s | %s |\n", name, o.left, after, o.worst, o.peak, o.first, o.top(), back)
 	}
-	row("idle (60 s, no load)", observe(t, a, nil, 60*time.Second))
+	row("idle (60 s, no load)", observe(t, a, nil, 60*time.Second, trace))
 	loads := []struct {
 		name string
 		args []string
@@ -99,7 +109,8 @@ func TestMeasureHostStress(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHostStressHog$")
 		cmd.Env = append(os.Environ(), "TRUSTAGENT_HOG="+strings.Join(ld.args, ","))
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		row(ld.name, observe(t, a, cmd, 0))
+		fmt.Fprintf(trace, "# %s\n", ld.name)
+		row(ld.name, observe(t, a, cmd, 0, trace))
 	}
 	t.Log(report.String())
 	if out := os.Getenv("TRUSTAGENT_MEASURE_OUT"); out != "" {
@@ -113,16 +124,31 @@ type stressOutcome struct {
 	left      bool
 	after     time.Duration // from the start of the load to the first level above OK
 	worst     level.Level
-	features  []string
-	recovered time.Duration // from the end of the load to OK again; -1 if not within 180 s
+	peak      float64        // highest host score while the load ran
+	first     string         // feature of the first reason when the host left OK
+	named     map[string]int // samples above OK while the load ran, by the first reason's feature
+	recovered time.Duration  // from the end of the load to OK again; -1 if not within 180 s
+}
+
+// top is the feature most often named first while the load ran.
+func (o stressOutcome) top() string {
+	best, n := "", 0
+	for f, c := range o.named {
+		if c > n || (c == n && f < best) {
+			best, n = f, c
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s (%d samples)", best, n)
 }
 
 // observe samples the agent's host status every second while cmd runs (or
 // for d when cmd is nil), then until the host is OK again.
-func observe(t *testing.T, a *Agent, cmd *exec.Cmd, d time.Duration) stressOutcome {
+func observe(t *testing.T, a *Agent, cmd *exec.Cmd, d time.Duration, trace io.Writer) stressOutcome {
 	t.Helper()
-	o := stressOutcome{recovered: -1}
-	seen := map[string]bool{}
+	o := stressOutcome{recovered: -1, named: map[string]int{}}
 	start := time.Now()
 	exited := make(chan error, 1)
 	if cmd != nil {
@@ -133,18 +159,24 @@ func observe(t *testing.T, a *Agent, cmd *exec.Cmd, d time.Duration) stressOutco
 	} else {
 		go func() { time.Sleep(d); exited <- nil }()
 	}
+	loading := true
 	watch := func() level.Level {
 		h := a.Status().Host
+		var rs []string
+		for _, r := range h.Reasons {
+			rs = append(rs, fmt.Sprintf("%s=%.3g", r.Feature, r.Value))
+		}
+		fmt.Fprintf(trace, "%5.0f %v %-5v score %.3g %s\n", time.Since(start).Seconds(), loading, h.Level, h.Score, strings.Join(rs, " "))
+		if loading {
+			o.peak = max(o.peak, h.Score)
+		}
 		if h.Level > level.OK && h.Level != level.Stale {
-			if !o.left {
-				o.left, o.after = true, time.Since(start)
+			if !o.left && len(h.Reasons) > 0 {
+				o.left, o.after, o.first = true, time.Since(start), h.Reasons[0].Feature
 			}
 			o.worst = max(o.worst, h.Level)
-			for _, r := range h.Reasons {
-				if !seen[r.Feature] {
-					seen[r.Feature] = true
-					o.features = append(o.features, r.Feature)
-				}
+			if loading && len(h.Reasons) > 0 {
+				o.named[h.Reasons[0].Feature]++
 			}
 		}
 		return h.Level
@@ -157,7 +189,7 @@ func observe(t *testing.T, a *Agent, cmd *exec.Cmd, d time.Duration) stressOutco
 			if err != nil {
 				t.Errorf("load: %v", err)
 			}
-			running = false
+			running, loading = false, false
 		case <-tick.C:
 			watch()
 		}
