@@ -114,3 +114,23 @@ func TestHostBundleRefusals(t *testing.T) {
 		t.Error("host loader loaded a VAE section")
 	}
 }
+
+// FuzzOpenHost: arbitrary bytes never panic OpenHost, and what opens is a
+// host model over this build's features.
+func FuzzOpenHost(f *testing.F) {
+	rows := hostRows(200)
+	b, err := BuildHost(HostSpec{Model: hostModel(f, rows), Probes: rows[:1]})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add(b[:len(b)/2])
+	f.Add([]byte("TABN"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := OpenHost(context.Background(), data)
+		if err == nil && (h.Model == nil || h.Model.Fits(host.Names()) != nil || h.Bundle.Kind != firmware.KindHost) {
+			t.Fatal("opened something that is not a host model of this build")
+		}
+	})
+}
