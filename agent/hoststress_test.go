@@ -18,7 +18,7 @@ import (
 	"github.com/sensortrust/trustagent/sensors"
 )
 
-// TestMeasureHostStress runs the real host collector (this machine's /proc
+// TestHostUnderStress runs the real host collector (this machine's /proc
 // and /sys) under the agent, learns the host model on a few minutes of the
 // machine's own behaviour (TRUSTAGENT_MEASURE_HOST_LEARN samples at 1 s,
 // default 300), then stresses the machine from a child process, one load
@@ -30,11 +30,12 @@ import (
 //   - disk: 2 GB written at 50 MB/s to a temporary file in the state
 //     directory's file system, held for 20 s, then deleted.
 //
-// A measurement, not a pass/fail test: it runs only with
-// TRUSTAGENT_MEASURE=1 and takes about 15 minutes.
-func TestMeasureHostStress(t *testing.T) {
-	if os.Getenv("TRUSTAGENT_MEASURE") != "1" {
-		t.Skip("set TRUSTAGENT_MEASURE=1 to stress this machine and measure the host model (about 15 minutes)")
+// A measurement, not a pass/fail test: it loads the machine it runs on,
+// so it runs only with TRUSTAGENT_MEASURE_HOST_STRESS=1 (make host-stress)
+// and takes about 15 minutes.
+func TestHostUnderStress(t *testing.T) {
+	if os.Getenv("TRUSTAGENT_MEASURE_HOST_STRESS") != "1" {
+		t.Skip("set TRUSTAGENT_MEASURE_HOST_STRESS=1 to load this machine and measure the host model (about 15 minutes)")
 	}
 	learn := 300
 	if v := os.Getenv("TRUSTAGENT_MEASURE_HOST_LEARN"); v != "" {
@@ -216,12 +217,12 @@ func waitHostOK(t *testing.T, a *Agent) {
 	t.Logf("host still %v before the next load", a.Status().Host.Level)
 }
 
-// TestHostStressHog is the load TestMeasureHostStress runs in a child
+// TestHostStressHog is the load TestHostUnderStress runs in a child
 // process (TRUSTAGENT_HOG=cpu,DUR | mem,MB,MBPS,HOLD | disk,MB,MBPS,HOLD,DIR).
 func TestHostStressHog(t *testing.T) {
 	spec := os.Getenv("TRUSTAGENT_HOG")
 	if spec == "" {
-		t.Skip("run by TestMeasureHostStress")
+		t.Skip("run by TestHostUnderStress")
 	}
 	f := strings.Split(spec, ",")
 	num := func(i int) int { n, _ := strconv.Atoi(f[i]); return n }
