@@ -111,8 +111,9 @@ func TestHostBundleOverTheAir(t *testing.T) {
 	waitHealth(t, healths, d, "judging with the pushed model", judged)
 	checkHostStatus(t, statusURL, "host-fleet@1", "bundle")
 
-	// Unsigned and tampered host bundles are refused; the pushed model
-	// keeps judging.
+	// Unsigned and tampered host bundles, and one whose model reads
+	// another build's features, are refused; the pushed model keeps
+	// judging.
 	unsigned, _ := hostFleetBundle(t, nil, 2)
 	tampered, _ := hostFleetBundle(t, key, 2)
 	tampered[100] ^= 1 // inside the model section: the content hash no longer matches
@@ -120,7 +121,7 @@ func TestHostBundleOverTheAir(t *testing.T) {
 		name string
 		data []byte
 		code string
-	}{{"unsigned", unsigned, "unsigned"}, {"tampered", tampered, "tampered"}} {
+	}{{"unsigned", unsigned, "unsigned"}, {"tampered", tampered, "tampered"}, {"of another feature set", otherFeatures(t, key, 3), "relearn the host model"}} {
 		_, err := ota.Push(context.Background(), otapaho.New(op), c.data, opts)
 		var rej *ota.RejectedError
 		if !errors.As(err, &rej) || !strings.Contains(err.Error(), c.code) {
@@ -216,4 +217,38 @@ func checkHostStatus(t *testing.T, url, model, source string) {
 	if want := map[bool]string{true: "judging", false: "learning"}[model != ""]; st.Host.Phase != want {
 		t.Errorf("/status host phase %q, want %q", st.Host.Phase, want)
 	}
+}
+
+// otherFeatures is a signed host bundle whose model was trained on another
+// build's host features.
+func otherFeatures(t *testing.T, k *firmware.PrivateKey, version uint64) []byte {
+	t.Helper()
+	names := append([]string(nil), host.Names()...)
+	names[0] = "a_feature_of_another_build"
+	rows := make([][]float64, 200)
+	for i := range rows {
+		rows[i] = make([]float64, len(names))
+		for j := range rows[i] {
+			rows[i][j] = float64((i*7+j*3)%11) / 10
+		}
+	}
+	m, _, err := health.Train(rows, names, health.TrainOptions{Epochs: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &firmware.Bundle{Kind: firmware.KindHost, Representation: modelbundle.HostRepresentation, ModelID: "host-fleet", Version: version}
+	b.SetSection(firmware.SectionHealth, mb)
+	data, err := b.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := firmware.Sign(data, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signed
 }
