@@ -74,6 +74,11 @@ func TestHostUnderStress(t *testing.T) {
 	}
 	m := l.Model()
 	t.Logf("learnt on %d samples in %v: warn %.3g, error %.3g", learn, time.Since(start).Round(time.Second), m.Warn, m.Error)
+	var scales []string
+	for i, n := range m.Names {
+		scales = append(scales, fmt.Sprintf("%s %.3g±%.3g", n, m.Mean[i], m.Std[i]))
+	}
+	t.Logf("centre ± scale: %s", strings.Join(scales, "; "))
 
 	var trace io.Writer = io.Discard
 	if p := os.Getenv("TRUSTAGENT_MEASURE_TRACE"); p != "" {
