@@ -172,7 +172,11 @@ func observe(t *testing.T, a *Agent, cmd *exec.Cmd, d time.Duration, trace io.Wr
 		for _, r := range h.Reasons {
 			rs = append(rs, fmt.Sprintf("%s=%.3g", r.Feature, r.Value))
 		}
-		fmt.Fprintf(trace, "%5.0f %v %-5v score %.3g %s\n", time.Since(start).Seconds(), loading, h.Level, h.Score, strings.Join(rs, " "))
+		var fs []string
+		for _, n := range []string{"cpu_busy_max", "load1_per_core", "mem_used_frac", "mem_avail_mb_per_min", "state_free_pct_per_min"} {
+			fs = append(fs, fmt.Sprintf("%s=%.3g", n, h.Features[n]))
+		}
+		fmt.Fprintf(trace, "%5.0f %v %-5v score %.3g [%s] %s\n", time.Since(start).Seconds(), loading, h.Level, h.Score, strings.Join(fs, " "), strings.Join(rs, " "))
 		if loading {
 			o.peak = max(o.peak, h.Score)
 		}
