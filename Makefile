@@ -16,7 +16,7 @@ BIN       := bin
 PORTABLE  := ./fixedpoint/... ./likelihood/... ./sensors/... ./firmware/... ./internal/modelbundle/...
 TESTFLAGS ?= -timeout 30m
 
-.PHONY: all build run test chaos test-host test-arm64 test-arm lint bench measure cross deb boot-test models results host-bench clean tools-check
+.PHONY: all build run test chaos test-host test-arm64 test-arm lint bench measure cross deb boot-test models results host-bench host-stress clean tools-check
 
 all: build
 
@@ -74,6 +74,11 @@ bench:
 measure:
 	LIKELIHOOD_EVAL=sim,real,exact $(GO) test -run TestEval -v -timeout 60m ./likelihood/
 	TRUSTAGENT_MEASURE=1 $(GO) test -run TestMeasure -v -timeout 60m ./agent/
+
+# The host model on this machine's real /proc and /sys under CPU, memory and disk loads
+# (about 15 minutes; it loads the machine).
+host-stress:
+	TRUSTAGENT_MEASURE_HOST_STRESS=1 $(GO) test -run '^TestHostUnderStress$$' -v -timeout 40m ./agent/
 
 cross:
 	@mkdir -p $(DIST)

@@ -37,6 +37,7 @@ type Agent struct {
 	sumSeq  uint64
 
 	hostMu    sync.Mutex
+	hostModel HostModel // what judges the host (Model nil while none does)
 	hostEval  *health.Evaluator
 	hostRes   health.Result
 	hostHave  bool
@@ -79,12 +80,14 @@ func New(opts Options) (*Agent, error) {
 	if a.hostRule, err = host.NewPersistence(opts.Host.Persistence); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
-	hm := opts.Host.Model
-	if hm == nil && opts.Host.Learner != nil {
-		hm = opts.Host.Learner.Model()
+	hm := HostModel{Model: opts.Host.Model, ID: opts.Host.ID, Version: opts.Host.Version, Source: opts.Host.Source}
+	if hm.Model == nil && opts.Host.Learner != nil {
+		if lm := opts.Host.Learner.Model(); lm != nil {
+			hm = HostModel{Model: lm, Source: HostLearnt}
+		}
 	}
-	if hm != nil && hm.D() != len(host.Names()) {
-		return nil, fmt.Errorf("%w: host model has %d features, host vector %d", ErrOptions, hm.D(), len(host.Names()))
+	if hm.Model != nil && hm.Model.D() != len(host.Names()) {
+		return nil, fmt.Errorf("%w: host model has %d features, host vector %d", ErrOptions, hm.Model.D(), len(host.Names()))
 	}
 	a.setHostModelLocked(hm)
 	if bc, ok := opts.Host.Collector.(host.BusCounted); ok {
@@ -145,15 +148,25 @@ func (a *Agent) SetModel(sensor string, m SensorModel) error {
 	return nil
 }
 
-// SetHostModel swaps the host model (nil disables the verdict, and
-// learning resumes when the agent has a HostLearner).
-func (a *Agent) SetHostModel(m *health.Model) error {
-	if m != nil && m.D() != len(host.Names()) {
-		return fmt.Errorf("agent: host model has %d features, host vector %d", m.D(), len(host.Names()))
+// SetHostModel swaps the host model (a host bundle installed over the
+// air): it judges from the next sample, and the HostLearner, if any, stops
+// learning (a training under way is dropped). A nil m.Model disables the
+// verdict, and learning resumes when the agent has a HostLearner.
+func (a *Agent) SetHostModel(ctx context.Context, m HostModel) error {
+	if m.Model != nil {
+		if err := m.Model.Fits(host.Names()); err != nil {
+			return fmt.Errorf("agent: host model: %w", err)
+		}
 	}
 	a.hostMu.Lock()
-	defer a.hostMu.Unlock()
 	a.setHostModelLocked(m)
+	a.hostLevel = level.OK
+	hm := a.hostModel
+	a.hostMu.Unlock()
+	a.metrics.hostLevel.Set(float64(level.OK))
+	a.log.Info().Str("model", hm.ID).Str("version", hm.Version).Str("source", string(hm.Source)).Msg("host model swapped")
+	a.publishHealth(ctx, a.opts.Clock.Now())
+	a.summaryChanged(ctx, false)
 	return nil
 }
 
@@ -445,9 +458,7 @@ func (a *Agent) publishHealth(ctx context.Context, now time.Time) {
 	}
 	if a.hostEval != nil {
 		r.Warn = a.hostEval.Model().Warn
-		if r.ModelID == "" {
-			r.ModelID = a.hostEval.Model().ID
-		}
+		r.ModelID, r.ModelVersion, r.ModelSource = a.hostModel.ID, a.hostModel.Version, a.hostModel.Source
 	}
 	a.hostMu.Unlock()
 	if err := a.opts.Reporter.ReportHealth(ctx, &r); err != nil {

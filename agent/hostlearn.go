@@ -25,6 +25,22 @@ type HostLearner interface {
 	Reset() error
 }
 
+// HostSource says where the host model that judges came from.
+type HostSource string
+
+const (
+	HostLearnt HostSource = "learnt" // learnt on this robot from its own samples (HostLearner)
+	HostBundle HostSource = "bundle" // installed from a signed host bundle (trained elsewhere, pushed)
+)
+
+// HostModel is a host model and how the published health names it.
+type HostModel struct {
+	Model *health.Model
+	// ID and Version name it; ID defaults to Model.ID.
+	ID, Version string
+	Source      HostSource
+}
+
 // PhaseState is where the host model is.
 type PhaseState string
 
@@ -123,7 +139,7 @@ func (a *Agent) trainHost(ctx context.Context) {
 		}
 		return
 	}
-	a.setHostModelLocked(m)
+	a.setHostModelLocked(HostModel{Model: m, Source: HostLearnt})
 	a.hostMu.Unlock()
 	a.log.Info().Str("model", m.ID).Int("samples", rep.TrainRows+rep.ValRows+rep.CalibRows).Int("epochs", rep.Epochs).
 		Float64("warn", m.Warn).Float64("error", m.Error).Dur("took", time.Since(start)).Msg("host model learnt; judging")
@@ -141,7 +157,7 @@ func (a *Agent) RelearnHost(ctx context.Context) (HostPhase, error) {
 		return HostPhase{}, fmt.Errorf("agent: relearn host: %w", err)
 	}
 	a.hostMu.Lock()
-	a.setHostModelLocked(nil)
+	a.setHostModelLocked(HostModel{})
 	a.hostLevel = level.OK
 	p := a.opts.Host.Learner.Progress()
 	a.hostPhase = HostPhase{State: PhaseLearning, Have: p.Have, Want: p.Want}
@@ -156,12 +172,16 @@ func (a *Agent) RelearnHost(ctx context.Context) (HostPhase, error) {
 
 // setHostModelLocked swaps the host model and the phase that follows from
 // it. Called with hostMu held.
-func (a *Agent) setHostModelLocked(m *health.Model) {
+func (a *Agent) setHostModelLocked(hm HostModel) {
+	if hm.Model != nil && hm.ID == "" {
+		hm.ID = hm.Model.ID
+	}
+	a.hostModel = hm
 	a.hostEval, a.hostHave, a.hostRes, a.hostToldJudging = nil, false, health.Result{}, false
 	a.hostRule.Reset()
 	switch {
-	case m != nil:
-		a.hostEval = m.NewEvaluator()
+	case hm.Model != nil:
+		a.hostEval = hm.Model.NewEvaluator()
 		a.hostPhase = HostPhase{State: PhaseJudging}
 	case a.opts.Host.Learner != nil:
 		p := a.opts.Host.Learner.Progress()

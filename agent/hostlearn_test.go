@@ -237,3 +237,80 @@ func TestHostTrainingRetriesAfterAFailure(t *testing.T) {
 		t.Fatalf("not retried after a tenth more samples: %+v", p)
 	}
 }
+
+// TestHostModelInstalledStopsLearning: a host model installed from a bundle
+// judges at once, names itself and its source in the health and the
+// status, and the learner keeps no more samples; a model over other
+// features is refused and the installed one keeps judging; relearning goes
+// back to learning here.
+func TestHostModelInstalledStopsLearning(t *testing.T) {
+	ctx := context.Background()
+	m := &hostsim.Machine{Seed: 1}
+	a, rec, l := newHostAgent(t, t.TempDir(), m)
+	for i := range 50 {
+		a.sampleHost(ctx, t0.Add(time.Duration(i)*time.Second))
+	}
+	if p := l.Progress(); p.Have != 50 {
+		t.Fatalf("learnt %d samples", p.Have)
+	}
+	fleet := trainedHostModel(t, 7)
+	if err := a.SetHostModel(ctx, HostModel{Model: fleet, ID: "host-fleet", Version: "3", Source: HostBundle}); err != nil {
+		t.Fatal(err)
+	}
+	if p := a.phase(); p.State != PhaseJudging {
+		t.Fatalf("after the install: %+v", p)
+	}
+	_, _, hs := rec.snapshot()
+	if h := hs[len(hs)-1]; h.ModelID != "host-fleet" || h.ModelVersion != "3" || h.ModelSource != HostBundle {
+		t.Errorf("health after the install names %q %q %q", h.ModelID, h.ModelVersion, h.ModelSource)
+	}
+	if st := a.Status().Host; st.Model != "host-fleet@3" || st.Source != HostBundle {
+		t.Errorf("status host model %q source %q", st.Model, st.Source)
+	}
+	now := t0.Add(50 * time.Second)
+	for range 300 {
+		now = now.Add(time.Second)
+		a.sampleHost(ctx, now)
+	}
+	a.hostWG.Wait()
+	a.hostMu.Lock()
+	have, eval := a.hostHave, a.hostEval
+	a.hostMu.Unlock()
+	if p := l.Progress(); p.Have != 50 || !have || eval.Model() != fleet {
+		t.Fatalf("after 300 samples under the installed model: learnt %d, verdict %v, judging with the installed model %v", p.Have, have, eval.Model() == fleet)
+	}
+
+	other := trainedHostModel(t, 8)
+	other.Names = append([]string(nil), other.Names...)
+	other.Names[0] = "another_build"
+	if err := a.SetHostModel(ctx, HostModel{Model: other, ID: "host-old", Source: HostBundle}); err == nil {
+		t.Fatal("a host model over other features was installed")
+	}
+	if st := a.Status().Host; st.Model != "host-fleet@3" {
+		t.Errorf("after the refusal the status names %q", st.Model)
+	}
+
+	if p, err := a.RelearnHost(ctx); err != nil || p.State != PhaseLearning || p.Have != 0 {
+		t.Fatalf("relearn: %+v %v", p, err)
+	}
+	if st := a.Status().Host; st.Model != "" || st.Source != "" {
+		t.Errorf("after relearn the status names %q from %q", st.Model, st.Source)
+	}
+}
+
+// trainedHostModel trains a host model on a simulated machine's samples.
+func trainedHostModel(t *testing.T, seed uint64) *health.Model {
+	t.Helper()
+	m := &hostsim.Machine{Seed: seed}
+	rows := make([][]float64, 300)
+	for i := range rows {
+		rows[i] = m.Sample(t0.Add(time.Duration(i) * time.Second)).Features(nil)
+	}
+	opts := host.LearnOptions{ID: "host-fleet"}
+	opts.Train.Epochs, opts.Train.Seed = 10, seed
+	hm, _, err := host.Train(context.Background(), rows, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hm
+}

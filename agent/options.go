@@ -113,6 +113,9 @@ type HostOptions struct {
 	// Model judges the host feature vector (host.Names()); nil publishes
 	// the samples with level OK, or learns a model when Learner is set.
 	Model *health.Model
+	// Source says where Model came from (a host bundle: HostBundle);
+	// published with the health.
+	Source HostSource
 	// Learner, when set and Model is nil, supplies a model learnt before
 	// or learns one from the healthy samples (see HostLearner).
 	Learner HostLearner
@@ -121,7 +124,7 @@ type HostOptions struct {
 	Persistence decision.Options
 	// Period between samples; default 1 s.
 	Period time.Duration
-	// ID and Version name the host model.
+	// ID and Version name the host model (Model, or the one there will be).
 	ID, Version string
 }
 

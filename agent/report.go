@@ -72,8 +72,9 @@ type HealthReport struct {
 	Verdict     health.Result
 	HaveVerdict bool
 	Warn        float64
-	// Model judging the host.
+	// Model judging the host, and where it came from ("" while none judges).
 	ModelID, ModelVersion string
+	ModelSource           HostSource
 	Time                  time.Time
 	// Phase says whether the host model is learning or judging; Detail
 	// explains the level in words (learning progress, or the features that

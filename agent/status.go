@@ -68,6 +68,11 @@ type HostStatus struct {
 	// words, its progress or what drove its level.
 	Phase  PhaseState `json:"phase"`
 	Detail string     `json:"detail,omitempty"`
+	// Model names the host model that judges ("id@version", or the id of
+	// a model learnt here) and Source where it came from: "bundle" (pushed
+	// as a signed host bundle) or "learnt" (on this robot).
+	Model  string     `json:"model,omitempty"`
+	Source HostSource `json:"source,omitempty"`
 }
 
 // Status returns a snapshot. It is safe to call at any time.
@@ -113,6 +118,12 @@ func (a *Agent) Status() Status {
 		a.hostMu.Lock()
 		hs := &HostStatus{Level: a.hostLevel, Score: finiteOr0(a.hostRes.Score), Reasons: append([]level.Reason{}, a.hostRes.Reasons...), Features: map[string]float64{}}
 		hs.Phase, hs.Detail = a.hostPhase.State, a.hostDetail()
+		if hm := a.hostModel; hm.Model != nil {
+			hs.Model, hs.Source = hm.ID, hm.Source
+			if hm.Version != "" {
+				hs.Model += "@" + hm.Version
+			}
+		}
 		f := a.hostLast.Features(nil)
 		a.hostMu.Unlock()
 		for i, n := range host.Names() {

@@ -3,7 +3,10 @@
 //
 // A bundle carries everything a device needs to score one sensor: the
 // quantised VAE, the health autoencoder, calibration, training provenance
-// and probe inputs with the integer scores they must reproduce. Model
+// and probe inputs with the integer scores they must reproduce. A host
+// bundle (kind KindHost) carries the host health model of the robot's own
+// computer instead: a health section, its calibration, provenance and
+// probes, and no VAE. Model
 // payloads are opaque here; the scorer and the agent encode them. The
 // package never imports them: the self-test takes a Loader that turns a
 // model section into a Prober.
@@ -18,7 +21,8 @@
 //	offset   size  field
 //	0        4     magic "TABN" (54 41 42 4E)
 //	4        2     format version, 1
-//	6        1     sensor kind (sensors.Kind: 1 lidar, 2 camera, 3 range)
+//	6        1     kind: the sensor's sensors.Kind (1 lidar, 2 camera,
+//	               3 range), or 128 host (KindHost: the host model)
 //	7        1     reserved, 0
 //	8        2     representation id (input representation, defined by the scorer)
 //	10       2     n = model id length, 1..255
@@ -56,7 +60,8 @@
 // Verify checks, in order: structure (ErrTruncated, ErrMalformed,
 // *FormatVersionError), the content hash (ErrTampered), the signatures
 // (ErrUnsigned, *UnknownKeyError, *SignatureError), the sensor kind
-// (*SensorError) and the version against the installed one
+// (*SensorError, also for a host bundle offered to a sensor and a sensor's
+// offered as the host model) and the version against the installed one
 // (*DowngradeError). Every signature must be by a trusted key and verify,
 // so a flipped byte anywhere in a bundle is refused; a policy may instead
 // ignore signatures by unknown keys (IgnoreUnknownKeys) for bundles signed
@@ -77,6 +82,10 @@
 // model active, never none; a failed write (disk full) leaves the old one.
 // All file operations go through the FS interface so tests can cut power
 // after any of them.
+//
+// Retire stops running the installed model (a robot told to learn its host
+// model itself): the pointer file then says "none", Start finds no model,
+// and the next Install must be newer than both slots.
 //
 // # Packaged bundles
 //

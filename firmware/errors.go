@@ -54,17 +54,25 @@ func (e *UnknownKeyError) Error() string {
 	return fmt.Sprintf("firmware: signed only by unknown keys %v", e.KeyIDs)
 }
 
-// SensorError reports a bundle built for another kind of sensor; Want is
-// sensors.KindUnknown when no sensor at all has the bundle's kind.
+// SensorError reports a bundle built for another kind of sensor, or a
+// host bundle (KindHost) offered to a sensor and the other way round; Want
+// is sensors.KindUnknown when no sensor at all has the bundle's kind.
 type SensorError struct {
 	Want, Got sensors.Kind
 }
 
 func (e *SensorError) Error() string {
-	if e.Want == sensors.KindUnknown {
-		return fmt.Sprintf("firmware: bundle is for a %s sensor, and no sensor here is one", e.Got)
+	switch {
+	case e.Got == KindHost && e.Want == sensors.KindUnknown:
+		return "firmware: bundle holds a host model, and this device takes none"
+	case e.Got == KindHost:
+		return fmt.Sprintf("firmware: bundle holds a host model, not a model for a %s sensor", KindName(e.Want))
+	case e.Want == KindHost:
+		return fmt.Sprintf("firmware: bundle is for a %s sensor, not a host model", KindName(e.Got))
+	case e.Want == sensors.KindUnknown:
+		return fmt.Sprintf("firmware: bundle is for a %s sensor, and no sensor here is one", KindName(e.Got))
 	}
-	return fmt.Sprintf("firmware: bundle is for a %s sensor, this one is a %s", e.Got, e.Want)
+	return fmt.Sprintf("firmware: bundle is for a %s sensor, this one is a %s", KindName(e.Got), KindName(e.Want))
 }
 
 // DowngradeError reports a bundle whose version is not newer than the

@@ -30,8 +30,15 @@ func (s Slot) Other() Slot {
 
 func (s Slot) file() string { return "slot-" + string(s) + ".bundle" }
 
-// pointerFile names the file that says which slot is active.
-const pointerFile = "active"
+// pointerFile names the file that says which slot is active, or
+// pointerNone after Retire.
+const (
+	pointerFile = "active"
+	pointerNone = "none"
+)
+
+// errRetired is readPointer's answer for a retired store.
+var errRetired = errors.New("retired")
 
 // DefaultMaxBundleSize bounds a bundle a Store accepts.
 const DefaultMaxBundleSize = 64 << 20
@@ -88,6 +95,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	started bool // Start has run (Install runs it first otherwise)
+	retired bool // the pointer says none (Retire)
 	active  *Active
 }
 
@@ -125,6 +133,10 @@ func (s *Store) start(ctx context.Context) (*Active, error) {
 	s.started = true
 	s.active = nil
 	ptr, perr := s.readPointer()
+	s.retired = errors.Is(perr, errRetired)
+	if s.retired {
+		return nil, fmt.Errorf("firmware: %w: the installed model was retired", ErrNoModel)
+	}
 	if perr != nil && !errors.Is(perr, fs.ErrNotExist) {
 		perr = fmt.Errorf("firmware: pointer: %w", perr)
 	}
@@ -192,9 +204,12 @@ func (s *Store) Install(ctx context.Context, data []byte) (*Active, error) {
 	old := s.active
 	var installed uint64
 	target := SlotA
-	if old != nil {
+	switch {
+	case old != nil:
 		installed = old.Bundle.Version
 		target = old.Slot.Other()
+	case s.retired:
+		installed, target = s.floor()
 	}
 	b, _, err := Verify(data, s.policy(installed))
 	if err != nil {
@@ -217,17 +232,55 @@ func (s *Store) Install(ctx context.Context, data []byte) (*Active, error) {
 	}
 	a, err := s.load(ctx, target)
 	if err == nil {
-		s.active = a
+		s.active, s.retired = a, false
 		return a, nil
 	}
 	if old == nil {
 		s.active = nil
+		if s.retired {
+			// The other slot holds the retired model: do not let Start bring it back.
+			if werr := writeAtomic(s.fs, pointerFile, []byte(pointerNone+"\n")); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
 		return nil, fmt.Errorf("firmware: installed bundle failed after activation and there is no other slot: %w", err)
 	}
 	if werr := writeAtomic(s.fs, pointerFile, []byte(string(old.Slot)+"\n")); werr != nil {
 		err = errors.Join(err, werr)
 	}
 	return nil, fmt.Errorf("firmware: installed bundle failed after activation, rolled back to slot %s: %w", old.Slot, err)
+}
+
+// Retire stops running the installed model (an operator chose another
+// source for it): the pointer says none, Active returns nil, and Start
+// finds no model (ErrNoModel) until the next Install. The slots stay, and
+// the next Install must be newer than both of them, so a retired bundle,
+// or an older one, cannot come back.
+func (s *Store) Retire() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := writeAtomic(s.fs, pointerFile, []byte(pointerNone+"\n")); err != nil {
+		return err
+	}
+	s.started, s.retired, s.active = true, true, nil
+	return nil
+}
+
+// floor is the version an install into a retired store must exceed (the
+// newest slot's) and the slot to write (the other one).
+func (s *Store) floor() (uint64, Slot) {
+	var v [2]uint64
+	for i, slot := range []Slot{SlotA, SlotB} {
+		if data, err := s.fs.ReadFile(slot.file()); err == nil && len(data) <= s.opts.MaxBundleSize {
+			if b, err := Parse(data); err == nil {
+				v[i] = b.Version
+			}
+		}
+	}
+	if v[0] > v[1] {
+		return v[0], SlotB
+	}
+	return v[1], SlotA
 }
 
 func (s *Store) policy(installed uint64) Policy {
@@ -264,6 +317,8 @@ func (s *Store) readPointer() (Slot, error) {
 		return SlotA, nil
 	case SlotB:
 		return SlotB, nil
+	case pointerNone:
+		return "", errRetired
 	}
 	return "", fmt.Errorf("firmware: pointer file holds %q: %w", p, ErrMalformed)
 }

@@ -84,6 +84,10 @@ type Model struct {
 	// may cry wolf on a new scene until it is retrained or recalibrated on
 	// more of the robot's own clean drive.
 	Coverage []string `json:"coverage,omitempty"`
+	// Source, on the host health only, says where the host model came
+	// from: "bundle" (trained elsewhere and pushed as a signed host bundle)
+	// or "learnt" (on this robot); absent while no model judges.
+	Source string `json:"source,omitempty"`
 }
 
 // Window holds the statistics of the window the decision was made on.

@@ -19,7 +19,6 @@ import (
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/firmware/ota"
 	"github.com/sensortrust/trustagent/firmware/ota/otapaho"
-	"github.com/sensortrust/trustagent/sensors"
 )
 
 // cmdBundle manages signed model bundles: keygen | sign | verify | inspect | push.
@@ -98,15 +97,11 @@ func bundleSign(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if *key == "" || *in == "" || *out == "" || fs.NArg() != 0 {
 		return usageError("sign needs --key, --in and --out")
 	}
-	k, err := firmware.ReadPrivateKey(*key)
-	if err != nil {
-		return err
-	}
 	data, err := os.ReadFile(*in)
 	if err != nil {
 		return err
 	}
-	signed, err := firmware.Sign(data, k)
+	k, signed, err := signBundle(*key, data)
 	if err != nil {
 		return err
 	}
@@ -116,6 +111,20 @@ func bundleSign(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	b, _ := firmware.Parse(signed)
 	fmt.Fprintf(stdout, "signed %s with %s (%s); %d signature(s)\n", *out, k.Name, k.KeyID(), len(b.Signatures))
 	return nil
+}
+
+// signBundle appends a signature by the private key in keyFile to a
+// bundle: bundle sign, and train --host --key.
+func signBundle(keyFile string, data []byte) (*firmware.PrivateKey, []byte, error) {
+	k, err := firmware.ReadPrivateKey(keyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	signed, err := firmware.Sign(data, k)
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, signed, nil
 }
 
 // writeFileAtomic writes via a temporary file and a rename, so signing in
@@ -155,7 +164,7 @@ func bundleVerify(_ context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlags("bundle verify", stderr)
 	var pubs pathList
 	fs.Var(&pubs, "pub", "public key `file or directory` of trusted keys (repeatable)")
-	sensor := fs.String("sensor", "", "refuse unless the bundle is for this sensor kind (lidar, camera, range)")
+	sensor := fs.String("sensor", "", "refuse unless the bundle is for this sensor kind (lidar, camera, range) or is a host bundle (host)")
 	installed := fs.Uint64("installed", 0, "refuse unless the bundle is newer than this installed version")
 	allowUnsigned := fs.Bool("allow-unsigned", false, "development mode: accept a bundle without signatures")
 	ignoreUnknown := fs.Bool("ignore-unknown-keys", false, "ignore signatures by keys not in the trust store")
@@ -181,7 +190,7 @@ func bundleVerify(_ context.Context, args []string, stdout, stderr io.Writer) er
 		pol.UnknownKeys = firmware.IgnoreUnknownKeys
 	}
 	if *sensor != "" {
-		k, ok := sensors.ParseKind(*sensor)
+		k, ok := firmware.ParseKindName(*sensor)
 		if !ok {
 			return usageError("unknown sensor kind %q", *sensor)
 		}
@@ -203,7 +212,7 @@ func bundleVerify(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if len(ids) > 0 {
 		who = "signed by " + strings.Join(ids, ", ")
 	}
-	fmt.Fprintf(stdout, "%s: OK: %s version %d for %s, %s\n", path, b.ModelID, b.Version, b.Kind, who)
+	fmt.Fprintf(stdout, "%s: OK: %s version %d for %s, %s\n", path, b.ModelID, b.Version, firmware.KindName(b.Kind), who)
 	return nil
 }
 
@@ -235,7 +244,7 @@ func bundleInspect(_ context.Context, args []string, stdout, stderr io.Writer) e
 	file := sha256.Sum256(data)
 	w.printf("bundle   %s (%d bytes, format %d)\n", path, len(data), firmware.FormatVersion)
 	w.printf("model    %s version %d\n", b.ModelID, b.Version)
-	w.printf("sensor   %s, representation %d\n", b.Kind, b.Representation)
+	w.printf("sensor   %s, representation %d\n", firmware.KindName(b.Kind), b.Representation)
 	w.printf("content  sha256:%s (matches the recorded hash)\n", hex.EncodeToString(d[:]))
 	w.printf("file     sha256:%s (OTA transfer %s)\n", hex.EncodeToString(file[:]), ota.IDOf(data))
 	w.printf("sections\n")

@@ -76,6 +76,13 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if b, err := firmware.Parse(data); err == nil && b.Kind == firmware.KindHost {
+		return inspectHost(ctx, path, data, ts, *asJSON, stdout)
+	}
 	ms, err := openModel(ctx, path, sensors.KindUnknown)
 	if err != nil {
 		return err
@@ -108,27 +115,8 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if ps, err := ms.Bundle.Probes(); err == nil {
 		rep.Probes = len(ps)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+	if rep.Signatures, err = signatureLines(data, ts); err != nil {
 		return err
-	}
-	checks, err := firmware.CheckSignatures(data, ts)
-	if err != nil {
-		return err
-	}
-	if len(checks) == 0 {
-		rep.Signatures = []string{"unsigned (installs only on a robot in development mode; sign with 'trustctl bundle sign')"}
-	}
-	for _, c := range checks {
-		state := "verified"
-		var uk *firmware.UnknownKeyError
-		switch {
-		case errors.As(c.Err, &uk):
-			state = "not checked (key not given with --pub)"
-		case c.Err != nil:
-			state = "BAD SIGNATURE"
-		}
-		rep.Signatures = append(rep.Signatures, fmt.Sprintf("%s %s %s", c.KeyID, c.Name, state))
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -189,12 +177,41 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		w.printf(" %s %d B;", s.Type, len(s.Data))
 	}
 	w.printf("\nprobes         %d, all reproduced\n", rep.Probes)
-	for i, s := range rep.Signatures {
+	printSignatures(w, rep.Signatures)
+	return w.err
+}
+
+// signatureLines says, for inspect, who signed a bundle and whether each
+// signature verifies against the keys given.
+func signatureLines(data []byte, ts firmware.Verifiers) ([]string, error) {
+	checks, err := firmware.CheckSignatures(data, ts)
+	if err != nil {
+		return nil, err
+	}
+	if len(checks) == 0 {
+		return []string{"unsigned (installs only on a robot in development mode; sign with 'trustctl bundle sign')"}, nil
+	}
+	var out []string
+	for _, c := range checks {
+		state := "verified"
+		var uk *firmware.UnknownKeyError
+		switch {
+		case errors.As(c.Err, &uk):
+			state = "not checked (key not given with --pub)"
+		case c.Err != nil:
+			state = "BAD SIGNATURE"
+		}
+		out = append(out, fmt.Sprintf("%s %s %s", c.KeyID, c.Name, state))
+	}
+	return out, nil
+}
+
+func printSignatures(w *errWriter, sigs []string) {
+	for i, s := range sigs {
 		if i == 0 {
 			w.printf("signatures     %s\n", s)
 		} else {
 			w.printf("               %s\n", s)
 		}
 	}
-	return w.err
 }

@@ -47,7 +47,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	created := fs.String("created", "", "creation time recorded in the model (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now): fix it to get byte-identical models")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: trustctl train --sensor lidar|camera --in DIR [--in DIR ...] --out MODEL [flags]")
-		fmt.Fprintln(fs.Output(), "       trustctl train --host --in SAMPLES.LOG --out MODEL [flags]")
+		fmt.Fprintln(fs.Output(), "       trustctl train --host --in SAMPLES.LOG --out HOST.BUNDLE [--key FLEET.KEY] [flags]")
 		fmt.Fprintln(fs.Output())
 		fmt.Fprintln(fs.Output(), "Trains the sensor's VAE and health autoencoder on clean frames, quantises them,")
 		fmt.Fprintln(fs.Output(), "calibrates the threshold after quantisation on the last contiguous block of clean")

@@ -62,10 +62,21 @@ func (d *daemon) handleCommands() error {
 	return nil
 }
 
-// modelInstalled swaps the new model into every sensor of its kind.
-func (d *daemon) modelInstalled(a *firmware.Active) {
+// modelInstalled swaps the new model into every sensor of its kind, or
+// into the host stage for a host bundle.
+func (d *daemon) modelInstalled(ctx context.Context, a *firmware.Active) {
 	p, ok := d.current().(*agentPipeline)
 	if !ok {
+		return
+	}
+	if a.Bundle.Kind == firmware.KindHost {
+		hm, err := hostModelOf(a)
+		if err == nil {
+			err = p.SetHostModel(ctx, hm)
+		}
+		if err != nil {
+			d.log.Error().Err(err).Str("model", a.Bundle.ModelID).Msg("installed host model unusable")
+		}
 		return
 	}
 	m, err := sensorModelOf(a)
@@ -83,32 +94,42 @@ func (d *daemon) modelInstalled(a *firmware.Active) {
 }
 
 // kindRouter installs an over-the-air bundle into the store of its sensor
-// kind.
+// kind, or of the host model for a host bundle.
 type kindRouter struct {
 	d    *daemon
 	last *firmware.Active
 }
 
 func (r *kindRouter) Install(ctx context.Context, data []byte) (*firmware.Active, error) {
+	a, err := r.install(ctx, data)
+	if err != nil {
+		r.d.log.Error().Err(err).Str("code", firmware.Code(err)).
+			Msg("model bundle refused over the air; the running models keep judging")
+		return nil, err
+	}
+	r.last = a
+	r.d.log.Info().Str("kind", firmware.KindName(a.Bundle.Kind)).Str("model", a.Bundle.ModelID).
+		Uint64("version", a.Bundle.Version).Str("slot", string(a.Slot)).Msg("model bundle installed over the air")
+	return a, nil
+}
+
+func (r *kindRouter) install(ctx context.Context, data []byte) (*firmware.Active, error) {
 	b, err := firmware.Parse(data)
 	if err != nil {
 		return nil, err
 	}
-	// A bundle goes only to a kind some configured sensor has: anything
-	// else would make a store nobody reads and report it as active.
+	// A bundle goes only to a kind some configured sensor has, or to the
+	// host stage every robot has: anything else would make a store nobody
+	// reads and report it as active.
 	p, ok := r.d.current().(*agentPipeline)
-	if !ok || !slices.Contains(slices.Collect(maps.Values(p.kinds)), b.Kind) {
+	if !ok || (b.Kind != firmware.KindHost && !slices.Contains(slices.Collect(maps.Values(p.kinds)), b.Kind)) {
 		return nil, &firmware.SensorError{Want: sensors.KindUnknown, Got: b.Kind}
 	}
 	st, err := r.d.models.store(ctx, b.Kind)
 	if err != nil {
-		return nil, fmt.Errorf("no model store for %v: %w", b.Kind, err)
+		return nil, fmt.Errorf("no model store for %s: %w", firmware.KindName(b.Kind), err)
 	}
-	a, err := st.Install(ctx, data)
-	if err == nil {
-		r.last = a
-	}
-	return a, err
+	return st.Install(ctx, data)
 }
 
 func (r *kindRouter) Active() *firmware.Active { return r.last }

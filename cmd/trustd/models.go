@@ -21,7 +21,8 @@ import (
 )
 
 // modelSet holds one firmware store per sensor kind in the state directory
-// (models/<kind>/slot-a.bundle, slot-b.bundle, active). A bundle names a
+// (models/<kind>/slot-a.bundle, slot-b.bundle, active), and one for the
+// host model pushed as a host bundle (models/host/). A bundle names a
 // sensor kind, not a sensor, so every LiDAR of the robot runs the installed
 // LiDAR model. The packaged bundle (<models.dir>/<kind>.bundle, or a
 // sensor's bundle:) is installed when the store is empty or holds an older
@@ -68,7 +69,7 @@ func (ms *modelSet) store(ctx context.Context, kind sensors.Kind) (*firmware.Sto
 	if err != nil {
 		return nil, err
 	}
-	fsys, err := firmware.OpenDirFS(filepath.Join(ms.stateDir, "models", kind.String()))
+	fsys, err := firmware.OpenDirFS(filepath.Join(ms.stateDir, "models", firmware.KindName(kind)))
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +78,10 @@ func (ms *modelSet) store(ctx context.Context, kind sensors.Kind) (*firmware.Sto
 		return nil, err
 	}
 	if _, err := st.Start(ctx); err != nil && !errors.Is(err, firmware.ErrNoModel) {
-		ms.log.Error().Err(err).Str("kind", kind.String()).Msg("installed models unusable")
+		ms.log.Error().Err(err).Str("kind", firmware.KindName(kind)).Msg("installed models unusable")
 	}
 	if a := st.Active(); a != nil && a.Rollback != nil {
-		ms.log.Warn().Err(a.Rollback).Str("kind", kind.String()).Str("slot", string(a.Slot)).Msg("model rolled back")
+		ms.log.Warn().Err(a.Rollback).Str("kind", firmware.KindName(kind)).Str("slot", string(a.Slot)).Msg("model rolled back")
 	}
 	ms.stores[kind] = st
 	return st, nil
@@ -90,6 +91,9 @@ func (ms *modelSet) store(ctx context.Context, kind sensors.Kind) (*firmware.Sto
 // force: the trusted keys are read again.
 func (ms *modelSet) optionsLocked(kind sensors.Kind) (firmware.Options, error) {
 	opts := firmware.Options{Kind: kind, Loader: modelbundle.Loader()}
+	if kind == firmware.KindHost {
+		opts.Loader = modelbundle.HostLoader()
+	}
 	if ms.cfg.AllowUnsigned {
 		opts.Signatures = firmware.AllowUnsigned
 	}

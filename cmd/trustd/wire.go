@@ -98,7 +98,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 		AlarmRate:    cfg.Agent.AlarmRate,
 		Registerer:   reg,
 		Logger:       &log,
-		Host:         hostOptions(cfg, models.host),
+		Host:         hostOptions(cfg, models.host, models.hostBundle(ctx)),
 	}
 	kinds := map[string]sensors.Kind{}
 	for i, s := range cfg.Sensors {

@@ -166,7 +166,7 @@ type ActiveModel struct {
 	ModelID string `json:"model_id"`
 	Version uint64 `json:"version"`
 	Slot    string `json:"slot"`
-	Sensor  string `json:"sensor"`
+	Sensor  string `json:"sensor"` // the bundle's kind: lidar, camera, range, or host (the host model)
 }
 
 // ParseStatus decodes a status payload.

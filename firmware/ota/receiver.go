@@ -29,12 +29,12 @@ const (
 
 // ReceiverOptions configure a Receiver.
 type ReceiverOptions struct {
-	Prefix      string                 // topic prefix, e.g. "trust/v1/robot7"; required
-	Dir         string                 // directory for the partial transfer; required, created 0700
-	MaxSize     int                    // largest bundle accepted, bytes; default DefaultMaxSize
-	MaxChunk    int                    // largest chunk accepted, bytes; default DefaultMaxChunk
-	OnInstalled func(*firmware.Active) // called after each successful install, on the receiving goroutine
-	Now         func() time.Time       // clock for status times; default time.Now
+	Prefix      string                                  // topic prefix, e.g. "trust/v1/robot7"; required
+	Dir         string                                  // directory for the partial transfer; required, created 0700
+	MaxSize     int                                     // largest bundle accepted, bytes; default DefaultMaxSize
+	MaxChunk    int                                     // largest chunk accepted, bytes; default DefaultMaxChunk
+	OnInstalled func(context.Context, *firmware.Active) // called after each successful install, on the receiving goroutine
+	Now         func() time.Time                        // clock for status times; default time.Now
 }
 
 func (o *ReceiverOptions) validate() error {
@@ -145,7 +145,7 @@ func (r *Receiver) status(state, replyTo string) Status {
 		s.State, s.Transfer, s.Size, s.NextOffset = StateReceiving, r.cur.Transfer, r.cur.Size, r.next
 	}
 	if a := r.inst.Active(); a != nil {
-		s.Active = &ActiveModel{ModelID: a.Bundle.ModelID, Version: a.Bundle.Version, Slot: string(a.Slot), Sensor: a.Bundle.Kind.String()}
+		s.Active = &ActiveModel{ModelID: a.Bundle.ModelID, Version: a.Bundle.Version, Slot: string(a.Slot), Sensor: firmware.KindName(a.Bundle.Kind)}
 	}
 	return s
 }
@@ -321,7 +321,7 @@ func (r *Receiver) commit(ctx context.Context, m *Message, id string) (Status, e
 		return r.terminal(id, m.Size, state, nonce, firmware.Code(err), err), err
 	}
 	if r.opts.OnInstalled != nil {
-		r.opts.OnInstalled(a)
+		r.opts.OnInstalled(ctx, a)
 	}
 	return r.terminal(id, m.Size, StateInstalled, nonce, "", nil), nil
 }

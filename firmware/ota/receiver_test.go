@@ -63,7 +63,7 @@ func startDevice(t *testing.T, dir string, c ota.Client, ro ota.ReceiverOptions)
 	}
 	d := &device{dir: dir, store: store}
 	ro.Prefix, ro.Dir = prefix, filepath.Join(dir, "ota")
-	ro.OnInstalled = func(*firmware.Active) { d.installed.Add(1) }
+	ro.OnInstalled = func(context.Context, *firmware.Active) { d.installed.Add(1) }
 	d.recv, err = ota.NewReceiver(store, c, ro)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,13 @@
 // content hash, the sensor kind, loads both models and re-runs every probe
 // (firmware.SelfTest) before a model is used.
 //
+// Host bundles (kind firmware.KindHost) carry the host health model of
+// package agent/host instead: BuildHost packs it (trustctl train --host),
+// HostLoader loads it on the robot and refuses a model over another feature
+// set than this build's host vector, OpenHost opens one for inspection.
+// Their calibration holds health_warn and health_error and the training's
+// sample count, period and alarm target; their probes are host vectors.
+//
 // Probe encodings. VAE probes are likelihood.Model.EncodeProbe inputs (int8
 // per input) scored by ScoreProbe (Q12 nats). Health probes are the feature
 // vector in natural units as little-endian float64 bit patterns; their score

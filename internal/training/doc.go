@@ -16,6 +16,10 @@
 // training options. PlanRecordings builds a plan's recordings; fetching and
 // decoding the real recording is the caller's job.
 //
+// TrainHost trains the host health model on a robot's recorded host sample
+// log, as the robot does at the end of its learning phase, and packs it as
+// a host bundle (firmware.KindHost) for a fleet of identical robots.
+//
 // Nothing here prints or writes files: Train returns the bundle bytes and
 // reports progress through Options.Progress. Frame periods are in
 // time.Duration; rates and fractions are in (0, 1).

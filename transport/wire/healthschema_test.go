@@ -53,7 +53,7 @@ func TestHealthSchemaDescribesEveryHostFeature(t *testing.T) {
 	}
 	features := append(host.Names(), "made_up_feature")
 	for _, f := range features {
-		hr := &agent.HealthReport{Robot: "r1", Level: level.Warn, Time: t0, Expires: t0.Add(15e9), ModelID: "host", ModelVersion: "1",
+		hr := &agent.HealthReport{Robot: "r1", Level: level.Warn, Time: t0, Expires: t0.Add(15e9), ModelID: "host", ModelVersion: "1", ModelSource: agent.HostBundle,
 			Sample:      host.Sample{CPUTempC: 50, MemUsedFrac: 0.3},
 			Verdict:     health.Result{Score: 3, Level: level.Warn, Reasons: []level.Reason{{Code: level.HostWarn, Feature: f, Value: 1, Level: level.Warn}}},
 			HaveVerdict: true, Warn: 2, Phase: agent.HostPhase{State: agent.PhaseJudging}}

@@ -109,7 +109,7 @@ func Health(r *agent.HealthReport) *transport.Health {
 	s := r.Sample
 	h := &transport.Health{
 		Level: Level(r.Level), Robot: r.Robot, Time: r.Time, Expires: r.Expires,
-		Model:   transport.Model{ID: r.ModelID, Version: r.ModelVersion},
+		Model:   transport.Model{ID: r.ModelID, Version: r.ModelVersion, Source: string(r.ModelSource)},
 		Reasons: Reasons(r.Verdict.Reasons),
 		Host: transport.Host{
 			CPUTempC: finiteOr0(s.CPUTempC), Throttled: s.Throttled, CPULoad: s.CPUBusy, Load1: finiteOr0(s.Load1),
