@@ -79,7 +79,7 @@ func BuildHost(s HostSpec) ([]byte, error) {
 		probes = append(probes, firmware.Probe{Section: firmware.SectionHealth, Input: in, Score: sc})
 	}
 	scale := float64(s.Model.D()) * (1 << 20)
-	cb, err := firmware.Calibration{
+	cal := firmware.Calibration{
 		Thresholds: []firmware.Threshold{
 			{Name: ThresholdWarn, Value: toInt64(s.Model.Warn * scale)},
 			{Name: ThresholdError, Value: toInt64(s.Model.Error * scale)},
@@ -90,22 +90,8 @@ func BuildHost(s HostSpec) ([]byte, error) {
 			{Name: StatHostPeriod, Value: s.Period.Seconds()},
 			{Name: StatHostAlarmsPerDay, Value: s.AlarmsPerDay},
 		},
-	}.MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("modelbundle: calibration: %w", err)
 	}
-	b.SetSection(firmware.SectionCalibration, cb)
-	mb, err := firmware.Metadata{DataHash: s.DataHash, Seed: s.Seed, Created: s.Created, ToolVersion: s.ToolVersion}.MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("modelbundle: metadata: %w", err)
-	}
-	b.SetSection(firmware.SectionMetadata, mb)
-	pb, err := firmware.MarshalProbes(probes)
-	if err != nil {
-		return nil, fmt.Errorf("modelbundle: probes: %w", err)
-	}
-	b.SetSection(firmware.SectionProbes, pb)
-	return b.MarshalBinary()
+	return finish(b, cal, firmware.Metadata{DataHash: s.DataHash, Seed: s.Seed, Created: s.Created, ToolVersion: s.ToolVersion}, probes)
 }
 
 // HostLoader loads the health section of a host bundle for

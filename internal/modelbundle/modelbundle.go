@@ -148,12 +148,18 @@ func Build(s Spec) ([]byte, error) {
 			firmware.Threshold{Name: ThresholdError, Value: toInt64(s.Health.Error * scale)})
 		fc.Stats = append(fc.Stats, firmware.Stat{Name: "health_warn", Value: s.Health.Warn}, firmware.Stat{Name: "health_error", Value: s.Health.Error})
 	}
-	cb, err := fc.MarshalBinary()
+	return finish(b, fc, firmware.Metadata{DataHash: meta.DataHash, Seed: meta.Seed, Created: meta.Created, ToolVersion: s.ToolVersion}, probes)
+}
+
+// finish sets b's calibration, metadata and probe sections and encodes it:
+// the last steps of every bundle, sensor or host.
+func finish(b *firmware.Bundle, cal firmware.Calibration, meta firmware.Metadata, probes []firmware.Probe) ([]byte, error) {
+	cb, err := cal.MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("modelbundle: calibration: %w", err)
 	}
 	b.SetSection(firmware.SectionCalibration, cb)
-	mb, err := firmware.Metadata{DataHash: meta.DataHash, Seed: meta.Seed, Created: meta.Created, ToolVersion: s.ToolVersion}.MarshalBinary()
+	mb, err := meta.MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("modelbundle: metadata: %w", err)
 	}
