@@ -289,9 +289,7 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	stop := runAgent(t, a)
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		s := a.Status().Sensors[0]
@@ -317,14 +315,8 @@ func TestRunQueueDropsDecimationAndStop(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"decimation"`) {
 		t.Errorf("status json %s %v", b, err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("Run did not return after cancel")
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 	if src.Running() {
 		t.Error("source still running after Run returned")
@@ -482,16 +474,13 @@ func TestRestartNumbersAboveThePreviousRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- a.Run(ctx) }()
+		stop := runAgent(t, a)
 		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 			if _, sums, _ := rec.snapshot(); slices.ContainsFunc(sums, func(s SummaryReport) bool { return s.Heartbeat }) {
 				break
 			}
 		}
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
 		reports, sums, _ := rec.snapshot()
@@ -567,16 +556,13 @@ func TestDeviceFailureIsShownAndLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	stop := runAgent(t, a)
 	deadline := time.Now().Add(5 * time.Second)
 	for a.Status().Sensors[0].DeviceError == "" && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(2200 * time.Millisecond) // two more checks: the same failure is logged once
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	s := a.Status().Sensors[0]
@@ -585,5 +571,25 @@ func TestDeviceFailureIsShownAndLogged(t *testing.T) {
 	}
 	if n := strings.Count(logs.String(), "sensor device failed"); n != 1 {
 		t.Errorf("device failure logged %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// runAgent runs a in a goroutine until the returned stop is called; stop
+// cancels Run and returns its error, and fails the test when Run has not
+// returned 3 s after the cancel.
+func runAgent(t testing.TB, a *Agent) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	return func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(3 * time.Second):
+			t.Fatal("Run did not return after cancel")
+			return nil
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -59,11 +58,8 @@ func TestHostUnderStress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	stop := runAgent(t, a)
+	defer stop()
 
 	start := time.Now()
 	for a.Status().Host.Phase != PhaseJudging {
