@@ -135,11 +135,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	if *jsonOut != "" {
-		if err := writeWith(*jsonOut, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res)
-		}); err != nil {
+		if err := writeWith(*jsonOut, func(w io.Writer) error { return writeJSON(w, res) }); err != nil {
 			return err
 		}
 	}
@@ -150,6 +146,13 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 	return nil
+}
+
+// writeJSON writes v as indented JSON, as every --json output is.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func writeWith(path string, fn func(io.Writer) error) error {

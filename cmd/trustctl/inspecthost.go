@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -64,9 +63,7 @@ func inspectHost(ctx context.Context, path string, data []byte, ts firmware.Veri
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(stdout, rep)
 	}
 	w := &errWriter{w: stdout}
 	w.printf("model          %s (%d bytes)\n", path, rep.Bytes)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -155,9 +154,7 @@ func cmdProbe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rep.Errors = append(rep.Errors, "periph host init: "+env.initErr.Error())
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(stdout, rep)
 	}
 	printProbe(stdout, rep, *scan)
 	return nil
