@@ -66,9 +66,10 @@ type JudgeOptions struct {
 }
 
 // Judge is one sensor's whole decision: the stream checks, the
-// frozen-frame check, a LiDAR's ring geometry check, the frame statistics (computed once and handed to
-// both the health model and the scorer), the health autoencoder, the frame
-// score and the persistence rule. trustd runs one per sensor behind a
+// frozen-frame check, a LiDAR's ring geometry check (package integrity),
+// the frame statistics (computed once and handed to both the health model
+// and the scorer), the health autoencoder, the frame score and the
+// persistence rule. trustd runs one per sensor behind a
 // queue and a ticker; trustctl score, eval and calibrate run it directly
 // on recordings (see Replay). It is synchronous and not safe for
 // concurrent use.
