@@ -33,10 +33,20 @@ type Options struct {
 	// frames hold no suspect one, so a lone suspect frame neither enters
 	// WARN nor makes it flap.
 	WarnK int
+	// SustainK frames whose content is suspect (frame score, health
+	// model, content checks) among the last SustainN enter ERROR too
+	// (defaults 25 of 50): a fault that keeps every frame suspect is an
+	// error however weak it is, while a clean scene event makes a burst of
+	// suspect frames that ends. While the rule holds, such frames keep the
+	// sensor in ERROR. Stream timing never sustains: a slow stream
+	// warns. SustainK < 0 turns the rule off.
+	SustainK, SustainN int
 }
 
 // DefaultOptions returns the defaults.
-func DefaultOptions() Options { return Options{K: 3, N: 5, M: 10, WarnK: 2} }
+func DefaultOptions() Options {
+	return Options{K: 3, N: 5, M: 10, WarnK: 2, SustainK: 25, SustainN: 50}
+}
 
 // ErrOptions is wrapped by New for invalid options.
 var ErrOptions = errors.New("decision: invalid options")
@@ -55,7 +65,16 @@ func (o *Options) fill() {
 	if o.WarnK == 0 {
 		o.WarnK = min(d.WarnK, o.K)
 	}
+	if o.SustainN == 0 {
+		o.SustainN = max(d.SustainN, o.SustainK)
+	}
+	if o.SustainK == 0 {
+		o.SustainK = min(d.SustainK, o.SustainN)
+	}
 }
+
+// sustains says whether the sustained rule is on.
+func (o Options) sustains() bool { return o.SustainK > 0 }
 
 // Validate checks filled options.
 func (o Options) Validate() error {
@@ -64,6 +83,9 @@ func (o Options) Validate() error {
 	}
 	if o.WarnK < 1 || o.WarnK > o.K {
 		return fmt.Errorf("%w: WarnK=%d (want 1 ≤ WarnK ≤ K=%d)", ErrOptions, o.WarnK, o.K)
+	}
+	if o.sustains() && (o.SustainN < o.SustainK || o.SustainN > 1024) {
+		return fmt.Errorf("%w: SustainK=%d of SustainN=%d (want SustainK ≤ SustainN ≤ 1024, or SustainK < 0 for no sustained rule)", ErrOptions, o.SustainK, o.SustainN)
 	}
 	return nil
 }
@@ -94,15 +116,20 @@ type State struct {
 	// Bad is the number of bad frames among the last N; Suspect the
 	// number of suspect ones (WARN or worse).
 	Bad, Suspect int
+	// Sustained is the number of frames with suspect content among the
+	// last SustainN; Held says whether they reach SustainK (the sustained
+	// rule holds).
+	Sustained int
+	Held      bool
 	// FrameLevel is the level of the latest frame's own evidence, before
 	// persistence (ERROR makes it a bad frame).
 	FrameLevel Level
 	// Changed is true when Level differs from the previous call's.
 	Changed bool
 
-	// clean, n and m say how far the rule is towards leaving ERROR (for
-	// the message).
-	clean, n, m int
+	// clean, n, m and sn say how far the rule is towards leaving ERROR
+	// (for the message).
+	clean, n, m, sn int
 }
 
 // Decider holds the persistence state of one sensor. It is not safe for
@@ -112,6 +139,9 @@ type Decider struct {
 	hist    []bool // ring of "bad" flags of the last N frames
 	sus     []bool // ring of "suspect" flags (WARN or worse) of the last N frames
 	histI   int
+	long    []bool // ring of "content suspect" flags of the last SustainN frames
+	longI   int
+	susLong int // suspect frames among the last SustainN
 	bad     int
 	suspect int // suspect frames among the last N
 	clean   int // consecutive frames without a bad verdict
@@ -130,7 +160,11 @@ func New(opts Options) (*Decider, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return &Decider{opts: opts, hist: make([]bool, opts.N), sus: make([]bool, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}, nil
+	d := &Decider{opts: opts, hist: make([]bool, opts.N), sus: make([]bool, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}
+	if opts.sustains() {
+		d.long = make([]bool, opts.SustainN)
+	}
+	return d, nil
 }
 
 // Unjudged is the state of a new Decider: STALE, not trusted, because no
@@ -172,14 +206,21 @@ func (d *Decider) Frame(in Input) State {
 	rs = append(rs, in.Reasons...)
 	sortReasons(rs)
 	d.rs = rs
-	verdict := level.OK
+	verdict, content := level.OK, level.OK
 	for _, r := range rs {
-		if r.Code.Group() != level.GroupInfo {
-			verdict = level.Worse(verdict, r.Level)
+		switch r.Code.Group() {
+		case level.GroupInfo:
+			continue
+		case level.GroupContent:
+			content = level.Worse(content, r.Level)
 		}
+		verdict = level.Worse(verdict, r.Level)
 	}
 	isBad := verdict >= level.Error
 	isSuspect := verdict >= level.Warn
+	// Only the frame's content sustains: a stream that runs slow for
+	// minutes still delivers good data, and warns.
+	sustains := content >= level.Warn
 
 	if d.hist[d.histI] {
 		d.bad--
@@ -192,9 +233,23 @@ func (d *Decider) Frame(in Input) State {
 		d.suspect++
 		d.lastSus = append(d.lastSus[:0], rs...)
 	}
+	held := false
+	if d.long != nil {
+		if d.long[d.longI] {
+			d.susLong--
+		}
+		d.long[d.longI] = sustains
+		if sustains {
+			d.susLong++
+		}
+		d.longI = (d.longI + 1) % len(d.long)
+		held = d.susLong >= d.opts.SustainK
+	}
 	if isBad {
 		d.bad++
 		d.lastBad = append(d.lastBad[:0], rs...)
+	}
+	if isBad || sustains && held {
 		d.clean = 0
 	} else {
 		d.clean++
@@ -215,13 +270,17 @@ func (d *Decider) Frame(in Input) State {
 	case d.level == Error:
 	case d.bad >= d.opts.K:
 		d.level = Error
+	case held:
+		// Sustained: the latest suspect frame's reasons say why.
+		d.level = Error
+		d.lastBad = append(d.lastBad[:0], d.lastSus...)
 	case d.suspect >= d.opts.WarnK, d.level == Warn && d.suspect > 0:
 		d.level = Warn
 	default:
 		d.level = OK
 	}
-	st := State{Level: d.level, Score: d.score, Threshold: d.thresh, Bad: d.bad, Suspect: d.suspect, FrameLevel: verdict, Changed: d.level != prev,
-		clean: d.clean, n: d.opts.N, m: d.opts.M}
+	st := State{Level: d.level, Score: d.score, Threshold: d.thresh, Bad: d.bad, Suspect: d.suspect, Sustained: d.susLong, Held: held,
+		FrameLevel: verdict, Changed: d.level != prev, clean: d.clean, n: d.opts.N, m: d.opts.M, sn: d.opts.SustainN}
 	st.Reasons = rs
 	switch {
 	case d.level == Error && !isBad:
@@ -273,7 +332,9 @@ func (d *Decider) Stop() State {
 func (d *Decider) clearHistory() {
 	clear(d.hist)
 	clear(d.sus)
+	clear(d.long)
 	d.bad, d.suspect, d.clean, d.histI = 0, 0, 0, 0
+	d.susLong, d.longI = 0, 0
 }
 
 // Message says the state in one line for people, e.g.
@@ -302,9 +363,12 @@ func (st State) Message() string {
 		}
 		return b.String()
 	case Error:
-		if st.clean == 0 {
+		switch {
+		case st.clean == 0 && st.Held && st.Bad == 0:
+			fmt.Fprintf(&b, ": %d of last %d frames suspect", st.Sustained, st.sn)
+		case st.clean == 0:
 			fmt.Fprintf(&b, ": %d of last %d frames bad", st.Bad, st.n)
-		} else {
+		default:
 			fmt.Fprintf(&b, ": recovering, %d of %d clean frames", st.clean, st.m)
 		}
 	case Warn:

@@ -18,8 +18,9 @@ func mustNew(t *testing.T, o Options) *Decider {
 	return d
 }
 
-// run feeds a string of frame verdicts: '.' clean, 'w' suspect, 'x' bad by
-// score, 'e' bad by another check, 's' stale; it returns the level letters.
+// run feeds a string of frame verdicts: '.' clean, 'w' suspect by stream
+// timing, 'h' suspect by content (health model), 'x' bad by score, 'e' bad
+// by another check, 's' stale; it returns the level letters.
 func run(d *Decider, seq string) string {
 	var out strings.Builder
 	for _, c := range seq {
@@ -27,6 +28,8 @@ func run(d *Decider, seq string) string {
 		switch c {
 		case 'w':
 			in.Reasons = []level.Reason{{Code: level.RateLow, Level: level.Warn}}
+		case 'h':
+			in.Reasons = []level.Reason{{Code: level.HealthWarn, Feature: "z_p95", Value: 3, Level: level.Warn}}
 		case 'x':
 			in.Score = 3
 		case 'e':
@@ -65,6 +68,44 @@ func TestPersistence(t *testing.T) {
 				t.Errorf("in %s\n got %s\nwant %s", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestSustained: suspect frames that do not stop enter ERROR, however weak
+// the evidence of each; a burst that ends stays at WARN.
+func TestSustained(t *testing.T) {
+	o := Options{SustainK: 6, SustainN: 10}
+	cases := []struct {
+		name, in, want string
+	}{
+		{"a burst shorter than SustainK warns", "hhhhh" + ".....", "OWWWW" + "WWWWO"},
+		{"SustainK of SustainN enter ERROR", "hhhhhh", "OWWWWE"},
+		{"with gaps", "hh.hh.hh", "OWWWWWWE"},
+		{"suspect frames hold ERROR while the rule holds", "hhhhhh" + strings.Repeat("h", 20), "OWWWWE" + strings.Repeat("E", 20)},
+		{"ERROR left after M frames that are neither bad nor held", "hhhhhh" + strings.Repeat(".", 10) + "h", "OWWWWE" + strings.Repeat("E", 9) + "O" + "O"},
+		{"bad frames count as suspect", "xx.hhhh", "OWWWWWE"},
+		{"stream timing never sustains", strings.Repeat("w", 30), "O" + strings.Repeat("W", 29)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := run(mustNew(t, o), tc.in); got != tc.want {
+				t.Errorf("in %s\n got %s\nwant %s", tc.in, got, tc.want)
+			}
+		})
+	}
+	d := mustNew(t, o)
+	var st State
+	for range 6 {
+		st = d.Frame(Input{Scored: true, Score: 3, Threshold: 4, WarnThreshold: 2})
+	}
+	if st.Level != Error || st.Trusted || st.Bad != 0 || st.Sustained != 6 || !st.Held || st.Cause != level.CauseSensor ||
+		st.Message() != "ERROR: 6 of last 10 frames suspect (score_high(score=3))" {
+		t.Errorf("sustained: %+v %q", st, st.Message())
+	}
+	// Off: suspect frames warn for ever.
+	d = mustNew(t, Options{SustainK: -1})
+	if got := run(d, strings.Repeat("h", 200)); got != "O"+strings.Repeat("W", 199) {
+		t.Errorf("no sustained rule: %s", got)
 	}
 }
 
@@ -137,13 +178,13 @@ func TestStateFields(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	for _, o := range []Options{{K: 6, N: 5}, {K: -1}, {M: -2}, {K: 1, N: 5000}} {
+	for _, o := range []Options{{K: 6, N: 5}, {K: -1}, {M: -2}, {K: 1, N: 5000}, {SustainK: 60, SustainN: 50}, {SustainK: 10, SustainN: 2000}} {
 		if _, err := New(o); err == nil {
 			t.Errorf("accepted %+v", o)
 		}
 	}
 	d := mustNew(t, Options{K: 7})
-	if o := d.Options(); o.N != 7 || o.M != 10 {
+	if o := d.Options(); o.N != 7 || o.M != 10 || o.SustainK != 25 || o.SustainN != 50 {
 		t.Errorf("filled %+v", o)
 	}
 }

@@ -10,8 +10,11 @@
 //
 // Persistence keeps single outliers from flipping the published level:
 //
-//	enter ERROR  when at least K of the last N frames were bad
-//	leave ERROR  after M consecutive frames that were not bad
+//	enter ERROR  when at least K of the last N frames were bad, or the
+//	             content of at least SustainK of the last SustainN frames
+//	             was suspect (a weak fault that does not end)
+//	leave ERROR  after M consecutive frames that were neither bad nor
+//	             suspect while the sustained rule holds
 //	WARN         the current frame is suspect or bad, but ERROR was not entered
 //	STALE        no frame within the stream's stale timeout (overrides all;
 //	             the history is cleared, so data resuming starts afresh);
@@ -19,7 +22,7 @@
 //	             and the end, when the agent stops judging (Stop)
 //
 // Trusted is false for ERROR and STALE only. Defaults: K=3, N=5, M=10
-// (one second at 10 Hz).
+// (one second at 10 Hz), SustainK=25 of SustainN=50.
 //
 // AlarmThreshold and AlarmTail calibrate a threshold for this rule, not
 // for single frames, on clean runs of scores: the level at which it would

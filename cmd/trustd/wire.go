@@ -114,10 +114,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 			Model:       m,
 			NoConeCheck: s.ConeCheck != nil && !*s.ConeCheck,
 		})
-		opts.Sensors[len(opts.Sensors)-1].Decision.K = cfg.Agent.EnterK
-		opts.Sensors[len(opts.Sensors)-1].Decision.N = cfg.Agent.EnterN
-		opts.Sensors[len(opts.Sensors)-1].Decision.M = cfg.Agent.ClearM
-		opts.Sensors[len(opts.Sensors)-1].Decision.WarnK = cfg.Agent.WarnK
+		opts.Sensors[len(opts.Sensors)-1].Decision = cfg.Agent.Persistence()
 	}
 	a, err := agent.New(opts)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/sensors/sensorreg"
 	"github.com/sensortrust/trustagent/transport"
 	"github.com/sensortrust/trustagent/transport/broker"
@@ -92,6 +93,15 @@ type Models struct {
 	TrustPackaged bool `yaml:"trust_packaged"`
 }
 
+// Persistence is the decision rule the agent settings configure.
+func (a Agent) Persistence() decision.Options {
+	o := decision.Options{K: a.EnterK, N: a.EnterN, M: a.ClearM, WarnK: a.WarnK, SustainK: a.SustainK, SustainN: a.SustainN}
+	if a.SustainK == 0 {
+		o.SustainK = -1
+	}
+	return o
+}
+
 // Agent tunes the trust decisions.
 type Agent struct {
 	QueueLen     int           `yaml:"queue_len"`     // frames queued per sensor before the oldest is dropped
@@ -99,6 +109,8 @@ type Agent struct {
 	EnterN       int           `yaml:"enter_n"`       //
 	ClearM       int           `yaml:"clear_m"`       // clean frames in a row to leave ERROR
 	WarnK        int           `yaml:"warn_k"`        // suspect frames of the last n that enter WARN
+	SustainK     int           `yaml:"sustain_k"`     // frames with suspect content of the last sustain_n that enter ERROR; 0: off
+	SustainN     int           `yaml:"sustain_n"`     //
 	StaleTimeout time.Duration `yaml:"stale_timeout"` // no frame for this long: STALE
 	ScoreBudget  float64       `yaml:"score_budget"`  // fraction of one core scoring may use; above it, frames are decimated
 	AlarmRate    float64       `yaml:"alarm_rate"`    // target false ERRORs per hour of clean stream for the recalibrate command
@@ -173,6 +185,8 @@ func Default() Config {
 			EnterN:       5,
 			ClearM:       10,
 			WarnK:        2,
+			SustainK:     25,
+			SustainN:     50,
 			StaleTimeout: time.Second,
 			ScoreBudget:  0.5,
 			AlarmRate:    0.25,

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/drivers"
 	"github.com/sensortrust/trustagent/sensors/sensorreg"
@@ -100,6 +101,8 @@ func TestParseErrorsNameKeyAndLine(t *testing.T) {
 		{"public embedded broker", "mqtt:\n  embedded:\n    enabled: true\n    listen: 0.0.0.0:1883\nsensors:\n  - name: a\n    driver: velodyne\n", 4, "loopback"},
 		{"k above n", "agent:\n  enter_k: 9\n  enter_n: 3\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "enter_k"},
 		{"warn k above enter k", "agent:\n  warn_k: 4\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "warn_k"},
+		{"sustain k above sustain n", "agent:\n  sustain_k: 60\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "agent.sustain_k"},
+		{"sustain n too long", "agent:\n  sustain_n: 5000\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "agent.sustain_n"},
 		{"zero alarm rate", "agent:\n  alarm_rate: 0\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "alarm_rate"},
 		{"learning too short", "host:\n  learn_for: 10s\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "host.learn_for"},
 		{"fast host period", "host:\n  period: 10ms\nsensors:\n  - name: a\n    driver: velodyne\n", 2, "host.period"},
@@ -315,5 +318,22 @@ func TestUnavailableRecording(t *testing.T) {
 	srcs, err := cfg.Sources(time.Now())
 	if err != nil || srcs[1].Info().Kind != sensors.KindCamera {
 		t.Errorf("Sources = %v, %v", srcs, err)
+	}
+}
+
+func TestPersistence(t *testing.T) {
+	cfg, err := Parse("f.yaml", []byte("sensors:\n  - name: a\n    driver: velodyne\n"), registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.Agent.Persistence(); p != (decision.Options{K: 3, N: 5, M: 10, WarnK: 2, SustainK: 25, SustainN: 50}) {
+		t.Errorf("defaults: %+v", p)
+	}
+	cfg, err = Parse("f.yaml", []byte("agent:\n  sustain_k: 0\nsensors:\n  - name: a\n    driver: velodyne\n"), registry(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.Agent.Persistence(); p.SustainK != -1 {
+		t.Errorf("sustain_k 0 does not turn the rule off: %+v", p)
 	}
 }

@@ -168,6 +168,10 @@ func (a *Agent) validate() error {
 		return bad("agent.warn_k", "%d is outside 1..enter_k (%d)", a.WarnK, a.EnterK)
 	case a.ClearM < 1:
 		return bad("agent.clear_m", "%d must be at least 1", a.ClearM)
+	case a.SustainN < 1 || a.SustainN > 1024:
+		return bad("agent.sustain_n", "%d is outside 1..1024", a.SustainN)
+	case a.SustainK < 0 || a.SustainK > a.SustainN:
+		return bad("agent.sustain_k", "%d is outside 0..sustain_n (%d); 0 turns the rule off", a.SustainK, a.SustainN)
 	case a.StaleTimeout < 10*time.Millisecond:
 		return bad("agent.stale_timeout", "%v is below 10ms", a.StaleTimeout)
 	case a.ScoreBudget <= 0 || a.ScoreBudget > 1:
