@@ -62,6 +62,11 @@ type Calibration struct {
 	// the WarnQuantile of the clean scores (the health model's own WARN
 	// threshold), nor above the ERROR threshold.
 	ScoreWarn, HealthWarn float64
+	// With the sustained rule on, the WARN thresholds are the clean runs'
+	// SuspectQuantile (see SuspectQuantiles), and SustainMax is the most
+	// suspect frames by them in any window of SustainN frames of the runs.
+	SuspectQuantile float64
+	SustainMax      int
 	// ScoreTail and HealthTail are the alarm calibrations, ScoreWarnTail
 	// and HealthWarnTail the WARN ones.
 	ScoreTail, HealthTail, ScoreWarnTail, HealthWarnTail decision.Tail
@@ -81,7 +86,11 @@ type Calibration struct {
 // score, nor below the health model's own ERROR threshold. The WARN
 // thresholds are set the same way for the WARN rule (WarnK suspect frames
 // of N) at opts.WarnRate, between the WarnQuantile of the clean scores (the
-// health model's own WARN threshold) and the ERROR threshold.
+// health model's own WARN threshold) and the ERROR threshold; with the
+// sustained rule on (decision.Options.SustainK), they are the lowest of
+// SuspectQuantiles of the clean scores at which no window of the runs comes
+// within SustainMargin of firing that rule, so that a weak fault's frames
+// stay suspect.
 //
 // Single-frame quantiles alone are not enough: clean scene events (a
 // vehicle passing close, a wall filling the view) raise many neighbouring
@@ -111,6 +120,11 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 		return t, t.Threshold, err
 	}
 	alarm := func(runs [][]float64) (decision.Tail, float64, error) { return tail(runs, errRule, rate) }
+	// With the sustained rule on, a suspect frame is one of the least
+	// normal of the clean runs (suspectLevels): frames of a weak fault that
+	// stay there enter ERROR by that rule, so the WARN thresholds stay low
+	// instead of rising to the WARN rule's rate.
+	sustain := errRule.SustainK > 0
 	warn := func(runs [][]float64) (decision.Tail, float64, error) { return tail(runs, warnRule, wrate) }
 	if m.Scorer == nil && m.Health == nil {
 		return m, cal, errors.New("agent: calibrate: the model has neither a scorer nor a health model")
@@ -179,7 +193,83 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 		h.Error, h.Warn = cal.HealthError, cal.HealthWarn
 		out.Health = h
 	}
+	if sustain {
+		cal.SuspectQuantile, cal.ScoreWarn, cal.HealthWarn, cal.SustainMax = suspectLevels(scoreRuns, healthRuns, cal.Threshold, cal.HealthError, errRule)
+		out.WarnThreshold = cal.ScoreWarn
+		if out.Health != nil {
+			out.Health.Warn = cal.HealthWarn
+		}
+	}
 	return out, cal, nil
+}
+
+// SuspectQuantiles are the per-frame quantiles of the clean runs that
+// Calibrate tries as the suspect (WARN) levels for the sustained rule,
+// lowest first, and SustainMargin the share of SustainK the runs may reach
+// at the chosen one.
+var SuspectQuantiles = [...]float64{0.99, 0.995, 0.999}
+
+// SustainMargin: at the suspect levels chosen, no window of SustainN frames
+// of the clean runs holds more than this share of SustainK suspect ones.
+const SustainMargin = 0.8
+
+// suspectLevels returns the lowest of SuspectQuantiles at which the clean
+// runs keep the sustained rule within SustainMargin of firing (else the
+// highest), the frame score's and the health model's levels there (never
+// above their ERROR thresholds), and the most suspect frames in a window.
+func suspectLevels(scoreRuns, healthRuns [][]float64, scoreErr, healthErr float64, rule decision.Options) (q, sw, hw float64, most int) {
+	ss, hs := slices.Concat(scoreRuns...), slices.Concat(healthRuns...)
+	for _, q = range SuspectQuantiles {
+		sw, hw = math.Inf(1), math.Inf(1)
+		if len(ss) > 0 {
+			sw = min(quantile(ss, q), scoreErr)
+		}
+		if len(hs) > 0 {
+			hw = min(quantile(hs, q), healthErr)
+		}
+		most = mostSuspect(scoreRuns, healthRuns, sw, hw, rule.SustainN)
+		if float64(most) <= SustainMargin*float64(rule.SustainK) {
+			break
+		}
+	}
+	if len(ss) == 0 {
+		sw = 0
+	}
+	if len(hs) == 0 {
+		hw = 0
+	}
+	return q, sw, hw, most
+}
+
+// mostSuspect returns the most frames in any window of n frames of a run
+// whose score exceeds sw or whose health score exceeds hw (runs without a
+// channel are nil).
+func mostSuspect(scoreRuns, healthRuns [][]float64, sw, hw float64, n int) int {
+	most := 0
+	for i := range max(len(scoreRuns), len(healthRuns)) {
+		var ss, hs []float64
+		if i < len(scoreRuns) {
+			ss = scoreRuns[i]
+		}
+		if i < len(healthRuns) {
+			hs = healthRuns[i]
+		}
+		sus := make([]bool, max(len(ss), len(hs)))
+		for j := range sus {
+			sus[j] = j < len(ss) && ss[j] > sw || j < len(hs) && hs[j] > hw
+		}
+		c := 0
+		for j, s := range sus {
+			if s {
+				c++
+			}
+			if j >= n && sus[j-n] {
+				c--
+			}
+			most = max(most, c)
+		}
+	}
+	return most
 }
 
 // quantile returns the q-quantile of xs by linear interpolation (xs is

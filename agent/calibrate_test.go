@@ -6,6 +6,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -191,5 +192,75 @@ func TestCalibrateHealthAndErrors(t *testing.T) {
 		if _, _, err := Calibrate(context.Background(), info, SensorModel{Health: small}, nil, CalibrateOptions{}); err == nil {
 			t.Error("a health model of the wrong width was accepted")
 		}
+	}
+}
+
+// TestCalibrateKeepsSuspectFramesForTheSustainedRule: with the sustained
+// rule on, the WARN threshold is a high percentile of the clean runs, so
+// that a weak fault's frames stay suspect and enter ERROR by that rule;
+// without it, the WARN threshold rises to the WARN rule's rate.
+func TestCalibrateKeepsSuspectFramesForTheSustainedRule(t *testing.T) {
+	scores := burstyScores(12000, 3)
+	sc := ScorerFunc(func(f sensors.Frame) (float64, error) { return scores[f.Head().Seq], nil })
+	info := sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}
+	m := SensorModel{Scorer: sc, ID: "m", Version: "1"}
+	runs := []iter.Seq[sensors.Frame]{cameraRun(1, 6001), cameraRun(6001, 12001)}
+	_, sus, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := min(quantile(slices.Concat(sus.Scores...), sus.SuspectQuantile), sus.Threshold); sus.ScoreWarn != want || !slices.Contains(SuspectQuantiles[:], sus.SuspectQuantile) {
+		t.Errorf("sustained rule on: WARN threshold %v, want the runs' %v quantile %v", sus.ScoreWarn, sus.SuspectQuantile, want)
+	}
+	if float64(sus.SustainMax) > SustainMargin*25 && sus.SuspectQuantile != SuspectQuantiles[len(SuspectQuantiles)-1] {
+		t.Errorf("%d suspect frames of 50 on the clean runs at quantile %v: too close to the rule", sus.SustainMax, sus.SuspectQuantile)
+	}
+	_, off, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{Decision: decision.Options{SustainK: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("WARN threshold %.3f with the sustained rule, %.3f without; ERROR %.3f", sus.ScoreWarn, off.ScoreWarn, off.Threshold)
+	if sus.SustainMax < 1 || sus.SustainMax > 50 || off.SustainMax != 0 {
+		t.Errorf("most suspect frames in 50: %d with the sustained rule, %d without", sus.SustainMax, off.SustainMax)
+	}
+	if !(off.ScoreWarn > sus.ScoreWarn) || off.Threshold != sus.Threshold {
+		t.Errorf("without the sustained rule: WARN %v (with it %v), ERROR %v (with it %v)", off.ScoreWarn, sus.ScoreWarn, off.Threshold, sus.Threshold)
+	}
+}
+
+func TestMostSuspect(t *testing.T) {
+	scores := [][]float64{{0, 2, 2, 0, 2, 0}, {2, 2, 2}}
+	health := [][]float64{{0, 0, 0, 0, 0, 5}, {0, 0, 0}}
+	for _, c := range []struct {
+		n, want int
+	}{{1, 1}, {2, 2}, {3, 3}, {4, 3}, {6, 4}} {
+		if got := mostSuspect(scores, health, 1, 1, c.n); got != c.want {
+			t.Errorf("window %d: %d, want %d", c.n, got, c.want)
+		}
+	}
+	if got := mostSuspect(nil, health, 1, 1, 6); got != 1 {
+		t.Errorf("health only: %d, want 1", got)
+	}
+}
+
+// TestSuspectLevelsKeepAMargin: clean runs whose 1 % tail comes in long
+// bursts move the suspect level up the ladder until the sustained rule
+// keeps its margin on them.
+func TestSuspectLevelsKeepAMargin(t *testing.T) {
+	rule := decision.DefaultOptions()
+	run := make([]float64, 10000)
+	for i := range run {
+		run[i] = float64(i%997) / 997 // the clean body, spread evenly
+	}
+	for i := 5000; i < 5030; i++ {
+		run[i] = 2 + float64(i)/1e6 // a 30-frame clean episode above the 99.5th percentile
+	}
+	q, sw, _, most := suspectLevels([][]float64{run}, nil, 100, 0, rule)
+	if q != 0.999 || most > 20 || !(sw > 0.99) {
+		t.Errorf("bursty runs: quantile %v, level %v, %d suspect of 50", q, sw, most)
+	}
+	q, _, _, most = suspectLevels([][]float64{run[:4000]}, nil, 100, 0, rule)
+	if q != 0.99 || most > 20 {
+		t.Errorf("runs without bursts: quantile %v, %d suspect of 50", q, most)
 	}
 }
