@@ -35,7 +35,7 @@ func defaultModels(tb testing.TB, kind sensors.Kind) *modelbundle.Models {
 }
 
 func defaultSensorModel(ms *modelbundle.Models) SensorModel {
-	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
+	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn, Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
 }
 
 // faultyRecording writes 24 s of simulated 320×240 camera at 15 fps into
