@@ -205,7 +205,7 @@ func TestCalibrateKeepsSuspectFramesForTheSustainedRule(t *testing.T) {
 	info := sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}
 	m := SensorModel{Scorer: sc, ID: "m", Version: "1"}
 	runs := []iter.Seq[sensors.Frame]{cameraRun(1, 6001), cameraRun(6001, 12001)}
-	_, sus, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{})
+	_, sus, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{Decision: decision.Options{SustainK: 25}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestCalibrateKeepsSuspectFramesForTheSustainedRule(t *testing.T) {
 	if float64(sus.SustainMax) > SustainMargin*25 && sus.SuspectQuantile != SuspectQuantiles[len(SuspectQuantiles)-1] {
 		t.Errorf("%d suspect frames of 50 on the clean runs at quantile %v: too close to the rule", sus.SustainMax, sus.SuspectQuantile)
 	}
-	_, off, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{Decision: decision.Options{SustainK: -1}})
+	_, off, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestMostSuspect(t *testing.T) {
 // bursts move the suspect level up the ladder until the sustained rule
 // keeps its margin on them.
 func TestSuspectLevelsKeepAMargin(t *testing.T) {
-	rule := decision.DefaultOptions()
+	rule := decision.Options{SustainK: 25}.WithDefaults()
 	run := make([]float64, 10000)
 	for i := range run {
 		run[i] = float64(i%997) / 997 // the clean body, spread evenly

@@ -33,19 +33,20 @@ type Options struct {
 	// frames hold no suspect one, so a lone suspect frame neither enters
 	// WARN nor makes it flap.
 	WarnK int
-	// SustainK frames whose content is suspect (frame score, health
-	// model, content checks) among the last SustainN enter ERROR too
-	// (defaults 25 of 50): a fault that keeps every frame suspect is an
-	// error however weak it is, while a clean scene event makes a burst of
-	// suspect frames that ends. While the rule holds, such frames keep the
-	// sensor in ERROR. Stream timing never sustains: a slow stream
-	// warns. SustainK < 0 turns the rule off.
+	// SustainK, when positive, is the number of frames whose content is
+	// suspect (frame score, health model, content checks) among the last
+	// SustainN (default 50) that enter ERROR too: a fault that keeps every
+	// frame suspect is an error however weak it is, while a clean scene
+	// event makes a burst of suspect frames that ends. While the rule
+	// holds, such frames keep the sensor in ERROR. Stream timing never
+	// sustains: a slow stream warns. Off by default (0): it needs alarm
+	// thresholds calibrated with it on (see agent.Calibrate).
 	SustainK, SustainN int
 }
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
-	return Options{K: 3, N: 5, M: 10, WarnK: 2, SustainK: 25, SustainN: 50}
+	return Options{K: 3, N: 5, M: 10, WarnK: 2, SustainN: 50}
 }
 
 // ErrOptions is wrapped by New for invalid options.
@@ -68,9 +69,6 @@ func (o *Options) fill() {
 	if o.SustainN == 0 {
 		o.SustainN = max(d.SustainN, o.SustainK)
 	}
-	if o.SustainK == 0 {
-		o.SustainK = min(d.SustainK, o.SustainN)
-	}
 }
 
 // sustains says whether the sustained rule is on.
@@ -84,8 +82,8 @@ func (o Options) Validate() error {
 	if o.WarnK < 1 || o.WarnK > o.K {
 		return fmt.Errorf("%w: WarnK=%d (want 1 ≤ WarnK ≤ K=%d)", ErrOptions, o.WarnK, o.K)
 	}
-	if o.sustains() && (o.SustainN < o.SustainK || o.SustainN > 1024) {
-		return fmt.Errorf("%w: SustainK=%d of SustainN=%d (want SustainK ≤ SustainN ≤ 1024, or SustainK < 0 for no sustained rule)", ErrOptions, o.SustainK, o.SustainN)
+	if o.SustainK < 0 || o.sustains() && (o.SustainN < o.SustainK || o.SustainN > 1024) {
+		return fmt.Errorf("%w: SustainK=%d of SustainN=%d (want SustainK ≤ SustainN ≤ 1024, or SustainK 0 for no sustained rule)", ErrOptions, o.SustainK, o.SustainN)
 	}
 	return nil
 }

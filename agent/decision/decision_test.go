@@ -102,8 +102,8 @@ func TestSustained(t *testing.T) {
 		st.Message() != "ERROR: 6 of last 10 frames suspect (score_high(score=3))" {
 		t.Errorf("sustained: %+v %q", st, st.Message())
 	}
-	// Off: suspect frames warn for ever.
-	d = mustNew(t, Options{SustainK: -1})
+	// Off by default: suspect frames warn for ever.
+	d = mustNew(t, Options{})
 	if got := run(d, strings.Repeat("h", 200)); got != "O"+strings.Repeat("W", 199) {
 		t.Errorf("no sustained rule: %s", got)
 	}
@@ -178,13 +178,13 @@ func TestStateFields(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	for _, o := range []Options{{K: 6, N: 5}, {K: -1}, {M: -2}, {K: 1, N: 5000}, {SustainK: 60, SustainN: 50}, {SustainK: 10, SustainN: 2000}} {
+	for _, o := range []Options{{K: 6, N: 5}, {K: -1}, {M: -2}, {K: 1, N: 5000}, {SustainK: 60, SustainN: 50}, {SustainK: 10, SustainN: 2000}, {SustainK: -1}} {
 		if _, err := New(o); err == nil {
 			t.Errorf("accepted %+v", o)
 		}
 	}
 	d := mustNew(t, Options{K: 7})
-	if o := d.Options(); o.N != 7 || o.M != 10 || o.SustainK != 25 || o.SustainN != 50 {
+	if o := d.Options(); o.N != 7 || o.M != 10 || o.SustainK != 0 || o.SustainN != 50 {
 		t.Errorf("filled %+v", o)
 	}
 }

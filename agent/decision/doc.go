@@ -22,7 +22,8 @@
 //	             and the end, when the agent stops judging (Stop)
 //
 // Trusted is false for ERROR and STALE only. Defaults: K=3, N=5, M=10
-// (one second at 10 Hz), SustainK=25 of SustainN=50.
+// (one second at 10 Hz); the sustained rule is off (SustainK=0) unless
+// configured, for example 25 of SustainN=50.
 //
 // AlarmThreshold and AlarmTail calibrate a threshold for this rule, not
 // for single frames, on clean runs of scores: the level at which it would

@@ -22,6 +22,8 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	out := fs.String("out", "", "calibrated model bundle to write (required)")
 	k := fs.Int("enter-k", 0, "bad frames among the last N that enter ERROR, as configured on the robot (agent.enter_k; 0: default 3)")
 	n := fs.Int("enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
+	sk := fs.Int("sustain-k", 0, "frames with suspect content among the last sustain-n that enter ERROR, as configured on the robot (agent.sustain_k; 0: off); sets the WARN thresholds for that rule")
+	sn := fs.Int("sustain-n", 0, "window of frames for sustain-k (agent.sustain_n; 0: default 50)")
 	rate := fs.Float64("alarm-rate", agent.DefaultAlarmRate, "target false entries into ERROR per hour of clean stream, for each alarm, extrapolated from the runs")
 	ver := fs.Uint64("version", 0, "version of the new bundle (0: the model's version + 1)")
 	created := fs.String("created", "", "creation time recorded in the bundle (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now)")
@@ -45,13 +47,13 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *model == "" || len(ins) == 0 || *out == "" {
 		return usageError("--model, --in and --out are required")
 	}
-	if *k < 0 || *n < 0 {
-		return usageError("--enter-k and --enter-n must not be negative")
+	if *k < 0 || *n < 0 || *sk < 0 || *sn < 0 {
+		return usageError("--enter-k, --enter-n, --sustain-k and --sustain-n must not be negative")
 	}
 	if !(*rate > 0) || math.IsInf(*rate, 0) {
 		return usageError("--alarm-rate %v: want a positive number of false ERRORs per hour", *rate)
 	}
-	dec := agent.Persistence{K: *k, N: *n}
+	dec := agent.Persistence{K: *k, N: *n, SustainK: *sk, SustainN: *sn}
 	filled := dec.WithDefaults()
 	if err := filled.Validate(); err != nil {
 		return usageError("%v", err)
@@ -97,6 +99,10 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "  frame score threshold %.4g -> %.4g (99.9th percentile %.4g, alarm %.4g); WARN %.4g\n",
 		al.PreviousThreshold, cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm, cal.ScoreWarn)
 	describeTail(stdout, "frame score", cal.ScoreTail)
+	if filled.SustainK > 0 {
+		fmt.Fprintf(stdout, "  sustained rule %d of %d: WARN levels at the runs' %g quantile, where they hold at most %d suspect frames in a window\n",
+			filled.SustainK, filled.SustainN, cal.SuspectQuantile, cal.SustainMax)
+	}
 	if ms.Health != nil {
 		if cal.HealthOwn >= advisoryError {
 			fmt.Fprintf(stdout, "  health model advisory (WARN only), ERROR unchanged (its alarm level would be %.4g); WARN %.4g\n", cal.HealthAlarm, cal.HealthWarn)

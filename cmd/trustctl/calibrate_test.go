@@ -70,6 +70,20 @@ func TestCalibrateSetsTheAlarmThreshold(t *testing.T) {
 	if !strings.Contains(stdout, "advisory") || !strings.Contains(stdout, "frame score threshold") || !strings.Contains(stdout, "not extrapolated") {
 		t.Errorf("summary %q", stdout)
 	}
+	// For the sustained rule the WARN level stays at a clean quantile,
+	// below the ERROR level, and the summary says what margin it keeps.
+	sus := filepath.Join(t.TempDir(), "sus.bundle")
+	code, stdout, stderr = runCmd(t, "calibrate", "--model", model, "--in", runA, "--in", runB, "--out", sus, "--sustain-k", "25", "--created", "2026-01-02T00:00:00Z")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sc, err := openModel(context.Background(), sus, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, "sustained rule 25 of 50") || !(sc.ScoreWarn > 0 && sc.ScoreWarn <= sc.VAE.Threshold()) {
+		t.Errorf("sustained: WARN %v, ERROR %v, summary %q", sc.ScoreWarn, sc.VAE.Threshold(), stdout)
+	}
 }
 
 func TestCalibrateBadInput(t *testing.T) {
@@ -86,6 +100,8 @@ func TestCalibrateBadInput(t *testing.T) {
 		{[]string{"--in", cam, "--out", out}, 2, "required"},
 		{[]string{"--model", model, "--in", cam, "--out", out, "--version", "1"}, 2, "not above"},
 		{[]string{"--model", model, "--in", cam, "--out", out, "--enter-k", "9", "--enter-n", "3"}, 2, "K="},
+		{[]string{"--model", model, "--in", cam, "--out", out, "--sustain-k", "-1"}, 2, "--sustain-k"},
+		{[]string{"--model", model, "--in", cam, "--out", out, "--sustain-k", "60", "--sustain-n", "50"}, 2, "SustainK="},
 		{[]string{"--model", model, "--in", cam, "--out", out, "--alarm-rate", "0"}, 2, "--alarm-rate"},
 		{[]string{"--model", model, "--in", cam, "--out", out, "--alarm-rate", "NaN"}, 2, "--alarm-rate"},
 		{[]string{"--model", model, "--in", lidar, "--out", out}, 1, "lidar"},

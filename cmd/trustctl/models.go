@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/internal/evaluation"
 	"github.com/sensortrust/trustagent/internal/report"
 	"github.com/sensortrust/trustagent/internal/scenes"
@@ -132,8 +131,8 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(bundle), time.Since(t0).Round(time.Second), trainSummary(res))
 			if al != nil {
-				fmt.Fprintf(stdout, "  alarms on %d clean frames of worlds %v: frame score WARN %.4g, ERROR %.4g; health WARN %.4g, ERROR %.4g; at most %d suspect frames in any %d\n",
-					al.Frames, p.AlarmWorlds, al.ScoreWarn, al.Threshold, al.HealthWarn, al.HealthError, al.SustainMax, decision.DefaultOptions().SustainN)
+				fmt.Fprintf(stdout, "  alarms on %d clean frames of worlds %v: frame score WARN %.4g, ERROR %.4g; health WARN %.4g, ERROR %.4g\n",
+					al.Frames, p.AlarmWorlds, al.ScoreWarn, al.Threshold, al.HealthWarn, al.HealthError)
 			}
 		}
 		if *evalDir != "" {

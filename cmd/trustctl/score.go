@@ -123,6 +123,6 @@ func addJudgeFlags(fs *flag.FlagSet, jo *evaluation.JudgeOptions) {
 	fs.IntVar(&jo.Persistence.N, "enter-n", 0, "window of frames for K (agent.enter_n; 0: default 5)")
 	fs.IntVar(&jo.Persistence.M, "clear-m", 0, "clean frames in a row that leave ERROR (agent.clear_m; 0: default 10)")
 	fs.IntVar(&jo.Persistence.WarnK, "warn-k", 0, "suspect frames among the last N that enter WARN (agent.warn_k; 0: default 2)")
-	fs.IntVar(&jo.Persistence.SustainK, "sustain-k", 0, "frames with suspect content among the last sustain-n that enter ERROR (agent.sustain_k; 0: default 25, -1: off)")
+	fs.IntVar(&jo.Persistence.SustainK, "sustain-k", 0, "frames with suspect content among the last sustain-n that enter ERROR (agent.sustain_k; 0: off)")
 	fs.IntVar(&jo.Persistence.SustainN, "sustain-n", 0, "window of frames for sustain-k (agent.sustain_n; 0: default 50)")
 }

@@ -95,11 +95,7 @@ type Models struct {
 
 // Persistence is the decision rule the agent settings configure.
 func (a Agent) Persistence() decision.Options {
-	o := decision.Options{K: a.EnterK, N: a.EnterN, M: a.ClearM, WarnK: a.WarnK, SustainK: a.SustainK, SustainN: a.SustainN}
-	if a.SustainK == 0 {
-		o.SustainK = -1
-	}
-	return o
+	return decision.Options{K: a.EnterK, N: a.EnterN, M: a.ClearM, WarnK: a.WarnK, SustainK: a.SustainK, SustainN: a.SustainN}
 }
 
 // Agent tunes the trust decisions.
@@ -109,7 +105,7 @@ type Agent struct {
 	EnterN       int           `yaml:"enter_n"`       //
 	ClearM       int           `yaml:"clear_m"`       // clean frames in a row to leave ERROR
 	WarnK        int           `yaml:"warn_k"`        // suspect frames of the last n that enter WARN
-	SustainK     int           `yaml:"sustain_k"`     // frames with suspect content of the last sustain_n that enter ERROR; 0: off
+	SustainK     int           `yaml:"sustain_k"`     // frames with suspect content of the last sustain_n that enter ERROR; 0 (default): off
 	SustainN     int           `yaml:"sustain_n"`     //
 	StaleTimeout time.Duration `yaml:"stale_timeout"` // no frame for this long: STALE
 	ScoreBudget  float64       `yaml:"score_budget"`  // fraction of one core scoring may use; above it, frames are decimated
@@ -185,7 +181,6 @@ func Default() Config {
 			EnterN:       5,
 			ClearM:       10,
 			WarnK:        2,
-			SustainK:     25,
 			SustainN:     50,
 			StaleTimeout: time.Second,
 			ScoreBudget:  0.5,

@@ -326,14 +326,14 @@ func TestPersistence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := cfg.Agent.Persistence(); p != (decision.Options{K: 3, N: 5, M: 10, WarnK: 2, SustainK: 25, SustainN: 50}) {
+	if p := cfg.Agent.Persistence(); p != (decision.Options{K: 3, N: 5, M: 10, WarnK: 2, SustainN: 50}) {
 		t.Errorf("defaults: %+v", p)
 	}
-	cfg, err = Parse("f.yaml", []byte("agent:\n  sustain_k: 0\nsensors:\n  - name: a\n    driver: velodyne\n"), registry(t))
+	cfg, err = Parse("f.yaml", []byte("agent:\n  sustain_k: 25\nsensors:\n  - name: a\n    driver: velodyne\n"), registry(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := cfg.Agent.Persistence(); p.SustainK != -1 {
-		t.Errorf("sustain_k 0 does not turn the rule off: %+v", p)
+	if p := cfg.Agent.Persistence(); p.SustainK != 25 || p.SustainN != 50 {
+		t.Errorf("sustain_k 25: %+v", p)
 	}
 }
