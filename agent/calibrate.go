@@ -220,7 +220,7 @@ const SustainMargin = 0.8
 func suspectLevels(scoreRuns, healthRuns [][]float64, scoreErr, healthErr float64, rule decision.Options) (q, sw, hw float64, most int) {
 	ss, hs := slices.Concat(scoreRuns...), slices.Concat(healthRuns...)
 	for _, q = range SuspectQuantiles {
-		sw, hw = math.Inf(1), math.Inf(1)
+		// A channel without runs keeps level 0; mostSuspect never reads it.
 		if len(ss) > 0 {
 			sw = min(quantile(ss, q), scoreErr)
 		}
@@ -231,12 +231,6 @@ func suspectLevels(scoreRuns, healthRuns [][]float64, scoreErr, healthErr float6
 		if float64(most) <= SustainMargin*float64(rule.SustainK) {
 			break
 		}
-	}
-	if len(ss) == 0 {
-		sw = 0
-	}
-	if len(hs) == 0 {
-		hw = 0
 	}
 	return q, sw, hw, most
 }

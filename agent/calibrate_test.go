@@ -115,12 +115,17 @@ func TestCalibrateSilencesTheRuleOnCleanRuns(t *testing.T) {
 	}
 }
 
-func TestCalibrateExtrapolatesTheTail(t *testing.T) {
-	scores := burstyScores(30000, 2)
+// burstyRuns returns a camera's info, a model scoring frame i with the
+// i-th of n bursty scores, and two clean runs of 6000 frames over them.
+func burstyRuns(n int, seed uint64) (sensors.Info, SensorModel, []iter.Seq[sensors.Frame]) {
+	scores := burstyScores(n, seed)
 	sc := ScorerFunc(func(f sensors.Frame) (float64, error) { return scores[f.Head().Seq], nil })
 	info := sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}
-	m := SensorModel{Scorer: sc, ID: "m", Version: "1"}
-	runs := []iter.Seq[sensors.Frame]{cameraRun(1, 6001), cameraRun(6001, 12001)}
+	return info, SensorModel{Scorer: sc, ID: "m", Version: "1"}, []iter.Seq[sensors.Frame]{cameraRun(1, 6001), cameraRun(6001, 12001)}
+}
+
+func TestCalibrateExtrapolatesTheTail(t *testing.T) {
+	info, m, runs := burstyRuns(30000, 2)
 	cm, cal, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{AlarmRate: 0.5})
 	if err != nil {
 		t.Fatal(err)
@@ -200,11 +205,7 @@ func TestCalibrateHealthAndErrors(t *testing.T) {
 // that a weak fault's frames stay suspect and enter ERROR by that rule;
 // without it, the WARN threshold rises to the WARN rule's rate.
 func TestCalibrateKeepsSuspectFramesForTheSustainedRule(t *testing.T) {
-	scores := burstyScores(12000, 3)
-	sc := ScorerFunc(func(f sensors.Frame) (float64, error) { return scores[f.Head().Seq], nil })
-	info := sensors.Info{Name: "cam0", Kind: sensors.KindCamera, Period: lidarPeriod}
-	m := SensorModel{Scorer: sc, ID: "m", Version: "1"}
-	runs := []iter.Seq[sensors.Frame]{cameraRun(1, 6001), cameraRun(6001, 12001)}
+	info, m, runs := burstyRuns(12000, 3)
 	_, sus, err := Calibrate(context.Background(), info, m, runs, CalibrateOptions{Decision: decision.Options{SustainK: 25}})
 	if err != nil {
 		t.Fatal(err)

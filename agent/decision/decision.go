@@ -45,9 +45,7 @@ type Options struct {
 }
 
 // DefaultOptions returns the defaults.
-func DefaultOptions() Options {
-	return Options{K: 3, N: 5, M: 10, WarnK: 2, SustainN: 50}
-}
+func DefaultOptions() Options { return Options{K: 3, N: 5, M: 10, WarnK: 2, SustainN: 50} }
 
 // ErrOptions is wrapped by New for invalid options.
 var ErrOptions = errors.New("decision: invalid options")
