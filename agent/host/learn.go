@@ -37,7 +37,10 @@ type LearnOptions struct {
 	// separate clean episodes, as in a learning phase of minutes): the
 	// floor of the WARN threshold is then its square, of ERROR four times
 	// that. A held-out block long enough to fit the tail sets the
-	// thresholds at the alarm target alone. Default 1.
+	// thresholds at the alarm target alone. Default 1, or 2 when the
+	// samples span less than TempBaseSpan: they have not seen the slow
+	// wander of temperature and memory even once, so the scales learnt
+	// from them fall short of the machine's.
 	MinDeviation float64
 	// Persistence is the alarm rule the thresholds are calibrated for;
 	// zero takes DefaultPersistence.
@@ -70,14 +73,11 @@ func (o *LearnOptions) fill() {
 	if o.Persistence == (decision.Options{}) {
 		o.Persistence = DefaultPersistence()
 	}
-	if o.MinDeviation == 0 {
-		o.MinDeviation = 1
-	}
 }
 
 func (o *LearnOptions) validate() error {
 	switch {
-	case !(o.MinDeviation > 0) || o.MinDeviation > 10:
+	case o.MinDeviation != 0 && !(o.MinDeviation > 0) || o.MinDeviation > 10:
 		return fmt.Errorf("host: learn: minimum deviation %v outside (0, 10]", o.MinDeviation)
 	case o.Period <= 0:
 		return fmt.Errorf("host: learn: period %v", o.Period)
@@ -307,7 +307,14 @@ func Train(ctx context.Context, rows [][]float64, opts LearnOptions) (*health.Mo
 		return nil, rep, fmt.Errorf("host: learn: calibrate: %w", err)
 	}
 	c := m.Clone()
-	floor := opts.MinDeviation * opts.MinDeviation
+	md := opts.MinDeviation
+	if md == 0 {
+		md = 1
+		if time.Duration(len(rows))*opts.Period < TempBaseSpan {
+			md = 2
+		}
+	}
+	floor := md * md
 	c.Warn, c.Error = warn.Threshold, errT.Threshold
 	if !warn.Fitted {
 		c.Warn = max(c.Warn, floor)
