@@ -102,7 +102,7 @@ func evaluateStreams(ctx context.Context, ms *modelbundle.Models, model string, 
 		s.labels = f.Labels
 		streams = append(streams, s)
 	}
-	res, err := metrics(model, ms.VAE.Kind().String(), ms.VAE.Threshold(), streams, scorers)
+	res, err := metrics(model, ms.VAE.Kind().String(), ms.VAE.Threshold(), streams, scorers, o.Judge.Persistence.WithDefaults().K)
 	if err != nil {
 		return nil, fmt.Errorf("%s%w", where, err)
 	}

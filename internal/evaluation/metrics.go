@@ -17,8 +17,10 @@ type groupKey struct {
 }
 
 // metrics computes the result of scored streams; streams[0] is the clean
-// recording, the others are labelled.
-func metrics(model, sensor string, thr float64, streams []*stream, scorers []string) (*Result, error) {
+// recording, the others are labelled. fire is the frame of a fault's
+// episode, from 1, where the persistence rule can first enter ERROR
+// (Group.Decidable).
+func metrics(model, sensor string, thr float64, streams []*stream, scorers []string, fire int) (*Result, error) {
 	res := &Result{Model: model, Sensor: sensor, Threshold: thr, Scorers: scorers, MeanAUROC: map[string]map[string]float64{}}
 	c := streams[0]
 	res.Clean = CleanResult{Dir: c.dir, Frames: len(c.lines)}
@@ -33,6 +35,7 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 		dirs        []string
 		pos         map[string][]float64
 		lines       []Line
+		decidable   []Line // lines from the fire-th frame of an episode
 		episodes    int
 		preAlarmed  int
 		detected    int
@@ -43,7 +46,11 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 	var keys []groupKey
 	for _, s := range streams[1:] {
 		// Positives: altered frames, by fault and severity.
+		start := 0 // first frame of the episode l belongs to
 		for i, l := range s.labels {
+			if i > 0 && (l.Fault != s.labels[i-1].Fault || l.Severity != s.labels[i-1].Severity) {
+				start = i
+			}
 			if l.Fault == "none" || !l.Altered {
 				continue
 			}
@@ -61,6 +68,9 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 				g.pos[name] = append(g.pos[name], s.scores[name][i])
 			}
 			g.lines = append(g.lines, s.lines[i])
+			if i-start >= fire-1 {
+				g.decidable = append(g.decidable, s.lines[i])
+			}
 		}
 		// Episodes: runs of frames with the same fault in force.
 		for i := 0; i < len(s.labels); {
@@ -155,6 +165,7 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 		}
 		gr.Flagged = evaluate.Flagged(g.pos[FixedLR], thr)
 		gr.Error = errorFraction(g.lines, nil)
+		gr.Decidable = errorFraction(g.decidable, nil)
 		gr.Episodes, gr.Detected, gr.PreAlarmed = g.episodes, g.detected, g.preAlarmed
 		if g.haveLatency {
 			v := g.latencySum / float64(g.detected)

@@ -44,7 +44,7 @@ func TestMetricsEpisodesAndAlarms(t *testing.T) {
 	fog := testStream("fog", "ooooooooEEEEoooooooooooooooooooooEEoooooooo", faultAt(43, 5, 10, "fog"))
 	// dust begins while the decision is already in ERROR: no latency.
 	dust := testStream("dust", "ooooEEEEEEoooooooooo", faultAt(20, 6, 9, "dust"))
-	res, err := metrics("m.bundle", "camera", 5, []*stream{clean, fog, dust}, []string{FixedLR})
+	res, err := metrics("m.bundle", "camera", 5, []*stream{clean, fog, dust}, []string{FixedLR}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +64,11 @@ func TestMetricsEpisodesAndAlarms(t *testing.T) {
 	if f.Error != 0.4 { // frames 8 and 9 of 5..9
 		t.Errorf("fog ERROR fraction %v", f.Error)
 	}
+	// From the third frame of the episode, where 3 of 5 can first fire:
+	// frames 8 and 9 of 7..9.
+	if f.Decidable != 2.0/3 {
+		t.Errorf("fog ERROR fraction from the rule's first chance %v, want 2/3", f.Decidable)
+	}
 	// One on fog's clean stretch after the fault, one in dust's lead-in.
 	if res.StreamFalseAlarms != 2 || res.StreamCleanHours <= 0 {
 		t.Errorf("stream false alarms %d over %v h", res.StreamFalseAlarms, res.StreamCleanHours)
@@ -76,7 +81,7 @@ func TestMetricsEpisodesAndAlarms(t *testing.T) {
 func TestMetricsNoFaultFrames(t *testing.T) {
 	clean := testStream("clean", "oooo", nil)
 	none := testStream("none", "oooo", faultAt(4, 0, 0, "fog"))
-	if _, err := metrics("m", "lidar", 1, []*stream{clean, none}, []string{FixedLR}); err == nil || !strings.Contains(err.Error(), "no faulted frames") {
+	if _, err := metrics("m", "lidar", 1, []*stream{clean, none}, []string{FixedLR}, 3); err == nil || !strings.Contains(err.Error(), "no faulted frames") {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -98,7 +103,7 @@ func TestAlarmOnsets(t *testing.T) {
 func TestTableRows(t *testing.T) {
 	clean := testStream("clean", "oooooooooo", nil)
 	fog := testStream("fog_s2", "ooooEEEEoo", faultAt(10, 2, 8, "fog"))
-	res, err := metrics("dir/m.bundle", "camera", 5, []*stream{clean, fog}, []string{FixedLR})
+	res, err := metrics("dir/m.bundle", "camera", 5, []*stream{clean, fog}, []string{FixedLR}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,10 @@ type Group struct {
 	Metrics  map[string]Metric `json:"metrics"`
 	Flagged  float64           `json:"flagged_at_threshold"` // fault frames whose fixed score exceeds the threshold
 	Error    float64           `json:"error_level"`          // fault frames judged ERROR or STALE by the decision
+	// Decidable is Error over the fault frames from the one where the
+	// persistence rule can first fire: the K-th frame of the fault's
+	// episode (decision.Options.K), as the targets of a trust flag count.
+	Decidable float64 `json:"error_level_decidable"`
 	Episodes int               `json:"episodes,omitempty"`
 	Detected int               `json:"detected,omitempty"`
 	// PreAlarmed counts episodes that began while the decision was already

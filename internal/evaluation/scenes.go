@@ -70,7 +70,8 @@ type SceneResult struct {
 	// the faults, per severity 1..3.
 	AUROC, HealthAUROC [3]float64
 	// Untrusted is the fraction of fault frames judged ERROR or STALE,
-	// mean over the faults, per severity.
+	// counted from the frame where the persistence rule can first fire
+	// (Group.Decidable), mean over the faults, per severity.
 	Untrusted [3]float64
 	// Worst is the fault least often untrusted at severity 2 or 3, and
 	// WorstUntrusted that fraction.
@@ -114,10 +115,10 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 			i := g.Severity - 1
 			sr.AUROC[i] += g.Metrics[FixedLR].AUROC
 			sr.HealthAUROC[i] += g.Metrics[HealthAE].AUROC
-			sr.Untrusted[i] += g.Error
+			sr.Untrusted[i] += g.Decidable
 			n[i]++
-			if g.Severity >= 2 && g.Error < sr.WorstUntrusted {
-				sr.Worst, sr.WorstUntrusted = fmt.Sprintf("%s %d", g.Fault, g.Severity), g.Error
+			if g.Severity >= 2 && g.Decidable < sr.WorstUntrusted {
+				sr.Worst, sr.WorstUntrusted = fmt.Sprintf("%s %d", g.Fault, g.Severity), g.Decidable
 			}
 		}
 		for i := range n {
