@@ -8,10 +8,13 @@ import (
 	"hash/crc32"
 	"math"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sensortrust/trustagent/likelihood"
 	"github.com/sensortrust/trustagent/likelihood/evaluate"
+	"github.com/sensortrust/trustagent/likelihood/features"
 	"github.com/sensortrust/trustagent/likelihood/internal/synth"
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -398,5 +401,58 @@ func TestReasons(t *testing.T) {
 	}
 	if tol := float64(len(all)+1) / 4096; math.Abs(sum-resid) > tol || resid <= 0 {
 		t.Errorf("reasons add up to %.4f nats, statistics residual %.4f (tolerance %.4f)", sum, resid, tol)
+	}
+}
+
+// TestSceneStatsLeaveTheResidual: statistics named as describing the scene
+// are modelled but add nothing to the statistics residual; the others
+// still do. Names the representation does not have are refused.
+func TestSceneStatsLeaveTheResidual(t *testing.T) {
+	ctx := context.Background()
+	all := synth.Frames(sensors.KindLidar, 90, 1)
+	o := tinyOptions()
+	o.SceneStats = features.LidarSceneStats()
+	m, err := likelihood.Train(ctx, all[:80], o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.NewFixedScorer()
+	frames := append(slices.Clone(all[80:83]), anomalous(sensors.KindLidar, all[83:84])...)
+	for _, f := range frames {
+		if _, err := s.Score(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rest float64
+	for _, r := range s.Reasons(1 << 10) {
+		if slices.Contains(o.SceneStats, r.Name) {
+			if r.Nats != 0 {
+				t.Errorf("scene statistic %s adds %.4f nats to the residual", r.Name, r.Nats)
+			}
+			continue
+		}
+		rest += r.Nats
+	}
+	if rest <= 0 {
+		t.Errorf("the other statistics add %.4f nats on a scan with most rings deleted", rest)
+	}
+
+	for _, c := range []struct {
+		kind  sensors.Kind
+		names []string
+		opt   func(*likelihood.TrainOptions)
+	}{
+		{sensors.KindLidar, []string{"no_such_statistic"}, nil},
+		{sensors.KindCamera, []string{"range_p10"}, nil},
+		{sensors.KindLidar, []string{"range_p10"}, func(o *likelihood.TrainOptions) { o.Channels = likelihood.ChannelsImageOnly }},
+	} {
+		o := tinyOptions()
+		o.SceneStats = c.names
+		if c.opt != nil {
+			c.opt(&o)
+		}
+		if _, err := likelihood.Train(ctx, synth.Frames(c.kind, 40, 1), o); err == nil || !strings.Contains(err.Error(), "scene statistic") {
+			t.Errorf("%s with scene statistics %v: err %v", c.kind, c.names, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sensortrust/trustagent/likelihood/features"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -43,6 +44,12 @@ type TrainOptions struct {
 	// statistic input [8].
 	Channels   Channels
 	StatWeight float64
+	// SceneStats names statistic inputs (features.LidarNames or
+	// CameraNames) that describe the scene more than the sensor (see
+	// features.LidarSceneStats). The VAE models them like the others, but
+	// they are left out of the statistics residual, so that a scene unlike
+	// the training data does not raise it. [none]
+	SceneStats []string
 	// Refit [DefaultRefit()].
 	Refit RefitConfig
 	// Score [ScoreRegretAndStats; ScoreRegret without statistics].
@@ -144,6 +151,10 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 	if err != nil {
 		return nil, err
 	}
+	sceneStats, err := statIndices(repr, o.SceneStats)
+	if err != nil {
+		return nil, err
+	}
 	// Encode every frame in order (statistics compare consecutive frames).
 	D := repr.Dims()
 	enc := newEncoder(repr)
@@ -192,7 +203,11 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 		return nil, err
 	}
 	model.net = net
-	if model.q, err = quantize(net, w, residualPrecision(net, xs[nTrain:nTrain+nVal], repr)); err != nil {
+	lam := residualPrecision(net, xs[nTrain:nTrain+nVal], repr)
+	for _, i := range sceneStats {
+		lam[i] = 0
+	}
+	if model.q, err = quantize(net, w, lam); err != nil {
 		return nil, err
 	}
 	model.q.Mode = o.Score
@@ -228,6 +243,30 @@ func Train(ctx context.Context, frames []sensors.Frame, opts TrainOptions) (*Mod
 	model.meta = tm
 	progress(Progress{Stage: "done", Done: 1, Total: 1})
 	return model, nil
+}
+
+// statIndices returns the positions of the named statistics among the
+// representation's statistic inputs.
+func statIndices(r *Repr, names []string) ([]int, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	if r.StatDims() == 0 {
+		return nil, fmt.Errorf("likelihood: scene statistics %v given, but the representation has no statistics", names)
+	}
+	all := features.CameraNames()
+	if r.Kind == sensors.KindLidar {
+		all = features.LidarNames()
+	}
+	out := make([]int, 0, len(names))
+	for _, n := range names {
+		i := slices.Index(all, n)
+		if i < 0 {
+			return nil, fmt.Errorf("likelihood: scene statistic %q is not a %s statistic", n, r.Kind)
+		}
+		out = append(out, i)
+	}
+	return out, nil
 }
 
 // residualPrecision returns the precisions of the statistics residual:

@@ -20,8 +20,8 @@ type Group struct {
 	// persistence rule can first fire: the K-th frame of the fault's
 	// episode (decision.Options.K), as the targets of a trust flag count.
 	Decidable float64 `json:"error_level_decidable"`
-	Episodes int               `json:"episodes,omitempty"`
-	Detected int               `json:"detected,omitempty"`
+	Episodes  int     `json:"episodes,omitempty"`
+	Detected  int     `json:"detected,omitempty"`
 	// PreAlarmed counts episodes that began while the decision was already
 	// in ERROR (a false alarm running into the fault): no latency.
 	PreAlarmed int `json:"pre_alarmed,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/version"
 	"github.com/sensortrust/trustagent/likelihood"
+	"github.com/sensortrust/trustagent/likelihood/features"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -63,6 +64,10 @@ func Train(ctx context.Context, recs []Recording, opts Options) (*Result, error)
 		Seed: opts.Seed, TargetFPR: opts.TargetFPR, Epochs: opts.Epochs, ValFraction: valFrac, CalFraction: calFrac,
 		Hidden: opts.Hidden, DecoderHidden: opts.Hidden, Latent: opts.Latent,
 		ThumbW: opts.ThumbW, AzBins: opts.AzBins,
+	}
+	if opts.Kind == sensors.KindLidar {
+		// The residual judges the sensor, not the street it drives.
+		lo.SceneStats = features.LidarSceneStats()
 	}
 	if opts.Progress != nil {
 		lo.Progress = func(p likelihood.Progress) { opts.Progress(Progress{Stage: p.Stage, Done: p.Done, Total: p.Total}) }

@@ -60,6 +60,17 @@ var lidarNames = []string{
 // LidarNames returns the names of the statistics Lidar computes, in order.
 func LidarNames() []string { return append([]string(nil), lidarNames...) }
 
+// LidarSceneStats names the statistics that describe the scene around the
+// LiDAR more than the sensor: how much of the view is open, how much is
+// close, how far the near and far returns lie, and how the return count
+// moves as obstacles come and go. A healthy sensor on a new street moves
+// them as far as a fault does. The other statistics measure the sensor
+// (return density on surfaces, intensity, noise, change between scans,
+// ring counts) whatever it looks at.
+func LidarSceneStats() []string {
+	return []string{"range_p10", "range_p90", "near_frac", "occupied_az_frac", "prev_count_ratio"}
+}
+
 // LidarExtractor computes LiDAR statistics frame after frame, remembering the
 // previous scan's grid. The zero value is ready to use; it is not safe for
 // concurrent use.
