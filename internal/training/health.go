@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/sensortrust/trustagent/agent/health"
+	"github.com/sensortrust/trustagent/likelihood/features"
+	"github.com/sensortrust/trustagent/sensors"
 )
 
 // AdvisoryHealthError is the health ERROR threshold of an advisory
@@ -65,8 +67,14 @@ func trainHealth(ctx context.Context, recs []Recording, opts Options) (*health.M
 		return nil, nil, fmt.Errorf("%w: %d frames, it needs at least %d", ErrFewHealthFrames, len(rows), health.MinTrainRows)
 	}
 	// Recordings hold one stamp per frame, so they cannot show how frames
-	// arrive on the robot: the model leaves arrival timing to the stream checks.
-	m, _, err := health.Train(rows, names, health.TrainOptions{ID: "health-" + opts.ModelID, Seed: opts.Seed, ValFrac: valFrac, CalibFrac: calFrac, Ignore: health.ArrivalNames()})
+	// arrive on the robot: the model leaves arrival timing to the stream
+	// checks. Nor does it judge the statistics that describe the scene
+	// rather than the sensor, as the VAE's residual does not.
+	ignore := health.ArrivalNames()
+	if opts.Kind == sensors.KindLidar {
+		ignore = append(ignore, features.LidarSceneStats()...)
+	}
+	m, _, err := health.Train(rows, names, health.TrainOptions{ID: "health-" + opts.ModelID, Seed: opts.Seed, ValFrac: valFrac, CalibFrac: calFrac, Ignore: ignore})
 	if err != nil {
 		return nil, nil, fmt.Errorf("training: train health model: %w", err)
 	}
