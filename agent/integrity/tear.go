@@ -165,7 +165,7 @@ func (c *RowReplay) Check(im *sensors.Image) TearResult {
 		flat := bytes.Equal(row[bpp:], row[:len(row)-bpp])
 		kept, fresh := c.kept[y*depth:(y+1)*depth], c.fresh[y*depth:(y+1)*depth]
 		age := 0 // of the replayed row's copy; 0: not replayed
-		if !flat {
+		if !flat && contains(kept, h) {
 			// The nearest older frame whose row hashes alike, newest first.
 			for a, s := 1, c.slot; a <= c.frames; a++ {
 				if kept[s] == h {
@@ -220,6 +220,19 @@ func (c *RowReplay) resize(w, h int, f sensors.PixelFormat) {
 	}
 	c.kept, c.fresh = c.kept[:n], c.fresh[:n]
 	c.frames, c.slot = 0, 0
+}
+
+// contains reports whether any of kept (slots not in use included) is h:
+// the common case, a row that matches no older frame, in one pass without
+// the ages.
+func contains(kept []uint64, h uint64) bool {
+	var eq uint64
+	for _, k := range kept {
+		if k == h {
+			eq |= 1
+		}
+	}
+	return eq != 0
 }
 
 // mix folds v into the digest d (the merge step of XXH64).
