@@ -278,7 +278,7 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	if im, ok := f.(*sensors.Image); ok && j.tears != nil {
 		tear = j.tears.Check(im)
 	}
-	repeat := false
+	var repeat bool
 	if tear.Valid {
 		repeat = j.hash.repeatsSum(tear.Digest)
 	} else {

@@ -127,3 +127,54 @@ func TestJudgeTearCheckForgetsAcrossGaps(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgeFrozenImagesWithTearCheck: the frozen-frame check of a camera
+// takes the torn-frame check's digest: a byte-identical image is frozen
+// with the check on as off, an image with one pixel changed is not, and
+// neither is an image whose stride padding alone changed.
+func TestJudgeFrozenImagesWithTearCheck(t *testing.T) {
+	g := newRig(t, rigOptions{camW: 64, camH: 48}).cam
+	info := g.Info()
+	base := g.Frame(0).(*sensors.Image)
+	padded := &sensors.Image{Header: base.Header, Width: 64, Height: 48, Stride: 70, Format: base.Format, Pix: make([]byte, 48*70)}
+	for y := range 48 {
+		copy(padded.Pix[y*70:y*70+64], base.Pix[y*base.Stride:])
+	}
+	variant := func(change func(im *sensors.Image)) *sensors.Image {
+		c := *padded
+		c.Pix = append([]byte(nil), padded.Pix...)
+		change(&c)
+		return &c
+	}
+	for _, off := range []bool{false, true} {
+		for _, tc := range []struct {
+			name   string
+			next   *sensors.Image
+			frozen bool
+		}{
+			{"identical", variant(func(*sensors.Image) {}), true},
+			{"one pixel changed", variant(func(im *sensors.Image) { im.Pix[20*70+30]++ }), false},
+			{"padding changed", variant(func(im *sensors.Image) { im.Pix[20*70+66]++ }), !off},
+		} {
+			j, err := NewJudge(JudgeOptions{Kind: sensors.KindCamera, Period: info.Period, NoTearCheck: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			j.Start(t0)
+			var v Verdict
+			for i, im := range []*sensors.Image{padded, tc.next} {
+				c := *im
+				c.Seq, c.Stamp = uint64(i+1), t0.Add(time.Duration(i+1)*info.Period)
+				c.Received = c.Stamp
+				v = j.Frame(&c, j.Observe(c.Header), 0)
+			}
+			frozen := false
+			for _, r := range v.Reasons {
+				frozen = frozen || r.Code == level.Frozen
+			}
+			if frozen != tc.frozen {
+				t.Errorf("tear check off %v, %s: frozen %v, want %v (%v)", off, tc.name, frozen, tc.frozen, v.Reasons)
+			}
+		}
+	}
+}

@@ -60,6 +60,9 @@ func countTorn(frames []*sensors.Image) (torn int, first int) {
 // 2 and 3 in worlds 7 and 13). The floor asserted is 40 %; the lead-in
 // before the fault has no torn frame.
 func TestRowReplayFindsRollingTear(t *testing.T) {
+	if raceEnabled {
+		t.Skip("renders 460 simulated frames (tens of seconds under -race, where it adds nothing: make test runs it without)")
+	}
 	const lead, n = 30, 200
 	for _, world := range []uint64{7, 13} {
 		frames := simImages(t, world, lead+n, 320, 240)
@@ -249,6 +252,9 @@ func sprite(n int) []*sensors.Image {
 // TestRowReplayCleanSim: the simulated camera, clean, in worlds the models
 // never saw, is never torn.
 func TestRowReplayCleanSim(t *testing.T) {
+	if raceEnabled {
+		t.Skip("renders 900 simulated frames (tens of seconds under -race, where it adds nothing: make test runs it without)")
+	}
 	for _, world := range []uint64{7, 9, 11} {
 		if torn, first := countTorn(simImages(t, world, 300, 320, 240)); torn != 0 {
 			t.Errorf("world %d: %d torn frames of 300, the first at %d", world, torn, first)
