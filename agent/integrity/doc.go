@@ -37,7 +37,8 @@
 // of at least max(12, Height/16) rows replays any older frame (one frame
 // old: rows that stood still right after they changed, which a codec
 // skipping a band of blocks leaves too, so that band must be longer), and
-// at least as many rows are new. The older frames it compares with are
+// at least as many rows are new (changed since the frame before, not
+// replayed). The older frames it compares with are
 // those received, themselves torn: a tear shows on the rows between the
 // older frame's tear line and this frame's, about half the frames of a
 // tear whose line moves. A stream decoded from a codec that skips wide
