@@ -7,8 +7,9 @@
 //	sensors.Source → Judge (judge.go) → Reporter (report.go)
 //
 // A Judge is one sensor's whole decision, synchronous: the deterministic
-// stream checks (package streamcheck), the frozen-frame check, the frame
-// statistics (computed once per frame and handed to both the health
+// stream checks (package streamcheck), the frozen-frame check, the
+// learning-free checks of package integrity (a LiDAR's ring geometry, a
+// camera's torn frames), the frame statistics (computed once per frame and handed to both the health
 // autoencoder of package health and the frame Scorer, scorer.go), and the
 // persistence rule (package decision). trustd and every trustctl command
 // that judges run this one type: the Agent wraps one Judge per sensor in

@@ -26,7 +26,20 @@ func newFrameHash() frameHash {
 }
 
 // repeats hashes f and reports whether it repeats the previous frame.
-func (fh *frameHash) repeats(f sensors.Frame) bool {
+func (fh *frameHash) repeats(f sensors.Frame) bool { return fh.repeatsSum(fh.sum(f)) }
+
+// repeatsSum reports whether a frame whose payload hashes to sum repeats
+// the previous frame, and keeps sum for the next. A camera frame's sum may
+// come from elsewhere (the torn-frame check's digest of its rows), as long
+// as every frame of the stream is hashed the same way.
+func (fh *frameHash) repeatsSum(sum uint64) bool {
+	same := fh.have && sum == fh.prev
+	fh.prev, fh.have = sum, true
+	return same
+}
+
+// sum hashes f's payload.
+func (fh *frameHash) sum(f sensors.Frame) uint64 {
 	var sum uint64
 	switch fr := f.(type) {
 	case *sensors.Image:
@@ -39,9 +52,7 @@ func (fh *frameHash) repeats(f sensors.Frame) bool {
 		put32(buf[4:], math.Float32bits(fr.Strength))
 		sum = maphash.Bytes(fh.seed, buf[:])
 	}
-	same := fh.have && sum == fh.prev
-	fh.prev, fh.have = sum, true
-	return same
+	return sum
 }
 
 func (fh *frameHash) forget() { fh.have = false }

@@ -59,6 +59,9 @@ type JudgeOptions struct {
 	// NoConeCheck turns off the LiDAR ring geometry check (package
 	// integrity), for a driver that deskews its clouds.
 	NoConeCheck bool
+	// NoTearCheck turns off the camera torn-frame check (package
+	// integrity).
+	NoTearCheck bool
 	// ScoreBudget is the mean time the scorer may take per frame; when it
 	// takes longer, only every n-th frame is scored, and the state says so.
 	// Zero scores every frame.
@@ -66,13 +69,13 @@ type JudgeOptions struct {
 }
 
 // Judge is one sensor's whole decision: the stream checks, the
-// frozen-frame check, a LiDAR's ring geometry check (package integrity),
-// the frame statistics (computed once and handed to both the health model
-// and the scorer), the health autoencoder, the frame score and the
-// persistence rule. trustd runs one per sensor behind a
-// queue and a ticker; trustctl score, eval and calibrate run it directly
-// on recordings (see Replay). It is synchronous and not safe for
-// concurrent use.
+// frozen-frame check, a LiDAR's ring geometry check and a camera's
+// torn-frame check (package integrity), the frame statistics (computed
+// once and handed to both the health model and the scorer), the health
+// autoencoder, the frame score and the persistence rule. trustd runs one
+// per sensor behind a queue and a ticker; trustctl score, eval and
+// calibrate run it directly on recordings (see Replay). It is synchronous
+// and not safe for concurrent use.
 //
 // A new judge is STALE, untrusted, until its first frame ("no frame judged
 // yet"); that frame is a level change.
@@ -97,6 +100,7 @@ type Judge struct {
 	reasons  []level.Reason
 	hash     frameHash
 	cones    *integrity.RingGeometry // nil: no cone check
+	tears    *integrity.RowReplay    // nil: no torn-frame check
 
 	budget   time.Duration
 	frameN   uint64
@@ -198,6 +202,9 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	if o.Kind == sensors.KindLidar && !o.NoConeCheck {
 		j.cones = new(integrity.RingGeometry)
 	}
+	if o.Kind == sensors.KindCamera && !o.NoTearCheck {
+		j.tears = new(integrity.RowReplay)
+	}
 	if err := j.SetModel(o.Model); err != nil {
 		return nil, err
 	}
@@ -265,8 +272,23 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	m := &j.model
 	rs := append(j.reasons[:0], timing.Reasons...)
 
-	if j.hash.repeats(f) {
+	// A camera frame's rows are hashed once, by the torn-frame check; the
+	// frozen-frame check takes its digest of them.
+	var tear integrity.TearResult
+	if im, ok := f.(*sensors.Image); ok && j.tears != nil {
+		tear = j.tears.Check(im)
+	}
+	var repeat bool
+	if tear.Valid {
+		repeat = j.hash.repeatsSum(tear.Digest)
+	} else {
+		repeat = j.hash.repeats(f)
+	}
+	if repeat {
 		rs = append(rs, level.Reason{Code: level.Frozen, Feature: "identical_to_previous", Value: 1, Level: level.Error})
+	}
+	if tear.Torn {
+		rs = append(rs, level.Reason{Code: level.Torn, Feature: "replayed_rows_frac", Value: tear.Frac(), Level: tear.Level()})
 	}
 	if s, ok := f.(*sensors.Scan); ok && j.cones != nil {
 		if g := j.cones.Check(s); g.Level() > level.OK {
@@ -369,7 +391,7 @@ func (j *Judge) decimation() int {
 // decoded (a recording's unreadable file): bad evidence, since a sensor
 // writing frames nobody can read is not to be trusted.
 func (j *Judge) Unreadable(received time.Time, err error) Verdict {
-	j.hash.forget()
+	j.forget()
 	rs := append(j.reasons[:0], level.Reason{Code: level.ScorerError, Feature: "unreadable_frame", Value: 1, Level: level.Error})
 	rs = append(rs, j.freq...)
 	j.reasons = rs
@@ -413,13 +435,22 @@ func (j *Judge) Tick(now time.Time, every time.Duration) Verdict {
 	// first frame with the frame before the silence.
 	j.checker.Reset()
 	j.feats.Reset()
-	j.hash.forget()
+	j.forget()
 	if r, ok := j.model.Scorer.(resetter); ok {
 		r.Reset()
 	}
 	j.freq = j.freq[:0]
 	j.snap.State = st
 	return Verdict{State: st, Decimation: j.decim, Silent: silent}
+}
+
+// forget makes the next frame the first of a new stream for the content
+// checks that compare frames: the frozen-frame and torn-frame checks.
+func (j *Judge) forget() {
+	j.hash.forget()
+	if j.tears != nil {
+		j.tears.Reset()
+	}
 }
 
 // Stop marks the sensor STALE because nothing will judge it any more (the

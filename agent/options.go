@@ -82,6 +82,9 @@ type SensorOptions struct {
 	// NoConeCheck turns off the LiDAR ring geometry check (see
 	// JudgeOptions).
 	NoConeCheck bool
+	// NoTearCheck turns off the camera torn-frame check (see
+	// JudgeOptions).
+	NoTearCheck bool
 	// HardwareID for DiagnosticStatus.hardware_id; default
 	// "<Info.Model> <Info.Address>".
 	HardwareID string

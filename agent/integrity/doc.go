@@ -22,4 +22,27 @@
 // rings recovered from elevation (a KITTI file played with lidar: VLP-16)
 // put every return on its nearest ring's cone, and then only returns
 // beyond the outermost rings are seen off.
+//
+// RowReplay: a camera whose buffer handling is broken hands out frames
+// whose rows above some line still hold an older frame (a torn frame, the
+// fault catalogue's rolling_tear). A healthy camera never delivers a band
+// of rows that is byte-for-byte a replay of the same rows of an older
+// frame while the scene moves: sensor noise alone changes every row. The
+// check keeps a 64-bit hash of each row's pixel bytes for the last 16
+// frames. A row is replayed when the nearest older frame whose row hashes
+// alike had just changed that row; a row that stands still is not, nor a
+// row of one byte value (black bars, saturated sky), which carries no
+// evidence. A frame is torn when a band of at least max(4, Height/32)
+// contiguous rows has come back from two or more frames before, or a band
+// of at least max(12, Height/16) rows replays any older frame (one frame
+// old: rows that stood still right after they changed, which a codec
+// skipping a band of blocks leaves too, so that band must be longer), and
+// at least as many rows are new (changed since the frame before, not
+// replayed). The older frames it compares with are
+// those received, themselves torn: a tear shows on the rows between the
+// older frame's tear line and this frame's, about half the frames of a
+// tear whose line moves. A stream decoded from a codec that skips wide
+// bands of still rows (a static camera's sky under a quiet encoder) turns
+// the check off (tear_check: false). Each row is hashed once; the judge
+// takes its frozen-frame digest of an image from the same row hashes.
 package integrity

@@ -120,6 +120,7 @@ const (
 	ScoreHigh   Code = "score_high"   // frame score above its calibrated threshold
 	Frozen      Code = "frozen"       // frame byte-identical to the previous one
 	OffCone     Code = "off_cone"     // LiDAR returns off their laser's elevation cone
+	Torn        Code = "torn_rows"    // camera rows replaying an older frame's, spliced into a new frame
 	HealthWarn  Code = "health_warn"  // health autoencoder error above its 99th percentile
 	HealthError Code = "health_error" // health autoencoder error above its 99.9th percentile
 	ScorerError Code = "scorer_error" // the scorer failed on this frame
@@ -149,7 +150,7 @@ func (c Code) Group() Group {
 	case NoEvents, RateLow, RateHigh, StampZero, StampEarly, StampLate, NoDataUpdate,
 		OutOfOrder, ClockJump, SeqGap, StaleCode, NotJudged, Stopping, QueueDrops:
 		return GroupStream
-	case ScoreHigh, Frozen, OffCone, HealthWarn, HealthError, ScorerError:
+	case ScoreHigh, Frozen, OffCone, Torn, HealthWarn, HealthError, ScorerError:
 		return GroupContent
 	case HostWarn, HostError:
 		return GroupHost

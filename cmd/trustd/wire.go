@@ -113,6 +113,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 			Period:      s.Period,
 			Model:       m,
 			NoConeCheck: s.ConeCheck != nil && !*s.ConeCheck,
+			NoTearCheck: s.TearCheck != nil && !*s.TearCheck,
 		})
 		opts.Sensors[len(opts.Sensors)-1].Decision = cfg.Agent.Persistence()
 	}

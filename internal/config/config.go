@@ -154,6 +154,11 @@ type Sensor struct {
 	// cone (package agent/integrity); default on. Turn it off for a
 	// driver that deskews its clouds.
 	ConeCheck *bool `yaml:"cone_check"`
+	// TearCheck, for a camera, checks that no band of rows replays an
+	// older frame's (package agent/integrity); default on. Turn it off
+	// for a stream decoded from a codec that skips wide bands of still
+	// rows.
+	TearCheck *bool `yaml:"tear_check"`
 	// Options are the driver's options (a pointer to its options struct,
 	// see sensorreg.Driver.Options).
 	Options any `yaml:"-"`

@@ -44,6 +44,7 @@ sensors:
     width: 320
     height: 240
     period: 66ms
+    tear_check: false
 `
 
 func TestParseGood(t *testing.T) {
@@ -56,6 +57,9 @@ func TestParseGood(t *testing.T) {
 	}
 	if c := cfg.Sensors[0].ConeCheck; c == nil || *c || cfg.Sensors[1].ConeCheck != nil {
 		t.Errorf("cone_check: %v, %v; want false as set, then unset", cfg.Sensors[0].ConeCheck, cfg.Sensors[1].ConeCheck)
+	}
+	if c := cfg.Sensors[1].TearCheck; c == nil || *c || cfg.Sensors[0].TearCheck != nil {
+		t.Errorf("tear_check: %v, %v; want unset, then false as set", cfg.Sensors[0].TearCheck, cfg.Sensors[1].TearCheck)
 	}
 	if cfg.MQTT.Heartbeat != 2*time.Second || cfg.MQTT.Keepalive != 30*time.Second {
 		t.Errorf("heartbeat %v keepalive %v: defaults not kept under set keys", cfg.MQTT.Heartbeat, cfg.MQTT.Keepalive)
