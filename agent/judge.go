@@ -72,8 +72,8 @@ type JudgeOptions struct {
 }
 
 // Judge is one sensor's whole decision: the stream checks, the
-// frozen-frame check, a LiDAR's ring geometry check and a camera's
-// torn-frame check (package integrity), the frame statistics (computed
+// frozen-frame check, a LiDAR's ring geometry and surface hole checks and
+// a camera's torn-frame check (package integrity), the frame statistics (computed
 // once and handed to both the health model and the scorer), the health
 // autoencoder, the frame score and the persistence rule. trustd runs one
 // per sensor behind a queue and a ticker; trustctl score, eval and

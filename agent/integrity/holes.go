@@ -21,12 +21,12 @@ const (
 	// against two kept in a row): 0.09 at 10 %. The clean scans the
 	// project holds give at most 0.011: the real VLP-16 capture
 	// (testdata/recording.bin of the einride module, median 0.009) and
-	// the real MRPT rawlog (0.008) miss a firing now and then on dark and
-	// glancing surfaces; the simulated VLP-16 in worlds 1–7, 9, 11 and 13, 32- and
-	// 128-ring simulated scans and the real octomap scan seen by a
-	// virtual VLP-16 stay below 0.004 (holes_test.go measures them).
-	// WARN sits near three times the largest clean frame, ERROR at half
-	// of what 10 % dropout gives.
+	// the real MRPT rawlog (0.008) miss a firing now and then on dark
+	// and glancing surfaces; the simulated VLP-16 in worlds 1–7, 9, 11
+	// and 13, 32- and 128-ring simulated scans and the real octomap scan
+	// seen by a virtual VLP-16 stay below 0.004 (holes_test.go measures
+	// them). WARN sits near three times the largest clean frame, ERROR
+	// at half of what 10 % dropout gives.
 	HoleWarnFrac  = 0.03
 	HoleErrorFrac = 0.05
 	// MinSurfacePairs is the fewest surface pairs plus holes a frame
