@@ -129,10 +129,10 @@ func checkClean(t *testing.T, name string, scans []*sensors.Scan, maxNone int) {
 }
 
 func TestSurfaceHolesCleanSim(t *testing.T) {
-	n := 300
 	if raceEnabled {
-		n = 30 // the full drives run without -race (make test)
+		t.Skip("long simulated drives (tens of seconds under -race, where they add nothing: make test runs them without)")
 	}
+	const n = 300
 	for _, w := range []uint64{1, 3, 5, 7, 9, 11, 13} {
 		checkClean(t, fmt.Sprintf("sim VLP-16 world %d", w), simScans(t, w, 0, n, 16, false), 0)
 	}
@@ -142,6 +142,9 @@ func TestSurfaceHolesCleanSim(t *testing.T) {
 }
 
 func TestSurfaceHolesCleanReal(t *testing.T) {
+	if raceEnabled {
+		t.Skip("long simulated drives (tens of seconds under -race, where they add nothing: make test runs them without)")
+	}
 	checkClean(t, "einride VLP-16 capture", capture(t), 0)
 	checkClean(t, "MRPT VLP-16 rawlog", []*sensors.Scan{mrptScan(t)}, 0)
 	ctx := context.Background()
@@ -155,10 +158,7 @@ func TestSurfaceHolesCleanReal(t *testing.T) {
 			continue
 		}
 		real++
-		n := 100
-		if raceEnabled {
-			n = 20
-		}
+		const n = 100
 		rec, err := s.Drive(ctx, scenes.DriveOptions{Frames: n})
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
@@ -222,10 +222,10 @@ func faultFrac(t *testing.T, scans []*sensors.Scan, fault string, sev int, lvl l
 }
 
 func TestSurfaceHolesDensityLoss(t *testing.T) {
-	n := 200
 	if raceEnabled {
-		n = 20
+		t.Skip("long simulated drives (tens of seconds under -race, where they add nothing: make test runs them without)")
 	}
+	const n = 200
 	sources := map[string][]*sensors.Scan{
 		"sim world 11":    simScans(t, 11, 0, n, 16, false),
 		"sim world 13":    simScans(t, 13, 0, n, 16, true),
@@ -248,10 +248,10 @@ func TestSurfaceHolesDensityLoss(t *testing.T) {
 // package doc says). The other LiDAR faults are logged; they are not the
 // property's to catch.
 func TestSurfaceHolesOtherFaults(t *testing.T) {
-	n := 100
 	if raceEnabled {
-		n = 10
+		t.Skip("long simulated drives (tens of seconds under -race, where they add nothing: make test runs them without)")
 	}
+	const n = 100
 	scans := simScans(t, 11, 0, n, 16, false)
 	for sev := 1; sev <= 3; sev++ {
 		for _, fault := range []string{"beam_missing", "fog"} {
