@@ -58,13 +58,13 @@ const (
 // in the scan's order (the firing order), two consecutive returns whose
 // ranges are both in [HoleMinRange, HoleMaxRange) and agree within
 // max(5 % of the nearer, 0.1 m) are a surface pair when one azimuth step
-// apart and a hole when two steps apart (within half a step): one firing
-// between them gave no return, whether the driver kept that cell with
-// Range 0 or dropped it. The step is the lower quartile of up to
-// stepSample of the ring's agreeing steps, spread over the scan. Steps are taken modulo
-// 2π, so a ring that crosses azimuth 0 mid-scan keeps its pair there;
-// the pair that would close the ring (last return to first) is not
-// counted.
+// apart and a hole when two steps apart (each within a quarter step): one
+// firing between them gave no return, whether the driver kept that cell
+// with Range 0 or dropped it. The step is the lower quartile of up to
+// stepSample of the ring's agreeing steps, spread over the scan. Steps
+// are taken modulo 2π, so a ring that crosses azimuth 0 mid-scan keeps
+// its pair there; the pair that would close the ring (last return to
+// first) is not counted.
 //
 // The zero value is ready; it keeps buffers between frames and is not safe
 // for concurrent use.
@@ -83,8 +83,8 @@ type lastReturn struct {
 type HoleResult struct {
 	Pairs   int     // surface pairs: agreeing returns one step apart
 	Holes   int     // agreeing returns two steps apart
-	OffGrid int     // agreeing returns less than 2.5 steps apart, off the firing grid
-	Frac    float64 // Holes / (Holes + Pairs); NaN below MinSurfacePairs or without rings
+	OffGrid int     // agreeing returns closer than 2.5 steps, neither one nor two steps apart
+	Frac    float64 // Holes / (Holes + Pairs); NaN below MinSurfacePairs, above 5 % OffGrid or without rings
 }
 
 // Check counts s's surface pairs and holes. A scan without ring numbers
