@@ -8,11 +8,12 @@
 //
 // A Judge is one sensor's whole decision, synchronous: the deterministic
 // stream checks (package streamcheck), the frozen-frame check, the
-// learning-free checks of package integrity (a LiDAR's ring geometry, a
-// camera's torn frames), the frame statistics (computed once per frame and handed to both the health
-// autoencoder of package health and the frame Scorer, scorer.go), and the
-// persistence rule (package decision). trustd and every trustctl command
-// that judges run this one type: the Agent wraps one Judge per sensor in
+// learning-free checks of package integrity (a LiDAR's ring geometry and
+// surface holes, a camera's torn frames), the frame statistics (computed
+// once per frame and handed to both the health autoencoder of package
+// health and the frame Scorer, scorer.go), and the persistence rule
+// (package decision). trustd and every trustctl command that judges run
+// this one type: the Agent wraps one Judge per sensor in
 // goroutines, Replay (replay.go) drives one over a recording on the
 // recording's own clock, and Calibrate sets its thresholds on clean runs.
 //

@@ -62,6 +62,9 @@ type JudgeOptions struct {
 	// NoTearCheck turns off the camera torn-frame check (package
 	// integrity).
 	NoTearCheck bool
+	// NoHoleCheck turns off the LiDAR surface hole check (package
+	// integrity).
+	NoHoleCheck bool
 	// ScoreBudget is the mean time the scorer may take per frame; when it
 	// takes longer, only every n-th frame is scored, and the state says so.
 	// Zero scores every frame.
@@ -69,8 +72,8 @@ type JudgeOptions struct {
 }
 
 // Judge is one sensor's whole decision: the stream checks, the
-// frozen-frame check, a LiDAR's ring geometry check and a camera's
-// torn-frame check (package integrity), the frame statistics (computed
+// frozen-frame check, a LiDAR's ring geometry and surface hole checks and
+// a camera's torn-frame check (package integrity), the frame statistics (computed
 // once and handed to both the health model and the scorer), the health
 // autoencoder, the frame score and the persistence rule. trustd runs one
 // per sensor behind a queue and a ticker; trustctl score, eval and
@@ -101,6 +104,7 @@ type Judge struct {
 	hash     frameHash
 	cones    *integrity.RingGeometry // nil: no cone check
 	tears    *integrity.RowReplay    // nil: no torn-frame check
+	holes    *integrity.SurfaceHoles // nil: no surface hole check
 
 	budget   time.Duration
 	frameN   uint64
@@ -202,6 +206,9 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	if o.Kind == sensors.KindLidar && !o.NoConeCheck {
 		j.cones = new(integrity.RingGeometry)
 	}
+	if o.Kind == sensors.KindLidar && !o.NoHoleCheck {
+		j.holes = new(integrity.SurfaceHoles)
+	}
 	if o.Kind == sensors.KindCamera && !o.NoTearCheck {
 		j.tears = new(integrity.RowReplay)
 	}
@@ -293,6 +300,11 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	if s, ok := f.(*sensors.Scan); ok && j.cones != nil {
 		if g := j.cones.Check(s); g.Level() > level.OK {
 			rs = append(rs, level.Reason{Code: level.OffCone, Feature: "off_cone_frac", Value: g.Frac, Level: g.Level()})
+		}
+	}
+	if s, ok := f.(*sensors.Scan); ok && j.holes != nil {
+		if h := j.holes.Check(s); h.Level() > level.OK {
+			rs = append(rs, level.Reason{Code: level.Holes, Feature: "hole_frac", Value: h.Frac, Level: h.Level()})
 		}
 	}
 

@@ -85,6 +85,9 @@ type SensorOptions struct {
 	// NoTearCheck turns off the camera torn-frame check (see
 	// JudgeOptions).
 	NoTearCheck bool
+	// NoHoleCheck turns off the LiDAR surface hole check (see
+	// JudgeOptions).
+	NoHoleCheck bool
 	// HardwareID for DiagnosticStatus.hardware_id; default
 	// "<Info.Model> <Info.Address>".
 	HardwareID string

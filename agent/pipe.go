@@ -81,7 +81,7 @@ func newPipe(a *Agent, so SensorOptions) (*pipe, error) {
 	budget := time.Duration(a.opts.ScoreBudget * float64(period) / float64(len(a.opts.Sensors)))
 	j, err := NewJudge(JudgeOptions{
 		Kind: info.Kind, Period: period, Model: so.Model, Decision: so.Decision, Stream: sopts, ScoreBudget: budget,
-		NoConeCheck: so.NoConeCheck, NoTearCheck: so.NoTearCheck,
+		NoConeCheck: so.NoConeCheck, NoTearCheck: so.NoTearCheck, NoHoleCheck: so.NoHoleCheck,
 	})
 	if err != nil {
 		return nil, err

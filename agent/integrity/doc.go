@@ -5,7 +5,8 @@
 // like, and a new street can look unlike anything they learnt. The checks
 // here need no learning: they test a property of the sensor itself, so a
 // clean frame of any scene passes and their thresholds come from the
-// sensor's geometry, not from data.
+// sensor's geometry (the hole check's from clean captures, with a wide
+// margin), not from a model of the scenes.
 //
 // RingGeometry: a spinning LiDAR's laser fires at one fixed elevation, so
 // every return of a ring lies on that laser's cone. Returns displaced in
@@ -22,6 +23,28 @@
 // rings recovered from elevation (a KITTI file played with lidar: VLP-16)
 // put every return on its nearest ring's cone, and then only returns
 // beyond the outermost rings are seen off.
+//
+// SurfaceHoles: a spinning LiDAR fires every laser at every azimuth step,
+// and where a laser sweeps across a continuous surface it returns on every
+// firing; a healthy sensor misses a single firing in the middle of a
+// surface only on a dark or glancing spot. Uniform dropout (the fault
+// catalogue's density_loss, a failing receiver, a driver dropping points)
+// punches single holes into every surface. Per ring, in firing order, two
+// consecutive returns in [2 m, 100 m) whose ranges agree within max(5 %,
+// 0.1 m) are a surface pair when one azimuth step apart and a hole when
+// two steps apart, whether the driver kept the missed firing as a
+// no-return cell or dropped it. The step is the ring's own, the lower
+// quartile of its agreeing steps, taken modulo 2π so a revolution may
+// start at any azimuth. The hole fraction, holes / (holes + pairs), is
+// about p/(1+p) under dropout p and stays near 0.01 on real VLP-16
+// captures; WARN is 0.03 and ERROR 0.05. A frame
+// needs 500 pairs for a verdict, and gets none when its azimuths are not
+// on the firing grid (returns moved in space and given their new
+// azimuth, which the cone check judges). Whole rings gone (a dead laser)
+// leave the other rings' surfaces whole and raise nothing; fog thins the
+// far returns, and at its densest (40 m visibility) raises the fraction
+// to about 0.02, below WARN. A driver that thins its clouds on purpose
+// turns the check off (hole_check: false).
 //
 // RowReplay: a camera whose buffer handling is broken hands out frames
 // whose rows above some line still hold an older frame (a torn frame, the

@@ -117,13 +117,14 @@ const (
 	QueueDrops   Code = "queue_drops"          // the agent dropped frames it could not process in time
 
 	// Frame content (cause "sensor" or "environment").
-	ScoreHigh   Code = "score_high"   // frame score above its calibrated threshold
-	Frozen      Code = "frozen"       // frame byte-identical to the previous one
-	OffCone     Code = "off_cone"     // LiDAR returns off their laser's elevation cone
-	Torn        Code = "torn_rows"    // camera rows replaying an older frame's, spliced into a new frame
-	HealthWarn  Code = "health_warn"  // health autoencoder error above its 99th percentile
-	HealthError Code = "health_error" // health autoencoder error above its 99.9th percentile
-	ScorerError Code = "scorer_error" // the scorer failed on this frame
+	ScoreHigh   Code = "score_high"    // frame score above its calibrated threshold
+	Frozen      Code = "frozen"        // frame byte-identical to the previous one
+	OffCone     Code = "off_cone"      // LiDAR returns off their laser's elevation cone
+	Torn        Code = "torn_rows"     // camera rows replaying an older frame's, spliced into a new frame
+	Holes       Code = "surface_holes" // LiDAR firings missed inside continuous surfaces (dropout)
+	HealthWarn  Code = "health_warn"   // health autoencoder error above its 99th percentile
+	HealthError Code = "health_error"  // health autoencoder error above its 99.9th percentile
+	ScorerError Code = "scorer_error"  // the scorer failed on this frame
 
 	// Host (cause "host").
 	HostWarn  Code = "host_warn"
@@ -150,7 +151,7 @@ func (c Code) Group() Group {
 	case NoEvents, RateLow, RateHigh, StampZero, StampEarly, StampLate, NoDataUpdate,
 		OutOfOrder, ClockJump, SeqGap, StaleCode, NotJudged, Stopping, QueueDrops:
 		return GroupStream
-	case ScoreHigh, Frozen, OffCone, Torn, HealthWarn, HealthError, ScorerError:
+	case ScoreHigh, Frozen, OffCone, Torn, Holes, HealthWarn, HealthError, ScorerError:
 		return GroupContent
 	case HostWarn, HostError:
 		return GroupHost

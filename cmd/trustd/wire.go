@@ -114,6 +114,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 			Model:       m,
 			NoConeCheck: s.ConeCheck != nil && !*s.ConeCheck,
 			NoTearCheck: s.TearCheck != nil && !*s.TearCheck,
+			NoHoleCheck: s.HoleCheck != nil && !*s.HoleCheck,
 		})
 		opts.Sensors[len(opts.Sensors)-1].Decision = cfg.Agent.Persistence()
 	}

@@ -159,6 +159,10 @@ type Sensor struct {
 	// for a stream decoded from a codec that skips wide bands of still
 	// rows.
 	TearCheck *bool `yaml:"tear_check"`
+	// HoleCheck, for a LiDAR, checks that surfaces are not riddled with
+	// single missed firings (package agent/integrity); default on. Turn
+	// it off for a driver that thins its clouds.
+	HoleCheck *bool `yaml:"hole_check"`
 	// Options are the driver's options (a pointer to its options struct,
 	// see sensorreg.Driver.Options).
 	Options any `yaml:"-"`

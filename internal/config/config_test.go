@@ -39,6 +39,7 @@ sensors:
     address: 0.0.0.0:2368
     period: 100ms
     cone_check: false
+    hole_check: false
   - name: cam0
     driver: sim-camera
     width: 320
@@ -57,6 +58,9 @@ func TestParseGood(t *testing.T) {
 	}
 	if c := cfg.Sensors[0].ConeCheck; c == nil || *c || cfg.Sensors[1].ConeCheck != nil {
 		t.Errorf("cone_check: %v, %v; want false as set, then unset", cfg.Sensors[0].ConeCheck, cfg.Sensors[1].ConeCheck)
+	}
+	if c := cfg.Sensors[0].HoleCheck; c == nil || *c || cfg.Sensors[1].HoleCheck != nil {
+		t.Errorf("hole_check: %v, %v; want false as set, then unset", cfg.Sensors[0].HoleCheck, cfg.Sensors[1].HoleCheck)
 	}
 	if c := cfg.Sensors[1].TearCheck; c == nil || *c || cfg.Sensors[0].TearCheck != nil {
 		t.Errorf("tear_check: %v, %v; want unset, then false as set", cfg.Sensors[0].TearCheck, cfg.Sensors[1].TearCheck)
