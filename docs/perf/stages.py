@@ -17,7 +17,9 @@ import re, sys
 STAGES = [
     ("judged frame (Judge.Frame)", ["agent.(*Judge).Frame"]),
     ("frozen-frame hash", ["agent.(*frameHash).repeats"]),
+    ("torn-frame check (row hashes)", ["integrity.(*RowReplay).Check"]),
     ("ring geometry check", ["integrity.(*RingGeometry).Check"]),
+    ("surface hole check", ["integrity.(*SurfaceHoles).Check"]),
     ("window / timing features", ["health.(*Window).Add", "health.(*Window).Features", "health.(*Window).Stats"]),
     ("LiDAR/camera statistics", ["features.(*LidarExtractor).Next", "features.(*CameraExtractor).Next"]),
     ("representation encoder", ["likelihood.(*encoder).rawWith"]),
