@@ -2,11 +2,9 @@ package agent
 
 import (
 	"testing"
-	"time"
 
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
-	"github.com/sensortrust/trustagent/sensors/faults"
 )
 
 // TestJudgeFlagsSurfaceHoles: a LiDAR that drops a tenth of its returns
@@ -15,7 +13,6 @@ import (
 // lossy drive with the check off.
 func TestJudgeFlagsSurfaceHoles(t *testing.T) {
 	g := newRig(t, rigOptions{}).lidar
-	info := g.Info()
 	const n = 20
 	for _, tc := range []struct {
 		name       string
@@ -25,26 +22,12 @@ func TestJudgeFlagsSurfaceHoles(t *testing.T) {
 		{"lossy", true, false},
 		{"lossy, check off", true, true},
 	} {
-		j, err := NewJudge(JudgeOptions{Kind: sensors.KindLidar, Period: info.Period, NoHoleCheck: tc.off})
-		if err != nil {
-			t.Fatal(err)
+		fault := ""
+		if tc.lossy {
+			fault = "density_loss"
 		}
-		inj, err := faults.New(sensors.KindLidar, faults.Config{Fault: "density_loss", Severity: 1, Seed: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		j.Start(t0)
 		holeFrames, errorFrames := 0, 0
-		for i := range n {
-			f := g.Frame(uint64(i))
-			if tc.lossy {
-				f = inj.Inject(f)[0]
-			}
-			h := f.Head()
-			h.Seq = uint64(i + 1)
-			h.Stamp = t0.Add(time.Duration(i+1) * info.Period)
-			h.Received = h.Stamp
-			v := j.Frame(f, j.Observe(*h), 0)
+		judgeInjected(t, g, JudgeOptions{Kind: sensors.KindLidar, NoHoleCheck: tc.off}, fault, 1, n, func(i int, v Verdict) {
 			// With no model, the only content evidence is the checks'.
 			for _, r := range v.Reasons {
 				switch {
@@ -59,7 +42,7 @@ func TestJudgeFlagsSurfaceHoles(t *testing.T) {
 			if v.Level == level.Error {
 				errorFrames++
 			}
-		}
+		})
 		t.Logf("%s: %d of %d frames with holes, %d in ERROR", tc.name, holeFrames, n, errorFrames)
 		switch {
 		case tc.lossy && !tc.off && (holeFrames != n || errorFrames < n-2):

@@ -15,7 +15,6 @@ import (
 // the check off; a gap in the stream forgets the frames before it.
 func TestJudgeFlagsTornFrames(t *testing.T) {
 	g := newRig(t, rigOptions{camW: 160, camH: 120}).cam
-	info := g.Info()
 	const n = 60
 	for _, tc := range []struct {
 		name      string
@@ -25,26 +24,12 @@ func TestJudgeFlagsTornFrames(t *testing.T) {
 		{"torn", true, false},
 		{"torn, check off", true, true},
 	} {
-		j, err := NewJudge(JudgeOptions{Kind: sensors.KindCamera, Period: info.Period, NoTearCheck: tc.off})
-		if err != nil {
-			t.Fatal(err)
+		fault := ""
+		if tc.torn {
+			fault = "rolling_tear"
 		}
-		inj, err := faults.New(sensors.KindCamera, faults.Config{Fault: "rolling_tear", Severity: 2, Seed: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		j.Start(t0)
 		tornFrames, errorFrames := 0, 0
-		for i := range n {
-			f := g.Frame(uint64(i))
-			if tc.torn {
-				f = inj.Inject(f)[0]
-			}
-			h := f.Head()
-			h.Seq = uint64(i + 1)
-			h.Stamp = t0.Add(time.Duration(i+1) * info.Period)
-			h.Received = h.Stamp
-			v := j.Frame(f, j.Observe(*h), 0)
+		judgeInjected(t, g, JudgeOptions{Kind: sensors.KindCamera, NoTearCheck: tc.off}, fault, 2, n, func(i int, v Verdict) {
 			// In ERROR the reasons are those of the latest bad frame; with
 			// no model, the only content evidence is the check's.
 			for _, r := range v.Reasons {
@@ -64,7 +49,7 @@ func TestJudgeFlagsTornFrames(t *testing.T) {
 					t.Fatalf("%s: frame %d: ERROR for %v", tc.name, i, v.Reasons)
 				}
 			}
-		}
+		})
 		t.Logf("%s: %d of %d frames torn, %d in ERROR", tc.name, tornFrames, n, errorFrames)
 		switch {
 		case tc.torn && !tc.off && (tornFrames < n/3 || errorFrames == 0):
@@ -176,5 +161,40 @@ func TestJudgeFrozenImagesWithTearCheck(t *testing.T) {
 				t.Errorf("tear check off %v, %s: frozen %v, want %v (%v)", off, tc.name, frozen, tc.frozen, v.Reasons)
 			}
 		}
+	}
+}
+
+// judgeInjected judges n frames of a simulated sensor, with fault at sev
+// injected into every frame (none when fault is ""), through a judge of
+// options o without a model (o.Period is the sensor's), and hands each
+// verdict to each before the next frame (the judge reuses its reasons).
+func judgeInjected(t *testing.T, g interface {
+	Info() sensors.Info
+	Frame(uint64) sensors.Frame
+}, o JudgeOptions, fault string, sev, n int, each func(i int, v Verdict)) {
+	t.Helper()
+	info := g.Info()
+	o.Period = info.Period
+	j, err := NewJudge(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inj faults.Injector
+	if fault != "" {
+		if inj, err = faults.New(o.Kind, faults.Config{Fault: fault, Severity: sev, Seed: 3}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Start(t0)
+	for i := range n {
+		f := g.Frame(uint64(i))
+		if inj != nil {
+			f = inj.Inject(f)[0]
+		}
+		h := f.Head()
+		h.Seq = uint64(i + 1)
+		h.Stamp = t0.Add(time.Duration(i+1) * info.Period)
+		h.Received = h.Stamp
+		each(i, j.Frame(f, j.Observe(*h), 0))
 	}
 }

@@ -24,13 +24,7 @@ import (
 // driving through world, starting at revolution start.
 func simScans(t testing.TB, world uint64, start, n, rings int, dropNoReturn bool) []*sensors.Scan {
 	t.Helper()
-	wo := sim.DefaultWorldOptions()
-	wo.Seed = world
-	wd, err := sim.NewWorld(wo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := sim.NewLidar(wd, sim.LidarOptions{Seed: world, Rings: rings, DropNoReturn: dropNoReturn})
+	l, err := sim.NewLidar(simWorld(t, world), sim.LidarOptions{Seed: world, Rings: rings, DropNoReturn: dropNoReturn})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,16 +16,22 @@ import (
 	"github.com/sensortrust/trustagent/sensors/sim"
 )
 
-// simImages renders n frames of the simulated camera driving through world.
-func simImages(t testing.TB, world uint64, n, w, h int) []*sensors.Image {
+// simWorld is the simulator's default world of a seed.
+func simWorld(t testing.TB, seed uint64) *sim.World {
 	t.Helper()
 	wo := sim.DefaultWorldOptions()
-	wo.Seed = world
+	wo.Seed = seed
 	wd, err := sim.NewWorld(wo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cam, err := sim.NewCamera(wd, sim.CameraOptions{Seed: world, Width: w, Height: h})
+	return wd
+}
+
+// simImages renders n frames of the simulated camera driving through world.
+func simImages(t testing.TB, world uint64, n, w, h int) []*sensors.Image {
+	t.Helper()
+	cam, err := sim.NewCamera(simWorld(t, world), sim.CameraOptions{Seed: world, Width: w, Height: h})
 	if err != nil {
 		t.Fatal(err)
 	}
