@@ -184,15 +184,7 @@ func (h *SurfaceHoles) ringStep(st []float32) float32 {
 
 // Level is the level the frame asks for: ERROR from HoleErrorFrac, WARN
 // from HoleWarnFrac, OK below or without a verdict.
-func (r HoleResult) Level() level.Level {
-	switch {
-	case r.Frac >= HoleErrorFrac:
-		return level.Error
-	case r.Frac >= HoleWarnFrac:
-		return level.Warn
-	}
-	return level.OK
-}
+func (r HoleResult) Level() level.Level { return fracLevel(r.Frac, HoleWarnFrac, HoleErrorFrac) }
 
 func (h *SurfaceHoles) grow(rings int) {
 	for len(h.last) < rings {

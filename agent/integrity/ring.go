@@ -130,11 +130,15 @@ func b2u(b bool) uint32 {
 
 // Level is the level the frame asks for: ERROR from ErrorFrac, WARN from
 // WarnFrac, OK below or without a verdict.
-func (r GeometryResult) Level() level.Level {
+func (r GeometryResult) Level() level.Level { return fracLevel(r.Frac, WarnFrac, ErrorFrac) }
+
+// fracLevel is ERROR from errorFrac, WARN from warnFrac, OK below (and for
+// NaN, no verdict).
+func fracLevel(frac, warnFrac, errorFrac float64) level.Level {
 	switch {
-	case r.Frac >= ErrorFrac:
+	case frac >= errorFrac:
 		return level.Error
-	case r.Frac >= WarnFrac:
+	case frac >= warnFrac:
 		return level.Warn
 	}
 	return level.OK
