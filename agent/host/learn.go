@@ -77,7 +77,7 @@ func (o *LearnOptions) fill() {
 
 func (o *LearnOptions) validate() error {
 	switch {
-	case o.MinDeviation != 0 && !(o.MinDeviation > 0) || o.MinDeviation > 10:
+	case !(o.MinDeviation >= 0) || o.MinDeviation > 10: // 0 takes the default
 		return fmt.Errorf("host: learn: minimum deviation %v outside (0, 10]", o.MinDeviation)
 	case o.Period <= 0:
 		return fmt.Errorf("host: learn: period %v", o.Period)
