@@ -3,6 +3,7 @@ package integrity
 import (
 	"math"
 	"slices"
+	"testing"
 
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -86,4 +87,20 @@ func referenceAgree(a, b float32) bool {
 		d = -d
 	}
 	return d <= max(0.05*min(a, b), 0.1)
+}
+
+func TestHoleBandBits(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		bits, want uint32
+	}{
+		{"HoleMinRange", minRangeBits, math.Float32bits(HoleMinRange)},
+		{"HoleMaxRange", maxRangeBits, math.Float32bits(HoleMaxRange)},
+		{"2π", twoPiBits, math.Float32bits(2 * math.Pi)},
+		{"−0", negZeroBits, math.Float32bits(float32(math.Copysign(0, -1)))},
+	} {
+		if c.bits != c.want {
+			t.Errorf("%s: bits %#x, want %#x", c.name, c.bits, c.want)
+		}
+	}
 }
