@@ -113,6 +113,7 @@ func oddHoleScans(scan *sensors.Scan) []*sensors.Scan {
 		float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0, -1,
 		integrity.HoleMinRange, math.Nextafter32(integrity.HoleMinRange, 0), integrity.HoleMaxRange,
 		math.Nextafter32(integrity.HoleMaxRange, 0), 2 * math.Pi, math.Nextafter32(2*math.Pi, 0), math.MaxFloat32,
+		1e4, math.Nextafter32(1e4, 0),
 	}
 	for k := range 4 {
 		add(func(s *sensors.Scan) {
@@ -174,4 +175,39 @@ func FuzzSurfaceHoles(f *testing.F) {
 			t.Errorf("%+v, reference %+v", got, want)
 		}
 	})
+}
+
+// TestRingGeometryMatchesReference holds RingGeometry.Check to the plain
+// statement of the check, bit for bit, on real and simulated scans, every
+// LiDAR fault and the odd scans of the hole check.
+func TestRingGeometryMatchesReference(t *testing.T) {
+	var g integrity.RingGeometry
+	match := func(name string, scans []*sensors.Scan) {
+		t.Helper()
+		for i, s := range scans {
+			got, want := g.Check(s), integrity.ReferenceGeometry(s)
+			if got.Checked != want.Checked || got.Off != want.Off || math.Float64bits(got.Frac) != math.Float64bits(want.Frac) {
+				t.Errorf("%s, frame %d: %+v, reference %+v", name, i, got, want)
+			}
+		}
+	}
+	real := capture(t)
+	match("einride capture", real)
+	sim := simScans(t, 11, 0, 5, 16, false)
+	match("sim world 11", sim)
+	match("sim 128 rings", simScans(t, 6, 0, 1, 128, true))
+	for _, fault := range faults.Names(sensors.KindLidar) {
+		for sev := 1; sev <= 3; sev++ {
+			match(fmt.Sprintf("sim, %s %d", fault, sev), injected(t, sim, fault, sev))
+		}
+	}
+	odd := oddHoleScans(real[3])
+	for _, s := range odd[len(odd)-7:] { // malformed and noisy: odd heights too
+		for i := range s.Points {
+			if i%53 == 0 {
+				s.Points[i].Z = s.Points[i].Range * float32(i%3-1)
+			}
+		}
+	}
+	match("odd scans", odd)
 }

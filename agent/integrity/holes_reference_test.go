@@ -97,10 +97,63 @@ func TestHoleBandBits(t *testing.T) {
 		{"HoleMinRange", minRangeBits, math.Float32bits(HoleMinRange)},
 		{"HoleMaxRange", maxRangeBits, math.Float32bits(HoleMaxRange)},
 		{"2π", twoPiBits, math.Float32bits(2 * math.Pi)},
+		{"MinRange", coneMinBits, math.Float32bits(MinRange)},
+		{"10 km", coneMaxBits, math.Float32bits(1e4)},
 		{"−0", negZeroBits, math.Float32bits(float32(math.Copysign(0, -1)))},
 	} {
 		if c.bits != c.want {
 			t.Errorf("%s: bits %#x, want %#x", c.name, c.bits, c.want)
 		}
 	}
+}
+
+// ReferenceGeometry is RingGeometry.Check written plainly: each ring's
+// cone from the median of its sampled sin(elevation), then every
+// checkEvery-th return in [MinRange, 10 km) on a known ring checked
+// against it. TestRingGeometryMatchesReference holds Check to it.
+func ReferenceGeometry(s *sensors.Scan) GeometryResult {
+	res := GeometryResult{Frac: math.NaN()}
+	rings := min(s.Rings, maxRings)
+	if rings <= 0 || len(s.Points) == 0 {
+		return res
+	}
+	sample := make([][]float32, rings)
+	stride := max(1, len(s.Points)/(rings*ringSample))
+	for i := 0; i < len(s.Points); i += stride {
+		p := &s.Points[i]
+		if r := int(p.Ring); r < rings && usable(p) && len(sample[r]) < ringSample {
+			sample[r] = append(sample[r], p.Z/p.Range)
+		}
+	}
+	tol := ConeTolDeg * math.Pi / 180
+	type cone struct {
+		lo, hi float32
+		known  bool
+	}
+	cones := make([]cone, rings)
+	for r, sm := range sample {
+		if len(sm) >= 3 {
+			slices.Sort(sm)
+			el := math.Asin(clampUnit(float64(sm[len(sm)/2])))
+			cones[r] = cone{float32(math.Sin(max(el-tol, -math.Pi/2))), float32(math.Sin(min(el+tol, math.Pi/2))), true}
+		}
+	}
+	for i := 0; i < len(s.Points); i += checkEvery {
+		p := s.Points[i]
+		if int(p.Ring) >= rings {
+			continue
+		}
+		c := cones[p.Ring]
+		if !c.known || !(p.Range >= MinRange && p.Range < 1e4) {
+			continue
+		}
+		res.Checked++
+		if p.Z < c.lo*p.Range || p.Z > c.hi*p.Range {
+			res.Off++
+		}
+	}
+	if res.Checked >= MinChecked && (res.Off == 0 || res.Off >= minOff) {
+		res.Frac = float64(res.Off) / float64(res.Checked)
+	}
+	return res
 }

@@ -100,17 +100,19 @@ func (g *RingGeometry) Check(s *sensors.Scan) GeometryResult {
 	// only by a malformed scan): a return is checked when its range is in
 	// [MinRange, 10 km) and its ring's cone is known, and off when
 	// sin(elevation) = z/range lies outside [lo, hi], tested without a
-	// division. A NaN height is never off.
+	// division. A NaN height is never off. The range test is one unsigned
+	// compare of the bit patterns, as in the hole check: negative ranges
+	// and NaNs have bits above every in-range value.
 	var checked, off uint32
-	minR, maxR := float32(MinRange), float32(1e4)
-	for i := 0; i < len(s.Points); i += checkEvery {
-		p := &s.Points[i]
-		if int(p.Ring) >= rings {
+	pts, cs := s.Points, cones[:rings]
+	for i := 0; i < len(pts); i += checkEvery {
+		p := &pts[i]
+		if int(p.Ring) >= len(cs) {
 			continue
 		}
-		c := &cones[uint8(p.Ring)]
+		c := &cs[p.Ring]
 		rr, z := p.Range, p.Z
-		in := b2u(rr >= minR) & b2u(rr < maxR) & c.known
+		in := b2u(math.Float32bits(rr)-coneMinBits < coneMaxBits-coneMinBits) & c.known
 		checked += in
 		off += in & (b2u(z < c.lo*rr) | b2u(z > c.hi*rr))
 	}
@@ -120,6 +122,13 @@ func (g *RingGeometry) Check(s *sensors.Scan) GeometryResult {
 	}
 	return res
 }
+
+// The bit patterns of MinRange and 10 km as float32s (TestHoleBandBits
+// checks them).
+const (
+	coneMinBits = 0x40000000
+	coneMaxBits = 0x461c4000
+)
 
 func b2u(b bool) uint32 {
 	if b {
