@@ -103,7 +103,7 @@ func (h *SurfaceHoles) Check(s *sensors.Scan) HoleResult {
 	// One pass: each return with an in-band range, against its ring's
 	// previous one, keeps the azimuth step when their ranges agree. The
 	// band and azimuth tests are integer compares of the bit patterns
-	// (see inBand); a ring's first return is against a NaN range, which
+	// (see minRangeBits); a ring's first return is against a NaN range, which
 	// agrees with none.
 	const twoPi = 2 * math.Pi
 	pts := s.Points

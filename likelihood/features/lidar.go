@@ -149,9 +149,14 @@ type pointSums struct {
 // (+0 wraps round, negative values have the sign bit), and f is not NaN
 // when Float32bits(f)&^sign ≤ infBits.
 const (
-	limBits  = 0x461c4000 // Float32bits(1e4)
-	infBits  = 0x7f800000
-	signMask = 0x7fffffff
+	limBits = 0x461c4000 // Float32bits(1e4)
+	// twoPiBits is Float32bits(2π): a float32 az ≥ 0 is below 2π as a
+	// float64 exactly when its bits are below these, or are −0's
+	// (negZeroBits).
+	twoPiBits   = 0x40c90fdb
+	negZeroBits = 0x80000000
+	infBits     = 0x7f800000
+	signMask    = 0x7fffffff
 )
 
 // fast adds the points of pts to h, s and grid in order while each is
@@ -172,11 +177,13 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 			math.Float32bits(p.Azimuth)&signMask > infBits {
 			continue
 		}
-		ring := int(p.Ring)
-		az := float64(p.Azimuth)
-		if ring >= rings || !(az >= 0 && az < 2*math.Pi) {
+		// az in [0, 2π) on its bits: below float32(2π)'s (float64(az)
+		// < 2π exactly then), or −0.
+		ring, ab := int(p.Ring), math.Float32bits(p.Azimuth)
+		if ring >= rings || ab >= twoPiBits && ab != negZeroBits {
 			break
 		}
+		az := float64(p.Azimuth)
 		r := float64(p.Range)
 		in := unitIntensity(p.Intensity)
 		z := float64(p.Z)
