@@ -96,13 +96,16 @@ func (g *RingGeometry) Check(s *sensors.Scan) GeometryResult {
 		}
 		g.sample[r] = sm[:0]
 	}
-	// One branch-free step per checkEvery-th point (the ring test is taken
-	// only by a malformed scan): a return is checked when its range is in
-	// [MinRange, 10 km) and its ring's cone is known, and off when
-	// sin(elevation) = z/range lies outside [lo, hi], tested without a
-	// division. A NaN height is never off. The range test is one unsigned
-	// compare of the bit patterns, as in the hole check: negative ranges
-	// and NaNs have bits above every in-range value.
+	// One step per checkEvery-th point: a return is checked when its
+	// range is in [MinRange, 10 km) and its ring's cone is known, and off
+	// when sin(elevation) = z/range lies outside [lo, hi], tested without
+	// a division. A NaN height is never off. Whether a point is checked
+	// depends on the scene (which firings return), so it is counted
+	// without a branch, its range tested by one unsigned compare of the
+	// bit patterns (negative ranges and NaNs have bits above every
+	// in-range value); a return off its cone is rare on a healthy sensor,
+	// so that test is a branch, which is then always predicted (the ring
+	// test is taken only by a malformed scan).
 	var checked, off uint32
 	pts, cs := s.Points, cones[:rings]
 	for i := 0; i < len(pts); i += checkEvery {
@@ -114,7 +117,9 @@ func (g *RingGeometry) Check(s *sensors.Scan) GeometryResult {
 		rr, z := p.Range, p.Z
 		in := b2u(math.Float32bits(rr)-coneMinBits < coneMaxBits-coneMinBits) & c.known
 		checked += in
-		off += in & (b2u(z < c.lo*rr) | b2u(z > c.hi*rr))
+		if z < c.lo*rr || z > c.hi*rr {
+			off += in
+		}
 	}
 	res.Checked, res.Off = int(checked), int(off)
 	if res.Checked >= MinChecked && (res.Off == 0 || res.Off >= minOff) {
