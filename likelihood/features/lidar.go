@@ -173,8 +173,10 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 		// loads for the points rejected. Its last condition, an
 		// azimuth that is a number, is left to the next test.
 		rb := math.Float32bits(p.Range)
-		if rb-1 >= limBits-1 ||
-			max(math.Float32bits(p.X)&signMask, math.Float32bits(p.Y)&signMask, math.Float32bits(p.Z)&signMask) >= limBits {
+		if rb-1 >= limBits-1 {
+			continue
+		}
+		if max(math.Float32bits(p.X)&signMask, math.Float32bits(p.Y)&signMask, math.Float32bits(p.Z)&signMask) >= limBits {
 			continue
 		}
 		// az in [0, 2π) on its bits: below float32(2π)'s (float64(az)
