@@ -326,7 +326,10 @@ func (e *encoder) rangeCells(pts []sensors.Point, cells int, azScale float64) in
 			continue
 		}
 		ring, az := uint(p.Ring), p.Azimuth
-		if ring >= uint(len(ringRow)) || math.Float32bits(az) >= twoPiBits {
+		if ring >= uint(len(ringRow)) {
+			return i
+		}
+		if math.Float32bits(az) >= twoPiBits {
 			return i
 		}
 		row := int(ringRow[ring])
