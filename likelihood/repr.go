@@ -305,10 +305,10 @@ const (
 	twoPiBits    = 0x40c90fdb
 )
 
-// rangeCells keeps the nearest return of each of the cells cells over
-// pts, in order, while each point with a range in (0, 10 km] numbers a
-// ring of e.ringRow and has an azimuth in [0, 2π); it returns the index of
-// the first that does not (len(pts) when none). Points in a ring without a
+// rangeCells keeps each cell's nearest return over pts, in order, while
+// each point with a range in (0, 10 km] numbers a ring of e.ringRow and
+// has an azimuth in [0, 2π); it returns the index of the first that does
+// not (len(pts) when none). Points in a ring without a
 // row are skipped. Its tests are integer compares of bit patterns: a range
 // in (0, 10 km] is one minus one below maxRangeBits; an azimuth below
 // twoPiBits is in [0, 2π) (float64(az) < 2π exactly when az is below

@@ -103,8 +103,8 @@ func (h *SurfaceHoles) Check(s *sensors.Scan) HoleResult {
 	// One pass: each return with an in-band range, against its ring's
 	// previous one, keeps the azimuth step when their ranges agree. The
 	// band and azimuth tests are integer compares of the bit patterns
-	// (see minRangeBits); a ring's first return is against a NaN range, which
-	// agrees with none.
+	// (see minRangeBits); a ring's first return is against a NaN range,
+	// which agrees with none.
 	const twoPi = 2 * math.Pi
 	pts := s.Points
 	for i := range pts {
