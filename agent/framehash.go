@@ -83,17 +83,23 @@ func scanHash(pts []sensors.Point, seed uint64) uint64 {
 		v2 := seed + xxPrime2
 		v3 := seed
 		v4 := seed - xxPrime1
-		for len(pts) >= 2 {
-			// xxRound of the four words, written out: the compiler
-			// leaves a marker instruction for every inlined call.
-			p := (*[2]uint64)(unsafe.Pointer(&pts[0])) // the words of xyWord and ziWord
+		// xxRound of the four words, written out: the compiler leaves a
+		// marker instruction for every inlined call. The points are
+		// addressed by byte offset from the first, inside the whole
+		// stripes: neither a bounds check nor a shrinking slice's three
+		// words per stripe.
+		const size = unsafe.Sizeof(sensors.Point{})
+		base := unsafe.Pointer(unsafe.SliceData(pts))
+		stripes := len(pts) &^ 1
+		for off, end := uintptr(0), uintptr(stripes)*size; off < end; off += 2 * size {
+			p := (*[2]uint64)(unsafe.Add(base, off)) // the words of xyWord and ziWord
+			q := (*[2]uint64)(unsafe.Add(base, off+size))
 			v1 = bits.RotateLeft64(v1+p[0]*xxPrime2, 31) * xxPrime1
 			v2 = bits.RotateLeft64(v2+p[1]*xxPrime2, 31) * xxPrime1
-			q := (*[2]uint64)(unsafe.Pointer(&pts[1]))
 			v3 = bits.RotateLeft64(v3+q[0]*xxPrime2, 31) * xxPrime1
 			v4 = bits.RotateLeft64(v4+q[1]*xxPrime2, 31) * xxPrime1
-			pts = pts[2:]
 		}
+		pts = pts[stripes:]
 		h = bits.RotateLeft64(v1, 1) + bits.RotateLeft64(v2, 7) + bits.RotateLeft64(v3, 12) + bits.RotateLeft64(v4, 18)
 		h = xxMerge(h, v1)
 		h = xxMerge(h, v2)

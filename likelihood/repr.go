@@ -266,51 +266,20 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 		}
 	}
 	azScale := float64(r.AzBins) / (2 * math.Pi)
-	// Locals, not fields: the stores to the cells could alias e and s, and
-	// the compiler would reload every slice header at every point.
 	pts := s.Points
-	ringRow, cellR, cellI := e.ringRow, e.cellR[:cells], e.cellI[:cells]
-	azBins := r.AzBins
-	for i := range pts {
-		p := &pts[i]
-		pr := p.Range
-		if !(pr > 0 && pr <= 1e4) {
-			continue
-		}
-		var row int
-		if int(p.Ring) < len(ringRow) {
-			row = int(ringRow[p.Ring])
-		} else {
-			x, y, z := float64(p.X), float64(p.Y), float64(p.Z)
-			h := math.Sqrt(x*x + y*y)
-			if !(h > 0) || math.IsInf(h, 0) || math.IsNaN(z) {
-				continue
+	for i := 0; i < len(pts); i++ {
+		// The points of known rings with an azimuth in [0, 2π) go
+		// through a loop of their own; any other point ends it, takes
+		// the general path here, and the loop resumes after it, so the
+		// cells see the points in order.
+		i += e.rangeCells(pts[i:], cells, azScale)
+		if i < len(pts) {
+			if c := e.cellOf(&pts[i], azScale); c >= 0 {
+				e.keepNearest(c, &pts[i])
 			}
-			row = e.rowOfTan(z / h)
-		}
-		if row < 0 {
-			continue
-		}
-		a := float64(p.Azimuth)
-		if !(a >= 0 && a < 2*math.Pi) {
-			a = math.Mod(a, 2*math.Pi)
-			if a < 0 {
-				a += 2 * math.Pi
-			}
-			if !(a >= 0) {
-				continue
-			}
-		}
-		col := int(a * azScale)
-		if col >= azBins {
-			col = azBins - 1
-		}
-		c := row*azBins + col
-		if cr := cellR[c]; cr == 0 || pr < cr {
-			cellR[c] = pr
-			cellI[c] = p.Intensity
 		}
 	}
+	cellR, cellI := e.cellR[:cells], e.cellI[:cells]
 	rng, inten := dst[:cells], dst[cells:2*cells]
 	invLogMax := 1 / math.Log1p(float64(r.MaxRange))
 	rng, inten = rng[:len(cellR)], inten[:len(cellR)]
@@ -325,6 +294,99 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 			in = 0
 		}
 		inten[c] = min(in, 1)
+	}
+}
+
+// The bit patterns of 10 km and 2π as float32s (TestRangeImageBits checks
+// them). A positive float32 orders as its bits do; negative ones and NaNs
+// have bits above these.
+const (
+	maxRangeBits = 0x461c4000
+	twoPiBits    = 0x40c90fdb
+)
+
+// rangeCells keeps each cell's nearest return over pts, in order, while
+// each point with a range in (0, 10 km] numbers a ring of e.ringRow and
+// has an azimuth in [0, 2π); it returns the index of the first that does
+// not (len(pts) when none). Points in a ring without a
+// row are skipped. Its tests are integer compares of bit patterns: a range
+// in (0, 10 km] is one minus one below maxRangeBits; an azimuth below
+// twoPiBits is in [0, 2π) (float64(az) < 2π exactly when az is below
+// float32(2π)), the one other such azimuth, −0, takes the general path;
+// positive ranges order as their bits, and an empty cell's are 0.
+func (e *encoder) rangeCells(pts []sensors.Point, cells int, azScale float64) int {
+	// Locals, not fields: the stores to the cells could alias e, and the
+	// compiler would reload every slice header at every point.
+	ringRow, cellR, cellI := e.ringRow, e.cellR[:cells], e.cellI[:cells]
+	azBins := e.r.AzBins
+	for i := range pts {
+		p := &pts[i]
+		rb := math.Float32bits(p.Range)
+		if rb-1 >= maxRangeBits { // !(p.Range > 0 && p.Range <= 1e4)
+			continue
+		}
+		ring, az := uint(p.Ring), p.Azimuth
+		if ring >= uint(len(ringRow)) {
+			return i
+		}
+		if math.Float32bits(az) >= twoPiBits {
+			return i
+		}
+		row := int(ringRow[ring])
+		if row < 0 {
+			continue
+		}
+		c := row*azBins + min(int(float64(az)*azScale), azBins-1)
+		if cb := math.Float32bits(cellR[c]); cb == 0 || rb < cb {
+			cellR[c] = p.Range
+			cellI[c] = p.Intensity
+		}
+	}
+	return len(pts)
+}
+
+// cellOf returns the cell of any point, or −1 for a point without one (no
+// range, no row, an azimuth that is not a number): the general path of
+// rangeCells. A point without a known ring gets the row of its elevation;
+// an azimuth outside [0, 2π) is taken modulo 2π.
+func (e *encoder) cellOf(p *sensors.Point, azScale float64) int {
+	pr := p.Range
+	if !(pr > 0 && pr <= 1e4) {
+		return -1
+	}
+	var row int
+	if int(p.Ring) < len(e.ringRow) {
+		row = int(e.ringRow[p.Ring])
+	} else {
+		x, y, z := float64(p.X), float64(p.Y), float64(p.Z)
+		h := math.Sqrt(x*x + y*y)
+		if !(h > 0) || math.IsInf(h, 0) || math.IsNaN(z) {
+			return -1
+		}
+		row = e.rowOfTan(z / h)
+	}
+	if row < 0 {
+		return -1
+	}
+	a := float64(p.Azimuth)
+	if !(a >= 0 && a < 2*math.Pi) {
+		a = math.Mod(a, 2*math.Pi)
+		if a < 0 {
+			a += 2 * math.Pi
+		}
+		if !(a >= 0) {
+			return -1
+		}
+	}
+	return row*e.r.AzBins + min(int(a*azScale), e.r.AzBins-1)
+}
+
+// keepNearest keeps p in cell c when the cell is empty or p is nearer
+// than its return.
+func (e *encoder) keepNearest(c int, p *sensors.Point) {
+	if cr := e.cellR[c]; cr == 0 || p.Range < cr {
+		e.cellR[c] = p.Range
+		e.cellI[c] = p.Intensity
 	}
 }
 

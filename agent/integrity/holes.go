@@ -69,14 +69,14 @@ const (
 // The zero value is ready; it keeps buffers between frames and is not safe
 // for concurrent use.
 type SurfaceHoles struct {
-	last  []lastReturn // per ring: the previous return in the scan
-	steps [][]float32  // per ring: azimuth steps of agreeing consecutive returns
+	rings []holeRing
 	tmp   []float32
 }
 
-type lastReturn struct {
-	az, rng float32
-	ok      bool
+// holeRing is one ring's state during a pass.
+type holeRing struct {
+	az, rng float32   // the ring's previous in-band return; rng is NaN before its first
+	steps   []float32 // azimuth steps of agreeing consecutive returns
 }
 
 // HoleResult is a frame's verdict.
@@ -96,39 +96,45 @@ func (h *SurfaceHoles) Check(s *sensors.Scan) HoleResult {
 		return res
 	}
 	h.grow(rings)
-	last := h.last[:rings]
-	clear(last)
-	for r := range rings {
-		h.steps[r] = h.steps[r][:0]
+	rs := h.rings[:rings]
+	for r := range rs {
+		rs[r] = holeRing{rng: float32(math.NaN()), steps: rs[r].steps[:0]}
 	}
 	// One pass: each return with an in-band range, against its ring's
-	// previous one, keeps the azimuth step when their ranges agree.
+	// previous one, keeps the azimuth step when their ranges agree. The
+	// band and azimuth tests are integer compares of the bit patterns
+	// (see minRangeBits); a ring's first return is against a NaN range,
+	// which agrees with none.
 	const twoPi = 2 * math.Pi
-	for i := range s.Points {
-		p := &s.Points[i]
+	pts := s.Points
+	for i := range pts {
+		p := &pts[i]
 		r := int(p.Ring)
-		if r >= rings {
+		if r >= len(rs) {
 			continue
 		}
 		rng, az := p.Range, p.Azimuth
-		if !(rng >= HoleMinRange && rng < HoleMaxRange) || !(az >= 0 && az < twoPi) {
+		if rb := math.Float32bits(rng); rb-minRangeBits >= maxRangeBits-minRangeBits {
 			continue
 		}
-		l := &last[r]
-		if l.ok && agree(l.rng, rng) {
+		if ab := math.Float32bits(az); ab >= twoPiBits && ab != negZeroBits {
+			continue
+		}
+		l := &rs[r]
+		if agree(l.rng, rng) {
 			d := az - l.az
 			if d < 0 {
 				d += twoPi
 			}
 			if d > 0 {
-				h.steps[r] = append(h.steps[r], d)
+				l.steps = append(l.steps, d)
 			}
 		}
-		*l = lastReturn{az: az, rng: rng, ok: true}
+		l.az, l.rng = az, rng
 	}
 	var pairs, holes, offGrid int
-	for r := range rings {
-		st := h.steps[r]
+	for r := range rs {
+		st := rs[r].steps
 		step := h.ringStep(st)
 		if !(step > 0 && step <= twoPi/minFirings) {
 			continue
@@ -153,15 +159,29 @@ func (h *SurfaceHoles) Check(s *sensors.Scan) HoleResult {
 	return res
 }
 
+// The bit patterns of HoleMinRange, HoleMaxRange, 2π and −0 as float32s.
+// The point pass tests rng >= HoleMinRange && rng < HoleMaxRange and
+// az >= 0 && az < 2π on them, with one unsigned compare each:
+// non-negative float32s order as their bits do, and negative ones and
+// NaNs have bits above every in-band value (for the range, after the
+// subtraction too), −0 (az >= 0 holds for it) the one exception.
+// TestHoleBandBits checks these against math.Float32bits.
+const (
+	minRangeBits = 0x40000000
+	maxRangeBits = 0x42c80000
+	twoPiBits    = 0x40c90fdb
+	negZeroBits  = 0x80000000
+)
+
 // agree reports whether two ranges lie on one surface: within
-// max(5 % of the nearer, 0.1 m).
+// max(5 % of the nearer, 0.1 m). Both are positive or a is NaN (which
+// agrees with nothing): |b−a| is the difference with its sign bit
+// cleared, which is a−b exactly when b < a, and the nearer is the smaller
+// bit pattern. Neither needs a branch, which on a noisy surface would go
+// either way.
 func agree(a, b float32) bool {
-	// Plain comparisons: the min and max builtins order NaNs, which
-	// costs a third of the check; both ranges are finite here.
-	d, near := b-a, a
-	if b < a {
-		d, near = a-b, b
-	}
+	d := math.Float32frombits(math.Float32bits(b-a) &^ (1 << 31))
+	near := math.Float32frombits(min(math.Float32bits(a), math.Float32bits(b)))
 	return d <= 0.05*near || d <= 0.1
 }
 
@@ -187,9 +207,8 @@ func (h *SurfaceHoles) ringStep(st []float32) float32 {
 func (r HoleResult) Level() level.Level { return fracLevel(r.Frac, HoleWarnFrac, HoleErrorFrac) }
 
 func (h *SurfaceHoles) grow(rings int) {
-	for len(h.last) < rings {
-		h.last = append(h.last, lastReturn{})
-		h.steps = append(h.steps, nil)
+	if len(h.rings) < rings {
+		h.rings = append(h.rings, make([]holeRing, rings-len(h.rings))...)
 	}
 	if h.tmp == nil {
 		h.tmp = make([]float32, 0, stepSample)

@@ -96,23 +96,30 @@ func (g *RingGeometry) Check(s *sensors.Scan) GeometryResult {
 		}
 		g.sample[r] = sm[:0]
 	}
-	// One branch-free step per checkEvery-th point (the ring test is taken
-	// only by a malformed scan): a return is checked when its range is in
-	// [MinRange, 10 km) and its ring's cone is known, and off when
-	// sin(elevation) = z/range lies outside [lo, hi], tested without a
-	// division. A NaN height is never off.
+	// One step per checkEvery-th point: a return is checked when its
+	// range is in [MinRange, 10 km) and its ring's cone is known, and off
+	// when sin(elevation) = z/range lies outside [lo, hi], tested without
+	// a division. A NaN height is never off. Whether a point is checked
+	// depends on the scene (which firings return), so it is counted
+	// without a branch, its range tested by one unsigned compare of the
+	// bit patterns (negative ranges and NaNs have bits above every
+	// in-range value); a return off its cone is rare on a healthy sensor,
+	// so that test is a branch, which is then always predicted (the ring
+	// test is taken only by a malformed scan).
 	var checked, off uint32
-	minR, maxR := float32(MinRange), float32(1e4)
-	for i := 0; i < len(s.Points); i += checkEvery {
-		p := &s.Points[i]
-		if int(p.Ring) >= rings {
+	pts, cs := s.Points, cones[:rings]
+	for i := 0; i < len(pts); i += checkEvery {
+		p := &pts[i]
+		if int(p.Ring) >= len(cs) {
 			continue
 		}
-		c := &cones[uint8(p.Ring)]
+		c := &cs[p.Ring]
 		rr, z := p.Range, p.Z
-		in := b2u(rr >= minR) & b2u(rr < maxR) & c.known
+		in := b2u(math.Float32bits(rr)-coneMinBits < coneMaxBits-coneMinBits) & c.known
 		checked += in
-		off += in & (b2u(z < c.lo*rr) | b2u(z > c.hi*rr))
+		if z < c.lo*rr || z > c.hi*rr {
+			off += in
+		}
 	}
 	res.Checked, res.Off = int(checked), int(off)
 	if res.Checked >= MinChecked && (res.Off == 0 || res.Off >= minOff) {
@@ -120,6 +127,13 @@ func (g *RingGeometry) Check(s *sensors.Scan) GeometryResult {
 	}
 	return res
 }
+
+// The bit patterns of MinRange and 10 km as float32s (TestHoleBandBits
+// checks them).
+const (
+	coneMinBits = 0x40000000
+	coneMaxBits = 0x461c4000
+)
 
 func b2u(b bool) uint32 {
 	if b {

@@ -145,19 +145,24 @@ type pointSums struct {
 
 // Bit patterns of okPoint's limits: for a float32 f, |f| < 1e4 exactly
 // when Float32bits(f)&^sign < limBits (NaN's patterns lie above every
-// finite one), 0 < f < 1e4 when Float32bits(f)−1 < limBits−1 as uint32
-// (+0 wraps round, negative values have the sign bit), and f is not NaN
-// when Float32bits(f)&^sign ≤ infBits.
+// finite one), and 0 < f < 1e4 when Float32bits(f)−1 < limBits−1 as
+// uint32 (+0 wraps round, negative values have the sign bit).
 const (
-	limBits  = 0x461c4000 // Float32bits(1e4)
-	infBits  = 0x7f800000
-	signMask = 0x7fffffff
+	limBits = 0x461c4000 // Float32bits(1e4)
+	// twoPiBits is Float32bits(2π): a float32 az ≥ 0 is below 2π as a
+	// float64 exactly when its bits are below these, or are −0's
+	// (negZeroBits); a NaN's are neither.
+	twoPiBits   = 0x40c90fdb
+	negZeroBits = 0x80000000
+	signMask    = 0x7fffffff
 )
 
 // fast adds the points of pts to h, s and grid in order while each is
 // either unusable (okPoint false: skipped) or numbered by its ring below
 // rings with an azimuth in [0, 2π), and returns how many it took: pts[k]
-// for the returned k (if any) needs the general path (point).
+// for the returned k (if any) needs the general path (point). A point
+// whose azimuth is NaN is unusable, but fast leaves it to the general
+// path, which skips it.
 func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32, rings int, s *pointSums) int {
 	sumR, sumI, sumZ, sumZ2, lowI := s.sumR, s.sumI, s.sumZ, s.sumZ2, s.lowI
 	azScale := float64(gridAz) / (2 * math.Pi) // rounded as in azBin, not as a constant
@@ -165,18 +170,23 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 	for ; i < len(pts); i++ {
 		p := &pts[i]
 		// okPoint, on the bit patterns: integer compares, no float
-		// loads for the points rejected.
+		// loads for the points rejected. Its last condition, an
+		// azimuth that is a number, is left to the next test.
 		rb := math.Float32bits(p.Range)
-		if rb-1 >= limBits-1 ||
-			max(math.Float32bits(p.X)&signMask, math.Float32bits(p.Y)&signMask, math.Float32bits(p.Z)&signMask) >= limBits ||
-			math.Float32bits(p.Azimuth)&signMask > infBits {
+		if rb-1 >= limBits-1 {
 			continue
 		}
-		ring := int(p.Ring)
-		az := float64(p.Azimuth)
-		if ring >= rings || !(az >= 0 && az < 2*math.Pi) {
+		if max(math.Float32bits(p.X)&signMask, math.Float32bits(p.Y)&signMask, math.Float32bits(p.Z)&signMask) >= limBits {
+			continue
+		}
+		// az in [0, 2π) on its bits: below float32(2π)'s (float64(az)
+		// < 2π exactly then), or −0. A NaN azimuth is neither: the
+		// general path skips its point, as okPoint says.
+		ring, ab := int(p.Ring), math.Float32bits(p.Azimuth)
+		if ring >= rings || ab >= twoPiBits && ab != negZeroBits {
 			break
 		}
+		az := float64(p.Azimuth)
 		r := float64(p.Range)
 		in := unitIntensity(p.Intensity)
 		z := float64(p.Z)

@@ -48,6 +48,12 @@ func TestLidarOddPointsMatchReference(t *testing.T) {
 				p.Intensity = 1.5
 			case 10:
 				p.Z = -1e4
+			case 11:
+				p.Azimuth = negZero
+			case 12:
+				p.Azimuth = math.Nextafter32(2*math.Pi, 0)
+			case 13:
+				p.Azimuth = -p.Azimuth
 			}
 		}
 		a := got.Next(nil, &s)
@@ -55,5 +61,25 @@ func TestLidarOddPointsMatchReference(t *testing.T) {
 		if k := sameBits(a, b); k >= 0 {
 			t.Fatalf("scan %d: %s = %v, reference %v", i, lidarNames[k], a[k], b[k])
 		}
+	}
+}
+
+// TestLidarBitLimits: the bit patterns the point pass compares with are
+// those of the limits okPoint and the azimuth test state.
+func TestLidarBitLimits(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		bits, want uint32
+	}{
+		{"1e4", limBits, math.Float32bits(1e4)},
+		{"2π", twoPiBits, math.Float32bits(2 * math.Pi)},
+		{"−0", negZeroBits, math.Float32bits(float32(math.Copysign(0, -1)))},
+	} {
+		if c.bits != c.want {
+			t.Errorf("%s: %#x, want %#x", c.name, c.bits, c.want)
+		}
+	}
+	if below := math.Nextafter32(2*math.Pi, 0); !(float64(below) < 2*math.Pi) || float64(float32(2*math.Pi)) < 2*math.Pi {
+		t.Errorf("float32(2π) %v, the float32 below it %v: the azimuth test no longer matches", float32(2*math.Pi), below)
 	}
 }
