@@ -93,8 +93,10 @@ func (e *fixedEngine) prepare(in []int16) {
 		e.tau[j] = clampAct(mu)
 		e.tau[L+j] = clampS(s)
 	}
-	for i := 0; i < D; i++ {
-		e.r[i] = in[i] - q.B3[i] // |·| ≤ 2·inputMax < 2^15
+	r, b3 := e.r[:D], q.B3[:D]
+	in = in[:D]
+	for i := range r {
+		r[i] = in[i] - b3[i] // |·| ≤ 2·inputMax < 2^15
 	}
 	for j := 0; j < q.H2; j++ {
 		e.u[j] = requant(fixedpoint.DotI16(q.Wt[j*D:(j+1)*D], e.r), int64(q.Mt[j]), int(q.St[j]))
@@ -258,11 +260,12 @@ func (e *fixedEngine) parts(in []int16) (lr, resid, after int64) {
 func (e *fixedEngine) nllAfter() int64 {
 	q := e.q
 	var c int64
+	lam := q.LamX[:len(e.r)]
 	for i, r := range e.r {
 		// r Q11, |r| < 2^15: r² >> 10 is Q12 below 2^20; LamX < 2^24, so
 		// a term stays below 2^44 and the sum over D ≤ maxInputs inputs
 		// inside int64.
-		c += int64(q.LamX[i]) * (int64(r) * int64(r) >> (2*inputFrac - fracBits))
+		c += int64(lam[i]) * (int64(r) * int64(r) >> (2*inputFrac - fracBits))
 	}
 	if s := int(q.LShift); s >= 0 {
 		c = fixedpoint.RoundShift64(c, uint(s))
