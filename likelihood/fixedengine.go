@@ -143,6 +143,10 @@ func (e *fixedEngine) hiddenPre(z []int64) {
 	rs := e.rq2[:q.H2]
 	h := e.h[:len(rs)]
 	w := q.W2[:len(rs)*L]
+	if L == 8 && wordBits == 32 {
+		hidden8Split(h, w, rs, z)
+		return
+	}
 	if L == 8 {
 		var zz [8]int64
 		copy(zz[:], z)
@@ -158,6 +162,46 @@ func (e *fixedEngine) hiddenPre(z []int64) {
 	z = z[:L]
 	for k := range h {
 		h[k] = requantRow(&rs[k], fixedpoint.DotI16I64(w[k*L:k*L+L], z))
+	}
+}
+
+// wordBits is the machine word's size, a constant: hiddenPre's choice of
+// loop costs nothing at run time.
+const wordBits = 32 << (^uint(0) >> 63)
+
+// Splitting a latent z = zHi·2^zSplit + zLo, zLo in [0, 2^zSplit).
+const (
+	zSplit = 11
+	zLoMax = 1<<zSplit - 1
+)
+
+// hidden8Split is hiddenPre's loop for 8 latents with 32-bit multiplies, for
+// 32-bit cores, where an int64 product is several instructions. Each latent
+// is split as z = zHi·2^11 + zLo with zLo in [0, 2^11), and a row's sum as
+//
+//	W2[k]·z = 2^11·Σ_j w_j·zHi_j + Σ_j w_j·zLo_j
+//
+// Bound: |w_j| ≤ 2^15 and |z_j| ≤ actClamp = 2^20, so |zHi_j| ≤ 2^9 and
+// the high sum is at most 8·2^15·2^9 = 2^27 in magnitude; the low sum at
+// most 8·2^15·(2^11 − 1) < 2^29. Both fit int32 with room to spare, and the
+// row's int64 sum is exact as in the 64-bit loop, so every bit is the same
+// (TestHidden8Split: latents at ±actClamp, weights at −2^15, against the
+// int64 loop; a latent of 2^24 + 2^11 shows the high sum wrapping past the
+// bound).
+func hidden8Split(h []int64, w []int16, rs []rowRequant, z []int64) {
+	var hi, lo [8]int32
+	for j, v := range z[:8] {
+		hi[j], lo[j] = int32(v>>zSplit), int32(v&zLoMax)
+	}
+	rs = rs[:len(h)]
+	for k := range h {
+		r := w[:8:8]
+		w = w[8:]
+		sh := int32(r[0])*hi[0] + int32(r[1])*hi[1] + int32(r[2])*hi[2] + int32(r[3])*hi[3] +
+			int32(r[4])*hi[4] + int32(r[5])*hi[5] + int32(r[6])*hi[6] + int32(r[7])*hi[7]
+		sl := int32(r[0])*lo[0] + int32(r[1])*lo[1] + int32(r[2])*lo[2] + int32(r[3])*lo[3] +
+			int32(r[4])*lo[4] + int32(r[5])*lo[5] + int32(r[6])*lo[6] + int32(r[7])*lo[7]
+		h[k] = requantRow(&rs[k], int64(sh)<<zSplit+int64(sl))
 	}
 }
 

@@ -48,3 +48,75 @@ func TestRowRequant(t *testing.T) {
 		}
 	}
 }
+
+// hidden8Int64 is the 64-bit loop hidden8Split stands for.
+func hidden8Int64(h []int64, w []int16, rs []rowRequant, z []int64) {
+	for k := range h {
+		var acc int64
+		for j := 0; j < 8; j++ {
+			acc += int64(w[8*k+j]) * z[j]
+		}
+		h[k] = requantRow(&rs[k], acc)
+	}
+}
+
+// TestHidden8Split checks the 32-bit cores' decoder row loop against the
+// int64 one, bit for bit, on every architecture: random rows, and the worst
+// cases of its bound (weights −2^15 and 2^15 − 1, latents ±actClamp and
+// actClamp − 1, whose low parts are the largest). Past the bound (a latent
+// of 2^24 + 2^11, beyond the activation clamp) the high int32 sum wraps, which the
+// test shows too.
+func TestHidden8Split(t *testing.T) {
+	r := fixedpoint.NewRand(42)
+	const rows = 64
+	w := make([]int16, rows*8)
+	rs := make([]rowRequant, rows)
+	for k := range rs {
+		rs[k] = newRowRequant(int32(r.Intn(1<<15)), uint8(r.Intn(40)), int64(r.Intn(2*actClamp+1))-actClamp)
+	}
+	got, want := make([]int64, rows), make([]int64, rows)
+	check := func(name string, z []int64) {
+		t.Helper()
+		hidden8Split(got, w, rs, z)
+		hidden8Int64(want, w, rs, z)
+		for k := range got {
+			if got[k] != want[k] {
+				t.Fatalf("%s: row %d: hidden8Split = %d, int64 loop = %d (z %v, w %v)", name, k, got[k], want[k], z, w[8*k:8*k+8])
+			}
+		}
+	}
+	z := make([]int64, 8)
+	for trial := 0; trial < 200; trial++ {
+		for i := range w {
+			w[i] = int16(r.Intn(1<<16) - 1<<15)
+		}
+		for j := range z {
+			z[j] = int64(r.Intn(2*actClamp+1)) - actClamp
+		}
+		check("random", z)
+	}
+	for _, wv := range []int16{math.MinInt16, math.MaxInt16} {
+		for i := range w {
+			w[i] = wv
+		}
+		for _, zv := range []int64{actClamp, -actClamp, actClamp - 1, -actClamp + 1, zLoMax, -1} {
+			for j := range z {
+				z[j] = zv
+			}
+			check("limit", z)
+		}
+	}
+	// Past the bound: with zHi = 2^13 + 1 the high sum is
+	// 8·(−2^15)·(2^13 + 1) = −2^31 − 2^18, which wraps in int32.
+	for i := range w {
+		w[i] = math.MinInt16
+	}
+	for j := range z {
+		z[j] = 1<<24 + 1<<zSplit
+	}
+	hidden8Split(got, w, rs, z)
+	hidden8Int64(want, w, rs, z)
+	if got[0] == want[0] {
+		t.Fatal("past the bound (z = 2^24 + 2^11) the split loop should wrap; the bound is not where the doc comment says")
+	}
+}
