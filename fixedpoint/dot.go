@@ -24,6 +24,14 @@ func DotI16(a, b []int16) int64 {
 	// product is a multiply of two sign-extending loads, and a step checks
 	// its bounds twice, not sixteen times.
 	var s0, s1, s2, s3 int64
+	for len(a) >= 16 && len(b) >= 16 {
+		x, y := (*[16]int16)(a), (*[16]int16)(b)
+		s0 += int64(x[0])*int64(y[0]) + int64(x[4])*int64(y[4]) + int64(x[8])*int64(y[8]) + int64(x[12])*int64(y[12])
+		s1 += int64(x[1])*int64(y[1]) + int64(x[5])*int64(y[5]) + int64(x[9])*int64(y[9]) + int64(x[13])*int64(y[13])
+		s2 += int64(x[2])*int64(y[2]) + int64(x[6])*int64(y[6]) + int64(x[10])*int64(y[10]) + int64(x[14])*int64(y[14])
+		s3 += int64(x[3])*int64(y[3]) + int64(x[7])*int64(y[7]) + int64(x[11])*int64(y[11]) + int64(x[15])*int64(y[15])
+		a, b = a[16:], b[16:]
+	}
 	for len(a) >= 8 && len(b) >= 8 {
 		x, y := (*[8]int16)(a), (*[8]int16)(b)
 		s0 += int64(x[0])*int64(y[0]) + int64(x[4])*int64(y[4])
