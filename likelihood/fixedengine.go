@@ -306,10 +306,12 @@ func (e *fixedEngine) nllAfter() int64 {
 	var c int64
 	lam := q.LamX[:len(e.r)]
 	for i, r := range e.r {
-		// r Q11, |r| < 2^15: r² >> 10 is Q12 below 2^20; LamX < 2^24, so
-		// a term stays below 2^44 and the sum over D ≤ maxInputs inputs
-		// inside int64.
-		c += int64(lam[i]) * (int64(r) * int64(r) >> (2*inputFrac - fracBits))
+		// r Q11, |r| ≤ 2^15: r² ≤ 2^30 is exact in int32, and r² >> 10 is
+		// Q12 below 2^20; 0 ≤ LamX < 2^24, so a term stays below 2^44 and
+		// the sum over D ≤ maxInputs inputs inside int64. Both factors are
+		// non-negative: as uint32s widened to uint64 the product is the
+		// same, and a 32-bit core forms it with one 32×32→64 multiply.
+		c += int64(uint64(uint32(lam[i])) * uint64(uint32(int32(r)*int32(r))>>(2*inputFrac-fracBits)))
 	}
 	if s := int(q.LShift); s >= 0 {
 		c = fixedpoint.RoundShift64(c, uint(s))
