@@ -80,6 +80,14 @@ func dotI16Pairs(a, b []int16) int64 {
 	a = a[:n]
 	b = b[:n]
 	var s0, s1 uint64
+	for len(a) >= 8 && len(b) >= 8 {
+		x, y := (*[8]int16)(a), (*[8]int16)(b)
+		s0 += uint64(uint32(int32(x[0])*int32(y[0])+int32(x[1])*int32(y[1]))+pairBias) +
+			uint64(uint32(int32(x[4])*int32(y[4])+int32(x[5])*int32(y[5]))+pairBias)
+		s1 += uint64(uint32(int32(x[2])*int32(y[2])+int32(x[3])*int32(y[3]))+pairBias) +
+			uint64(uint32(int32(x[6])*int32(y[6])+int32(x[7])*int32(y[7]))+pairBias)
+		a, b = a[8:], b[8:]
+	}
 	for len(a) >= 4 && len(b) >= 4 {
 		x, y := (*[4]int16)(a), (*[4]int16)(b)
 		s0 += uint64(uint32(int32(x[0])*int32(y[0])+int32(x[1])*int32(y[1])) + pairBias)
