@@ -20,9 +20,9 @@ func DotI16(a, b []int16) int64 {
 	n := min(len(a), len(b))
 	a = a[:n]
 	b = b[:n]
-	// Four independent sums of 64-bit products, eight terms per step: each
-	// product is a multiply of two sign-extending loads, and a step checks
-	// its bounds twice, not sixteen times.
+	// Four independent sums of 64-bit products, sixteen terms per step, then
+	// eight: each product is a multiply of two sign-extending loads, and a
+	// step checks its bounds and advances the slices once for all its terms.
 	var s0, s1, s2, s3 int64
 	for len(a) >= 16 && len(b) >= 16 {
 		x, y := (*[16]int16)(a), (*[16]int16)(b)
