@@ -115,3 +115,56 @@ func TestDotI16I64Tails(t *testing.T) {
 		}
 	}
 }
+
+// TestDotI16Pairs compares dotI16Pairs, the 32-bit architectures' DotI16,
+// with the literal int64 loop at every length up to 40 and at an input
+// layer's size, on every architecture.
+func TestDotI16Pairs(t *testing.T) {
+	r := NewRand(24)
+	for _, n := range append(seq(41), 1054) {
+		a := randI16(r, n, 32767)
+		b := randI16(r, n, 32767)
+		if n > 1 {
+			a[0], b[0] = math.MinInt16, math.MinInt16
+			a[n-1], b[n-1] = math.MinInt16, math.MaxInt16
+		}
+		var want int64
+		for i := range a {
+			want += int64(a[i]) * int64(b[i])
+		}
+		if got := dotI16Pairs(a, b); got != want {
+			t.Fatalf("n=%d: dotI16Pairs = %d, want %d", n, got, want)
+		}
+		if k := n / 2; dotI16Pairs(a, b[:k]) != dotI16Pairs(a[:k], b[:k]) || dotI16Pairs(a[:k], b) != dotI16Pairs(a[:k], b[:k]) {
+			t.Fatalf("n=%d: unequal lengths must use the shorter", n)
+		}
+	}
+}
+
+// TestDotI16PairsBound checks the bound of dotI16Pairs's doc comment at both
+// ends of a pair sum's range: every pair (−2^15)·(−2^15) twice (S = 2^31,
+// which an int32 pair sum wraps to −2^31, as the test shows) and every pair
+// (−2^15)·32767 twice (S = −pairBias), over 4096 terms.
+func TestDotI16PairsBound(t *testing.T) {
+	const n = 4096
+	a := make([]int16, n)
+	b := make([]int16, n)
+	for i := range a {
+		a[i], b[i] = math.MinInt16, math.MinInt16
+	}
+	if p := int32(a[0])*int32(b[0]) + int32(a[1])*int32(b[1]); p != math.MinInt32 {
+		t.Fatalf("top of the range: int32 pair sum = %d, want the wrapped %d", p, int32(math.MinInt32))
+	}
+	if got, want := dotI16Pairs(a, b), int64(n)<<30; got != want {
+		t.Fatalf("top of the range: dotI16Pairs = %d, want %d", got, want)
+	}
+	for i := range b {
+		b[i] = math.MaxInt16
+	}
+	if got, want := dotI16Pairs(a, b), -int64(n)/2*pairBias; got != want {
+		t.Fatalf("bottom of the range: dotI16Pairs = %d, want %d", got, want)
+	}
+	if -int64(pairBias) != 2*int64(math.MinInt16)*math.MaxInt16 || int64(1)<<31+pairBias >= 1<<32 {
+		t.Fatal("pairBias does not fit the pair sums' range into [0, 2^32)")
+	}
+}

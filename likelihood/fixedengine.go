@@ -26,19 +26,24 @@ type fixedEngine struct {
 	sig      []int64
 	nz       []int32
 	lw       []int64
-	after    int64 // NLL at τ_K left by regret, without its z-independent part
+	rq2      []rowRequant // the decoder's first layer, per row
+	after    int64        // NLL at τ_K left by regret, without its z-independent part
 }
 
 func newFixedEngine(q *qnet, cfg RefitConfig, t *refitTables, c, a int64) *fixedEngine {
 	L := q.L
-	return &fixedEngine{
+	e := &fixedEngine{
 		q: q, steps: cfg.Steps, dir: cfg.Directions, s: cfg.Samples, c: c, a: a,
 		eps: t.eps, dirs: t.dirs,
 		r: make([]int16, q.D), h1: make([]int64, q.H1), u: make([]int64, q.H2),
 		tau: make([]int64, 2*L), trl: make([]int64, 2*L), pert: make([]int64, 2*L), g: make([]int64, 2*L),
 		z: make([]int64, L), h: make([]int64, q.H2), sig: make([]int64, L), nz: make([]int32, q.H2),
-		lw: make([]int64, cfg.Samples),
+		lw: make([]int64, cfg.Samples), rq2: make([]rowRequant, q.H2),
 	}
+	for k := range e.rq2 {
+		e.rq2[k] = newRowRequant(q.M2[k], q.S2[k], q.B2[k])
+	}
+	return e
 }
 
 func clampAct(v int64) int64 {
@@ -88,8 +93,10 @@ func (e *fixedEngine) prepare(in []int16) {
 		e.tau[j] = clampAct(mu)
 		e.tau[L+j] = clampS(s)
 	}
-	for i := 0; i < D; i++ {
-		e.r[i] = in[i] - q.B3[i] // |·| ≤ 2·inputMax < 2^15
+	r, b3 := e.r[:D], q.B3[:D]
+	in = in[:D]
+	for i := range r {
+		r[i] = in[i] - b3[i] // |·| ≤ 2·inputMax < 2^15
 	}
 	for j := 0; j < q.H2; j++ {
 		e.u[j] = requant(fixedpoint.DotI16(q.Wt[j*D:(j+1)*D], e.r), int64(q.Mt[j]), int(q.St[j]))
@@ -103,43 +110,128 @@ func (e *fixedEngine) prepare(in []int16) {
 // condition (1) for every model; condition (2) holds whenever the real
 // entries of G, G·2^-GShift, are at most 127 in magnitude.
 func (e *fixedEngine) quad(z []int64) int64 {
-	q := e.q
-	L, H2 := q.L, q.H2
-	nz := e.nz[:0]
+	e.hiddenPre(z)
+	h := e.h[:e.q.H2]
+	u := e.u[:len(h)]
+	nz := e.nz[:len(h)]
+	n := 0
 	var lin int64
-	z = z[:L]
-	h, u := e.h[:H2], e.u[:H2]
-	m2, s2, b2 := q.M2[:H2], q.S2[:H2], q.B2[:H2]
-	var z8 []int64
-	if L == 8 {
-		z8 = z[:8:8]
-	}
-	for k := range h {
-		// The decoder's first layer is L wide (a handful of latents): the
-		// loop inline, not a call per row, and written out for the usual
-		// 8 latents (the same exact int64 sum as fixedpoint.DotI16I64).
-		var acc int64
-		if len(z8) == 8 {
-			w := q.W2[k*8 : k*8+8 : k*8+8]
-			acc = int64(w[0])*z8[0] + int64(w[1])*z8[1] + int64(w[2])*z8[2] + int64(w[3])*z8[3] +
-				int64(w[4])*z8[4] + int64(w[5])*z8[5] + int64(w[6])*z8[6] + int64(w[7])*z8[7]
-		} else {
-			for j, w := range q.W2[k*L : k*L+L] {
-				acc += int64(w) * z[j]
-			}
-		}
-		v := requant(acc, int64(m2[k]), int(s2[k])) + b2[k]
+	for k, v := range h {
 		if v <= 0 {
 			h[k] = 0
 			continue
 		}
-		v = clampAct(v)
+		v = min(v, actClamp)
 		h[k] = v
-		nz = append(nz, int32(k))
+		nz[n] = int32(k)
+		n++
 		lin += u[k] * v
 	}
-	quadQ24 := fixedpoint.QuadFormActive(q.G, e.h, nz, int(q.GShift))
+	quadQ24 := fixedpoint.QuadFormActive(e.q.G, h, nz[:n], int(e.q.GShift))
 	return fixedpoint.RoundShift64(quadQ24-2*lin, fracBits)
+}
+
+// hiddenPre sets e.h to the decoder's first layer before its ReLU and clamp,
+// requant(W2·z, M2, S2) + B2 row by row. The sums are exact int64 sums (the
+// same as fixedpoint.DotI16I64's: |z| ≤ actClamp, L ≤ maxQLatent), so their
+// order is free. For the usual 8 latents a row is written out, with z copied
+// to a local array and the requantisation's constants in one record per row:
+// the loop's state then stays in registers on amd64 and its terms have no
+// bounds checks.
+func (e *fixedEngine) hiddenPre(z []int64) {
+	q := e.q
+	L := q.L
+	rs := e.rq2[:q.H2]
+	h := e.h[:len(rs)]
+	w := q.W2[:len(rs)*L]
+	if L == 8 && wordBits == 32 {
+		hidden8Split(h, w, rs, z)
+		return
+	}
+	if L == 8 {
+		var zz [8]int64
+		copy(zz[:], z)
+		for k := range h {
+			r := w[:8:8]
+			w = w[8:]
+			acc := int64(r[0])*zz[0] + int64(r[1])*zz[1] + int64(r[2])*zz[2] + int64(r[3])*zz[3] +
+				int64(r[4])*zz[4] + int64(r[5])*zz[5] + int64(r[6])*zz[6] + int64(r[7])*zz[7]
+			h[k] = requantRow(&rs[k], acc)
+		}
+		return
+	}
+	z = z[:L]
+	for k := range h {
+		h[k] = requantRow(&rs[k], fixedpoint.DotI16I64(w[k*L:k*L+L], z))
+	}
+}
+
+// wordBits is the machine word's size, a constant: hiddenPre's choice of
+// loop costs nothing at run time.
+const wordBits = 32 << (^uint(0) >> 63)
+
+// Splitting a latent z = zHi·2^zSplit + zLo, zLo in [0, 2^zSplit).
+const (
+	zSplit = 11
+	zLoMax = 1<<zSplit - 1
+)
+
+// hidden8Split is hiddenPre's loop for 8 latents with 32-bit multiplies, for
+// 32-bit cores, where an int64 product is several instructions. Each latent
+// is split as z = zHi·2^11 + zLo with zLo in [0, 2^11), and a row's sum as
+//
+//	W2[k]·z = 2^11·Σ_j w_j·zHi_j + Σ_j w_j·zLo_j
+//
+// Bound: |w_j| ≤ 2^15 and |z_j| ≤ actClamp = 2^20, so |zHi_j| ≤ 2^9 and
+// the high sum is at most 8·2^15·2^9 = 2^27 in magnitude; the low sum at
+// most 8·2^15·(2^11 − 1) < 2^29. Both fit int32 with room to spare, and the
+// row's int64 sum is exact as in the 64-bit loop, so every bit is the same
+// (TestHidden8Split: latents at ±actClamp, weights at −2^15, against the
+// int64 loop; a latent of 2^24 + 2^11 shows the high sum wrapping past the
+// bound).
+func hidden8Split(h []int64, w []int16, rs []rowRequant, z []int64) {
+	var hi, lo [8]int32
+	for j, v := range z[:8] {
+		hi[j], lo[j] = int32(v>>zSplit), int32(v&zLoMax)
+	}
+	rs = rs[:len(h)]
+	for k := range h {
+		r := w[:8:8]
+		w = w[8:]
+		sh := int32(r[0])*hi[0] + int32(r[1])*hi[1] + int32(r[2])*hi[2] + int32(r[3])*hi[3] +
+			int32(r[4])*hi[4] + int32(r[5])*hi[5] + int32(r[6])*hi[6] + int32(r[7])*hi[7]
+		sl := int32(r[0])*lo[0] + int32(r[1])*lo[1] + int32(r[2])*lo[2] + int32(r[3])*lo[3] +
+			int32(r[4])*lo[4] + int32(r[5])*lo[5] + int32(r[6])*lo[6] + int32(r[7])*lo[7]
+		h[k] = requantRow(&rs[k], int64(sh)<<zSplit+int64(sl))
+	}
+}
+
+// rowRequant is one row's requant(·, m, sh) + b with the rounding constants
+// worked out once: requantRow(r, acc) = requant(acc, m, sh) + b for every acc
+// that requant's range admits (|acc·m| ≤ 2^62; TestRowRequant).
+type rowRequant struct {
+	m    int64
+	half int64  // 2^(sh−1); 0 for sh = 0
+	neg  int64  // −1: the sign bit's tie correction; 0 for sh = 0
+	sh   uint64 // in [0, 62]
+	b    int64
+}
+
+func newRowRequant(m int32, sh uint8, b int64) rowRequant {
+	r := rowRequant{m: int64(m), sh: uint64(sh), b: b}
+	if sh > 0 {
+		r.half, r.neg = 1<<(sh-1), -1
+	}
+	return r
+}
+
+// requantRow is fixedpoint.MulRoundShift64(acc, r.m, r.sh) + r.b: for sh ≥ 1,
+// (p + 2^(sh−1) + sign(p)) >> sh with sign(p) = p>>63, and p itself for
+// sh = 0, where half and neg are 0. The shift count is masked so that the
+// compiler adds no check for counts of 64 and more.
+func requantRow(r *rowRequant, acc int64) int64 {
+	p := acc * r.m
+	return (p+r.half+(p>>63)&r.neg)>>(r.sh&63) + r.b
 }
 
 // sigmas sets e.sig[j] = exp(s_j/2) for τ, in Q12. s_j in Q12 read as
@@ -213,11 +305,14 @@ func (e *fixedEngine) parts(in []int16) (lr, resid, after int64) {
 func (e *fixedEngine) nllAfter() int64 {
 	q := e.q
 	var c int64
+	lam := q.LamX[:len(e.r)]
 	for i, r := range e.r {
-		// r Q11, |r| < 2^15: r² >> 10 is Q12 below 2^20; LamX < 2^24, so
-		// a term stays below 2^44 and the sum over D ≤ maxInputs inputs
-		// inside int64.
-		c += int64(q.LamX[i]) * (int64(r) * int64(r) >> (2*inputFrac - fracBits))
+		// r Q11, |r| ≤ 2^15: r² ≤ 2^30 is exact in int32, and r² >> 10 is
+		// Q12 below 2^20; 0 ≤ LamX < 2^24, so a term stays below 2^44 and
+		// the sum over D ≤ maxInputs inputs inside int64. Both factors are
+		// non-negative: as uint32s widened to uint64 the product is the
+		// same, and a 32-bit core forms it with one 32×32→64 multiply.
+		c += int64(uint64(uint32(lam[i])) * uint64(uint32(int32(r)*int32(r))>>(2*inputFrac-fracBits)))
 	}
 	if s := int(q.LShift); s >= 0 {
 		c = fixedpoint.RoundShift64(c, uint(s))
