@@ -73,6 +73,72 @@ func (m *Model) WithCalibration(c Calibration) (*Model, error) {
 	return &cp, nil
 }
 
+// PartScales are the centre and scale, in nats, of each part of the
+// combined score (ScoreRegretAndStats): a part p counts as (p − centre) /
+// scale, and the score is the largest of them. Training sets them to the
+// median and 1.4826·MAD of each part on its clean validation frames.
+type PartScales struct {
+	RegretCentre, RegretScale float64
+	ResidCentre, ResidScale   float64
+	// NLLScale 0: the NLL after the re-fit is not part of the score.
+	NLLCentre, NLLScale float64
+}
+
+// PartScales returns the centres and scales of the score's parts.
+func (m *Model) PartScales() PartScales {
+	q := m.q
+	return PartScales{
+		RegretCentre: float64(q.CRegret) / one, RegretScale: float64(q.SRegret) / one,
+		ResidCentre: float64(q.CResid) / one, ResidScale: float64(q.SResid) / one,
+		NLLCentre: float64(q.CNLL) / one, NLLScale: float64(q.SNLL) / one,
+	}
+}
+
+// WithPartScales returns a copy of m whose score combines its parts with
+// the centres and scales s (for scales set on other clean data than the
+// training's validation block, as the alarm calibration does). The
+// threshold is the caller's to set again: scores change with the scales.
+// A model whose score is the regret alone, or without the NLL part,
+// cannot take a scale for a part it does not have.
+func (m *Model) WithPartScales(s PartScales) (*Model, error) {
+	if m.q.Mode != ScoreRegretAndStats {
+		return nil, fmt.Errorf("likelihood: the %v score has no parts to scale", m.q.Mode)
+	}
+	if s.NLLScale > 0 && m.q.SNLL == 0 {
+		return nil, fmt.Errorf("likelihood: an NLL part scale given to a model whose score has no NLL part")
+	}
+	if s.NLLScale <= 0 && m.q.SNLL > 0 {
+		return nil, fmt.Errorf("likelihood: the model's score has an NLL part; its scale is missing")
+	}
+	q := *m.q
+	var err error
+	set := func(c, sc *int64, centre, scale float64, name string) {
+		if err != nil {
+			return
+		}
+		if !(scale > 0) || math.IsInf(scale, 0) || math.IsNaN(centre) || math.IsInf(centre, 0) ||
+			math.Abs(centre)*one > 1<<40 || scale*one > 1<<40 {
+			err = fmt.Errorf("likelihood: %s part centre %g and scale %g out of range", name, centre, scale)
+			return
+		}
+		*c, *sc = int64(math.Round(centre*one)), max(int64(math.Round(scale*one)), 1)
+	}
+	set(&q.CRegret, &q.SRegret, s.RegretCentre, s.RegretScale, "regret")
+	set(&q.CResid, &q.SResid, s.ResidCentre, s.ResidScale, "residual")
+	if s.NLLScale > 0 {
+		set(&q.CNLL, &q.SNLL, s.NLLCentre, s.NLLScale, "NLL")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := q.check(); err != nil {
+		return nil, err
+	}
+	cp := *m
+	cp.q = &q
+	return &cp, nil
+}
+
 // Meta returns the training record.
 func (m *Model) Meta() TrainMeta { return m.meta }
 

@@ -128,6 +128,68 @@ func TestWithCalibration(t *testing.T) {
 	}
 }
 
+func TestWithPartScales(t *testing.T) {
+	ts := tiny(t, sensors.KindCamera)
+	old := ts.model.PartScales()
+	if !(old.RegretScale > 0 && old.ResidScale > 0 && old.NLLScale > 0) {
+		t.Fatalf("trained part scales %+v: want every scale positive", old)
+	}
+	// Each part scaled up by a different factor: the score must be the
+	// largest of the parts as the new scales put them.
+	ps := old
+	ps.RegretScale *= 8
+	ps.ResidScale *= 2
+	ps.NLLScale *= 4
+	ps.ResidCentre += 1
+	m2, err := ts.model.WithPartScales(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.model.PartScales(); got != old {
+		t.Fatalf("the original model's scales changed: %+v, were %+v", got, old)
+	}
+	b, err := m2.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m3, err := likelihood.UnmarshalModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m3.PartScales()
+	for _, c := range [][2]float64{{got.RegretScale, ps.RegretScale}, {got.ResidScale, ps.ResidScale}, {got.NLLScale, ps.NLLScale},
+		{got.ResidCentre, ps.ResidCentre}} {
+		if math.Abs(c[0]-c[1]) > 1.0/4096 {
+			t.Fatalf("scales after a round trip %+v, want %+v", got, ps)
+		}
+	}
+	for _, f := range append(ts.test, anomalous(sensors.KindCamera, ts.test)...) {
+		p, err := m3.NewFixedScorer().ScoreParts(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z, err := m3.NewFixedScorer().Score(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := max((p.Regret-got.RegretCentre)/got.RegretScale, (p.Resid-got.ResidCentre)/got.ResidScale,
+			(p.NLLAfter-got.NLLCentre)/got.NLLScale)
+		if math.Abs(z-want) > 0.01*math.Max(1, math.Abs(want)) {
+			t.Errorf("score %v with the new scales, want the largest scaled part %v (parts %+v)", z, want, p)
+		}
+	}
+	for _, bad := range []likelihood.PartScales{
+		{RegretScale: 0, ResidScale: 1, NLLScale: 1},
+		{RegretScale: 1, ResidScale: math.Inf(1), NLLScale: 1},
+		{RegretScale: 1, ResidScale: 1, NLLScale: 1, RegretCentre: math.NaN()},
+		{RegretScale: 1, ResidScale: 1}, // the model's score has an NLL part
+	} {
+		if _, err := ts.model.WithPartScales(bad); err == nil {
+			t.Errorf("scales %+v accepted", bad)
+		}
+	}
+}
+
 func TestCalibrationOf(t *testing.T) {
 	scores := make([]float64, 1000)
 	for i := range scores {

@@ -29,7 +29,8 @@ type ScoreMode uint8
 const (
 	// ScoreRegretAndStats (the default when the representation carries
 	// statistics): the largest of three robust z-scores, each centred and
-	// scaled by its median and MAD on clean validation frames: the
+	// scaled by its median and MAD on clean validation frames (or by its
+	// clean tail: Model.WithPartScales): the
 	// approximated regret; the residual ½Σ Λᵢ(xᵢ − x̂ᵢ)² of the statistic
 	// inputs at the re-fitted posterior mean; and the importance-weighted
 	// NLL at the re-fitted posterior. The last two are what the re-fit still

@@ -140,7 +140,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if info.NLLScale > 0 {
 			w.printf(", NLL after re-fit (%.4g ± %.4g)", info.NLLCentre, info.NLLScale)
 		}
-		w.printf("; centre ± scale: median and MAD on clean validation frames\n")
+		w.printf("; centre ± scale: median and spread on clean frames\n")
 	}
 	c := info.Calibration
 	w.printf("threshold      %.4f %s (target per-frame FPR %.3g on %d held-out clean frames)\n", c.Threshold, unit, c.TargetFPR, c.Frames)

@@ -50,7 +50,7 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(fs.Output(), "recordings (einride VLP-16 capture from the Go module "+einrideModule+",")
 		fmt.Fprintln(fs.Output(), "vtest.avi of Debian opencv-doc decoded with ffmpeg), deterministically, and")
 		fmt.Fprintln(fs.Output(), "calibrates the thresholds on drives in two more worlds plus the last part of each")
-		fmt.Fprintln(fs.Output(), "recording, and the LiDAR's alarms on six more. --lidar-add and --camera-add add the")
+		fmt.Fprintln(fs.Output(), "recording, and both models' alarms on six more. --lidar-add and --camera-add add the")
 		fmt.Fprintln(fs.Output(), "robot's own clean recordings: a default model that has also seen where the robot drives.")
 		fmt.Fprintln(fs.Output())
 		fs.PrintDefaults()

@@ -30,6 +30,9 @@ type AlarmOptions struct {
 	// AlarmRate is the target of false entries into ERROR per hour of
 	// clean stream, for each alarm; 0: agent.DefaultAlarmRate.
 	AlarmRate float64
+	// TailScales rescales the parts of the frame score on the runs before
+	// the thresholds are set (see TailScales).
+	TailScales bool
 	// Version and Created of the new bundle.
 	Version uint64
 	Created time.Time
@@ -72,9 +75,19 @@ func CalibrateAlarms(ctx context.Context, ms *modelbundle.Models, runs []Run, o 
 			}
 		}
 	}
-	kind := ms.VAE.Kind()
+	model := ms.VAE
+	if o.TailScales {
+		ps, err := TailScales(ctx, model, runs)
+		if err != nil {
+			return nil, err
+		}
+		if model, err = model.WithPartScales(ps); err != nil {
+			return nil, fmt.Errorf("training: calibrate alarms: %w", err)
+		}
+	}
+	kind := model.Kind()
 	info := sensors.Info{Name: kind.String(), Kind: kind, Period: runs[0].Period}
-	sm := agent.SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), Health: ms.Health}
+	sm := agent.SensorModel{Scorer: model.NewFixedScorer(), Threshold: model.Threshold(), Health: ms.Health}
 	cm, cal, err := agent.Calibrate(ctx, info, sm, seqs, agent.CalibrateOptions{Decision: o.Decision, AlarmRate: o.AlarmRate})
 	if err != nil {
 		return nil, fmt.Errorf("training: calibrate alarms: %w", err)
@@ -86,7 +99,7 @@ func CalibrateAlarms(ctx context.Context, ms *modelbundle.Models, runs []Run, o 
 		return nil, fmt.Errorf("training: calibrate alarms: %w", err)
 	}
 	c.Threshold = cal.Threshold
-	vae, err := ms.VAE.WithCalibration(c)
+	vae, err := model.WithCalibration(c)
 	if err != nil {
 		return nil, fmt.Errorf("training: calibrate alarms: %w", err)
 	}
@@ -109,6 +122,64 @@ func CalibrateAlarms(ctx context.Context, ms *modelbundle.Models, runs []Run, o 
 		return nil, fmt.Errorf("training: calibrate alarms: %w", err)
 	}
 	return &Alarms{Bundle: data, Calibration: cal, PreviousThreshold: ms.VAE.Threshold()}, nil
+}
+
+// Tail scaling of the score's parts.
+const (
+	// TailQuantile is the quantile of a part's clean values that sets
+	// its scale.
+	TailQuantile = 0.999
+	// tailZ is the standard normal's TailQuantile quantile: a part whose
+	// clean values are normal keeps its spread as its scale.
+	tailZ = 3.09
+)
+
+// TailScales returns the parts' centres and scales for the model's frame
+// score on clean runs: each part's centre is its median there, and its
+// scale the larger of the model's own and (TailQuantile quantile −
+// median) / 3.09, the spread of a normal part with that tail.
+//
+// Training scales each part by its MAD on the validation block, which
+// describes the body of a part, not its tail. On drives in new places the
+// regret's clean tail reaches far more MADs than the statistics residual's
+// (a new view is new to the thumbnail's decoder, while the residual leaves
+// the scene statistics out), so the largest part on a clean frame is the
+// regret and a threshold above it leaves faults that move only the
+// residual unseen. Scaled by their tails, no part's clean values outweigh
+// the others', and one threshold serves all of them.
+func TailScales(ctx context.Context, m *likelihood.Model, runs []Run) (likelihood.PartScales, error) {
+	var reg, res, nll []float64
+	s := m.NewFixedScorer()
+	for _, r := range runs {
+		s.Reset()
+		for f := range r.Frames {
+			if err := ctx.Err(); err != nil {
+				return likelihood.PartScales{}, fmt.Errorf("training: tail scales: %w", err)
+			}
+			p, err := s.ScoreParts(f)
+			if err != nil {
+				continue // an unusable frame has no score on the robot either
+			}
+			reg, res, nll = append(reg, p.Regret), append(res, p.Resid), append(nll, p.NLLAfter)
+		}
+	}
+	if len(reg) < 1000 {
+		return likelihood.PartScales{}, fmt.Errorf("training: tail scales: %d scored frames, want at least 1000", len(reg))
+	}
+	old := m.PartScales()
+	tail := func(v []float64, scale float64) (float64, float64) {
+		slices.Sort(v)
+		med := v[len(v)/2]
+		q := v[int(TailQuantile*float64(len(v)-1))]
+		return med, max(scale, (q-med)/tailZ)
+	}
+	var ps likelihood.PartScales
+	ps.RegretCentre, ps.RegretScale = tail(reg, old.RegretScale)
+	ps.ResidCentre, ps.ResidScale = tail(res, old.ResidScale)
+	if old.NLLScale > 0 {
+		ps.NLLCentre, ps.NLLScale = tail(nll, old.NLLScale)
+	}
+	return ps, nil
 }
 
 // HealthRows returns the health feature vectors of the last n frames of r,

@@ -74,6 +74,9 @@ func trainHealth(ctx context.Context, recs []Recording, opts Options) (*health.M
 	if opts.Kind == sensors.KindLidar {
 		ignore = append(ignore, features.LidarSceneStats()...)
 	}
+	if opts.Kind == sensors.KindCamera {
+		ignore = append(ignore, features.CameraSceneStats()...)
+	}
 	m, _, err := health.Train(rows, names, health.TrainOptions{ID: "health-" + opts.ModelID, Seed: opts.Seed, ValFrac: valFrac, CalibFrac: calFrac, Ignore: ignore})
 	if err != nil {
 		return nil, nil, fmt.Errorf("training: train health model: %w", err)

@@ -47,6 +47,18 @@ var cameraNames = []string{
 // CameraNames returns the names of the statistics Camera computes, in order.
 func CameraNames() []string { return append([]string(nil), cameraNames...) }
 
+// CameraSceneStats names the statistics that describe what the camera
+// looks at more than the camera: how bright the scene is and how its
+// brightness spreads, how much of it is textured, and how much changed
+// since the previous frame as the robot moves. A healthy camera in a new
+// place moves them as far as a fault does. The other statistics measure
+// the camera (clipping, sharpness across scales, noise, compression
+// blocks, hot and cold pixels, bit-identical repeats) whatever it sees.
+func CameraSceneStats() []string {
+	return []string{"bright_p01", "bright_p10", "bright_p50", "bright_p90", "bright_p99", "bright_mean", "bright_std",
+		"grad_lo_frac", "grad_mid_frac", "grad_hi_frac", "prev_diff_log", "prev_changed_frac"}
+}
+
 // CameraExtractor computes camera statistics frame after frame, remembering
 // the previous frame's samples. The zero value is ready; not safe for
 // concurrent use.
