@@ -66,27 +66,33 @@ func TestDotI16I64Bound(t *testing.T) {
 	}
 }
 
-// TestDotI16 compares DotI16 with the literal loop of its doc comment at
-// every length up to 40 (all the tails of its unrolled steps) and at an
+// TestDotI16 compares DotI16, and dotI16Pairs (the 32-bit architectures'
+// DotI16) on every architecture, with the literal loop of the doc comment at
+// every length up to 40 (all the tails of their unrolled steps) and at an
 // input layer's size, with the extreme −2^15 in both vectors.
 func TestDotI16(t *testing.T) {
-	r := NewRand(22)
-	for _, n := range append(seq(41), 1054) {
-		a := randI16(r, n, 32767)
-		b := randI16(r, n, 32767)
-		if n > 1 {
-			a[0], b[0] = math.MinInt16, math.MinInt16
-			a[n-1], b[n-1] = math.MinInt16, math.MaxInt16
-		}
-		var want int64
-		for i := range a {
-			want += int64(a[i]) * int64(b[i])
-		}
-		if got := DotI16(a, b); got != want {
-			t.Fatalf("n=%d: DotI16 = %d, want %d", n, got, want)
-		}
-		if k := n / 2; DotI16(a, b[:k]) != DotI16(a[:k], b[:k]) || DotI16(a[:k], b) != DotI16(a[:k], b[:k]) {
-			t.Fatalf("n=%d: unequal lengths must use the shorter", n)
+	for _, k := range []struct {
+		name string
+		dot  func(a, b []int16) int64
+	}{{"DotI16", DotI16}, {"dotI16Pairs", dotI16Pairs}} {
+		r := NewRand(22)
+		for _, n := range append(seq(41), 1054) {
+			a := randI16(r, n, 32767)
+			b := randI16(r, n, 32767)
+			if n > 1 {
+				a[0], b[0] = math.MinInt16, math.MinInt16
+				a[n-1], b[n-1] = math.MinInt16, math.MaxInt16
+			}
+			var want int64
+			for i := range a {
+				want += int64(a[i]) * int64(b[i])
+			}
+			if got := k.dot(a, b); got != want {
+				t.Fatalf("n=%d: %s = %d, want %d", n, k.name, got, want)
+			}
+			if h := n / 2; k.dot(a, b[:h]) != k.dot(a[:h], b[:h]) || k.dot(a[:h], b) != k.dot(a[:h], b[:h]) {
+				t.Fatalf("n=%d: %s: unequal lengths must use the shorter", n, k.name)
+			}
 		}
 	}
 }
@@ -112,31 +118,6 @@ func TestDotI16I64Tails(t *testing.T) {
 		}
 		if got := DotI16I64(a, b); got != want {
 			t.Fatalf("n=%d: DotI16I64 = %d, want %d", n, got, want)
-		}
-	}
-}
-
-// TestDotI16Pairs compares dotI16Pairs, the 32-bit architectures' DotI16,
-// with the literal int64 loop at every length up to 40 and at an input
-// layer's size, on every architecture.
-func TestDotI16Pairs(t *testing.T) {
-	r := NewRand(24)
-	for _, n := range append(seq(41), 1054) {
-		a := randI16(r, n, 32767)
-		b := randI16(r, n, 32767)
-		if n > 1 {
-			a[0], b[0] = math.MinInt16, math.MinInt16
-			a[n-1], b[n-1] = math.MinInt16, math.MaxInt16
-		}
-		var want int64
-		for i := range a {
-			want += int64(a[i]) * int64(b[i])
-		}
-		if got := dotI16Pairs(a, b); got != want {
-			t.Fatalf("n=%d: dotI16Pairs = %d, want %d", n, got, want)
-		}
-		if k := n / 2; dotI16Pairs(a, b[:k]) != dotI16Pairs(a[:k], b[:k]) || dotI16Pairs(a[:k], b) != dotI16Pairs(a[:k], b[:k]) {
-			t.Fatalf("n=%d: unequal lengths must use the shorter", n)
 		}
 	}
 }
