@@ -28,7 +28,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	htmlOut := fs.String("report", "", "write a self-contained HTML report here")
 	jsonOut := fs.String("json", "", "write the numbers as JSON here")
 	mdOut := fs.String("markdown", "", "write the results table as Markdown here")
-	baselines := fs.String("baselines", "float_lr,exact_lr,nll,recon,health_ae", "comma-separated scores to compare with the fixed-point LR: float_lr, exact_lr, nll, recon, health_ae (empty: none)")
+	baselines := fs.String("baselines", "float_lr,exact_lr,nll,recon,health_ae,judge", "comma-separated scores to compare with the fixed-point LR: float_lr, exact_lr, nll, recon, health_ae, judge (the judge's evidence: frames it found bad first, then by nearness to ERROR) (empty: none)")
 	exactSteps := fs.Int("exact-steps", 0, "Adam steps of the exact LR re-fit (0: the scorer's default)")
 	maxFrames := fs.Int("max-frames", 0, "score at most this many frames per directory, from the start (0: all)")
 	var jo evaluation.JudgeOptions

@@ -39,3 +39,33 @@ func TestLineJSON(t *testing.T) {
 		t.Fatalf("unscored frame does not encode: %v", err)
 	}
 }
+
+func TestJudgeEvidence(t *testing.T) {
+	h := func(x float64) *float64 { return &x }
+	const healthErr = 2.0
+	// In the order the judge's evidence ranks them, least suspect first.
+	ordered := []struct {
+		name string
+		line Line
+	}{
+		{"far below threshold", Line{Score: -40, Threshold: 20}},
+		{"below threshold", Line{Score: 5, Threshold: 20, Health: h(0.2)}},
+		{"health error near its ERROR level", Line{Score: 5, Threshold: 20, Health: h(1.8)}},
+		{"score near threshold", Line{Score: 19.5, Threshold: 20, Health: h(0.2)}},
+		{"not scored", Line{Score: math.MaxFloat64, Threshold: 20}},
+		{"bad by a check, score low", Line{Score: 1, Threshold: 20, Bad: true}},
+		{"bad by the score", Line{Score: 40, Threshold: 20, Bad: true}},
+		{"bad, score far above", Line{Score: 4000, Threshold: 20, Bad: true}},
+	}
+	for i := 1; i < len(ordered); i++ {
+		a, b := ordered[i-1], ordered[i]
+		if ea, eb := judgeEvidence(a.line, healthErr), judgeEvidence(b.line, healthErr); !(ea < eb) {
+			t.Errorf("%s (%v) does not rank below %s (%v)", a.name, ea, b.name, eb)
+		}
+	}
+	// A health model that cannot raise ERROR adds nothing.
+	low, high := Line{Score: 5, Threshold: 20, Health: h(0.1)}, Line{Score: 5, Threshold: 20, Health: h(100)}
+	if judgeEvidence(low, math.Inf(1)) != judgeEvidence(high, math.Inf(1)) {
+		t.Error("health error counted although the health model has no ERROR level")
+	}
+}

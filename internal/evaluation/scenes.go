@@ -66,9 +66,9 @@ type SceneResult struct {
 	// judged ERROR or STALE.
 	CleanFrames    int
 	CleanUntrusted float64
-	// AUROC of the fixed-point score and of the health model, mean over
-	// the faults, per severity 1..3.
-	AUROC, HealthAUROC [3]float64
+	// AUROC of the fixed-point score, of the health model and of the
+	// judge's evidence (Judge), mean over the faults, per severity 1..3.
+	AUROC, HealthAUROC, JudgeAUROC [3]float64
 	// Untrusted is the fraction of fault frames judged ERROR or STALE,
 	// counted from the frame where the persistence rule can first fire
 	// (Group.Decidable), mean over the faults, per severity.
@@ -92,8 +92,8 @@ type SceneOptions struct {
 
 // EvaluateScenes judges clean frames of every scene with the model, then
 // every catalogue fault at every severity injected into them (as
-// EvaluateSets, with the health model as the only baseline), and sums each
-// scene up.
+// EvaluateSets, with the health model and the judge's evidence as the
+// only baselines), and sums each scene up.
 func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, list []HeldOutScene, o SceneOptions) ([]SceneResult, error) {
 	var out []SceneResult
 	for _, s := range list {
@@ -101,7 +101,7 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 		if err != nil {
 			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
 		}
-		es, err := EvaluateSets(ctx, []Set{{Name: s.Name, Model: model, Models: ms, Clean: r, Baselines: []string{HealthAE}}}, o.FaultSeed, o.Progress)
+		es, err := EvaluateSets(ctx, []Set{{Name: s.Name, Model: model, Models: ms, Clean: r, Baselines: []string{HealthAE, Judge}}}, o.FaultSeed, o.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -115,6 +115,7 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 			i := g.Severity - 1
 			sr.AUROC[i] += g.Metrics[FixedLR].AUROC
 			sr.HealthAUROC[i] += g.Metrics[HealthAE].AUROC
+			sr.JudgeAUROC[i] += g.Metrics[Judge].AUROC
 			sr.Untrusted[i] += g.Decidable
 			n[i]++
 			if g.Severity >= 2 && g.Decidable < sr.WorstUntrusted {
@@ -124,7 +125,7 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 		for i := range n {
 			if n[i] > 0 {
 				k := float64(n[i])
-				sr.AUROC[i], sr.HealthAUROC[i], sr.Untrusted[i] = sr.AUROC[i]/k, sr.HealthAUROC[i]/k, sr.Untrusted[i]/k
+				sr.AUROC[i], sr.HealthAUROC[i], sr.JudgeAUROC[i], sr.Untrusted[i] = sr.AUROC[i]/k, sr.HealthAUROC[i]/k, sr.JudgeAUROC[i]/k, sr.Untrusted[i]/k
 			}
 		}
 		out = append(out, sr)
@@ -138,7 +139,7 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 // and 3, mean AUROC at least 0.99.
 func ScenesTable(caption string, rs []SceneResult) report.Table {
 	t := report.Table{Caption: caption, Header: []string{"scene", "source", "clean frames", "clean untrusted",
-		"AUROC sev 1 / 2 / 3", "health AUROC sev 1 / 2 / 3", "fault frames untrusted sev 1 / 2 / 3", "least untrusted fault (sev ≥ 2)", "targets met"}}
+		"AUROC sev 1 / 2 / 3", "health AUROC sev 1 / 2 / 3", "judge AUROC sev 1 / 2 / 3", "fault frames untrusted sev 1 / 2 / 3", "least untrusted fault (sev ≥ 2)", "targets met"}}
 	mark := func(ok bool) string {
 		if ok {
 			return ""
@@ -165,6 +166,7 @@ func ScenesTable(caption string, rs []SceneResult) report.Table {
 		t.Rows = append(t.Rows, []string{r.Scene, src, strconv.Itoa(r.CleanFrames), pct(r.CleanUntrusted) + mark(cleanOK),
 			f3(r.AUROC[0]) + " / " + f3(r.AUROC[1]) + " / " + f3(r.AUROC[2]) + mark(aurocOK),
 			f3(r.HealthAUROC[0]) + " / " + f3(r.HealthAUROC[1]) + " / " + f3(r.HealthAUROC[2]),
+			f3(r.JudgeAUROC[0]) + " / " + f3(r.JudgeAUROC[1]) + " / " + f3(r.JudgeAUROC[2]),
 			pct(r.Untrusted[0]) + " / " + pct(r.Untrusted[1]) + " / " + pct(r.Untrusted[2]),
 			r.Worst + ": " + pct(r.WorstUntrusted) + mark(detOK), joinOr(met, "none")})
 	}

@@ -82,7 +82,7 @@ func TestEvaluateScenesAndSoak(t *testing.T) {
 		t.Fatalf("results %+v", rs)
 	}
 	for i := range 3 {
-		if !(r.AUROC[i] >= 0 && r.AUROC[i] <= 1) || !(r.Untrusted[i] >= 0 && r.Untrusted[i] <= 1) || !(r.HealthAUROC[i] >= 0 && r.HealthAUROC[i] <= 1) {
+		if !(r.AUROC[i] >= 0 && r.AUROC[i] <= 1) || !(r.Untrusted[i] >= 0 && r.Untrusted[i] <= 1) || !(r.HealthAUROC[i] >= 0 && r.HealthAUROC[i] <= 1) || !(r.JudgeAUROC[i] >= 0 && r.JudgeAUROC[i] <= 1) {
 			t.Fatalf("severity %d: %+v", i+1, r)
 		}
 	}
