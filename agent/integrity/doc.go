@@ -68,4 +68,11 @@
 // bands of still rows (a static camera's sky under a quiet encoder) turns
 // the check off (tear_check: false). Each row is hashed once; the judge
 // takes its frozen-frame digest of an image from the same row hashes.
+//
+// BlankFrames: a camera frame whose every pixel holds the same bytes (all
+// black, all white) shows nothing, and a healthy sensor's noise never
+// gives one. A blank frame is bad, and while BlankRecent (2) or more of the
+// stream's last BlankWindow (16) frames were blank every frame is, so a
+// camera that goes blank on every second or third frame is untrusted on
+// all of them, though 3 bad frames of 5 alone would never fill.
 package integrity
