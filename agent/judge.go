@@ -105,6 +105,7 @@ type Judge struct {
 	cones    *integrity.RingGeometry // nil: no cone check
 	tears    *integrity.RowReplay    // nil: no torn-frame check
 	holes    *integrity.SurfaceHoles // nil: no surface hole check
+	blanks   *integrity.BlankFrames  // nil: not a camera
 
 	budget   time.Duration
 	frameN   uint64
@@ -212,6 +213,9 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	if o.Kind == sensors.KindCamera && !o.NoTearCheck {
 		j.tears = new(integrity.RowReplay)
 	}
+	if o.Kind == sensors.KindCamera {
+		j.blanks = new(integrity.BlankFrames)
+	}
 	if err := j.SetModel(o.Model); err != nil {
 		return nil, err
 	}
@@ -296,6 +300,11 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	}
 	if tear.Torn {
 		rs = append(rs, level.Reason{Code: level.Torn, Feature: "replayed_rows_frac", Value: tear.Frac(), Level: tear.Level()})
+	}
+	if im, ok := f.(*sensors.Image); ok && j.blanks != nil {
+		if b := j.blanks.Check(im); b.Level() > level.OK {
+			rs = append(rs, level.Reason{Code: level.Blank, Feature: "blank_frames", Value: float64(b.Recent), Level: b.Level()})
+		}
 	}
 	if s, ok := f.(*sensors.Scan); ok && j.cones != nil {
 		if g := j.cones.Check(s); g.Level() > level.OK {
@@ -457,11 +466,15 @@ func (j *Judge) Tick(now time.Time, every time.Duration) Verdict {
 }
 
 // forget makes the next frame the first of a new stream for the content
-// checks that compare frames: the frozen-frame and torn-frame checks.
+// checks that compare frames: the frozen-frame, torn-frame and blank-frame
+// checks.
 func (j *Judge) forget() {
 	j.hash.forget()
 	if j.tears != nil {
 		j.tears.Reset()
+	}
+	if j.blanks != nil {
+		j.blanks.Reset()
 	}
 }
 
