@@ -161,3 +161,17 @@ func TestBlankCleanAndFaulted(t *testing.T) {
 		t.Errorf("black_frame 1: %d of %d frames blank, want every third (%d)", blank, n, n/3)
 	}
 }
+
+// BenchmarkBlank: a real frame costs a few bytes, a blank one a pass.
+func BenchmarkBlank(b *testing.B) {
+	for name, im := range map[string]*sensors.Image{
+		"clean": simImages(b, 7, 1, 640, 480)[0],
+		"black": uniform(sensors.Gray8, 640, 480, 0),
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				integrity.Blank(im)
+			}
+		})
+	}
+}
