@@ -28,10 +28,8 @@ const (
 // its verdict from the decoder). A real image costs a few bytes: the scan
 // stops at the first pixel that differs.
 func Blank(im *sensors.Image) bool {
-	bpp := im.Format.BytesPerPixel()
-	rowBytes := im.Width * bpp
-	if bpp <= 0 || im.Width <= 0 || im.Height <= 0 || im.Stride < rowBytes ||
-		len(im.Pix) < (im.Height-1)*im.Stride+rowBytes {
+	bpp, rowBytes, ok := rowGeometry(im)
+	if !ok {
 		return false
 	}
 	first := im.Pix[:bpp]
@@ -90,3 +88,13 @@ func (b *BlankFrames) Check(im *sensors.Image) BlankResult {
 // Reset forgets the frames seen (after a gap in the stream or a
 // reconnect).
 func (b *BlankFrames) Reset() { *b = BlankFrames{} }
+
+// rowGeometry returns the bytes per pixel and per row of im's pixels (not
+// the stride's padding), and whether its buffer holds its geometry.
+func rowGeometry(im *sensors.Image) (bpp, rowBytes int, ok bool) {
+	bpp = im.Format.BytesPerPixel()
+	rowBytes = im.Width * bpp
+	ok = bpp > 0 && im.Width > 0 && im.Height > 0 && im.Stride >= rowBytes &&
+		len(im.Pix) >= (im.Height-1)*im.Stride+rowBytes
+	return bpp, rowBytes, ok
+}

@@ -137,10 +137,8 @@ func (c *RowReplay) Reset() { c.frames = 0 }
 // Check hashes each row of im once, judges the frame against the frames
 // before it and keeps its row hashes for the next.
 func (c *RowReplay) Check(im *sensors.Image) TearResult {
-	bpp := im.Format.BytesPerPixel()
-	rowBytes := im.Width * bpp
-	if bpp <= 0 || im.Width <= 0 || im.Height <= 0 || im.Stride < rowBytes ||
-		len(im.Pix) < (im.Height-1)*im.Stride+rowBytes {
+	bpp, rowBytes, ok := rowGeometry(im)
+	if !ok {
 		c.Reset()
 		return TearResult{}
 	}
