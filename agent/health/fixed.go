@@ -3,6 +3,7 @@ package health
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/fixedpoint"
@@ -61,10 +62,12 @@ func quantize(m *Model) (quantized, error) {
 // Evaluator scores feature vectors with a model's fixed-point network. It
 // owns scratch buffers: one per goroutine.
 type Evaluator struct {
-	m    *Model
-	acts [5][]int16
-	sq   []int64
-	z    []float64
+	m      *Model
+	acts   [5][]int16
+	sq     []int64
+	z      []float64
+	timing []int     // indices of the stream-timing features (WindowNames) in m.Names
+	xt     []float64 // scratch: x with its timing features at their centres
 }
 
 // NewEvaluator returns an evaluator of m.
@@ -73,6 +76,14 @@ func (m *Model) NewEvaluator() *Evaluator {
 	e := &Evaluator{m: m, sq: make([]int64, d), z: make([]float64, d)}
 	for i, n := range [5]int{d, Hidden, Bottleneck, Hidden, d} {
 		e.acts[i] = make([]int16, n)
+	}
+	for i, n := range m.Names {
+		if slices.Contains(windowNames, n) {
+			e.timing = append(e.timing, i)
+		}
+	}
+	if len(e.timing) > 0 {
+		e.xt = make([]float64, d)
 	}
 	return e
 }
@@ -111,6 +122,15 @@ func (e *Evaluator) Score(x []float64) (float64, error) {
 // Evaluate scores x and compares the score with the model's thresholds;
 // when not OK, the TopReasons features with the largest squared error are
 // the reasons (feature name, value in natural units).
+//
+// An error above the ERROR level that the stream's timing alone explains
+// is a WARN: when the vector with its timing features (WindowNames) set to
+// their centres scores at or below ERROR, the frame's own statistics are
+// normal and only its arrival was not (a frame lost, one late). Timing
+// warns and the stream checks judge it; it never makes a frame's data
+// untrusted. One lost frame of a camera that never lost one in training
+// is thousands of times the ERROR level, for the second that the window
+// remembers it.
 func (e *Evaluator) Evaluate(x []float64) (Result, error) {
 	s, err := e.Score(x)
 	if err != nil {
@@ -127,7 +147,28 @@ func (e *Evaluator) Evaluate(x []float64) (Result, error) {
 		return r, nil
 	}
 	r.Reasons = e.top(x, code, r.Level)
+	if r.Level == level.Error && e.timingExplains(x) {
+		r.Level = level.Warn
+		for i := range r.Reasons {
+			r.Reasons[i].Code, r.Reasons[i].Level = level.HealthWarn, level.Warn
+		}
+	}
 	return r, nil
+}
+
+// timingExplains says whether x scores at or below the ERROR level once
+// its timing features are set to their centres. It scores again, so the
+// squared errors of x must have been read before.
+func (e *Evaluator) timingExplains(x []float64) bool {
+	if len(e.timing) == 0 {
+		return false
+	}
+	copy(e.xt, x)
+	for _, i := range e.timing {
+		e.xt[i] = e.m.Mean[i]
+	}
+	s, err := e.Score(e.xt)
+	return err == nil && s <= e.m.Error
 }
 
 // top picks the TopReasons largest contributions (selection, no allocation

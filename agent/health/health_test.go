@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -284,5 +285,42 @@ func TestFits(t *testing.T) {
 		if !errors.Is(err, ErrModel) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Fits(%q) = %v, want ErrModel saying %q", tc.names, err, tc.want)
 		}
+	}
+}
+
+// TestTimingAloneWarns: an error above ERROR that the stream-timing
+// features alone explain (one lost frame in a stream that never lost one
+// in training) is a WARN; with the frame's own statistics abnormal too it
+// stays an ERROR; and the same deviation of a feature that is not a
+// timing one is an ERROR.
+func TestTimingAloneWarns(t *testing.T) {
+	names := slices.Clone(testNames)
+	names[4] = "drop_frac" // nearly constant in training, as drops are
+	m, _, err := Train(normalRows(3000, 1), names, TrainOptions{ID: "timing", Seed: 7, Epochs: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := m.NewEvaluator()
+	lost := []float64{10, 5, 100, 0, 0.0625, 0} // normal but for the drop fraction
+	r, err := ev.Evaluate(lost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Score <= m.Error || r.Level.String() != "WARN" || len(r.Reasons) == 0 || r.Reasons[0].Feature != "drop_frac" {
+		t.Fatalf("lost frame: score %v (ERROR above %v), %+v; want WARN for drop_frac", r.Score, m.Error, r)
+	}
+	for _, rs := range r.Reasons {
+		if rs.Code != "health_warn" || rs.Level.String() != "WARN" {
+			t.Errorf("lost frame: reason %+v", rs)
+		}
+	}
+	broken := []float64{11, 3.5, 100, 2, 0.0625, 0} // and half_a no longer follows a
+	if r, err := ev.Evaluate(broken); err != nil || r.Level.String() != "ERROR" || r.Reasons[0].Code != "health_error" {
+		t.Errorf("lost frame and broken statistics: %+v, %v; want ERROR", r, err)
+	}
+	// The shared model's fifth feature is not a timing one.
+	shared := trained(t).NewEvaluator()
+	if r, err := shared.Evaluate(lost); err != nil || r.Level.String() != "ERROR" {
+		t.Errorf("the same deviation of a statistic: %+v, %v; want ERROR", r, err)
 	}
 }
