@@ -20,7 +20,10 @@
 // fixed-point score over a contiguous held-out block of normal vectors (the
 // last part of the training series, never shuffled into training), so they
 // are calibrated after quantisation and never on faults. The features with
-// the largest (z_i − ẑ_i)² are reported as reasons.
+// the largest (z_i − ẑ_i)² are reported as reasons. An error above ERROR
+// that the stream's timing alone explains (the vector with its window
+// features at their centres scores at or below ERROR) is a WARN: a lost
+// or late frame warns, and never makes the frame's data untrusted.
 //
 // Inputs: SensorFeatures turns a stream of frames into per-frame vectors:
 // stream timing over the last second (Window: rate ratio to nominal,
