@@ -154,6 +154,7 @@ const (
 	// (negZeroBits); a NaN's are neither.
 	twoPiBits   = 0x40c90fdb
 	negZeroBits = 0x80000000
+	oneBits     = 0x3f800000 // Float32bits(1)
 	signMask    = 0x7fffffff
 )
 
@@ -166,6 +167,8 @@ const (
 func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32, rings int, s *pointSums) int {
 	sumR, sumI, sumZ, sumZ2, lowI := s.sumR, s.sumI, s.sumZ, s.sumZ2, s.lowI
 	azScale := float64(gridAz) / (2 * math.Pi) // rounded as in azBin, not as a constant
+	// Dereferenced once here, h and grid need no nil check per point.
+	_, _ = h.rangeH[0], grid[0]
 	i := 0
 	for ; i < len(pts); i++ {
 		p := &pts[i]
@@ -188,7 +191,12 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 		}
 		az := float64(p.Azimuth)
 		r := float64(p.Range)
-		in := unitIntensity(p.Intensity)
+		// An intensity in [+0, 1) (bits below 1's) is its own unit
+		// intensity; any other takes unitIntensity.
+		in := float64(p.Intensity)
+		if math.Float32bits(p.Intensity) >= oneBits {
+			in = unitIntensity(p.Intensity)
+		}
 		z := float64(p.Z)
 		sumR += r
 		sumI += in
@@ -199,9 +207,12 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 		}
 		// r > 0 and in ≥ 0: the bins need no lower clamp.
 		h.rangeH[min(uint(int(r*(1/rangeBinM))), rangeBins-1)]++
-		hb := clampBin(int((z-heightMinM)*(1/heightBinM)), heightBins)
-		h.heightH[hb]++
-		h.heightI[hb] += in
+		// clampBin without branches: a negative bin's sign bits clear it.
+		hb := int((z - heightMinM) * (1 / heightBinM))
+		hb &^= hb >> 63
+		hu := min(uint(hb), heightBins-1)
+		h.heightH[hu]++
+		h.heightI[hu] += in
 		h.intenH[min(uint(int(in*intenBins)), intenBins-1)]++
 		ring &= gridRows - 1 // ring < rings ≤ gridRows
 		h.ringCount[ring]++
