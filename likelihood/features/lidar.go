@@ -143,6 +143,23 @@ type pointSums struct {
 	lowI                    int
 }
 
+// binScales are the bin scales of the point pass, handed to it as values
+// rather than written there as constants: the compiler sets a loop's float
+// constants up again on every point that a continue skips (a VLP-16 scan
+// has thousands without a return), but keeps values in registers.
+type binScales struct {
+	az   float64 // azimuth bins per radian, rounded as in azBin
+	r    float64 // range bins per metre
+	zOff float64 // height of bin 0's lower edge, m
+	z    float64 // height bins per metre
+	in   float64 // intensity bins per unit
+}
+
+// lidarScales are the scales of the LiDAR statistics' bins.
+func lidarScales() binScales {
+	return binScales{az: float64(gridAz) / (2 * math.Pi), r: 1 / rangeBinM, zOff: heightMinM, z: 1 / heightBinM, in: intenBins}
+}
+
 // Bit patterns of okPoint's limits: for a float32 f, |f| < 1e4 exactly
 // when Float32bits(f)&^sign < limBits (NaN's patterns lie above every
 // finite one), and 0 < f < 1e4 when Float32bits(f)−1 < limBits−1 as
@@ -155,7 +172,12 @@ const (
 	twoPiBits   = 0x40c90fdb
 	negZeroBits = 0x80000000
 	oneBits     = 0x3f800000 // Float32bits(1)
-	signMask    = 0x7fffffff
+	infBits     = 0x7f800000 // Float32bits(+Inf)
+	// lowIBits is the bits of the least float32 that is not below 0.02
+	// (a float64): a float32 f ≥ 0 is below 0.02 exactly when its bits
+	// are below these.
+	lowIBits = 0x3ca3d70b
+	signMask = 0x7fffffff
 )
 
 // fast adds the points of pts to h, s and grid in order while each is
@@ -164,9 +186,9 @@ const (
 // for the returned k (if any) needs the general path (point). A point
 // whose azimuth is NaN is unusable, but fast leaves it to the general
 // path, which skips it.
-func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32, rings int, s *pointSums) int {
+func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32, rings int, s *pointSums, k *binScales) int {
 	sumR, sumI, sumZ, sumZ2, lowI := s.sumR, s.sumI, s.sumZ, s.sumZ2, s.lowI
-	azScale := float64(gridAz) / (2 * math.Pi) // rounded as in azBin, not as a constant
+	azScale, rScale, zOff, zScale, iScale := k.az, k.r, k.zOff, k.z, k.in
 	// Dereferenced once here, h and grid need no nil check per point.
 	_, _ = h.rangeH[0], grid[0]
 	i := 0
@@ -191,29 +213,32 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 		}
 		az := float64(p.Azimuth)
 		r := float64(p.Range)
-		// An intensity in [+0, 1) (bits below 1's) is its own unit
-		// intensity; any other takes unitIntensity.
-		in := float64(p.Intensity)
-		if math.Float32bits(p.Intensity) >= oneBits {
-			in = unitIntensity(p.Intensity)
+		// unitIntensity on the bits: an intensity in [+0, 1) is its
+		// own, one in [1, +Inf] is 1, and a NaN or a negative one is
+		// +0 (unitIntensity gives −0 for −0, but every sum it goes to
+		// starts at +0 and never holds −0, and x + −0 = x + +0 then).
+		ib := math.Float32bits(p.Intensity)
+		if ib >= oneBits {
+			ib = unitBits(ib)
 		}
+		in := float64(math.Float32frombits(ib))
 		z := float64(p.Z)
 		sumR += r
 		sumI += in
 		sumZ += z
 		sumZ2 += z * z
-		if in < 0.02 {
+		if ib < lowIBits { // in < 0.02, for 0 ≤ in ≤ 1
 			lowI++
 		}
 		// r > 0 and in ≥ 0: the bins need no lower clamp.
-		h.rangeH[min(uint(int(r*(1/rangeBinM))), rangeBins-1)]++
+		h.rangeH[min(uint(int(r*rScale)), rangeBins-1)]++
 		// clampBin without branches: a negative bin's sign bits clear it.
-		hb := int((z - heightMinM) * (1 / heightBinM))
+		hb := int((z - zOff) * zScale)
 		hb &^= hb >> 63
 		hu := min(uint(hb), heightBins-1)
 		h.heightH[hu]++
 		h.heightI[hu] += in
-		h.intenH[min(uint(int(in*intenBins)), intenBins-1)]++
+		h.intenH[min(uint(int(in*iScale)), intenBins-1)]++
 		ring &= gridRows - 1 // ring < rings ≤ gridRows
 		h.ringCount[ring]++
 		a := min(uint(int(az*azScale)), gridAz-1) // azBin's fast path
@@ -226,6 +251,18 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 	}
 	s.sumR, s.sumI, s.sumZ, s.sumZ2, s.lowI = sumR, sumI, sumZ, sumZ2, lowI
 	return i
+}
+
+// unitBits is the bits of a unit intensity in [1, +Inf] (1) or NaN or
+// negative (+0), given its float32 bits, at least oneBits. It is not
+// inlined: the point pass calls it rarely, and as a branch, not a select.
+//
+//go:noinline
+func unitBits(ib uint32) uint32 {
+	if ib <= infBits {
+		return oneBits
+	}
+	return 0
 }
 
 // unitIntensity is a return's intensity clamped to [0, 1], NaN as 0.
@@ -357,13 +394,14 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	}
 	grid := (*[gridRows * gridAz]float32)(e.grid)
 	var sums pointSums
+	k := lidarScales()
 	for pts := cur.Points; len(pts) > 0; {
-		k := e.h.fast(pts, grid, rings, &sums)
-		if k < len(pts) {
-			e.point(cur, &pts[k], rings, &sums)
-			k++
+		n := e.h.fast(pts, grid, rings, &sums, &k)
+		if n < len(pts) {
+			e.point(cur, &pts[n], rings, &sums)
+			n++
 		}
-		pts = pts[k:]
+		pts = pts[n:]
 	}
 	sumR, sumI, sumZ, sumZ2, lowI := sums.sumR, sums.sumI, sums.sumZ, sums.sumZ2, sums.lowI
 	// Every usable point has one range bin; those below 2 m are the bins
