@@ -480,48 +480,7 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	dst[15] = histQuantile(e.heightH, n, 0.95)*heightBinM + heightMinM
 	dst[16] = float64(near) / fn
 	// Neighbourhood statistics on the grid.
-	iso, cells, trip, r5, r20 := 0, 0, 0, 0, 0
-	var rough float64
-	for rw := first; rw <= last; rw++ {
-		line := (*[gridAz]float32)(e.grid[rw*gridAz:])
-		for a, r := range line {
-			if r == 0 {
-				continue
-			}
-			cells++
-			rl := line[(a-1)&(gridAz-1)] // the azimuth bins wrap around
-			rr := line[(a+1)&(gridAz-1)]
-			if rl == 0 && rr == 0 {
-				up, down := float32(0), float32(0)
-				if rw > 0 {
-					up = e.grid[(rw-1)*gridAz+a]
-				}
-				if rw+1 < gridRows {
-					down = e.grid[(rw+1)*gridAz+a]
-				}
-				if up == 0 && down == 0 {
-					iso++
-				}
-				continue
-			}
-			if rl == 0 || rr == 0 {
-				continue
-			}
-			t := 0.3 + 0.05*r
-			if abs32(r-rl) > t && abs32(r-rr) > t && abs32(rl-rr) < t {
-				iso++
-			}
-			d := float64(abs32(r - 0.5*(rl+rr)))
-			trip++
-			rough += min(d, 1) // the builtin: math.Min's results, without the call
-			if d > 0.05 {
-				r5++
-			}
-			if d > 0.2 {
-				r20++
-			}
-		}
-	}
+	iso, cells, trip, r5, r20, rough := neighbours(grid, first, last)
 	dst[17] = float64(iso) / math.Max(float64(cells), 1)
 	if trip > 0 {
 		dst[18] = rough / float64(trip)
@@ -559,6 +518,75 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 
 const indexNearFrac = 16
 
+// Bits of 0.5 and of maxDiffRange as float32s (TestNeighbourBits).
+const (
+	halfBits    = 0x3f000000
+	maxDiffBits = 0x40000000
+)
+
+// Bits of the least float32 above 0.05 and above 0.2 (float64s): a
+// float32 d ≥ 0 is above 0.05 exactly when its bits are at least
+// above5Bits (TestNeighbourBits).
+const (
+	above5Bits  = 0x3d4ccccd
+	above20Bits = 0x3e4ccccd
+)
+
+// neighbours counts, over rows first…last of grid (rows × gridAz nearest
+// ranges, 0 = empty), the occupied cells, those unlike both azimuth
+// neighbours or with no neighbour at all (iso), and the second
+// differences of range along each ring at the trip cells with both
+// neighbours: how many exceed 5 and 20 cm, and their sum clipped at 1 m,
+// added in cell order.
+func neighbours(grid *[gridRows * gridAz]float32, first, last int) (iso, cells, trip, r5, r20 int, rough float64) {
+	for rw := first; rw <= last; rw++ {
+		line := (*[gridAz]float32)(grid[rw*gridAz:])
+		for a, r := range line {
+			if !(r > 0) { // r == 0: a cell holds 0 or a positive range
+				continue
+			}
+			cells++
+			rl := line[(a-1)&(gridAz-1)] // the azimuth bins wrap around
+			rr := line[(a+1)&(gridAz-1)]
+			if rl == 0 || rr == 0 {
+				if rl == 0 && rr == 0 && isolated(grid, rw, a) {
+					iso++
+				}
+				continue
+			}
+			t := 0.3 + 0.05*r
+			if abs32(r-rl) > t && abs32(r-rr) > t && abs32(rl-rr) < t {
+				iso++
+			}
+			// d = |r − (rl+rr)/2| on its bits: float64(min(d, 1)) is
+			// min(float64(d), 1), and d ≥ 0 orders as its bits.
+			db := math.Float32bits(r-0.5*(rl+rr)) & signMask
+			trip++
+			rough += float64(math.Float32frombits(min(db, oneBits)))
+			if db >= above5Bits {
+				r5++
+			}
+			if db >= above20Bits {
+				r20++
+			}
+		}
+	}
+	return iso, cells, trip, r5, r20, rough
+}
+
+// isolated reports whether the cells above and below cell a of row rw
+// are empty.
+func isolated(grid *[gridRows * gridAz]float32, rw, a int) bool {
+	up, down := float32(0), float32(0)
+	if rw > 0 {
+		up = grid[(rw-1)*gridAz+a]
+	}
+	if rw+1 < gridRows {
+		down = grid[(rw+1)*gridAz+a]
+	}
+	return up == 0 && down == 0
+}
+
 // done fills the previous-scan statistics and makes cur the previous scan.
 func (e *LidarExtractor) done(dst []float64, n int) []float64 {
 	e.changeStats(dst[25:29], n)
@@ -588,9 +616,14 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 	cur := e.grid[lo*gridAz : hi*gridAz]
 	prev := e.prev[lo*gridAz : hi*gridAz]
 	prev = prev[:len(cur)] // one length: no bounds check per cell
+	// A cell holds 0 or a positive range (never NaN), so r+p is 0 only
+	// when both are. |r − p| is taken on its bits: a float32 ≥ 0 orders
+	// as its bits do, 0.5 and maxDiffRange are float32s, r − p is 0
+	// exactly when r = p (gradual underflow), and float64(min(d, 2)) =
+	// min(float64(d), 2).
 	for i, r := range cur {
 		p := prev[i]
-		if r == 0 && p == 0 {
+		if !(r+p > 0) {
 			continue
 		}
 		either++
@@ -599,14 +632,14 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 			continue
 		}
 		both++
-		dr := float64(abs32(r - p))
-		if dr > 0.5 {
+		db := math.Float32bits(r-p) & signMask
+		if db > halfBits {
 			changed++
 		}
-		if r == p {
+		if db == 0 {
 			same++
 		}
-		sum += min(dr, maxDiffRange) // the builtin: math.Min's results, without the call
+		sum += float64(math.Float32frombits(min(db, maxDiffBits)))
 	}
 	if both > 0 {
 		d[1] = sum / float64(both)

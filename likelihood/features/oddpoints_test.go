@@ -126,3 +126,21 @@ func TestUnitBits(t *testing.T) {
 		}
 	}
 }
+
+// TestNeighbourBits: the bit patterns the grid passes compare with are
+// those of the thresholds they state: 0.5 and maxDiffRange as float32s,
+// and the least float32s above 0.05 and 0.2 as float64s.
+func TestNeighbourBits(t *testing.T) {
+	if halfBits != math.Float32bits(0.5) || maxDiffBits != math.Float32bits(maxDiffRange) {
+		t.Errorf("halfBits %#x, maxDiffBits %#x: not 0.5 and %v", uint32(halfBits), uint32(maxDiffBits), maxDiffRange)
+	}
+	for _, c := range []struct {
+		bits uint32
+		lim  float64
+	}{{above5Bits, 0.05}, {above20Bits, 0.2}} {
+		at, below := math.Float32frombits(c.bits), math.Float32frombits(c.bits-1)
+		if !(float64(at) > c.lim) || float64(below) > c.lim {
+			t.Errorf("%#x (%v, below it %v) is not where float32s pass %v", c.bits, at, below, c.lim)
+		}
+	}
+}
