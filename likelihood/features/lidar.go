@@ -241,7 +241,10 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 		h.intenH[min(uint(int(in*iScale)), intenBins-1)]++
 		ring &= gridRows - 1 // ring < rings ≤ gridRows
 		h.ringCount[ring]++
-		a := min(uint(int(az*azScale)), gridAz-1) // azBin's fast path
+		// azBin's fast path: az is at most the float32 below 2π, whose
+		// bin is below gridAz (TestLidarAzimuthBinBelowBins), so azBin's
+		// clamp never acts and the mask only drops the bounds checks.
+		a := uint(int(az*azScale)) & (gridAz - 1)
 		h.azOcc[a] = true
 		// The nearest return of the cell, without a branch: a range's
 		// bit pattern minus one orders positive ranges, and an empty

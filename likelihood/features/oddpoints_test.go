@@ -144,3 +144,15 @@ func TestNeighbourBits(t *testing.T) {
 		}
 	}
 }
+
+// TestLidarAzimuthBinBelowBins: the point pass masks an azimuth's bin
+// instead of clamping it. Its azimuths lie in [0, a), a the float32 below
+// float32(2π), and a bin grows with the azimuth, so a's bin being below
+// gridAz makes the mask a no-op for all of them.
+func TestLidarAzimuthBinBelowBins(t *testing.T) {
+	a := math.Float32frombits(twoPiBits - 1)
+	k := lidarScales()
+	if b := int(float64(a) * k.az); b >= gridAz || b != azBin(a, gridAz) {
+		t.Errorf("the largest fast-path azimuth %v falls in bin %d (azBin: %d)", a, b, azBin(a, gridAz))
+	}
+}
