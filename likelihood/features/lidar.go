@@ -232,10 +232,8 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 		}
 		// r > 0 and in ≥ 0: the bins need no lower clamp.
 		h.rangeH[min(uint(int(r*rScale)), rangeBins-1)]++
-		// clampBin without branches: a negative bin's sign bits clear it.
-		hb := int((z - zOff) * zScale)
-		hb &^= hb >> 63
-		hu := min(uint(hb), heightBins-1)
+		// clampBin, with one bounds check less.
+		hu := min(uint(max(int((z-zOff)*zScale), 0)), heightBins-1)
 		h.heightH[hu]++
 		h.heightI[hu] += in
 		h.intenH[min(uint(int(in*iScale)), intenBins-1)]++
