@@ -121,7 +121,7 @@ type encoder struct {
 	// the row of each ring of the current scan (−1 for a ring without a
 	// row), tangents of the row edges.
 	cells    []rangeCell
-	ringBase []int32
+	ringBase []int
 	edgeTan  []float64 // len rows+1; row i covers [edgeTan[i], edgeTan[i+1])
 	xs       []int32   // thumbnail sample columns
 	lid      features.LidarExtractor
@@ -134,7 +134,7 @@ func newEncoder(r *Repr) *encoder {
 	if r.Kind == sensors.KindLidar {
 		cells := len(r.Elevations) * r.AzBins
 		e.cells = make([]rangeCell, cells)
-		e.ringBase = make([]int32, 0, 128)
+		e.ringBase = make([]int, 0, 128)
 		ev := r.Elevations
 		n := len(ev)
 		e.edgeTan = make([]float64, n+1)
@@ -263,9 +263,9 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 	e.ringBase = e.ringBase[:0]
 	if s.Rings > 0 && s.Rings <= 1024 && len(s.RingElevations) >= s.Rings {
 		for ring := 0; ring < s.Rings; ring++ {
-			base := int32(-1) // rows < 128, AzBins ≤ 4096: fits
+			base := -1
 			if row := r.rowOf(float64(s.RingElevations[ring])); row >= 0 {
-				base = int32(row * r.AzBins)
+				base = row * r.AzBins
 			}
 			e.ringBase = append(e.ringBase, base)
 		}
@@ -338,7 +338,7 @@ func (e *encoder) rangeCells(pts []sensors.Point, cells int, azScale float64) in
 		if math.Float32bits(az) >= twoPiBits {
 			return i
 		}
-		base := int(ringBase[ring])
+		base := ringBase[ring]
 		if base < 0 {
 			continue
 		}
@@ -365,7 +365,7 @@ func (e *encoder) cellOf(p *sensors.Point, azScale float64) int {
 	}
 	var base int
 	if int(p.Ring) < len(e.ringBase) {
-		base = int(e.ringBase[p.Ring])
+		base = e.ringBase[p.Ring]
 	} else {
 		x, y, z := float64(p.X), float64(p.Y), float64(p.Z)
 		h := math.Sqrt(x*x + y*y)
