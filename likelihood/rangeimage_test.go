@@ -153,3 +153,18 @@ func TestRangeImageBits(t *testing.T) {
 		t.Errorf("float32(2π) %v, the float32 below it %v", float32(2*math.Pi), below)
 	}
 }
+
+// TestAzimuthColumnBelowBins: rangeCells takes an azimuth's column
+// without clamping it to AzBins−1. Its azimuths lie in [0, a), a the
+// float32 below float32(2π), and a column grows with the azimuth (a
+// product with a positive scale is monotone), so a's column being below
+// AzBins for every valid AzBins proves it for all.
+func TestAzimuthColumnBelowBins(t *testing.T) {
+	a := float64(math.Float32frombits(twoPiBits - 1))
+	for azBins := 4; azBins <= 4096; azBins++ {
+		azScale := float64(azBins) / (2 * math.Pi) // as rangeImage rounds it
+		if c := int(a * azScale); c >= azBins {
+			t.Fatalf("%d bins: the largest fast-path azimuth %v falls in column %d", azBins, a, c)
+		}
+	}
+}

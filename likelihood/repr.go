@@ -117,23 +117,24 @@ func (r *Repr) validate() error {
 // allocates nothing.
 type encoder struct {
 	r *Repr
-	// LiDAR scratch: nearest range and its intensity per cell, row of each
-	// ring of the current scan, tangents of the row edges.
-	cellR, cellI []float32
-	ringRow      []int16
-	edgeTan      []float64 // len rows+1; row i covers [edgeTan[i], edgeTan[i+1])
-	xs           []int32   // thumbnail sample columns
-	lid          features.LidarExtractor
-	cam          features.CameraExtractor
-	stats        []float64
+	// LiDAR scratch: the nearest return of each cell, the first cell of
+	// the row of each ring of the current scan (−1 for a ring without a
+	// row), tangents of the row edges.
+	cells    []rangeCell
+	ringBase []int
+	edgeTan  []float64 // len rows+1; row i covers [edgeTan[i], edgeTan[i+1])
+	xs       []int32   // thumbnail sample columns
+	lid      features.LidarExtractor
+	cam      features.CameraExtractor
+	stats    []float64
 }
 
 func newEncoder(r *Repr) *encoder {
 	e := &encoder{r: r, stats: make([]float64, r.StatDims())}
 	if r.Kind == sensors.KindLidar {
 		cells := len(r.Elevations) * r.AzBins
-		e.cellR, e.cellI = make([]float32, cells), make([]float32, cells)
-		e.ringRow = make([]int16, 0, 128)
+		e.cells = make([]rangeCell, cells)
+		e.ringBase = make([]int, 0, 128)
 		ev := r.Elevations
 		n := len(ev)
 		e.edgeTan = make([]float64, n+1)
@@ -257,12 +258,16 @@ func spacing(ev []float32, i int) float64 {
 func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 	r := e.r
 	cells := len(r.Elevations) * r.AzBins
-	clear(e.cellR)
+	clear(e.cells)
 	// Rows of the scan's rings, when it numbers them with elevations.
-	e.ringRow = e.ringRow[:0]
+	e.ringBase = e.ringBase[:0]
 	if s.Rings > 0 && s.Rings <= 1024 && len(s.RingElevations) >= s.Rings {
 		for ring := 0; ring < s.Rings; ring++ {
-			e.ringRow = append(e.ringRow, int16(r.rowOf(float64(s.RingElevations[ring]))))
+			base := -1
+			if row := r.rowOf(float64(s.RingElevations[ring])); row >= 0 {
+				base = row * r.AzBins
+			}
+			e.ringBase = append(e.ringBase, base)
 		}
 	}
 	azScale := float64(r.AzBins) / (2 * math.Pi)
@@ -279,17 +284,19 @@ func (e *encoder) rangeImage(dst []float64, s *sensors.Scan) {
 			}
 		}
 	}
-	cellR, cellI := e.cellR[:cells], e.cellI[:cells]
+	cellR := e.cells[:cells]
 	rng, inten := dst[:cells], dst[cells:2*cells]
 	invLogMax := 1 / math.Log1p(float64(r.MaxRange))
 	rng, inten = rng[:len(cellR)], inten[:len(cellR)]
-	for c, pr := range cellR {
-		if pr == 0 {
+	for c, cell := range cellR {
+		pb := cell.r
+		if pb == 0 {
 			rng[c], inten[c] = missingRange, 0
 			continue
 		}
+		pr := math.Float32frombits(pb)
 		rng[c] = min(math.Log1p(float64(pr))*invLogMax, 1.5)
-		in := float64(cellI[c])
+		in := float64(cell.in)
 		if !(in >= 0) {
 			in = 0
 		}
@@ -306,7 +313,7 @@ const (
 )
 
 // rangeCells keeps each cell's nearest return over pts, in order, while
-// each point with a range in (0, 10 km] numbers a ring of e.ringRow and
+// each point with a range in (0, 10 km] numbers a ring of e.ringBase and
 // has an azimuth in [0, 2π); it returns the index of the first that does
 // not (len(pts) when none). Points in a ring without a
 // row are skipped. Its tests are integer compares of bit patterns: a range
@@ -317,8 +324,7 @@ const (
 func (e *encoder) rangeCells(pts []sensors.Point, cells int, azScale float64) int {
 	// Locals, not fields: the stores to the cells could alias e, and the
 	// compiler would reload every slice header at every point.
-	ringRow, cellR, cellI := e.ringRow, e.cellR[:cells], e.cellI[:cells]
-	azBins := e.r.AzBins
+	ringBase, cellR := e.ringBase, e.cells[:cells]
 	for i := range pts {
 		p := &pts[i]
 		rb := math.Float32bits(p.Range)
@@ -326,20 +332,23 @@ func (e *encoder) rangeCells(pts []sensors.Point, cells int, azScale float64) in
 			continue
 		}
 		ring, az := uint(p.Ring), p.Azimuth
-		if ring >= uint(len(ringRow)) {
+		if ring >= uint(len(ringBase)) {
 			return i
 		}
 		if math.Float32bits(az) >= twoPiBits {
 			return i
 		}
-		row := int(ringRow[ring])
-		if row < 0 {
+		base := ringBase[ring]
+		if base < 0 {
 			continue
 		}
-		c := row*azBins + min(int(float64(az)*azScale), azBins-1)
-		if cb := math.Float32bits(cellR[c]); cb == 0 || rb < cb {
-			cellR[c] = p.Range
-			cellI[c] = p.Intensity
+		// az is at most the float32 below 2π, so its column is below
+		// AzBins without a clamp (TestAzimuthColumnBelowBins).
+		c := base + int(float64(az)*azScale)
+		// Nearer than the cell's return, or the cell is empty: its 0
+		// wraps round to the largest pattern.
+		if cell := &cellR[c]; rb-1 < cell.r-1 {
+			cell.r, cell.in = rb, p.Intensity
 		}
 	}
 	return len(pts)
@@ -354,18 +363,22 @@ func (e *encoder) cellOf(p *sensors.Point, azScale float64) int {
 	if !(pr > 0 && pr <= 1e4) {
 		return -1
 	}
-	var row int
-	if int(p.Ring) < len(e.ringRow) {
-		row = int(e.ringRow[p.Ring])
+	var base int
+	if int(p.Ring) < len(e.ringBase) {
+		base = e.ringBase[p.Ring]
 	} else {
 		x, y, z := float64(p.X), float64(p.Y), float64(p.Z)
 		h := math.Sqrt(x*x + y*y)
 		if !(h > 0) || math.IsInf(h, 0) || math.IsNaN(z) {
 			return -1
 		}
-		row = e.rowOfTan(z / h)
+		row := e.rowOfTan(z / h)
+		if row < 0 {
+			return -1
+		}
+		base = row * e.r.AzBins
 	}
-	if row < 0 {
+	if base < 0 {
 		return -1
 	}
 	a := float64(p.Azimuth)
@@ -378,15 +391,23 @@ func (e *encoder) cellOf(p *sensors.Point, azScale float64) int {
 			return -1
 		}
 	}
-	return row*e.r.AzBins + min(int(a*azScale), e.r.AzBins-1)
+	return base + min(int(a*azScale), e.r.AzBins-1)
+}
+
+// rangeCell is a cell of the range image: the nearest range as its
+// float32 bits (0 when empty: positive ranges order as their bits) and
+// that return's intensity.
+type rangeCell struct {
+	r  uint32
+	in float32
 }
 
 // keepNearest keeps p in cell c when the cell is empty or p is nearer
 // than its return.
 func (e *encoder) keepNearest(c int, p *sensors.Point) {
-	if cr := e.cellR[c]; cr == 0 || p.Range < cr {
-		e.cellR[c] = p.Range
-		e.cellI[c] = p.Intensity
+	// p.Range is in (0, 10 km]: it orders as its bits.
+	if cell, rb := &e.cells[c], math.Float32bits(p.Range); cell.r == 0 || rb < cell.r {
+		cell.r, cell.in = rb, p.Intensity
 	}
 }
 

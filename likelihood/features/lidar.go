@@ -143,6 +143,23 @@ type pointSums struct {
 	lowI                    int
 }
 
+// binScales are the bin scales of the point pass, handed to it as values
+// rather than written there as constants: the compiler sets a loop's float
+// constants up again on every point that a continue skips (a VLP-16 scan
+// has thousands without a return), but keeps values in registers.
+type binScales struct {
+	az   float64 // azimuth bins per radian, rounded as in azBin
+	r    float64 // range bins per metre
+	zOff float64 // height of bin 0's lower edge, m
+	z    float64 // height bins per metre
+	in   float64 // intensity bins per unit
+}
+
+// lidarScales are the scales of the LiDAR statistics' bins.
+func lidarScales() binScales {
+	return binScales{az: float64(gridAz) / (2 * math.Pi), r: 1 / rangeBinM, zOff: heightMinM, z: 1 / heightBinM, in: intenBins}
+}
+
 // Bit patterns of okPoint's limits: for a float32 f, |f| < 1e4 exactly
 // when Float32bits(f)&^sign < limBits (NaN's patterns lie above every
 // finite one), and 0 < f < 1e4 when Float32bits(f)−1 < limBits−1 as
@@ -154,7 +171,13 @@ const (
 	// (negZeroBits); a NaN's are neither.
 	twoPiBits   = 0x40c90fdb
 	negZeroBits = 0x80000000
-	signMask    = 0x7fffffff
+	oneBits     = 0x3f800000 // Float32bits(1)
+	infBits     = 0x7f800000 // Float32bits(+Inf)
+	// lowIBits is the bits of the least float32 that is not below 0.02
+	// (a float64): a float32 f ≥ 0 is below 0.02 exactly when its bits
+	// are below these.
+	lowIBits = 0x3ca3d70b
+	signMask = 0x7fffffff
 )
 
 // fast adds the points of pts to h, s and grid in order while each is
@@ -163,9 +186,11 @@ const (
 // for the returned k (if any) needs the general path (point). A point
 // whose azimuth is NaN is unusable, but fast leaves it to the general
 // path, which skips it.
-func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32, rings int, s *pointSums) int {
+func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32, rings int, s *pointSums, k *binScales) int {
 	sumR, sumI, sumZ, sumZ2, lowI := s.sumR, s.sumI, s.sumZ, s.sumZ2, s.lowI
-	azScale := float64(gridAz) / (2 * math.Pi) // rounded as in azBin, not as a constant
+	azScale, rScale, zOff, zScale, iScale := k.az, k.r, k.zOff, k.z, k.in
+	// Dereferenced once here, h and grid need no nil check per point.
+	_, _ = h.rangeH[0], grid[0]
 	i := 0
 	for ; i < len(pts); i++ {
 		p := &pts[i]
@@ -188,24 +213,36 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 		}
 		az := float64(p.Azimuth)
 		r := float64(p.Range)
-		in := unitIntensity(p.Intensity)
+		// unitIntensity on the bits: an intensity in [+0, 1) is its
+		// own, one in [1, +Inf] is 1, and a NaN or a negative one is
+		// +0 (unitIntensity gives −0 for −0, but every sum it goes to
+		// starts at +0 and never holds −0, and x + −0 = x + +0 then).
+		ib := math.Float32bits(p.Intensity)
+		if ib >= oneBits {
+			ib = unitBits(ib)
+		}
+		in := float64(math.Float32frombits(ib))
 		z := float64(p.Z)
 		sumR += r
 		sumI += in
 		sumZ += z
 		sumZ2 += z * z
-		if in < 0.02 {
+		if ib < lowIBits { // in < 0.02, for 0 ≤ in ≤ 1
 			lowI++
 		}
 		// r > 0 and in ≥ 0: the bins need no lower clamp.
-		h.rangeH[min(uint(int(r*(1/rangeBinM))), rangeBins-1)]++
-		hb := clampBin(int((z-heightMinM)*(1/heightBinM)), heightBins)
-		h.heightH[hb]++
-		h.heightI[hb] += in
-		h.intenH[min(uint(int(in*intenBins)), intenBins-1)]++
+		h.rangeH[min(uint(int(r*rScale)), rangeBins-1)]++
+		// clampBin, with one bounds check less.
+		hu := min(uint(max(int((z-zOff)*zScale), 0)), heightBins-1)
+		h.heightH[hu]++
+		h.heightI[hu] += in
+		h.intenH[min(uint(int(in*iScale)), intenBins-1)]++
 		ring &= gridRows - 1 // ring < rings ≤ gridRows
 		h.ringCount[ring]++
-		a := min(uint(int(az*azScale)), gridAz-1) // azBin's fast path
+		// azBin's fast path: az is at most the float32 below 2π, whose
+		// bin is below gridAz (TestLidarAzimuthBinBelowBins), so azBin's
+		// clamp never acts and the mask only drops the bounds checks.
+		a := uint(int(az*azScale)) & (gridAz - 1)
 		h.azOcc[a] = true
 		// The nearest return of the cell, without a branch: a range's
 		// bit pattern minus one orders positive ranges, and an empty
@@ -215,6 +252,18 @@ func (h *lidarHists) fast(pts []sensors.Point, grid *[gridRows * gridAz]float32,
 	}
 	s.sumR, s.sumI, s.sumZ, s.sumZ2, s.lowI = sumR, sumI, sumZ, sumZ2, lowI
 	return i
+}
+
+// unitBits is the bits of a unit intensity in [1, +Inf] (1) or NaN or
+// negative (+0), given its float32 bits, at least oneBits. It is not
+// inlined: the point pass calls it rarely, and as a branch, not a select.
+//
+//go:noinline
+func unitBits(ib uint32) uint32 {
+	if ib <= infBits {
+		return oneBits
+	}
+	return 0
 }
 
 // unitIntensity is a return's intensity clamped to [0, 1], NaN as 0.
@@ -346,13 +395,14 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	}
 	grid := (*[gridRows * gridAz]float32)(e.grid)
 	var sums pointSums
+	k := lidarScales()
 	for pts := cur.Points; len(pts) > 0; {
-		k := e.h.fast(pts, grid, rings, &sums)
-		if k < len(pts) {
-			e.point(cur, &pts[k], rings, &sums)
-			k++
+		n := e.h.fast(pts, grid, rings, &sums, &k)
+		if n < len(pts) {
+			e.point(cur, &pts[n], rings, &sums)
+			n++
 		}
-		pts = pts[k:]
+		pts = pts[n:]
 	}
 	sumR, sumI, sumZ, sumZ2, lowI := sums.sumR, sums.sumI, sums.sumZ, sums.sumZ2, sums.lowI
 	// Every usable point has one range bin; those below 2 m are the bins
@@ -431,48 +481,7 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 	dst[15] = histQuantile(e.heightH, n, 0.95)*heightBinM + heightMinM
 	dst[16] = float64(near) / fn
 	// Neighbourhood statistics on the grid.
-	iso, cells, trip, r5, r20 := 0, 0, 0, 0, 0
-	var rough float64
-	for rw := first; rw <= last; rw++ {
-		line := (*[gridAz]float32)(e.grid[rw*gridAz:])
-		for a, r := range line {
-			if r == 0 {
-				continue
-			}
-			cells++
-			rl := line[(a-1)&(gridAz-1)] // the azimuth bins wrap around
-			rr := line[(a+1)&(gridAz-1)]
-			if rl == 0 && rr == 0 {
-				up, down := float32(0), float32(0)
-				if rw > 0 {
-					up = e.grid[(rw-1)*gridAz+a]
-				}
-				if rw+1 < gridRows {
-					down = e.grid[(rw+1)*gridAz+a]
-				}
-				if up == 0 && down == 0 {
-					iso++
-				}
-				continue
-			}
-			if rl == 0 || rr == 0 {
-				continue
-			}
-			t := 0.3 + 0.05*r
-			if abs32(r-rl) > t && abs32(r-rr) > t && abs32(rl-rr) < t {
-				iso++
-			}
-			d := float64(abs32(r - 0.5*(rl+rr)))
-			trip++
-			rough += min(d, 1) // the builtin: math.Min's results, without the call
-			if d > 0.05 {
-				r5++
-			}
-			if d > 0.2 {
-				r20++
-			}
-		}
-	}
+	iso, cells, trip, r5, r20, rough := neighbours(grid, first, last)
 	dst[17] = float64(iso) / math.Max(float64(cells), 1)
 	if trip > 0 {
 		dst[18] = rough / float64(trip)
@@ -510,6 +519,75 @@ func (e *LidarExtractor) Next(dst []float64, cur *sensors.Scan) []float64 {
 
 const indexNearFrac = 16
 
+// Bits of 0.5 and of maxDiffRange as float32s (TestNeighbourBits).
+const (
+	halfBits    = 0x3f000000
+	maxDiffBits = 0x40000000
+)
+
+// Bits of the least float32 above 0.05 and above 0.2 (float64s): a
+// float32 d ≥ 0 is above 0.05 exactly when its bits are at least
+// above5Bits (TestNeighbourBits).
+const (
+	above5Bits  = 0x3d4ccccd
+	above20Bits = 0x3e4ccccd
+)
+
+// neighbours counts, over rows first…last of grid (rows × gridAz nearest
+// ranges, 0 = empty), the occupied cells, those unlike both azimuth
+// neighbours or with no neighbour at all (iso), and the second
+// differences of range along each ring at the trip cells with both
+// neighbours: how many exceed 5 and 20 cm, and their sum clipped at 1 m,
+// added in cell order.
+func neighbours(grid *[gridRows * gridAz]float32, first, last int) (iso, cells, trip, r5, r20 int, rough float64) {
+	for rw := first; rw <= last; rw++ {
+		line := (*[gridAz]float32)(grid[rw*gridAz:])
+		for a, r := range line {
+			if !(r > 0) { // r == 0: a cell holds 0 or a positive range
+				continue
+			}
+			cells++
+			rl := line[(a-1)&(gridAz-1)] // the azimuth bins wrap around
+			rr := line[(a+1)&(gridAz-1)]
+			if rl == 0 || rr == 0 {
+				if rl == 0 && rr == 0 && isolated(grid, rw, a) {
+					iso++
+				}
+				continue
+			}
+			t := 0.3 + 0.05*r
+			if abs32(r-rl) > t && abs32(r-rr) > t && abs32(rl-rr) < t {
+				iso++
+			}
+			// d = |r − (rl+rr)/2| on its bits: float64(min(d, 1)) is
+			// min(float64(d), 1), and d ≥ 0 orders as its bits.
+			db := math.Float32bits(r-0.5*(rl+rr)) & signMask
+			trip++
+			rough += float64(math.Float32frombits(min(db, oneBits)))
+			if db >= above5Bits {
+				r5++
+			}
+			if db >= above20Bits {
+				r20++
+			}
+		}
+	}
+	return iso, cells, trip, r5, r20, rough
+}
+
+// isolated reports whether the cells above and below cell a of row rw
+// are empty.
+func isolated(grid *[gridRows * gridAz]float32, rw, a int) bool {
+	up, down := float32(0), float32(0)
+	if rw > 0 {
+		up = grid[(rw-1)*gridAz+a]
+	}
+	if rw+1 < gridRows {
+		down = grid[(rw+1)*gridAz+a]
+	}
+	return up == 0 && down == 0
+}
+
 // done fills the previous-scan statistics and makes cur the previous scan.
 func (e *LidarExtractor) done(dst []float64, n int) []float64 {
 	e.changeStats(dst[25:29], n)
@@ -539,9 +617,14 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 	cur := e.grid[lo*gridAz : hi*gridAz]
 	prev := e.prev[lo*gridAz : hi*gridAz]
 	prev = prev[:len(cur)] // one length: no bounds check per cell
+	// A cell holds 0 or a positive range (never NaN), so r+p is 0 only
+	// when both are. |r − p| is taken on its bits: a float32 ≥ 0 orders
+	// as its bits do, 0.5 and maxDiffRange are float32s, r − p is 0
+	// exactly when r = p (gradual underflow), and float64(min(d, 2)) =
+	// min(float64(d), 2).
 	for i, r := range cur {
 		p := prev[i]
-		if r == 0 && p == 0 {
+		if !(r+p > 0) {
 			continue
 		}
 		either++
@@ -550,14 +633,14 @@ func (e *LidarExtractor) changeStats(d []float64, n int) {
 			continue
 		}
 		both++
-		dr := float64(abs32(r - p))
-		if dr > 0.5 {
+		db := math.Float32bits(r-p) & signMask
+		if db > halfBits {
 			changed++
 		}
-		if r == p {
+		if db == 0 {
 			same++
 		}
-		sum += min(dr, maxDiffRange) // the builtin: math.Min's results, without the call
+		sum += float64(math.Float32frombits(min(db, maxDiffBits)))
 	}
 	if both > 0 {
 		d[1] = sum / float64(both)

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -160,4 +161,49 @@ func TestLidarMatchesReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzLidarMatchesReference: scans made of arbitrary points (every field
+// any bit pattern, 26 bytes a point), numbered rings or not, after a
+// simulated scan, give the reference's statistics bit for bit.
+func FuzzLidarMatchesReference(f *testing.F) {
+	point := func(x, y, z, in, r, az float32, ring uint16) []byte {
+		var b []byte
+		for _, v := range []float32{x, y, z, in, r, az} {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+		return binary.LittleEndian.AppendUint16(b, ring)
+	}
+	f.Add(uint8(16), append(point(1, 2, 0.5, 0.3, 2.3, 1, 3), point(-1, 2, -0.5, 1.5, 2.3, 6.2, 15)...))
+	f.Add(uint8(0), append(point(1, 2, 0.5, float32(math.NaN()), 2.3, -1, 3), point(0, 0, 20, -0.0, 1e4, 7, 40)...))
+	f.Add(uint8(4), point(3, 4, 0, 0.0199, 5, float32(2*math.Pi), 2))
+	w, err := sim.NewWorld(sim.DefaultWorldOptions())
+	if err != nil {
+		f.Fatal(err)
+	}
+	l, err := sim.NewLidar(w, sim.LidarOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	first := l.Frame(0).(*sensors.Scan)
+	f.Fuzz(func(t *testing.T, rings uint8, data []byte) {
+		s := &sensors.Scan{Rings: int(rings)}
+		for ; len(data) >= 26; data = data[26:] {
+			var v [6]float32
+			for k := range v {
+				v[k] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*k:]))
+			}
+			s.Points = append(s.Points, sensors.Point{X: v[0], Y: v[1], Z: v[2], Intensity: v[3], Range: v[4], Azimuth: v[5],
+				Ring: binary.LittleEndian.Uint16(data[24:])})
+		}
+		var got LidarExtractor
+		var want refLidar
+		for i, sc := range []*sensors.Scan{first, s, s} {
+			a := got.Next(nil, sc)
+			b := want.Next(nil, sc)
+			if k := sameBits(a, b); k >= 0 {
+				t.Fatalf("scan %d: %s = %v, reference %v", i, lidarNames[k], a[k], b[k])
+			}
+		}
+	})
 }
