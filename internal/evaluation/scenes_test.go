@@ -113,4 +113,15 @@ func TestEvaluateScenesAndSoak(t *testing.T) {
 	if len(SoakTable([]Soak{s, tot}).Rows) != 2 {
 		t.Fatal("soak table")
 	}
+
+	// A scene's soak is named after it and stops where a recording ends.
+	short := list[0]
+	short.Len = 25
+	ss, err := SoakScenes(ctx, ms, []HeldOutScene{list[0], short}, 40, JudgeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 2 || ss[0].Sensor != "sim-world7" || ss[0].Frames != 40 || ss[1].Frames != 25 {
+		t.Fatalf("scene soaks %+v", ss)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/sensortrust/trustagent/agent"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/report"
+	"github.com/sensortrust/trustagent/internal/scenes"
 	"github.com/sensortrust/trustagent/internal/training"
 )
 
@@ -117,14 +118,14 @@ func Total(sensor string, ss []Soak) Soak {
 
 // SoakTable is a table of soaks, one per row.
 func SoakTable(ss []Soak) report.Table {
-	t := report.Table{Header: []string{"drive", "hours", "entries into ERROR", "per hour", "entries into WARN", "per hour", "frames untrusted", "frames WARN", "ERROR causes"}}
+	t := report.Table{Header: []string{"drive", "frames", "hours", "entries into ERROR", "per hour", "entries into WARN", "per hour", "frames untrusted", "frames WARN", "ERROR causes"}}
 	for _, s := range ss {
 		var causes []string
 		for c, n := range s.Causes {
 			causes = append(causes, fmt.Sprintf("%s %d", c, n))
 		}
 		slices.Sort(causes)
-		t.Rows = append(t.Rows, []string{s.Sensor, strconv.FormatFloat(s.Hours, 'f', 2, 64), strconv.Itoa(s.Errors), strconv.FormatFloat(s.ErrorsPerHour(), 'f', 2, 64),
+		t.Rows = append(t.Rows, []string{s.Sensor, strconv.Itoa(s.Frames), strconv.FormatFloat(s.Hours, 'f', 3, 64), strconv.Itoa(s.Errors), strconv.FormatFloat(s.ErrorsPerHour(), 'f', 2, 64),
 			strconv.Itoa(s.Warns), strconv.FormatFloat(s.WarnsPerHour(), 'f', 1, 64), pct(s.Untrusted), pct(s.WarnTime), joinOr(causes, "-")})
 	}
 	return t
@@ -144,6 +145,29 @@ func SoakWorlds(ctx context.Context, ms *modelbundle.Models, worlds []uint64, d 
 			return nil, err
 		}
 		s, err := CleanSoak(ctx, ms, fmt.Sprintf("%s, world %d", kind, w), run, o)
+		if err != nil {
+			return nil, err
+		}
+		ss = append(ss, s)
+	}
+	return ss, nil
+}
+
+// SoakScenes runs CleanSoak on the first frames of each scene's clean
+// drive (all of a recording that holds fewer), in order; each soak is
+// named after its scene.
+func SoakScenes(ctx context.Context, ms *modelbundle.Models, list []HeldOutScene, frames int, o JudgeOptions) ([]Soak, error) {
+	var ss []Soak
+	for _, sc := range list {
+		n := frames
+		if sc.Len > 0 {
+			n = min(n, sc.Len)
+		}
+		r, err := sc.Drive(ctx, scenes.DriveOptions{Frames: n})
+		if err != nil {
+			return nil, fmt.Errorf("scene %s: %w", sc.Name, err)
+		}
+		s, err := CleanSoak(ctx, ms, sc.Name, training.RunOf(r), o)
 		if err != nil {
 			return nil, err
 		}
