@@ -60,6 +60,17 @@ did not show.
 
 `
 
+// ownHeader opens the section on alarms set on a scene's own drive.
+const ownHeader = `## Alarms set on the scene's own drive
+
+The same held-out scenes once the model's alarms are set on the scene's own first clean frames, as
+` + "`trustctl calibrate`" + ` sets them on a robot's recorded clean drive (trustd's ` + "`recalibrate`" + ` command
+does the same for the score's threshold): the clean frames right after those are judged as a soak, and
+the frames after the soak as in the first section (clean, then every fault injected). Recordings too
+short for all three are left out.
+
+`
+
 // faultsHeader opens the per-fault section.
 const faultsHeader = `## Every fault on one held-out recording
 
@@ -78,6 +89,7 @@ func cmdResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	stills := fs.Int("stills", 8, "photograph scenes per camera table (0: every one)")
 	soak := fs.Duration("soak", 10*time.Minute, "clean drive per unseen world and sensor (0: no soak section)")
 	realFrames := fs.Int("real-frames", 600, "clean frames judged per real scene in the false-alarm section (0: no such section)")
+	ownFrames := fs.Int("own-frames", 1800, "clean frames of each held-out scene its own alarms are set on, before 600 clean frames are soaked and --scene-frames evaluated (0: no such section)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: trustctl results --out FILE [--models DIR]")
 		fmt.Fprintln(fs.Output())
@@ -108,6 +120,7 @@ func cmdResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	b.WriteString(resultsHeader)
 	b.WriteString(scenesHeader)
 	var soaks, reals []evaluation.Soak
+	var own bytes.Buffer
 	for _, p := range training.DefaultPlans(training.SizeFull) {
 		path := filepath.Join(*models, p.File)
 		ms, err := openModel(ctx, path, p.Options.Kind)
@@ -133,6 +146,18 @@ func cmdResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				return err
 			}
 			soaks = append(append(soaks, ss...), evaluation.Total(p.Options.Kind.String()+", all", ss))
+		}
+		if *ownFrames > 0 {
+			o := evaluation.OwnOptions{Calibrate: *ownFrames, Soak: 600, Scenes: evaluation.SceneOptions{Drive: scenes.DriveOptions{Frames: *sceneFrames}, FaultSeed: 7}}
+			rs, err := evaluation.OwnCalibration(ctx, ms, p.File, list, o)
+			if err != nil {
+				return err
+			}
+			caption := fmt.Sprintf("**%s** (model %s, alarms set on %d clean frames of each scene, then 600 soaked and %d evaluated, fault seed 7)", p.Options.Kind, p.File, *ownFrames, *sceneFrames)
+			if err := report.Markdown(&own, evaluation.OwnCalibrationTable(caption, rs)); err != nil {
+				return err
+			}
+			own.WriteString("\n")
 		}
 		if *realFrames > 0 {
 			all, _ := evaluation.HeldOutScenes(ctx, p, 0)
@@ -164,6 +189,10 @@ func cmdResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		b.WriteString("\n")
+	}
+	if own.Len() > 0 {
+		b.WriteString(ownHeader)
+		b.Write(own.Bytes())
 	}
 	b.WriteString(faultsHeader)
 	b.Write(bytes.TrimRight(md, "\n"))

@@ -140,12 +140,6 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 func ScenesTable(caption string, rs []SceneResult) report.Table {
 	t := report.Table{Caption: caption, Header: []string{"scene", "source", "clean frames", "clean untrusted",
 		"AUROC sev 1 / 2 / 3", "health AUROC sev 1 / 2 / 3", "judge AUROC sev 1 / 2 / 3", "fault frames untrusted sev 1 / 2 / 3", "least untrusted fault (sev ≥ 2)", "targets met"}}
-	mark := func(ok bool) string {
-		if ok {
-			return ""
-		}
-		return " ✗"
-	}
 	for _, r := range rs {
 		src := "simulated"
 		if r.Real {
@@ -171,6 +165,14 @@ func ScenesTable(caption string, rs []SceneResult) report.Table {
 			r.Worst + ": " + pct(r.WorstUntrusted) + mark(detOK), joinOr(met, "none")})
 	}
 	return t
+}
+
+// mark is " ✗" for a missed target.
+func mark(ok bool) string {
+	if ok {
+		return ""
+	}
+	return " ✗"
 }
 
 func joinOr(xs []string, none string) string {
