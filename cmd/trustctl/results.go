@@ -71,6 +71,10 @@ short for all three are left out.
 
 `
 
+// ownSoakFrames are the clean frames judged after a scene's own
+// calibration frames, before its evaluated frames.
+const ownSoakFrames = 600
+
 // faultsHeader opens the per-fault section.
 const faultsHeader = `## Every fault on one held-out recording
 
@@ -89,7 +93,7 @@ func cmdResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	stills := fs.Int("stills", 8, "photograph scenes per camera table (0: every one)")
 	soak := fs.Duration("soak", 10*time.Minute, "clean drive per unseen world and sensor (0: no soak section)")
 	realFrames := fs.Int("real-frames", 600, "clean frames judged per real scene in the false-alarm section (0: no such section)")
-	ownFrames := fs.Int("own-frames", 1800, "clean frames of each held-out scene its own alarms are set on, before 600 clean frames are soaked and --scene-frames evaluated (0: no such section)")
+	ownFrames := fs.Int("own-frames", 1800, fmt.Sprintf("clean frames of each held-out scene its own alarms are set on, before %d clean frames are soaked and --scene-frames evaluated (0: no such section)", ownSoakFrames))
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: trustctl results --out FILE [--models DIR]")
 		fmt.Fprintln(fs.Output())
@@ -148,12 +152,12 @@ func cmdResults(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			soaks = append(append(soaks, ss...), evaluation.Total(p.Options.Kind.String()+", all", ss))
 		}
 		if *ownFrames > 0 {
-			o := evaluation.OwnOptions{Calibrate: *ownFrames, Soak: 600, Scenes: evaluation.SceneOptions{Drive: scenes.DriveOptions{Frames: *sceneFrames}, FaultSeed: 7}}
+			o := evaluation.OwnOptions{Calibrate: *ownFrames, Soak: ownSoakFrames, Scenes: evaluation.SceneOptions{Drive: scenes.DriveOptions{Frames: *sceneFrames}, FaultSeed: 7}}
 			rs, err := evaluation.OwnCalibration(ctx, ms, p.File, list, o)
 			if err != nil {
 				return err
 			}
-			caption := fmt.Sprintf("**%s** (model %s, alarms set on %d clean frames of each scene, then 600 soaked and %d evaluated, fault seed 7)", p.Options.Kind, p.File, *ownFrames, *sceneFrames)
+			caption := fmt.Sprintf("**%s** (model %s, alarms set on %d clean frames of each scene, then %d soaked and %d evaluated, fault seed 7)", p.Options.Kind, p.File, *ownFrames, ownSoakFrames, *sceneFrames)
 			if err := report.Markdown(&own, evaluation.OwnCalibrationTable(caption, rs)); err != nil {
 				return err
 			}

@@ -32,8 +32,8 @@ type OwnOptions struct {
 }
 
 // OwnCalibration sets the model's alarms on the first o.Calibrate clean
-// frames of each scene's drive, as `trustctl calibrate` (or trustd's
-// recalibrate command) does on a robot's own drive, soaks the model on the
+// frames of each scene's drive, as `trustctl calibrate` does on a robot's
+// recorded drive, soaks the model on the
 // o.Soak clean frames after them, and evaluates the frames after those as
 // EvaluateScenes does. Scenes that hold too few frames are left out.
 func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, list []HeldOutScene, o OwnOptions) ([]OwnCalibrated, error) {
@@ -93,23 +93,11 @@ func OwnCalibrationTable(caption string, rs []OwnCalibrated) report.Table {
 		"clean drive after: frames, entries into ERROR, untrusted", "clean untrusted", "judge AUROC sev 1 / 2 / 3",
 		"fault frames untrusted sev 1 / 2 / 3", "least untrusted fault (sev ≥ 2)", "targets met"}}
 	for _, r := range rs {
-		src := "simulated"
-		if r.Real {
-			src = "real"
-		}
 		soakOK := r.Soak.Untrusted <= 0.01
 		cleanOK := r.CleanUntrusted <= 0.01
 		detOK := r.WorstUntrusted >= 0.95
-		met := "none"
-		switch {
-		case soakOK && cleanOK && detOK:
-			met = "clean, faults"
-		case soakOK && cleanOK:
-			met = "clean"
-		case detOK:
-			met = "faults"
-		}
-		t.Rows = append(t.Rows, []string{r.Scene, src,
+		met := targetsMet(target{soakOK && cleanOK, "clean"}, target{detOK, "faults"})
+		t.Rows = append(t.Rows, []string{r.Scene, source(r.Real),
 			strconv.FormatFloat(r.Threshold, 'f', 2, 64) + " → " + strconv.FormatFloat(r.OwnThreshold, 'f', 2, 64),
 			strconv.Itoa(r.Soak.Frames) + ", " + strconv.Itoa(r.Soak.Errors) + ", " + pct(r.Soak.Untrusted) + mark(soakOK),
 			pct(r.CleanUntrusted) + mark(cleanOK),

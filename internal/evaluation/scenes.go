@@ -141,30 +141,43 @@ func ScenesTable(caption string, rs []SceneResult) report.Table {
 	t := report.Table{Caption: caption, Header: []string{"scene", "source", "clean frames", "clean untrusted",
 		"AUROC sev 1 / 2 / 3", "health AUROC sev 1 / 2 / 3", "judge AUROC sev 1 / 2 / 3", "fault frames untrusted sev 1 / 2 / 3", "least untrusted fault (sev ≥ 2)", "targets met"}}
 	for _, r := range rs {
-		src := "simulated"
-		if r.Real {
-			src = "real"
-		}
 		cleanOK := r.CleanUntrusted <= 0.01
 		aurocOK := r.AUROC[0] >= 0.99 && r.AUROC[1] >= 0.99 && r.AUROC[2] >= 0.99
 		detOK := r.WorstUntrusted >= 0.95
-		var met []string
-		for _, m := range []struct {
-			ok   bool
-			name string
-		}{{cleanOK, "clean"}, {detOK, "faults"}, {aurocOK, "AUROC"}} {
-			if m.ok {
-				met = append(met, m.name)
-			}
-		}
-		t.Rows = append(t.Rows, []string{r.Scene, src, strconv.Itoa(r.CleanFrames), pct(r.CleanUntrusted) + mark(cleanOK),
+		met := targetsMet(target{cleanOK, "clean"}, target{detOK, "faults"}, target{aurocOK, "AUROC"})
+		t.Rows = append(t.Rows, []string{r.Scene, source(r.Real), strconv.Itoa(r.CleanFrames), pct(r.CleanUntrusted) + mark(cleanOK),
 			f3(r.AUROC[0]) + " / " + f3(r.AUROC[1]) + " / " + f3(r.AUROC[2]) + mark(aurocOK),
 			f3(r.HealthAUROC[0]) + " / " + f3(r.HealthAUROC[1]) + " / " + f3(r.HealthAUROC[2]),
 			f3(r.JudgeAUROC[0]) + " / " + f3(r.JudgeAUROC[1]) + " / " + f3(r.JudgeAUROC[2]),
 			pct(r.Untrusted[0]) + " / " + pct(r.Untrusted[1]) + " / " + pct(r.Untrusted[2]),
-			r.Worst + ": " + pct(r.WorstUntrusted) + mark(detOK), joinOr(met, "none")})
+			r.Worst + ": " + pct(r.WorstUntrusted) + mark(detOK), met})
 	}
 	return t
+}
+
+// source names where a scene's frames come from.
+func source(real bool) string {
+	if real {
+		return "real"
+	}
+	return "simulated"
+}
+
+// target is one target of a scene table and whether a scene met it.
+type target struct {
+	ok   bool
+	name string
+}
+
+// targetsMet lists the names of the targets met, "none" when none is.
+func targetsMet(ts ...target) string {
+	var met []string
+	for _, t := range ts {
+		if t.ok {
+			met = append(met, t.name)
+		}
+	}
+	return joinOr(met, "none")
 }
 
 // mark is " ✗" for a missed target.
