@@ -33,6 +33,7 @@ func commands() []command {
 		{"convert", "convert a recording to KITTI .bin or PNG frames", cmdConvert},
 		{"sim", "simulate a robot's sensors with a fault scenario", cmdSim},
 		{"inject", "apply one fault to a recording", cmdInject},
+		{"scene", "list the scene catalogue or write one scene's clean drive", cmdScene},
 		{"bundle", "keygen | sign | verify | inspect | push model bundles", cmdBundle},
 		{"watch", "show the trust state of a fleet from an MQTT broker", cmdWatch},
 		{"probe", "list the buses, ports and cameras of this machine", cmdProbe},
