@@ -7,7 +7,9 @@ import (
 
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/report"
+	"github.com/sensortrust/trustagent/internal/scenes"
 	"github.com/sensortrust/trustagent/internal/training"
+	"github.com/sensortrust/trustagent/sensors"
 )
 
 // OwnCalibrated is the deployed decision on a held-out scene once the
@@ -31,6 +33,10 @@ type OwnOptions struct {
 	Scenes SceneOptions
 }
 
+// sceneChunk is how many frames of a scene's drive a long run makes at a
+// time (see sceneRun).
+const sceneChunk = 200
+
 // OwnCalibration sets the model's alarms on the first o.Calibrate clean
 // frames of each scene's drive, as `trustctl calibrate` does on a robot's
 // recorded drive, soaks the model on the
@@ -45,20 +51,14 @@ func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, l
 		if s.Len > 0 && s.Len < o.Calibrate+o.Soak+o.Scenes.Drive.Frames {
 			continue
 		}
-		drive := func(start, n int) (training.Run, error) {
-			d := o.Scenes.Drive
-			d.Start, d.Frames = start, n
-			r, err := s.Drive(ctx, d)
-			if err != nil {
-				return training.Run{}, fmt.Errorf("scene %s: %w", s.Name, err)
-			}
-			return training.RunOf(r), nil
+		// The calibration and soak frames are made a chunk at a time as
+		// they are judged: 1800 LiDAR scans would take gigabytes.
+		var driveErr error
+		drive := func(start, n int) training.Run { return sceneRun(ctx, s, o.Scenes.Drive, start, n, &driveErr) }
+		al, err := training.CalibrateAlarms(ctx, ms, []training.Run{drive(0, o.Calibrate)}, training.AlarmOptions{Version: ms.Bundle.Version + 1, Created: ms.Metadata.Created})
+		if driveErr != nil {
+			err = driveErr
 		}
-		cal, err := drive(0, o.Calibrate)
-		if err != nil {
-			return nil, err
-		}
-		al, err := training.CalibrateAlarms(ctx, ms, []training.Run{cal}, training.AlarmOptions{Version: ms.Bundle.Version + 1, Created: ms.Metadata.Created})
 		if err != nil {
 			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
 		}
@@ -66,13 +66,12 @@ func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, l
 		if err != nil {
 			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
 		}
-		later, err := drive(o.Calibrate, o.Soak)
-		if err != nil {
-			return nil, err
+		soak, err := CleanSoak(ctx, own, s.Name, drive(o.Calibrate, o.Soak), JudgeOptions{})
+		if driveErr != nil {
+			err = driveErr
 		}
-		soak, err := CleanSoak(ctx, own, s.Name, later, JudgeOptions{})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
 		}
 		so := o.Scenes
 		so.Drive.Start = o.Calibrate + o.Soak
@@ -83,6 +82,28 @@ func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, l
 		out = append(out, OwnCalibrated{SceneResult: rs[0], Threshold: ms.VAE.Threshold(), OwnThreshold: own.VAE.Threshold(), Soak: soak})
 	}
 	return out, nil
+}
+
+// sceneRun is frames [start, start+n) of the scene's drive with options d
+// as a run that makes them sceneChunk frames at a time as they are read. An
+// error of the drive ends the frames and is stored in *errp.
+func sceneRun(ctx context.Context, s HeldOutScene, d scenes.DriveOptions, start, n int, errp *error) training.Run {
+	frames := func(yield func(sensors.Frame) bool) {
+		for i := start; i < start+n; i += sceneChunk {
+			d.Start, d.Frames = i, min(sceneChunk, start+n-i)
+			r, err := s.Drive(ctx, d)
+			if err != nil {
+				*errp = err
+				return
+			}
+			for _, f := range r.Frames {
+				if !yield(f) {
+					return
+				}
+			}
+		}
+	}
+	return training.Run{Frames: frames, Period: s.Period}
 }
 
 // OwnCalibrationTable is the table of OwnCalibration, one scene per row,

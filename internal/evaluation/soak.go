@@ -154,8 +154,8 @@ func SoakWorlds(ctx context.Context, ms *modelbundle.Models, worlds []uint64, d 
 }
 
 // SoakScenes runs CleanSoak on the first frames of each scene's clean
-// drive (all of a recording that holds fewer), in order; each soak is
-// named after its scene.
+// drive (all of a recording that holds fewer), in order, made a chunk at a
+// time as they are judged; each soak is named after its scene.
 func SoakScenes(ctx context.Context, ms *modelbundle.Models, list []HeldOutScene, frames int, o JudgeOptions) ([]Soak, error) {
 	var ss []Soak
 	for _, sc := range list {
@@ -163,11 +163,11 @@ func SoakScenes(ctx context.Context, ms *modelbundle.Models, list []HeldOutScene
 		if sc.Len > 0 {
 			n = min(n, sc.Len)
 		}
-		r, err := sc.Drive(ctx, scenes.DriveOptions{Frames: n})
-		if err != nil {
-			return nil, fmt.Errorf("scene %s: %w", sc.Name, err)
+		var driveErr error
+		s, err := CleanSoak(ctx, ms, sc.Name, sceneRun(ctx, sc, scenes.DriveOptions{}, 0, n, &driveErr), o)
+		if driveErr != nil {
+			return nil, fmt.Errorf("scene %s: %w", sc.Name, driveErr)
 		}
-		s, err := CleanSoak(ctx, ms, sc.Name, training.RunOf(r), o)
 		if err != nil {
 			return nil, err
 		}
