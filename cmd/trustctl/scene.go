@@ -14,10 +14,6 @@ import (
 	"github.com/sensortrust/trustagent/sensors/recorded"
 )
 
-// sceneChunk is how many frames of a scene are made and written at a time,
-// so that a long LiDAR drive is never held in memory whole.
-const sceneChunk = 200
-
 // cmdScene lists the scene catalogue, or writes one scene's clean drive as
 // a recording that score, eval, train, calibrate and inject read.
 func cmdScene(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -101,33 +97,35 @@ func cmdScene(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if sc.Len > 0 && *start+*frames > sc.Len {
 		return usageError("%s holds %d frames; --start %d --frames %d asks for [%d, %d)", sc.Name, sc.Len, *start, *frames, *start, *start+*frames)
 	}
-	// The first chunk is made before the directory is created, so that
-	// options the scene refuses leave nothing behind.
+	// The directory is created at the first frame, so that options the
+	// scene refuses leave nothing behind.
+	seq, driveErr := sc.Chunked(ctx, scenes.DriveOptions{Frames: *frames, Start: *start, Seed: *seed, Width: *width, Height: *height})
 	var w *recorded.DirWriter
-	for i := *start; i < *start+*frames; i += sceneChunk {
-		r, err := sc.Drive(ctx, scenes.DriveOptions{Frames: min(sceneChunk, *start+*frames-i), Start: i, Seed: *seed, Width: *width, Height: *height})
-		if err == nil && w == nil {
-			w, err = recorded.NewDirWriter(*out)
-		}
-		if err != nil {
-			if w != nil {
-				w.Close()
-				err = fmt.Errorf("%w (%s holds the frames before %d)", err, *out, i)
-			}
-			if errors.Is(err, scenes.ErrOptions) {
-				return usageError("%v", err)
-			}
-			return err
-		}
-		for _, f := range r.Frames {
-			if err := w.Write(f); err != nil {
-				w.Close()
+	var err error
+	for f := range seq {
+		if w == nil {
+			if w, err = recorded.NewDirWriter(*out); err != nil {
 				return err
 			}
 		}
+		if err = w.Write(f); err != nil {
+			break
+		}
 	}
-	if err := w.Close(); err != nil {
+	if err == nil {
+		err = driveErr()
+	}
+	if w == nil {
+		if errors.Is(err, scenes.ErrOptions) {
+			return usageError("%v", err)
+		}
 		return err
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%w (%s holds the %d frames written before)", err, *out, w.Written())
 	}
 	fmt.Fprintf(stdout, "wrote %d %s frames of %s to %s\n", *frames, sc.Kind, sc.Name, *out)
 	return nil

@@ -16,7 +16,7 @@ import (
 // middle of a drive and reads them back: the frames and stamps are those
 // of the scene's drive made in one piece.
 func TestSceneWritesTheDrive(t *testing.T) {
-	const start, n = 7, sceneChunk + 5
+	const start, n = 7, scenes.Chunk + 5
 	out := filepath.Join(t.TempDir(), "cam")
 	code, stdout, stderr := runCmd(t, "scene", "--name", "sim-world9", "--sensor", "camera", "--out", out,
 		"--start", "7", "--frames", "205", "--width", "32", "--height", "24")

@@ -3,11 +3,11 @@ package evaluation
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strconv"
 
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/internal/report"
-	"github.com/sensortrust/trustagent/internal/scenes"
 	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -33,10 +33,6 @@ type OwnOptions struct {
 	Scenes SceneOptions
 }
 
-// sceneChunk is how many frames of a scene's drive a long run makes at a
-// time (see sceneRun).
-const sceneChunk = 200
-
 // OwnCalibration sets the model's alarms on the first o.Calibrate clean
 // frames of each scene's drive, as `trustctl calibrate` does on a robot's
 // recorded drive, soaks the model on the
@@ -53,11 +49,17 @@ func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, l
 		}
 		// The calibration and soak frames are made a chunk at a time as
 		// they are judged: 1800 LiDAR scans would take gigabytes.
-		var driveErr error
-		drive := func(start, n int) training.Run { return sceneRun(ctx, s, o.Scenes.Drive, start, n, &driveErr) }
+		var driveErr func() error
+		drive := func(start, n int) training.Run {
+			d := o.Scenes.Drive
+			d.Start, d.Frames = start, n
+			var frames iter.Seq[sensors.Frame]
+			frames, driveErr = s.Chunked(ctx, d)
+			return training.Run{Frames: frames, Period: s.Period}
+		}
 		al, err := training.CalibrateAlarms(ctx, ms, []training.Run{drive(0, o.Calibrate)}, training.AlarmOptions{Version: ms.Bundle.Version + 1, Created: ms.Metadata.Created})
-		if driveErr != nil {
-			err = driveErr
+		if derr := driveErr(); derr != nil {
+			err = derr
 		}
 		if err != nil {
 			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
@@ -67,8 +69,8 @@ func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, l
 			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
 		}
 		soak, err := CleanSoak(ctx, own, s.Name, drive(o.Calibrate, o.Soak), JudgeOptions{})
-		if driveErr != nil {
-			err = driveErr
+		if derr := driveErr(); derr != nil {
+			err = derr
 		}
 		if err != nil {
 			return nil, fmt.Errorf("scene %s: %w", s.Name, err)
@@ -82,28 +84,6 @@ func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, l
 		out = append(out, OwnCalibrated{SceneResult: rs[0], Threshold: ms.VAE.Threshold(), OwnThreshold: own.VAE.Threshold(), Soak: soak})
 	}
 	return out, nil
-}
-
-// sceneRun is frames [start, start+n) of the scene's drive with options d
-// as a run that makes them sceneChunk frames at a time as they are read. An
-// error of the drive ends the frames and is stored in *errp.
-func sceneRun(ctx context.Context, s HeldOutScene, d scenes.DriveOptions, start, n int, errp *error) training.Run {
-	frames := func(yield func(sensors.Frame) bool) {
-		for i := start; i < start+n; i += sceneChunk {
-			d.Start, d.Frames = i, min(sceneChunk, start+n-i)
-			r, err := s.Drive(ctx, d)
-			if err != nil {
-				*errp = err
-				return
-			}
-			for _, f := range r.Frames {
-				if !yield(f) {
-					return
-				}
-			}
-		}
-	}
-	return training.Run{Frames: frames, Period: s.Period}
 }
 
 // OwnCalibrationTable is the table of OwnCalibration, one scene per row,

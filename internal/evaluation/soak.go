@@ -163,10 +163,10 @@ func SoakScenes(ctx context.Context, ms *modelbundle.Models, list []HeldOutScene
 		if sc.Len > 0 {
 			n = min(n, sc.Len)
 		}
-		var driveErr error
-		s, err := CleanSoak(ctx, ms, sc.Name, sceneRun(ctx, sc, scenes.DriveOptions{}, 0, n, &driveErr), o)
-		if driveErr != nil {
-			return nil, fmt.Errorf("scene %s: %w", sc.Name, driveErr)
+		frames, driveErr := sc.Chunked(ctx, scenes.DriveOptions{Frames: n})
+		s, err := CleanSoak(ctx, ms, sc.Name, training.Run{Frames: frames, Period: sc.Period}, o)
+		if derr := driveErr(); derr != nil {
+			return nil, fmt.Errorf("scene %s: %w", sc.Name, derr)
 		}
 		if err != nil {
 			return nil, err

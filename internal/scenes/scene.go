@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"runtime"
 	"sync"
 	"time"
@@ -190,6 +191,35 @@ func (s Scene) Drive(ctx context.Context, opts DriveOptions) (training.Recording
 		r.Names = append(r.Names, fmt.Sprintf("%06d", i))
 	}
 	return r, nil
+}
+
+// Chunk is how many frames Chunked makes at a time.
+const Chunk = 200
+
+// Chunked is Drive for long drives: frames [o.Start, o.Start+o.Frames)
+// of the scene, made Chunk frames at a time as they are read, so that a
+// long LiDAR drive is never held in memory whole. The frames are those of
+// Drive, byte for byte. An error of the drive ends the frames; err returns
+// it once they are read.
+func (s Scene) Chunked(ctx context.Context, o DriveOptions) (frames iter.Seq[sensors.Frame], err func() error) {
+	var driveErr error
+	frames = func(yield func(sensors.Frame) bool) {
+		d := o
+		for i := o.Start; i < o.Start+o.Frames || o.Frames <= 0; i += Chunk {
+			d.Start, d.Frames = i, min(Chunk, o.Start+o.Frames-i)
+			r, err := s.Drive(ctx, d)
+			if err != nil {
+				driveErr = err
+				return
+			}
+			for _, f := range r.Frames {
+				if !yield(f) {
+					return
+				}
+			}
+		}
+	}
+	return frames, func() error { return driveErr }
 }
 
 func sensorName(k sensors.Kind) string {

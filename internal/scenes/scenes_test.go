@@ -352,3 +352,46 @@ func TestEveryScene(t *testing.T) {
 		}
 	}
 }
+
+// TestChunked: frames made a chunk at a time are the drive's, byte for
+// byte, and a drive that fails ends them with its error.
+func TestChunked(t *testing.T) {
+	ctx := t.Context()
+	world := SimScene(sensors.KindCamera, 9)
+	o := DriveOptions{Start: 5, Frames: 2*Chunk + 7, Width: 32, Height: 24}
+	want, err := world.Drive(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, errf := world.Chunked(ctx, o)
+	i := 0
+	for f := range frames {
+		got, w := f.(*sensors.Image), want.Frames[i].(*sensors.Image)
+		if !bytes.Equal(got.Pix, w.Pix) || !got.Stamp.Equal(w.Stamp) || got.Seq != w.Seq {
+			t.Fatalf("frame %d differs from the drive's", i)
+		}
+		i++
+	}
+	if errf() != nil || i != o.Frames {
+		t.Fatalf("%d frames, error %v; want %d", i, errf(), o.Frames)
+	}
+
+	short := world
+	short.Len = Chunk + 50
+	o.Start = 0
+	frames, errf = short.Chunked(ctx, o)
+	i = 0
+	for range frames {
+		i++
+	}
+	if !errors.Is(errf(), ErrTooShort) || i != Chunk {
+		t.Fatalf("a scene of %d frames: %d frames, error %v", short.Len, i, errf())
+	}
+	frames, errf = world.Chunked(ctx, DriveOptions{Frames: 0})
+	for range frames {
+		t.Fatal("a frame of an empty drive")
+	}
+	if !errors.Is(errf(), ErrOptions) {
+		t.Fatalf("no frames asked: %v", errf())
+	}
+}
