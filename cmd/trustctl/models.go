@@ -100,6 +100,20 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
+		if *noTrain {
+			// Only the held-out part is evaluated: the training drives
+			// (gigabytes of LiDAR scans) are not made.
+			held, err := training.PlanHeldOut(ctx, p, realDir)
+			if err != nil {
+				return err
+			}
+			ss, err := evalSets(ctx, p, filepath.Join(*out, p.File), held, *evalWorld, *evalFrames)
+			if err != nil {
+				return err
+			}
+			sets = append(sets, ss...)
+			continue
+		}
 		recs, held, err := scenes.PlanRecordings(ctx, p, realDir)
 		if err != nil {
 			return err
@@ -136,17 +150,11 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 		}
 		if *evalDir != "" {
-			sim, err := training.SimDrive(ctx, kind, p.SimSize, *evalWorld, 0, *evalFrames)
+			ss, err := evalSets(ctx, p, path, held, *evalWorld, *evalFrames)
 			if err != nil {
 				return err
 			}
-			sets = append(sets, evaluation.Set{Name: "simulated " + kind.String(), Model: path, Clean: sim, World: *evalWorld})
-			if held.Frames != nil {
-				if len(held.Frames) > *evalFrames {
-					held.Frames, held.Names = held.Frames[:*evalFrames], held.Names[:*evalFrames]
-				}
-				sets = append(sets, evaluation.Set{Name: "real " + kind.String() + " (" + filepath.Base(held.Dir) + ")", Model: path, Clean: held})
-			}
+			sets = append(sets, ss...)
 		}
 	}
 	if *evalDir == "" {
@@ -161,6 +169,25 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		sets[i].Models = ms
 	}
 	return writeEvalSets(ctx, sets, *evalSeed, *evalDir, *quiet, stdout, stderr)
+}
+
+// evalSets are the held-out sets a plan's model at path is evaluated on:
+// frames of a simulated drive in world, and the first frames of the held-out
+// part of its real recording when it has one.
+func evalSets(ctx context.Context, p training.Plan, path string, held training.Recording, world uint64, frames int) ([]evaluation.Set, error) {
+	kind := p.Options.Kind
+	sim, err := training.SimDrive(ctx, kind, p.SimSize, world, 0, frames)
+	if err != nil {
+		return nil, err
+	}
+	sets := []evaluation.Set{{Name: "simulated " + kind.String(), Model: path, Clean: sim, World: world}}
+	if held.Frames != nil {
+		if len(held.Frames) > frames {
+			held.Frames, held.Names = held.Frames[:frames], held.Names[:frames]
+		}
+		sets = append(sets, evaluation.Set{Name: "real " + kind.String() + " (" + filepath.Base(held.Dir) + ")", Model: path, Clean: held})
+	}
+	return sets, nil
 }
 
 // realFrames fetches and decodes the real recording a plan trains on into

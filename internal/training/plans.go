@@ -143,14 +143,10 @@ func PlanRecordings(ctx context.Context, p Plan, realDir string) (train []Record
 	if p.RealTrain == 0 {
 		return train, Recording{}, nil
 	}
-	rs, err := LoadRecordings(ctx, []string{realDir}, p.Options.Kind, "")
+	real, held, err := splitReal(ctx, p, realDir)
 	if err != nil {
 		return nil, Recording{}, err
 	}
-	r := rs[0]
-	n := int(float64(len(r.Frames)) * p.RealTrain)
-	real := Recording{Dir: r.Dir, Names: r.Names[:n], Frames: r.Frames[:n], Period: r.Period}
-	held = Recording{Dir: r.Dir, Names: r.Names[n:], Frames: r.Frames[n:], Period: r.Period}
 	if p.Options.Kind == sensors.KindLidar && p.RealRotations > 1 {
 		rot, err := Rotated(real, p.RealRotations)
 		if err != nil {
@@ -159,6 +155,34 @@ func PlanRecordings(ctx context.Context, p Plan, realDir string) (train []Record
 		return append(train, rot...), held, nil
 	}
 	return append(train, real), held, nil
+}
+
+// PlanHeldOut returns the held-out rest of a plan's real recording (see
+// PlanRecordings) without making its training recordings; an empty
+// Recording when the plan takes no real recording.
+func PlanHeldOut(ctx context.Context, p Plan, realDir string) (Recording, error) {
+	if p.RealTrain == 0 {
+		return Recording{}, nil
+	}
+	_, held, err := splitReal(ctx, p, realDir)
+	return held, err
+}
+
+// splitReal loads a plan's real recording and splits it into its training
+// part and the held-out rest.
+func splitReal(ctx context.Context, p Plan, realDir string) (train, held Recording, err error) {
+	if realDir == "" {
+		return Recording{}, Recording{}, fmt.Errorf("training: the %s plan needs its real recording", p.File)
+	}
+	rs, err := LoadRecordings(ctx, []string{realDir}, p.Options.Kind, "")
+	if err != nil {
+		return Recording{}, Recording{}, err
+	}
+	r := rs[0]
+	n := int(float64(len(r.Frames)) * p.RealTrain)
+	train = Recording{Dir: r.Dir, Names: r.Names[:n], Frames: r.Frames[:n], Period: r.Period}
+	held = Recording{Dir: r.Dir, Names: r.Names[n:], Frames: r.Frames[n:], Period: r.Period}
+	return train, held, nil
 }
 
 // Rotated returns n copies of a LiDAR recording, copy k turned about the
