@@ -44,6 +44,12 @@ type CalibrateOptions struct {
 	// extrapolating: it fires about once per length of the runs on new
 	// clean drive.
 	Silence bool
+	// HealthAlarms sets the health model's ERROR threshold on the runs
+	// alone: HealthAlarm, never below the CalibrationQuantile of their
+	// health scores, instead of never below the model's own threshold. An
+	// advisory health model then raises ERROR. It is for runs of the
+	// robot's own operating area, where the model's alarms hold.
+	HealthAlarms bool
 }
 
 // Calibration reports what Calibrate measured and set.
@@ -54,8 +60,9 @@ type Calibration struct {
 	// ScoreAlarm (ScoreTail.Threshold, or ScoreTail.Max with Silence).
 	Threshold, ScoreQuantile, ScoreAlarm float64
 	// HealthError is the health model's ERROR threshold now in the model:
-	// the larger of the model's own (HealthOwn, from its calibration block)
-	// and HealthAlarm. Zero without a health model.
+	// the larger of the model's own (HealthOwn, from its calibration block;
+	// with HealthAlarms, the CalibrationQuantile of the runs' health
+	// scores instead) and HealthAlarm. Zero without a health model.
 	HealthError, HealthOwn, HealthAlarm float64
 	// ScoreWarn and HealthWarn are the WARN thresholds now in the model,
 	// set as the ERROR ones are for the WARN rule and rate, never below
@@ -183,7 +190,11 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 			return m, cal, fmt.Errorf("agent: calibrate health: %w", err)
 		}
 		cal.HealthOwn = m.Health.Error
-		cal.HealthError = max(cal.HealthOwn, cal.HealthAlarm)
+		floor := cal.HealthOwn
+		if opts.HealthAlarms {
+			floor = quantile(slices.Concat(healthRuns...), CalibrationQuantile)
+		}
+		cal.HealthError = max(floor, cal.HealthAlarm)
 		var w float64
 		if cal.HealthWarnTail, w, err = warn(healthRuns); err != nil {
 			return m, cal, fmt.Errorf("agent: calibrate health WARN: %w", err)

@@ -180,6 +180,26 @@ func TestCalibrateHealthAndErrors(t *testing.T) {
 		t.Error("the caller's health model was changed")
 	}
 
+	// An advisory model (ERROR far above any score) stays advisory unless
+	// its alarms are set on the runs.
+	adv := hm.Clone()
+	adv.Error = 1e9
+	m.Health = adv
+	if cm, _, err = Calibrate(context.Background(), info, m, []iter.Seq[sensors.Frame]{cameraRun(1, 500)}, CalibrateOptions{}); err != nil || cm.Health.Error != 1e9 {
+		t.Errorf("advisory model: ERROR %v, %v", cm.Health.Error, err)
+	}
+	cm, cal, err = Calibrate(context.Background(), info, m, []iter.Seq[sensors.Frame]{cameraRun(1, 500)}, CalibrateOptions{HealthAlarms: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cal.HealthOwn != 1e9 || cm.Health.Error >= 1e9 || cm.Health.Error < cal.HealthAlarm || cm.Health.Error != cal.HealthError ||
+		cm.Health.Warn > cm.Health.Error {
+		t.Errorf("advisory model with HealthAlarms: %+v; model error %v", cal, cm.Health.Error)
+	}
+	if adv.Error != 1e9 {
+		t.Error("the caller's advisory model was changed")
+	}
+
 	if _, _, err := Calibrate(context.Background(), info, SensorModel{}, nil, CalibrateOptions{}); err == nil {
 		t.Error("a model with nothing to calibrate was accepted")
 	}

@@ -25,6 +25,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	sk := fs.Int("sustain-k", 0, "frames with suspect content among the last sustain-n that enter ERROR, as configured on the robot (agent.sustain_k; 0: off); sets the WARN thresholds for that rule")
 	sn := fs.Int("sustain-n", 0, "window of frames for sustain-k (agent.sustain_n; 0: default 50)")
 	rate := fs.Float64("alarm-rate", agent.DefaultAlarmRate, "target false entries into ERROR per hour of clean stream, for each alarm, extrapolated from the runs")
+	healthAlarms := fs.Bool("health-alarms", false, "set the health model's ERROR threshold on the recordings alone (never below their 99.9th percentile), not never below its own: an advisory health model then raises ERROR. For recordings of the robot's own operating area")
 	ver := fs.Uint64("version", 0, "version of the new bundle (0: the model's version + 1)")
 	created := fs.String("created", "", "creation time recorded in the bundle (RFC 3339; default $SOURCE_DATE_EPOCH when set, else now)")
 	fs.Usage = func() {
@@ -86,7 +87,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	for i, r := range recs {
 		runs[i] = training.RunOf(training.Recording{Dir: r.dir, Names: r.names, Frames: r.frames, Period: r.period})
 	}
-	al, err := training.CalibrateAlarms(ctx, ms, runs, training.AlarmOptions{Decision: dec, AlarmRate: *rate, Version: v, Created: when})
+	al, err := training.CalibrateAlarms(ctx, ms, runs, training.AlarmOptions{Decision: dec, AlarmRate: *rate, HealthAlarms: *healthAlarms, Version: v, Created: when})
 	if err != nil {
 		return fmt.Errorf("calibrate %s: %w", *model, err)
 	}
@@ -104,7 +105,7 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			filled.SustainK, filled.SustainN, cal.SuspectQuantile, cal.SustainMax)
 	}
 	if ms.Health != nil {
-		if cal.HealthOwn >= advisoryError {
+		if cal.HealthError >= advisoryError {
 			fmt.Fprintf(stdout, "  health model advisory (WARN only), ERROR unchanged (its alarm level would be %.4g); WARN %.4g\n", cal.HealthAlarm, cal.HealthWarn)
 		} else {
 			fmt.Fprintf(stdout, "  health ERROR threshold %.4g -> %.4g (alarm %.4g); WARN %.4g\n", cal.HealthOwn, cal.HealthError, cal.HealthAlarm, cal.HealthWarn)

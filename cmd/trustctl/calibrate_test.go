@@ -70,6 +70,20 @@ func TestCalibrateSetsTheAlarmThreshold(t *testing.T) {
 	if !strings.Contains(stdout, "advisory") || !strings.Contains(stdout, "frame score threshold") || !strings.Contains(stdout, "not extrapolated") {
 		t.Errorf("summary %q", stdout)
 	}
+	// With --health-alarms the advisory model's ERROR level is set on the
+	// runs, where its alarms hold.
+	ha := filepath.Join(t.TempDir(), "ha.bundle")
+	code, stdout, stderr = runCmd(t, "calibrate", "--model", model, "--in", runA, "--in", runB, "--out", ha, "--health-alarms", "--created", "2026-01-02T00:00:00Z")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	hc, err := openModel(context.Background(), ha, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc.Health == nil || hc.Health.Error >= advisoryError || hc.Health.Warn > hc.Health.Error || !strings.Contains(stdout, "health ERROR threshold") {
+		t.Errorf("--health-alarms: error %v, warn %v, summary %q", hc.Health.Error, hc.Health.Warn, stdout)
+	}
 	// For the sustained rule the WARN level stays at a clean quantile,
 	// below the ERROR level, and the summary says what margin it keeps.
 	sus := filepath.Join(t.TempDir(), "sus.bundle")

@@ -64,7 +64,7 @@ did not show.
 const ownHeader = `## Alarms set on the scene's own drive
 
 The same held-out scenes once the model's alarms are set on the scene's own first clean frames, as
-` + "`trustctl calibrate`" + ` sets them on a robot's recorded clean drive (trustd's ` + "`recalibrate`" + ` command
+` + "`trustctl calibrate --health-alarms`" + ` sets them on a robot's recorded clean drive (trustd's ` + "`recalibrate`" + ` command
 does the same for the score's threshold): the clean frames right after those are judged as a soak, and
 the frames after the soak as in the first section (clean, then every fault injected). Recordings too
 short for all three are left out.

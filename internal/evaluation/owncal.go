@@ -34,8 +34,9 @@ type OwnOptions struct {
 }
 
 // OwnCalibration sets the model's alarms on the first o.Calibrate clean
-// frames of each scene's drive, as `trustctl calibrate` does on a robot's
-// recorded drive, soaks the model on the
+// frames of each scene's drive, as `trustctl calibrate --health-alarms`
+// does on a robot's recorded drive (the health model's ERROR level too),
+// soaks the model on the
 // o.Soak clean frames after them, and evaluates the frames after those as
 // EvaluateScenes does. Scenes that hold too few frames are left out.
 func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, list []HeldOutScene, o OwnOptions) ([]OwnCalibrated, error) {
@@ -57,7 +58,7 @@ func OwnCalibration(ctx context.Context, ms *modelbundle.Models, model string, l
 			frames, driveErr = s.Chunked(ctx, d)
 			return training.Run{Frames: frames, Period: s.Period}
 		}
-		al, err := training.CalibrateAlarms(ctx, ms, []training.Run{drive(0, o.Calibrate)}, training.AlarmOptions{Version: ms.Bundle.Version + 1, Created: ms.Metadata.Created})
+		al, err := training.CalibrateAlarms(ctx, ms, []training.Run{drive(0, o.Calibrate)}, training.AlarmOptions{HealthAlarms: true, Version: ms.Bundle.Version + 1, Created: ms.Metadata.Created})
 		if derr := driveErr(); derr != nil {
 			err = derr
 		}

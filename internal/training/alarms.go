@@ -33,6 +33,9 @@ type AlarmOptions struct {
 	// TailScales rescales the parts of the frame score on the runs before
 	// the thresholds are set (see TailScales).
 	TailScales bool
+	// HealthAlarms sets the health model's ERROR level on the runs alone,
+	// so that an advisory model raises ERROR (agent.CalibrateOptions).
+	HealthAlarms bool
 	// Version and Created of the new bundle.
 	Version uint64
 	Created time.Time
@@ -88,7 +91,7 @@ func CalibrateAlarms(ctx context.Context, ms *modelbundle.Models, runs []Run, o 
 	kind := model.Kind()
 	info := sensors.Info{Name: kind.String(), Kind: kind, Period: runs[0].Period}
 	sm := agent.SensorModel{Scorer: model.NewFixedScorer(), Threshold: model.Threshold(), Health: ms.Health}
-	cm, cal, err := agent.Calibrate(ctx, info, sm, seqs, agent.CalibrateOptions{Decision: o.Decision, AlarmRate: o.AlarmRate})
+	cm, cal, err := agent.Calibrate(ctx, info, sm, seqs, agent.CalibrateOptions{Decision: o.Decision, AlarmRate: o.AlarmRate, HealthAlarms: o.HealthAlarms})
 	if err != nil {
 		return nil, fmt.Errorf("training: calibrate alarms: %w", err)
 	}
