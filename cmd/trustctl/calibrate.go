@@ -108,7 +108,11 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if cal.HealthError >= advisoryError {
 			fmt.Fprintf(stdout, "  health model advisory (WARN only), ERROR unchanged (its alarm level would be %.4g); WARN %.4g\n", cal.HealthAlarm, cal.HealthWarn)
 		} else {
-			fmt.Fprintf(stdout, "  health ERROR threshold %.4g -> %.4g (alarm %.4g); WARN %.4g\n", cal.HealthOwn, cal.HealthError, cal.HealthAlarm, cal.HealthWarn)
+			own := fmt.Sprintf("%.4g", cal.HealthOwn)
+			if cal.HealthOwn >= advisoryError {
+				own = "advisory"
+			}
+			fmt.Fprintf(stdout, "  health ERROR threshold %s -> %.4g (alarm %.4g); WARN %.4g\n", own, cal.HealthError, cal.HealthAlarm, cal.HealthWarn)
 			describeTail(stdout, "health", cal.HealthTail)
 		}
 	}
