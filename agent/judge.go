@@ -370,8 +370,13 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	j.reasons = rs
 	in.Reasons = rs
 	st := j.decider.Frame(in)
-	if v.Scored && st.Trusted && j.rise != nil {
-		j.rise.Learn(v.Score)
+	if j.rise != nil {
+		switch {
+		case !st.Trusted:
+			j.rise.Untrusted()
+		case v.Scored:
+			j.rise.Learn(v.Score)
+		}
 	}
 
 	v.State, v.Bad, v.Decimation = st, st.FrameLevel >= level.Error, j.decim

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/sensors"
@@ -35,7 +36,7 @@ func defaultModels(tb testing.TB, kind sensors.Kind) *modelbundle.Models {
 }
 
 func defaultSensorModel(ms *modelbundle.Models) SensorModel {
-	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn, Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
+	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn, RiseLevel: ms.ScoreRise, Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
 }
 
 // faultyRecording writes 24 s of simulated 320×240 camera at 15 fps into
@@ -353,9 +354,9 @@ func TestJudgeFlagsReturnsOffTheirCones(t *testing.T) {
 	}
 }
 
-// TestJudgeRiseAlarm: a score that steps up five-fold, far below the
-// threshold, is a fault appearing (score_rise, ERROR) for a model with a
-// rise level and nothing for one without. The level learns only trusted
+// TestJudgeRiseAlarm: a score that steps up tenfold and stays, far below
+// the threshold, is a fault appearing (score_rise, ERROR) for a model with
+// a rise level and nothing for one without. The level learns only trusted
 // frames, so the fault stays ERROR; after RiseHold it is forgotten, the
 // stream is trusted again and the new level is its normal.
 func TestJudgeRiseAlarm(t *testing.T) {
@@ -382,7 +383,7 @@ func TestJudgeRiseAlarm(t *testing.T) {
 			v := j.Frame(f, j.Observe(*f.Head()), 0)
 			if v.Level == LevelError && firstErr < 0 {
 				firstErr = i
-				if v.Reasons[0].Code != level.ScoreRise || !(v.Reasons[0].Value > 1.9 && v.Reasons[0].Value < 2.0) {
+				if v.Reasons[0].Code != level.ScoreRise || !(v.Reasons[0].Value > math.Log(21.0/3.2)-1e-9 && v.Reasons[0].Value < math.Log(21.0/3.0)) {
 					t.Errorf("rise level %v: ERROR for %v", rise, v.Reasons)
 				}
 			}
@@ -396,8 +397,8 @@ func TestJudgeRiseAlarm(t *testing.T) {
 		switch {
 		case rise == 0 && firstErr >= 0:
 			t.Errorf("no rise alarm: ERROR at frame %d", firstErr)
-		case rise > 0 && firstErr != step+2:
-			t.Errorf("rise alarm: first ERROR at frame %d, want %d (the third bad frame)", firstErr, step+2)
+		case rise > 0 && firstErr != step+decision.RiseFrames+1:
+			t.Errorf("rise alarm: first ERROR at frame %d, want %d (the third bad frame once the rise held)", firstErr, step+decision.RiseFrames+1)
 		case rise > 0 && (back < step+hold || back > step+hold+15):
 			t.Errorf("rise alarm: trusted again at frame %d, want within %d frames after the level is forgotten at %d", back, 15, step+hold)
 		}

@@ -151,7 +151,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		w.printf("WARN threshold %.4f %s\n", ms.ScoreWarn, unit)
 	}
 	if ms.ScoreRise > 0 {
-		w.printf("rise level     %.4f (log(score + %g) over its median on the latest %d trusted frames)\n", ms.ScoreRise, decision.RiseOffset, decision.RiseWindow)
+		w.printf("rise level     %.4f (log(score + %g) over the stream's recent level, held %d frames)\n", ms.ScoreRise, decision.RiseOffset, decision.RiseFrames)
 	}
 	w.printf("clean scores   mean %.4g, std %.4g, p50 %.4g, p90 %.4g, p99 %.4g, max %.4g\n", c.Mean, c.Std, c.P50, c.P90, c.P99, c.Max)
 	switch {
