@@ -255,16 +255,16 @@ func (j *Judge) SetModel(m SensorModel) error {
 	// starts afresh.
 	j.rise = nil
 	if m.RiseLevel > 0 {
-		j.rise = decision.NewRise(int(RiseHold / j.period))
+		j.rise = decision.NewRise(max(1, int(RiseHold/j.period)))
 	}
 	return nil
 }
 
 // RiseHold is how long the rise alarm's recent level is kept without a
-// frame the stream was trusted on: a rise that lasts longer (a lasting
-// change of scene as well as a lasting fault) no longer counts as one
-// once it is this old, and the level starts afresh when the stream is
-// trusted again.
+// frame the stream was trusted on, counted in scored frames at the
+// sensor's period: a rise that lasts longer (a lasting change of scene as
+// well as a lasting fault) no longer counts as one once it is this old,
+// and the level starts afresh when the stream is trusted again.
 const RiseHold = 30 * time.Second
 
 // Model returns the model in use.
