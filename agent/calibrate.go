@@ -64,6 +64,12 @@ type Calibration struct {
 	// with HealthAlarms, the CalibrationQuantile of the runs' health
 	// scores instead) and HealthAlarm. Zero without a health model.
 	HealthError, HealthOwn, HealthAlarm float64
+	// RiseLevel is the frame score's rise alarm level now in the model
+	// (SensorModel.RiseLevel): the rises of the runs' scores
+	// (decision.Rises) calibrated as the frame score is, by RiseTail,
+	// never below their CalibrationQuantile.
+	RiseLevel float64
+	RiseTail  decision.Tail
 	// ScoreWarn and HealthWarn are the WARN thresholds now in the model,
 	// set as the ERROR ones are for the WARN rule and rate, never below
 	// the WarnQuantile of the clean scores (the health model's own WARN
@@ -184,6 +190,16 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 		}
 		cal.ScoreWarn = min(max(quantile(all, WarnQuantile), w), cal.Threshold)
 		out.WarnThreshold = cal.ScoreWarn
+		rises := make([][]float64, len(scoreRuns))
+		for i, run := range scoreRuns {
+			rises[i] = decision.Rises(run)
+		}
+		var ra float64
+		if cal.RiseTail, ra, err = alarm(rises); err != nil {
+			return m, cal, fmt.Errorf("agent: calibrate frame score rise: %w", err)
+		}
+		cal.RiseLevel = max(quantile(slices.Concat(rises...), CalibrationQuantile), ra)
+		out.RiseLevel = cal.RiseLevel
 	}
 	if m.Health != nil {
 		if cal.HealthTail, cal.HealthAlarm, err = alarm(healthRuns); err != nil {

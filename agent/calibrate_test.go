@@ -108,6 +108,19 @@ func TestCalibrateSilencesTheRuleOnCleanRuns(t *testing.T) {
 	if errorEntries(t, lower, 1, 2001)+errorEntries(t, lower, 2001, 4001) == 0 {
 		t.Error("the alarm threshold is not the lowest silent one in the pipeline")
 	}
+	// The rise alarm is silent on the runs too, and the pipeline agrees
+	// with its rule.
+	if !(cm.RiseLevel > 0) || cm.RiseLevel != cal.RiseLevel || cal.RiseLevel < cal.RiseTail.Max {
+		t.Fatalf("rise level %v in the model, calibrated %v, silence level %v", cm.RiseLevel, cal.RiseLevel, cal.RiseTail.Max)
+	}
+	t.Logf("rise level %.3f, silence level %.3f", cal.RiseLevel, cal.RiseTail.Max)
+	if cal.RiseLevel == cal.RiseTail.Max {
+		lower = cm
+		lower.RiseLevel = math.Nextafter(cal.RiseLevel, 0)
+		if errorEntries(t, lower, 1, 2001)+errorEntries(t, lower, 2001, 4001) == 0 {
+			t.Error("the rise level is not the lowest silent one in the pipeline")
+		}
+	}
 	// Held-out clean frames from the same process: fewer entries than with
 	// the per-frame threshold.
 	if got, was := errorEntries(t, cm, 4001, 6001), errorEntries(t, m, 4001, 6001); got > was {
@@ -137,6 +150,18 @@ func TestCalibrateExtrapolatesTheTail(t *testing.T) {
 	t.Logf("%+v", cal.ScoreTail)
 	if !cal.ScoreTail.Fitted || cal.ScoreTail != want || cal.ScoreAlarm != want.Threshold || cm.Threshold != max(cal.ScoreQuantile, want.Threshold) {
 		t.Fatalf("calibration: tail %+v, alarm %v, threshold %v; want tail %+v", cal.ScoreTail, cal.ScoreAlarm, cm.Threshold, want)
+	}
+	var rises [][]float64
+	for _, run := range cal.Scores {
+		rises = append(rises, decision.Rises(run))
+	}
+	wantRise, err := decision.AlarmTail(rises, decision.Options{}, lidarPeriod, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rise %+v", cal.RiseTail)
+	if cal.RiseTail != wantRise || cm.RiseLevel != cal.RiseLevel || cal.RiseLevel < wantRise.Threshold || !(cal.RiseLevel > 0) {
+		t.Fatalf("rise calibration: tail %+v, level %v, model %v; want tail %+v", cal.RiseTail, cal.RiseLevel, cm.RiseLevel, wantRise)
 	}
 	if cal.ScoreAlarm <= cal.ScoreTail.Max {
 		t.Errorf("alarm %v not above the silence level %v: 20 min of drive extrapolated to 0.5 per hour", cal.ScoreAlarm, cal.ScoreTail.Max)

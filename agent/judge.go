@@ -106,6 +106,7 @@ type Judge struct {
 	tears    *integrity.RowReplay    // nil: no torn-frame check
 	holes    *integrity.SurfaceHoles // nil: no surface hole check
 	blanks   *integrity.BlankFrames  // nil: not a camera
+	rise     *decision.Rise          // nil: the model has no rise alarm
 
 	budget   time.Duration
 	frameN   uint64
@@ -233,6 +234,9 @@ func (j *Judge) SetModel(m SensorModel) error {
 	if !(m.WarnThreshold >= 0) {
 		return fmt.Errorf("agent: WARN threshold %v is not a number ≥ 0", m.WarnThreshold)
 	}
+	if !(m.RiseLevel >= 0) {
+		return fmt.Errorf("agent: rise level %v is not a number ≥ 0", m.RiseLevel)
+	}
 	jm := judgeModel{SensorModel: m}
 	if m.Health != nil {
 		if err := m.Health.Fits(j.feats.Names()); err != nil {
@@ -247,8 +251,21 @@ func (j *Judge) SetModel(m SensorModel) error {
 		r.Reset()
 	}
 	j.model = jm
+	// Another model's scores are on another scale: the recent level
+	// starts afresh.
+	j.rise = nil
+	if m.RiseLevel > 0 {
+		j.rise = decision.NewRise(max(1, int(RiseHold/j.period)))
+	}
 	return nil
 }
+
+// RiseHold is how long the rise alarm's recent level is kept without a
+// frame the stream was trusted on, counted in scored frames at the
+// sensor's period: a rise that lasts longer (a lasting change of scene as
+// well as a lasting fault) no longer counts as one once it is this old,
+// and the level starts afresh when the stream is trusted again.
+const RiseHold = 30 * time.Second
 
 // Model returns the model in use.
 func (j *Judge) Model() SensorModel { return j.model.SensorModel }
@@ -336,6 +353,9 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 				rs = append(rs, level.Reason{Code: level.ScorerError, Feature: "score", Level: level.Warn})
 			} else {
 				v.Scored, in.Scored, in.Score = true, true, v.Score
+				if r, ok := j.riseOf(v.Score); ok {
+					rs = append(rs, r)
+				}
 			}
 		}
 		j.decim = j.decimation()
@@ -350,6 +370,14 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	j.reasons = rs
 	in.Reasons = rs
 	st := j.decider.Frame(in)
+	if j.rise != nil {
+		switch {
+		case !st.Trusted:
+			j.rise.Untrusted()
+		case v.Scored:
+			j.rise.Learn(v.Score)
+		}
+	}
 
 	v.State, v.Bad, v.Decimation = st, st.FrameLevel >= level.Error, j.decim
 	s := &j.snap
@@ -372,6 +400,19 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 		s.Features = j.features
 	}
 	return v
+}
+
+// riseOf returns the score_rise reason of a frame's score when it rises
+// above the recent level by more than the model's rise level.
+func (j *Judge) riseOf(score float64) (level.Reason, bool) {
+	if j.rise == nil {
+		return level.Reason{}, false
+	}
+	r, ok := j.rise.Of(score)
+	if !ok || !(r > j.model.RiseLevel) {
+		return level.Reason{}, false
+	}
+	return level.Reason{Code: level.ScoreRise, Feature: "log_rise", Value: r, Level: level.Error}, true
 }
 
 // score scores f, with the statistics the judge computed when the scorer
@@ -457,6 +498,9 @@ func (j *Judge) Tick(now time.Time, every time.Duration) Verdict {
 	j.checker.Reset()
 	j.feats.Reset()
 	j.forget()
+	if j.rise != nil {
+		j.rise.Reset()
+	}
 	if r, ok := j.model.Scorer.(resetter); ok {
 		r.Reset()
 	}

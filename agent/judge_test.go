@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/sensors"
@@ -35,7 +36,7 @@ func defaultModels(tb testing.TB, kind sensors.Kind) *modelbundle.Models {
 }
 
 func defaultSensorModel(ms *modelbundle.Models) SensorModel {
-	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn, Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
+	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn, RiseLevel: ms.ScoreRise, Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
 }
 
 // faultyRecording writes 24 s of simulated 320×240 camera at 15 fps into
@@ -349,6 +350,57 @@ func TestJudgeFlagsReturnsOffTheirCones(t *testing.T) {
 			t.Errorf("check off: %v, reasons %v", v.Level, v.Reasons)
 		case !off && (found == nil || found.Level != LevelError || v.Level != LevelError || found.Value < 0.005):
 			t.Errorf("check on: %v, reasons %v; want ERROR for about 1 %% of returns off their cones", v.Level, v.Reasons)
+		}
+	}
+}
+
+// TestJudgeRiseAlarm: a score that steps up tenfold and stays, far below
+// the threshold, is a fault appearing (score_rise, ERROR) for a model with
+// a rise level and nothing for one without. The level learns only trusted
+// frames, so the fault stays ERROR; after RiseHold it is forgotten, the
+// stream is trusted again and the new level is its normal.
+func TestJudgeRiseAlarm(t *testing.T) {
+	const step = 60
+	hold := int(RiseHold / lidarPeriod)
+	score := func(seq uint64) float64 {
+		if seq < step {
+			return 2 + 0.1*float64(seq%3)
+		}
+		return 20 + 0.1*float64(seq%3)
+	}
+	for _, rise := range []float64{0, 1} {
+		j, err := NewJudge(JudgeOptions{Kind: sensors.KindCamera, Period: lidarPeriod, Model: SensorModel{
+			Scorer:    ScorerFunc(func(f sensors.Frame) (float64, error) { return score(f.Head().Seq), nil }),
+			Threshold: 1000, RiseLevel: rise,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Start(t0)
+		var firstErr, back = -1, -1
+		for i := range step + hold + 40 {
+			f := cameraFrame(uint64(i), t0.Add(time.Duration(i+1)*lidarPeriod))
+			v := j.Frame(f, j.Observe(*f.Head()), 0)
+			if v.Level == LevelError && firstErr < 0 {
+				firstErr = i
+				if v.Reasons[0].Code != level.ScoreRise || !(v.Reasons[0].Value > math.Log(21.0/3.2)-1e-9 && v.Reasons[0].Value < math.Log(21.0/3.0)) {
+					t.Errorf("rise level %v: ERROR for %v", rise, v.Reasons)
+				}
+			}
+			if firstErr >= 0 && back < 0 && v.Trusted {
+				back = i
+			}
+			if back >= 0 && !v.Trusted {
+				t.Fatalf("rise level %v: untrusted again at frame %d: %v", rise, i, v.Reasons)
+			}
+		}
+		switch {
+		case rise == 0 && firstErr >= 0:
+			t.Errorf("no rise alarm: ERROR at frame %d", firstErr)
+		case rise > 0 && firstErr != step+decision.RiseFrames+1:
+			t.Errorf("rise alarm: first ERROR at frame %d, want %d (the third bad frame once the rise held)", firstErr, step+decision.RiseFrames+1)
+		case rise > 0 && (back < step+hold || back > step+hold+15):
+			t.Errorf("rise alarm: trusted again at frame %d, want within %d frames after the level is forgotten at %d", back, 15, step+hold)
 		}
 	}
 }

@@ -101,7 +101,12 @@ type SensorModel struct {
 	// WarnThreshold, when positive, is the frame score above which a frame
 	// is suspect (WARN); 0: only Threshold counts.
 	WarnThreshold float64
-	Health        *health.Model
+	// RiseLevel, when positive, is the rise of the frame score over the
+	// stream's recent level (decision.Rise) that makes a frame bad
+	// (score_rise): a fault that appears at once is caught below
+	// Threshold. 0: no rise alarm.
+	RiseLevel float64
+	Health    *health.Model
 	// ID and Version name the model bundle in the published state.
 	ID, Version string
 	// Coverage flags a model made from too little data (for instance

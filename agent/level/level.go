@@ -118,6 +118,7 @@ const (
 
 	// Frame content (cause "sensor" or "environment").
 	ScoreHigh   Code = "score_high"    // frame score above its calibrated threshold
+	ScoreRise   Code = "score_rise"    // frame score risen at once above the stream's recent level
 	Frozen      Code = "frozen"        // frame byte-identical to the previous one
 	OffCone     Code = "off_cone"      // LiDAR returns off their laser's elevation cone
 	Torn        Code = "torn_rows"     // camera rows replaying an older frame's, spliced into a new frame
@@ -152,7 +153,7 @@ func (c Code) Group() Group {
 	case NoEvents, RateLow, RateHigh, StampZero, StampEarly, StampLate, NoDataUpdate,
 		OutOfOrder, ClockJump, SeqGap, StaleCode, NotJudged, Stopping, QueueDrops:
 		return GroupStream
-	case ScoreHigh, Frozen, OffCone, Torn, Holes, Blank, HealthWarn, HealthError, ScorerError:
+	case ScoreHigh, ScoreRise, Frozen, OffCone, Torn, Holes, Blank, HealthWarn, HealthError, ScorerError:
 		return GroupContent
 	case HostWarn, HostError:
 		return GroupHost

@@ -100,6 +100,8 @@ func cmdCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "  frame score threshold %.4g -> %.4g (99.9th percentile %.4g, alarm %.4g); WARN %.4g\n",
 		al.PreviousThreshold, cal.Threshold, cal.ScoreQuantile, cal.ScoreAlarm, cal.ScoreWarn)
 	describeTail(stdout, "frame score", cal.ScoreTail)
+	fmt.Fprintf(stdout, "  frame score rise level %.4g (the larger of the runs' rises' 99.9th percentile and their alarm level %.4g)\n", cal.RiseLevel, cal.RiseTail.Threshold)
+	describeTail(stdout, "frame score rise", cal.RiseTail)
 	if filled.SustainK > 0 {
 		fmt.Fprintf(stdout, "  sustained rule %d of %d: WARN levels at the runs' %g quantile, where they hold at most %d suspect frames in a window\n",
 			filled.SustainK, filled.SustainN, cal.SuspectQuantile, cal.SustainMax)

@@ -37,16 +37,19 @@ func TestCalibrateSetsTheAlarmThreshold(t *testing.T) {
 	if c := cal.VAE.Calibration(); c.Frames != 120 || c.TargetFPR != 0.001 {
 		t.Errorf("calibration statistics %+v do not describe the 120 clean frames", c)
 	}
-	// Replayed through trustd's judge with the new threshold, the K-of-N
-	// rule never fires on the runs it was calibrated on.
+	// Replayed through trustd's judge with the new threshold and rise
+	// level, the K-of-N rule never fires on the runs it was calibrated on.
 	th := cal.VAE.Threshold()
+	if !(cal.ScoreRise > 0) || !strings.Contains(stdout, "frame score rise level") {
+		t.Errorf("rise level %v; summary %q", cal.ScoreRise, stdout)
+	}
 	for _, dir := range []string{runA, runB} {
 		d, err := recorded.OpenDir(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
 		j, err := agent.NewJudge(agent.JudgeOptions{Kind: kind, Period: framePeriod(d),
-			Model: agent.SensorModel{Scorer: old.VAE.NewFixedScorer(), Threshold: th}})
+			Model: agent.SensorModel{Scorer: old.VAE.NewFixedScorer(), Threshold: th, RiseLevel: cal.ScoreRise}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/internal/modelbundle"
 	"github.com/sensortrust/trustagent/likelihood"
@@ -33,6 +34,8 @@ type inspectReport struct {
 	Calibration    likelihood.Calibration `json:"calibration"`
 	// ScoreWarn is the frame-score WARN threshold (0: none).
 	ScoreWarn float64 `json:"score_warn,omitempty"`
+	// ScoreRise is the frame-score rise alarm level (0: none).
+	ScoreRise float64 `json:"score_rise,omitempty"`
 	// Coverage of the training data (absent when not recorded) and what
 	// is too little about it.
 	Coverage         *modelbundle.Coverage `json:"coverage,omitempty"`
@@ -92,7 +95,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		Sensor: ms.Bundle.Kind.String(), Representation: info.Shape, Sections: map[string]int{},
 		Inputs: info.Inputs, Hidden: info.Hidden, Latent: info.Latent, FloatParams: info.FloatParams,
 		QuantBytes: info.QuantBytes, MACsPerScore: info.MACsPerScore, Threshold: ms.VAE.Threshold(),
-		Calibration: info.Calibration, ScoreWarn: ms.ScoreWarn, CoverageWarnings: ms.Coverage.Warnings(),
+		Calibration: info.Calibration, ScoreWarn: ms.ScoreWarn, ScoreRise: ms.ScoreRise, CoverageWarnings: ms.Coverage.Warnings(),
 	}
 	if ms.Coverage.Frames > 0 {
 		cv := ms.Coverage
@@ -146,6 +149,9 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	w.printf("threshold      %.4f %s (target per-frame FPR %.3g on %d held-out clean frames)\n", c.Threshold, unit, c.TargetFPR, c.Frames)
 	if ms.ScoreWarn > 0 {
 		w.printf("WARN threshold %.4f %s\n", ms.ScoreWarn, unit)
+	}
+	if ms.ScoreRise > 0 {
+		w.printf("rise level     %.4f (log(score + %g) over the stream's recent level, held %d frames)\n", ms.ScoreRise, decision.RiseOffset, decision.RiseFrames)
 	}
 	w.printf("clean scores   mean %.4g, std %.4g, p50 %.4g, p90 %.4g, p99 %.4g, max %.4g\n", c.Mean, c.Std, c.P50, c.P90, c.P99, c.Max)
 	switch {

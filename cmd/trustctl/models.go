@@ -145,8 +145,8 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(bundle), time.Since(t0).Round(time.Second), trainSummary(res))
 			if al != nil {
-				fmt.Fprintf(stdout, "  alarms on %d clean frames of worlds %v: frame score WARN %.4g, ERROR %.4g; health WARN %.4g, ERROR %.4g\n",
-					al.Frames, p.AlarmWorlds, al.ScoreWarn, al.Threshold, al.HealthWarn, al.HealthError)
+				fmt.Fprintf(stdout, "  alarms on %d clean frames of worlds %v: frame score WARN %.4g, ERROR %.4g, rise %.4g; health WARN %.4g, ERROR %.4g\n",
+					al.Frames, p.AlarmWorlds, al.ScoreWarn, al.Threshold, al.RiseLevel, al.HealthWarn, al.HealthError)
 			}
 		}
 		if *evalDir != "" {

@@ -219,6 +219,7 @@ func sensorModelOf(a *firmware.Active) (agent.SensorModel, error) {
 		Scorer:        vae.NewFixedScorer(),
 		Threshold:     vae.Threshold(),
 		WarnThreshold: modelbundle.ScoreWarn(c),
+		RiseLevel:     modelbundle.ScoreRise(c),
 		ID:            a.Bundle.ModelID,
 		Version:       strconv.FormatUint(a.Bundle.Version, 10),
 		Coverage:      modelbundle.CoverageOf(c).Flags(),

@@ -23,6 +23,7 @@ const Representation uint16 = 1
 const (
 	ThresholdVAE     = "vae"          // fixed score threshold, Q12 nats
 	ThresholdVAEWarn = "vae_warn"     // fixed score WARN threshold, Q12 nats (optional)
+	ThresholdVAERise = "vae_rise"     // frame score rise alarm level, Q12 (optional; see decision.Rise)
 	ThresholdWarn    = "health_warn"  // health score WARN threshold, ·2²⁰
 	ThresholdError   = "health_error" // health score ERROR threshold, ·2²⁰
 )
@@ -56,6 +57,9 @@ type Spec struct {
 	// ScoreWarn is the frame-score WARN threshold (agent.Calibrate sets
 	// one); 0: none, only the VAE's threshold counts.
 	ScoreWarn float64
+	// ScoreRise is the frame-score rise alarm level (agent.Calibrate sets
+	// one); 0: no rise alarm.
+	ScoreRise float64
 	// Coverage of the training data, recorded when Frames > 0.
 	Coverage Coverage
 }
@@ -106,6 +110,10 @@ func Build(s Spec) ([]byte, error) {
 	if s.ScoreWarn > 0 {
 		fc.Thresholds = append(fc.Thresholds, firmware.Threshold{Name: ThresholdVAEWarn, Value: toInt64(s.ScoreWarn * 4096)})
 		fc.Stats = append(fc.Stats, firmware.Stat{Name: "vae_warn", Value: s.ScoreWarn})
+	}
+	if s.ScoreRise > 0 {
+		fc.Thresholds = append(fc.Thresholds, firmware.Threshold{Name: ThresholdVAERise, Value: toInt64(s.ScoreRise * 4096)})
+		fc.Stats = append(fc.Stats, firmware.Stat{Name: "vae_rise", Value: s.ScoreRise})
 	}
 	var probes []firmware.Probe
 	for i, f := range s.ProbeFrames {
@@ -278,6 +286,8 @@ type Models struct {
 	HasMetadata bool
 	// ScoreWarn is the frame-score WARN threshold; 0: none.
 	ScoreWarn float64
+	// ScoreRise is the frame-score rise alarm level; 0: none.
+	ScoreRise float64
 	// Coverage of the training data; zero when the bundle records none
 	// (bundles made before it was recorded).
 	Coverage Coverage
@@ -288,6 +298,16 @@ type Models struct {
 // section records, 0 when it records none.
 func ScoreWarn(c firmware.Calibration) float64 {
 	v, ok := c.Threshold(ThresholdVAEWarn)
+	if !ok || v <= 0 {
+		return 0
+	}
+	return float64(v) / 4096
+}
+
+// ScoreRise is the frame-score rise alarm level a bundle's calibration
+// section records, 0 when it records none.
+func ScoreRise(c firmware.Calibration) float64 {
+	v, ok := c.Threshold(ThresholdVAERise)
 	if !ok || v <= 0 {
 		return 0
 	}
@@ -328,6 +348,7 @@ func Open(ctx context.Context, data []byte, want sensors.Kind) (*Models, error) 
 	} else if ok {
 		out.Calibration = c
 		out.ScoreWarn = ScoreWarn(c)
+		out.ScoreRise = ScoreRise(c)
 		out.Coverage = CoverageOf(c)
 	}
 	if m, ok, err := b.Metadata(); err != nil {

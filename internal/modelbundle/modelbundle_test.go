@@ -82,16 +82,17 @@ func TestBuildOpen(t *testing.T) {
 	if v, ok := ms.Calibration.Threshold(ThresholdVAE); !ok || v == 0 {
 		t.Fatal("no vae threshold in the calibration section")
 	}
-	if ms.ScoreWarn != 0 {
-		t.Fatalf("a WARN threshold %v nobody set", ms.ScoreWarn)
+	if ms.ScoreWarn != 0 || ms.ScoreRise != 0 {
+		t.Fatalf("a WARN threshold %v or rise level %v nobody set", ms.ScoreWarn, ms.ScoreRise)
 	}
-	spec.ScoreWarn = 0.75 * m.Threshold()
+	spec.ScoreWarn, spec.ScoreRise = 0.75*m.Threshold(), 1.37
 	bw, err := Build(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mw, err := Open(context.Background(), bw, sensors.KindCamera); err != nil || math.Abs(mw.ScoreWarn-spec.ScoreWarn) > 1.0/4096 {
-		t.Fatalf("WARN threshold %v after the round trip, want %v (%v)", mw.ScoreWarn, spec.ScoreWarn, err)
+	mw, err := Open(context.Background(), bw, sensors.KindCamera)
+	if err != nil || math.Abs(mw.ScoreWarn-spec.ScoreWarn) > 1.0/4096 || math.Abs(mw.ScoreRise-spec.ScoreRise) > 1.0/4096 {
+		t.Fatalf("WARN threshold %v and rise level %v after the round trip, want %v and %v (%v)", mw.ScoreWarn, mw.ScoreRise, spec.ScoreWarn, spec.ScoreRise, err)
 	}
 	ps, _ := ms.Bundle.Probes()
 	if len(ps) != 5 {

@@ -107,7 +107,7 @@ func CalibrateAlarms(ctx context.Context, ms *modelbundle.Models, runs []Run, o 
 		return nil, fmt.Errorf("training: calibrate alarms: %w", err)
 	}
 	spec := modelbundle.Spec{VAE: vae, Health: cm.Health, ModelID: ms.Bundle.ModelID, Version: o.Version, Created: o.Created,
-		ToolVersion: version.String(), ScoreWarn: cal.ScoreWarn, Coverage: ms.Coverage}
+		ToolVersion: version.String(), ScoreWarn: cal.ScoreWarn, ScoreRise: cal.RiseLevel, Coverage: ms.Coverage}
 	last := Recording{Dir: "calibration", Frames: tail, Period: runs[len(runs)-1].Period}
 	for i := range last.Frames {
 		last.Names = append(last.Names, fmt.Sprintf("%06d", i))

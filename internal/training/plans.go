@@ -121,8 +121,8 @@ func DefaultPlans(size Size) []Plan {
 		p.Options.Created = time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
 	}
 	if size == SizeFull {
-		lidar.Options.Version = 3  // 2 judged the scene statistics and had no alarm worlds
-		camera.Options.Version = 4 // 3's health model raised ERROR
+		lidar.Options.Version = 4  // 3 had no rise alarm; 2 judged the scene statistics and had no alarm worlds
+		camera.Options.Version = 5 // 4 had no rise alarm; 3's health model raised ERROR
 	}
 	return []Plan{lidar, camera}
 }

@@ -1,0 +1,144 @@
+package decision
+
+import (
+	"math"
+	"slices"
+)
+
+// Rise measurement.
+const (
+	// RiseWindow is the number of frames whose median is the stream's
+	// recent level.
+	RiseWindow = 8
+	// RiseFrames is how many frames in a row a rise must hold. Clean
+	// scene events that raise a score at once (something close entering
+	// the view) pass within a few frames; a fault stays.
+	RiseFrames = 5
+	// RiseOffset is added to a score, in its own units (nats for a
+	// likelihood regret), before its logarithm, so that the noise of
+	// scores near zero is not read as a rise.
+	RiseOffset = 1.0
+)
+
+// Rise measures how far a frame score has risen above the stream's own
+// recent level and stayed there: the least, over the latest RiseFrames
+// frames, of log(s + RiseOffset) minus the level, the median of the same
+// over RiseWindow frames the stream was trusted on before the latest
+// RiseFrames of those (negative scores count as 0).
+//
+// It is the evidence for faults that appear at once. A new scene moves a
+// sensor's frame score slowly, as the view changes, and far: a camera's
+// score may wander over a factor of twenty in a minute of clean drive,
+// which no fixed threshold both tolerates and catches a fault within. A
+// fault that appears (dirt on the lens, fog, a bad exposure) moves it in
+// one frame, and keeps it there. The level learns only frames the stream
+// was trusted on, the latest RiseFrames of them only once they are older
+// (so the first frames of a fault are not its normal), and the frames
+// still waiting are dropped when the stream is not trusted; it forgets
+// everything after hold frames without a trusted one (the stream then
+// starts a new level once it is trusted again), so a lasting change of
+// scene that raised ERROR ends.
+//
+// The zero value measures nothing; use NewRise. It is not safe for
+// concurrent use.
+type Rise struct {
+	hold    int
+	level   ring // log(s + RiseOffset) of learnt frames, past pending
+	pending ring // the latest RiseFrames learnt, oldest first
+	rises   ring // the latest rises measured
+	since   int  // frames measured since the latest one learnt
+}
+
+// ring is a short first-in first-out buffer.
+type ring struct {
+	v    [RiseWindow]float64
+	n, i int // values held; index of the oldest when full
+}
+
+// push appends x to a ring of size values and returns the oldest, which
+// it pushed out, when the ring was full.
+func (r *ring) push(x float64, size int) (out float64, full bool) {
+	if r.n < size {
+		r.v[(r.i+r.n)%size] = x
+		r.n++
+		return 0, false
+	}
+	out = r.v[r.i]
+	r.v[r.i] = x
+	r.i = (r.i + 1) % size
+	return out, true
+}
+
+func (r *ring) clear() { r.n, r.i = 0, 0 }
+
+// NewRise returns a Rise that forgets its level after hold frames without
+// learning one (hold ≤ 0: never).
+func NewRise(hold int) *Rise { return &Rise{hold: hold} }
+
+// Of measures the rise of a frame with this score and returns the least
+// over the latest RiseFrames frames, and false until RiseFrames frames in
+// a row were measured against a full level. A NaN score has no rise and
+// breaks the row; +Inf rises without bound.
+func (r *Rise) Of(score float64) (float64, bool) {
+	r.since++
+	if r.hold > 0 && r.since > r.hold {
+		r.Reset()
+	}
+	if r.level.n < RiseWindow || math.IsNaN(score) {
+		r.rises.clear()
+		return 0, false
+	}
+	s := r.level.v
+	slices.Sort(s[:])
+	lv := (s[RiseWindow/2-1] + s[RiseWindow/2]) / 2
+	r.rises.push(riseLog(score)-lv, RiseFrames)
+	if r.rises.n < RiseFrames {
+		return 0, false
+	}
+	return slices.Min(r.rises.v[:RiseFrames]), true
+}
+
+// Learn adds the score of a frame the stream was trusted on. Scores that
+// are not finite are not learnt.
+func (r *Rise) Learn(score float64) {
+	if math.IsNaN(score) || math.IsInf(score, 0) {
+		return
+	}
+	r.since = 0
+	if old, ok := r.pending.push(riseLog(score), RiseFrames); ok {
+		r.level.push(old, RiseWindow)
+	}
+}
+
+// Untrusted drops the learnt frames not yet in the level: the stream was
+// not trusted after them.
+func (r *Rise) Untrusted() { r.pending.clear() }
+
+// Reset forgets everything, as after a silence.
+func (r *Rise) Reset() {
+	r.level.clear()
+	r.pending.clear()
+	r.rises.clear()
+	r.since = 0
+}
+
+func riseLog(score float64) float64 { return math.Log(max(score, 0) + RiseOffset) }
+
+// Rises returns each frame's Rise.Of over a clean run of scores, in order,
+// as a stream trusted on every frame measures them, 0 until it measures:
+// the runs calibration sets the rise alarm on. Scores that are not finite
+// count as 0.
+func Rises(run []float64) []float64 {
+	r := NewRise(0)
+	out := make([]float64, len(run))
+	for i, s := range run {
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			s = 0
+		}
+		if v, ok := r.Of(s); ok {
+			out[i] = v
+		}
+		r.Learn(s)
+	}
+	return out
+}
