@@ -49,23 +49,24 @@ type Rise struct {
 	since   int  // frames measured since the latest one learnt
 }
 
-// ring is a short first-in first-out buffer.
+// ring is a short first-in first-out buffer of size values (at most
+// RiseWindow).
 type ring struct {
-	v    [RiseWindow]float64
-	n, i int // values held; index of the oldest when full
+	v          [RiseWindow]float64
+	size, n, i int // capacity; values held; index of the oldest when full
 }
 
-// push appends x to a ring of size values and returns the oldest, which
-// it pushed out, when the ring was full.
-func (r *ring) push(x float64, size int) (out float64, full bool) {
-	if r.n < size {
-		r.v[(r.i+r.n)%size] = x
+// push appends x and returns the oldest value, which it pushed out, when
+// the ring was full.
+func (r *ring) push(x float64) (out float64, full bool) {
+	if r.n < r.size {
+		r.v[(r.i+r.n)%r.size] = x
 		r.n++
 		return 0, false
 	}
 	out = r.v[r.i]
 	r.v[r.i] = x
-	r.i = (r.i + 1) % size
+	r.i = (r.i + 1) % r.size
 	return out, true
 }
 
@@ -73,7 +74,9 @@ func (r *ring) clear() { r.n, r.i = 0, 0 }
 
 // NewRise returns a Rise that forgets its level after hold frames without
 // learning one (hold ≤ 0: never).
-func NewRise(hold int) *Rise { return &Rise{hold: hold} }
+func NewRise(hold int) *Rise {
+	return &Rise{hold: hold, level: ring{size: RiseWindow}, pending: ring{size: RiseFrames}, rises: ring{size: RiseFrames}}
+}
 
 // Of measures the rise of a frame with this score and returns the least
 // over the latest RiseFrames frames, and false until RiseFrames frames in
@@ -84,18 +87,18 @@ func (r *Rise) Of(score float64) (float64, bool) {
 	if r.hold > 0 && r.since > r.hold {
 		r.Reset()
 	}
-	if r.level.n < RiseWindow || math.IsNaN(score) {
+	if r.level.n < r.level.size || math.IsNaN(score) {
 		r.rises.clear()
 		return 0, false
 	}
 	s := r.level.v
 	slices.Sort(s[:])
 	lv := (s[RiseWindow/2-1] + s[RiseWindow/2]) / 2
-	r.rises.push(riseLog(score)-lv, RiseFrames)
-	if r.rises.n < RiseFrames {
+	r.rises.push(riseLog(score) - lv)
+	if r.rises.n < r.rises.size {
 		return 0, false
 	}
-	return slices.Min(r.rises.v[:RiseFrames]), true
+	return slices.Min(r.rises.v[:r.rises.size]), true
 }
 
 // Learn adds the score of a frame the stream was trusted on. Scores that
@@ -105,8 +108,8 @@ func (r *Rise) Learn(score float64) {
 		return
 	}
 	r.since = 0
-	if old, ok := r.pending.push(riseLog(score), RiseFrames); ok {
-		r.level.push(old, RiseWindow)
+	if old, ok := r.pending.push(riseLog(score)); ok {
+		r.level.push(old)
 	}
 }
 
