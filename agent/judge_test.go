@@ -404,3 +404,36 @@ func TestJudgeRiseAlarm(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgeDecimatedScoreEntersError: a scorer too slow for its budget is
+// run on every n-th frame only; a fault only the score sees still enters
+// ERROR and stays there, however large n grows.
+func TestJudgeDecimatedScoreEntersError(t *testing.T) {
+	j, err := NewJudge(JudgeOptions{Kind: sensors.KindCamera, Period: lidarPeriod, ScoreBudget: 200 * time.Microsecond, Model: SensorModel{
+		Scorer: ScorerFunc(func(sensors.Frame) (float64, error) {
+			time.Sleep(2 * time.Millisecond)
+			return 100, nil
+		}),
+		Threshold: 10,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Start(t0)
+	var v Verdict
+	entered, decim := -1, 1
+	for i := range 600 {
+		f := cameraFrame(uint64(i), t0.Add(time.Duration(i+1)*lidarPeriod))
+		v = j.Frame(f, j.Observe(*f.Head()), 0)
+		decim = max(decim, v.Decimation)
+		if v.Level == LevelError && entered < 0 {
+			entered = i
+		}
+	}
+	if decim < 3 {
+		t.Fatalf("a 2 ms scorer on a 0.2 ms budget is decimated to every %d-th frame, want at least 3", decim)
+	}
+	if entered < 0 || v.Level != LevelError || v.Trusted {
+		t.Errorf("every %d-th frame scored, every score above the threshold: entered ERROR at frame %d, last level %v", decim, entered, v.Level)
+	}
+}

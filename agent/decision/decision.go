@@ -147,6 +147,13 @@ type Decider struct {
 	rs      []level.Reason // the latest frame's reasons (reused)
 	score   float64
 	thresh  float64
+	// scored is a ring of the level the score's evidence (score_high,
+	// score_rise) asked for on each of the last N scored frames, and
+	// scoreRs that evidence on the latest one: what a frame left unscored
+	// carries (see Frame).
+	scored  []Level
+	scoredI int
+	scoreRs []level.Reason
 }
 
 // New returns a Decider starting at STALE (see Unjudged): nothing is
@@ -156,7 +163,7 @@ func New(opts Options) (*Decider, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Decider{opts: opts, hist: make([]bool, opts.N), sus: make([]bool, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}
+	d := &Decider{opts: opts, hist: make([]bool, opts.N), sus: make([]bool, opts.N), scored: make([]Level, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}
 	if opts.sustains() {
 		d.long = make([]bool, opts.SustainN)
 	}
@@ -200,6 +207,11 @@ func (d *Decider) Frame(in Input) State {
 		}
 	}
 	rs = append(rs, in.Reasons...)
+	if in.Scored {
+		d.noteScore(rs)
+	} else {
+		rs = d.carryScore(rs)
+	}
 	sortReasons(rs)
 	d.rs = rs
 	verdict, content := level.OK, level.OK
@@ -329,8 +341,63 @@ func (d *Decider) clearHistory() {
 	clear(d.hist)
 	clear(d.sus)
 	clear(d.long)
+	clear(d.scored)
 	d.bad, d.suspect, d.clean, d.histI = 0, 0, 0, 0
 	d.susLong, d.longI = 0, 0
+	d.scoredI, d.scoreRs = 0, d.scoreRs[:0]
+}
+
+// fromScore says whether a reason is the frame score's evidence.
+func fromScore(c level.Code) bool { return c == level.ScoreHigh || c == level.ScoreRise }
+
+// noteScore records the score's evidence among a scored frame's reasons.
+func (d *Decider) noteScore(rs []level.Reason) {
+	lv := level.OK
+	d.scoreRs = d.scoreRs[:0]
+	for _, r := range rs {
+		if fromScore(r.Code) {
+			lv = level.Worse(lv, r.Level)
+			d.scoreRs = append(d.scoreRs, r)
+		}
+	}
+	d.scored[d.scoredI] = lv
+	d.scoredI = (d.scoredI + 1) % len(d.scored)
+}
+
+// carryScore appends to the reasons of a frame left unscored (scoring is
+// decimated, or the scorer failed) the score's evidence on the latest
+// scored frame, while the scored frames alone hold the rule for it: ERROR
+// evidence when K of the last N scored frames were bad, WARN when WarnK
+// were suspect. Under decimation every n-th frame is scored, so without
+// it a fault only the score sees would give at most ⌈N/n⌉ bad frames in
+// N and, from n = 3 with the default 3 of 5, never enter ERROR; carried
+// unconditionally, one bad scored frame would count n times. Carried
+// this way, the rule holds on scored frames as calibrated, and a fault
+// enters ERROR once K of N scored frames are bad.
+func (d *Decider) carryScore(rs []level.Reason) []level.Reason {
+	if len(d.scoreRs) == 0 {
+		return rs
+	}
+	bad, sus := 0, 0
+	for _, lv := range d.scored {
+		if lv >= Error {
+			bad++
+		}
+		if lv >= Warn {
+			sus++
+		}
+	}
+	for _, r := range d.scoreRs {
+		switch {
+		case r.Level >= Error && bad >= d.opts.K:
+		case r.Level >= Warn && sus >= d.opts.WarnK:
+			r.Level = Warn
+		default:
+			continue
+		}
+		rs = append(rs, r)
+	}
+	return rs
 }
 
 // Message says the state in one line for people, e.g.

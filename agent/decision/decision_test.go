@@ -144,11 +144,12 @@ func TestStateFields(t *testing.T) {
 	if st.Level != Error || st.Trusted || st.Bad != 2 || !strings.HasPrefix(st.Message(), "ERROR: 2 of last 3 frames bad (score_high") {
 		t.Errorf("second bad: %+v", st)
 	}
-	// A decimated (unscored) clean frame keeps the last score and the bad reasons.
-	st = d.Frame(Input{})
-	if st.Level != Error || st.Score != 6 || st.Reasons[0].Code != level.ScoreHigh || !strings.Contains(st.Message(), "recovering") || st.Changed {
+	// A clean frame keeps the bad reasons while recovering.
+	st = d.Frame(Input{Scored: true, Score: 1, Threshold: 2})
+	if st.Level != Error || st.Score != 1 || st.Reasons[0].Code != level.ScoreHigh || !strings.Contains(st.Message(), "recovering") || st.Changed {
 		t.Errorf("recovering: %+v", st)
 	}
+	// An unscored frame after a clean scored one carries nothing.
 	st = d.Frame(Input{})
 	if st.Level != OK || !st.Changed || st.Cause != level.CauseNone || len(st.Reasons) != 0 {
 		t.Errorf("recovered: %+v", st)
@@ -209,5 +210,73 @@ func TestStartsStale(t *testing.T) {
 	}
 	if st := d.Stop(); !st.Changed {
 		t.Error("a second stop is not a change: it would be dropped as a duplicate")
+	}
+}
+
+// TestUnscoredFramesCarryTheScore: under decimation (every n-th frame
+// scored), a fault only the score sees enters ERROR once K of the last N
+// scored frames are bad, whatever n; a lone bad scored frame does not,
+// nor does it warn; the carried evidence ends with the first clean scored
+// frame.
+func TestUnscoredFramesCarryTheScore(t *testing.T) {
+	frame := func(d *Decider, i, n int, bad bool) State {
+		if i%n != 0 {
+			return d.Frame(Input{})
+		}
+		s := 1.0
+		if bad {
+			s = 9
+		}
+		return d.Frame(Input{Scored: true, Score: s, Threshold: 2})
+	}
+	for _, n := range []int{1, 2, 3, 5, 10} {
+		d := mustNew(t, Options{})
+		for i := range 20 * n {
+			if st := frame(d, i, n, i == 10*n); st.Level != OK {
+				t.Fatalf("every %d-th frame scored, one bad: %v at frame %d (%v)", n, st.Level, i, st.Reasons)
+			}
+		}
+		d = mustNew(t, Options{})
+		entered := -1
+		for i := range 10 * n {
+			st := frame(d, i, n, true)
+			if st.Level == Error && entered < 0 {
+				entered = i
+			}
+			if st.Level != Error && entered >= 0 {
+				t.Fatalf("every %d-th frame scored: left ERROR at frame %d", n, i)
+			}
+		}
+		// The third scored frame is frame 2n. With n ≤ 2 the rule holds
+		// on it; from n = 3 its evidence is carried, and the rule holds
+		// on the frame after it (n = 3: the second scored frame, 2n−3,
+		// is still in the window) or two frames after it.
+		want := map[int]int{1: 2, 2: 4, 3: 7, 5: 12, 10: 22}[n]
+		if entered != want {
+			t.Errorf("every %d-th frame scored, all bad: ERROR at frame %d, want %d", n, entered, want)
+		}
+		left := -1
+		for i := range 20 * n {
+			if st := frame(d, i, n, false); st.Level != Error && left < 0 {
+				left = i
+			}
+		}
+		if left != 9 {
+			t.Errorf("every %d-th frame scored, clean again: left ERROR on clean frame %d, want the 10th (M)", n, left+1)
+		}
+	}
+	// The rise alarm's evidence is carried the same way.
+	d := mustNew(t, Options{})
+	rise := []level.Reason{{Code: level.ScoreRise, Feature: "log_rise", Value: 2, Level: Error}}
+	var st State
+	for i := range 12 {
+		in := Input{}
+		if i%4 == 0 {
+			in = Input{Scored: true, Score: 1, Threshold: 2, Reasons: rise}
+		}
+		st = d.Frame(in)
+	}
+	if st.Level != Error || st.Reasons[0].Code != level.ScoreRise {
+		t.Errorf("rise on every 4th frame: %v %v", st.Level, st.Reasons)
 	}
 }
