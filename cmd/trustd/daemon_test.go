@@ -21,14 +21,23 @@ import (
 	"github.com/sensortrust/trustagent/internal/service/servicetest"
 )
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// freePorts returns two distinct free ports on 127.0.0.1, for the broker
+// and the status server. Both are held open until both are chosen: a port
+// closed and asked for again at once can come back from the kernel, and
+// the status server would then find the broker on its port and run
+// without (a GET /status answered by the broker is an EOF).
+func freePorts(tb testing.TB) (int, int) {
+	tb.Helper()
+	var ports [2]int
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports[0], ports[1]
 }
 
 // syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
@@ -83,7 +92,7 @@ sensors:
 func TestDaemonLifecycle(t *testing.T) {
 	msgs := fakeSystemd(t)
 	dir := t.TempDir()
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "100ms")
 
 	d := startDaemon(t, cfgPath)

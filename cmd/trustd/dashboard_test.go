@@ -133,7 +133,7 @@ func TestDashboardShowsFaultInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	cfg := fmt.Sprintf(`robot: browserbot
 state_dir: %s
 http:
@@ -333,7 +333,7 @@ func TestDashboardScreenshot(t *testing.T) {
 	if err := yaml.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	models, _ := filepath.Abs("../../deploy/models")
 	cfg["state_dir"] = filepath.Join(dir, "state")
 	cfg["log_level"] = "warn"

@@ -21,7 +21,7 @@ import (
 func TestHomeAssistantDiscovery(t *testing.T) {
 	msgs := fakeSystemd(t)
 	dir := t.TempDir()
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "100ms")
 	b, _ := os.ReadFile(cfgPath)
 	cfg := strings.Replace(string(b), "mqtt:\n", "mqtt:\n  homeassistant:\n    enabled: true\n", 1)

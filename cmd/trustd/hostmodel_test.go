@@ -18,7 +18,7 @@ import (
 func TestHostModelLearnsJudgesAndRelearns(t *testing.T) {
 	msgs := fakeSystemd(t)
 	dir := t.TempDir()
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	// A slow LiDAR: learning pauses while a sensor is not OK, and a busy
 	// test machine makes a fast one late.
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "500ms")

@@ -80,7 +80,7 @@ func TestHostBundleOverTheAir(t *testing.T) {
 	msgs := fakeSystemd(t)
 	dir := t.TempDir()
 	key, keys := fleetKey(t, dir)
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "200ms")
 	b, _ := os.ReadFile(cfgPath)
 	cfg := strings.Replace(string(b), "  allow_unsigned: true\n", "  trusted_keys: "+keys+"\n", 1)

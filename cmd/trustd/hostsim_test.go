@@ -18,7 +18,7 @@ import (
 func TestSimulatedHostFault(t *testing.T) {
 	msgs := fakeSystemd(t)
 	dir := t.TempDir()
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	const faultAt = 10 * time.Second
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "500ms")
 	appendConfig(t, cfgPath, fmt.Sprintf("host:\n  period: 100ms\n  learn_for: 20s\n  source: sim\n  faults:\n    - fault: fan_stop\n      at: %v\n      for: 10m\n", faultAt))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -46,7 +45,7 @@ func benchDaemonLoad(b *testing.B, camW, camH int, camPeriod time.Duration) {
 		b.Fatalf("default models: %v (run make models)", err)
 	}
 	dir := b.TempDir()
-	httpPort := freePortB(b)
+	mqttPort, httpPort := freePorts(b)
 	bin := filepath.Join(dir, "trustd")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
@@ -76,7 +75,7 @@ sensors:
     dir: %[1]s/cam0
     pacing: loop
     period: %[5]s
-`, dir, freePortB(b), models, httpPort, camPeriod)
+`, dir, mqttPort, models, httpPort, camPeriod)
 	cfgPath := filepath.Join(dir, "trustd.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		b.Fatal(err)
@@ -190,16 +189,6 @@ func peakRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
-}
-
-func freePortB(b *testing.B) int {
-	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // checkScored fails the benchmark unless every sensor was scored by its

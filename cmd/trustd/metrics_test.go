@@ -18,7 +18,7 @@ import (
 func TestMonitoringNamesExist(t *testing.T) {
 	msgs := fakeSystemd(t)
 	dir := t.TempDir()
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "100ms")
 	stderr := startTrustd(t, cfgPath)
 	waitFor(t, msgs, "READY=1", 10*time.Second)

@@ -21,7 +21,7 @@ import (
 // filled, that sensor plays.
 func TestBadRecordingMakesItsSensorStale(t *testing.T) {
 	dir := t.TempDir()
-	mqttPort, httpPort := freePort(t), freePort(t)
+	mqttPort, httpPort := freePorts(t)
 	cfgPath := writeConfig(t, dir, mqttPort, httpPort, "100ms")
 	missing := filepath.Join(dir, "cam0")
 	mixed := filepath.Join(dir, "mixed")
