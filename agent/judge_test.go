@@ -429,6 +429,9 @@ func TestJudgeDecimatedScoreEntersError(t *testing.T) {
 		if v.Level == LevelError && entered < 0 {
 			entered = i
 		}
+		if entered >= 0 && v.Level != LevelError {
+			t.Fatalf("every %d-th frame scored: left ERROR at frame %d for %v", v.Decimation, i, v.Level)
+		}
 	}
 	if decim < 3 {
 		t.Fatalf("a 2 ms scorer on a 0.2 ms budget is decimated to every %d-th frame, want at least 3", decim)
