@@ -248,9 +248,9 @@ func TestUnscoredFramesCarryTheScore(t *testing.T) {
 			}
 		}
 		// The third scored frame is frame 2n. With n ≤ 2 the rule holds
-		// on it; from n = 3 its evidence is carried, and the rule holds
-		// on the frame after it (n = 3: the second scored frame, 2n−3,
-		// is still in the window) or two frames after it.
+		// on it; from n = 3 its evidence is carried to the next frames,
+		// and the rule holds one frame after it when the second scored
+		// frame (n) is still in the window of five (n = 3), else two.
 		want := map[int]int{1: 2, 2: 4, 3: 7, 5: 12, 10: 22}[n]
 		if entered != want {
 			t.Errorf("every %d-th frame scored, all bad: ERROR at frame %d, want %d", n, entered, want)
