@@ -109,8 +109,9 @@ type State struct {
 	Reasons []level.Reason
 	// Score and Threshold of the latest scored frame.
 	Score, Threshold float64
-	// Bad is the number of bad frames among the last N; Suspect the
-	// number of suspect ones (WARN or worse).
+	// Bad is the most frames of the last N that one alarm found bad
+	// (counting frames of certain evidence with each); Suspect likewise
+	// for suspect frames (WARN or worse).
 	Bad, Suspect int
 	// Sustained is the number of frames with suspect content among the
 	// last SustainN; Held says whether they reach SustainK (the sustained
@@ -444,7 +445,7 @@ func (d *Decider) noteScore(rs []level.Reason) {
 // frames in N and, from n = 3 with the default 3 of 5, never enter ERROR;
 // carried unconditionally, one bad scored frame would count n times.
 // Carried this way, the rule holds on scored frames as calibrated, and a
-// fault enters ERROR once K of N scored frames are bad.
+// fault enters ERROR once one alarm found K of N scored frames bad.
 func (d *Decider) carryScore(rs []level.Reason) []level.Reason {
 	for _, r := range d.scoreRs {
 		a := alarmOf(r.Code)
