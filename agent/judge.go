@@ -18,7 +18,8 @@ import (
 // package of the agent.
 type (
 	// Persistence is the rule that turns bad frames into ERROR: K of the
-	// last N frames bad enter it, M clean frames in a row leave it.
+	// last N frames bad by one alarm enter it, M clean frames in a row
+	// leave it.
 	Persistence = decision.Options
 	// StreamOptions configure the stream timing checks.
 	StreamOptions = streamcheck.Options

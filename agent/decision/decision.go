@@ -109,8 +109,9 @@ type State struct {
 	Reasons []level.Reason
 	// Score and Threshold of the latest scored frame.
 	Score, Threshold float64
-	// Bad is the number of bad frames among the last N; Suspect the
-	// number of suspect ones (WARN or worse).
+	// Bad is the most frames of the last N that one alarm found bad
+	// (counting frames of certain evidence with each); Suspect likewise
+	// for suspect frames (WARN or worse).
 	Bad, Suspect int
 	// Sustained is the number of frames with suspect content among the
 	// last SustainN; Held says whether they reach SustainK (the sustained
@@ -131,15 +132,18 @@ type State struct {
 // Decider holds the persistence state of one sensor. It is not safe for
 // concurrent use.
 type Decider struct {
-	opts    Options
-	hist    []bool // ring of "bad" flags of the last N frames
-	sus     []bool // ring of "suspect" flags (WARN or worse) of the last N frames
+	opts Options
+	// hist and sus are rings of the last N frames: the alarms (see alarmOf)
+	// that found each frame bad, and those that found it suspect (WARN or
+	// worse).
+	hist    []alarms
+	sus     []alarms
 	histI   int
 	long    []bool // ring of "content suspect" flags of the last SustainN frames
 	longI   int
 	susLong int // suspect frames among the last SustainN
-	bad     int
-	suspect int // suspect frames among the last N
+	bad     int // the most frames of the last N one alarm found bad (see most)
+	suspect int // likewise suspect
 	clean   int // consecutive frames without a bad verdict
 	level   Level
 	lastBad []level.Reason
@@ -147,13 +151,13 @@ type Decider struct {
 	rs      []level.Reason // the latest frame's reasons (reused)
 	score   float64
 	thresh  float64
-	// scored is a ring of the level the score's evidence (score_high,
-	// score_rise) asked for on each of the last N scored frames, and
-	// scoreRs that evidence on the latest one: what a frame left unscored
-	// carries (see Frame).
-	scored  []Level
-	scoredI int
-	scoreRs []level.Reason
+	// scoredBad and scoredSus are rings of the score's alarms (score_high,
+	// score_rise) that found each of the last N scored frames bad and
+	// suspect, and scoreRs that evidence on the latest one: what a frame
+	// left unscored carries (see Frame).
+	scoredBad, scoredSus []alarms
+	scoredI              int
+	scoreRs              []level.Reason
 }
 
 // New returns a Decider starting at STALE (see Unjudged): nothing is
@@ -163,7 +167,8 @@ func New(opts Options) (*Decider, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Decider{opts: opts, hist: make([]bool, opts.N), sus: make([]bool, opts.N), scored: make([]Level, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}
+	d := &Decider{opts: opts, hist: make([]alarms, opts.N), sus: make([]alarms, opts.N),
+		scoredBad: make([]alarms, opts.N), scoredSus: make([]alarms, opts.N), level: Stale, score: math.NaN(), thresh: math.NaN()}
 	if opts.sustains() {
 		d.long = make([]bool, opts.SustainN)
 	}
@@ -215,6 +220,7 @@ func (d *Decider) Frame(in Input) State {
 	sortReasons(rs)
 	d.rs = rs
 	verdict, content := level.OK, level.OK
+	var bad, sus alarms
 	for _, r := range rs {
 		switch r.Code.Group() {
 		case level.GroupInfo:
@@ -223,6 +229,12 @@ func (d *Decider) Frame(in Input) State {
 			content = level.Worse(content, r.Level)
 		}
 		verdict = level.Worse(verdict, r.Level)
+		if r.Level >= level.Warn {
+			sus |= alarmOf(r.Code)
+		}
+		if r.Level >= level.Error {
+			bad |= alarmOf(r.Code)
+		}
 	}
 	isBad := verdict >= level.Error
 	isSuspect := verdict >= level.Warn
@@ -230,15 +242,9 @@ func (d *Decider) Frame(in Input) State {
 	// minutes still delivers good data, and warns.
 	sustains := content >= level.Warn
 
-	if d.hist[d.histI] {
-		d.bad--
-	}
-	if d.sus[d.histI] {
-		d.suspect--
-	}
-	d.hist[d.histI], d.sus[d.histI] = isBad, isSuspect
+	d.hist[d.histI], d.sus[d.histI] = bad, sus
+	d.bad, d.suspect = most(d.hist), most(d.sus)
 	if isSuspect {
-		d.suspect++
 		d.lastSus = append(d.lastSus[:0], rs...)
 	}
 	held := false
@@ -254,7 +260,6 @@ func (d *Decider) Frame(in Input) State {
 		held = d.susLong >= d.opts.SustainK
 	}
 	if isBad {
-		d.bad++
 		d.lastBad = append(d.lastBad[:0], rs...)
 	}
 	if isBad || sustains && held {
@@ -273,7 +278,7 @@ func (d *Decider) Frame(in Input) State {
 			// Out of ERROR on a suspect frame: WARN, and this frame
 			// counts towards leaving it.
 			d.level = Warn
-			d.sus[0], d.suspect, d.histI = true, 1, 1
+			d.sus[0], d.suspect, d.histI = sus, 1, 1
 		}
 	case d.level == Error:
 	case d.bad >= d.opts.K:
@@ -341,10 +346,71 @@ func (d *Decider) clearHistory() {
 	clear(d.hist)
 	clear(d.sus)
 	clear(d.long)
-	clear(d.scored)
+	clear(d.scoredBad)
+	clear(d.scoredSus)
 	d.bad, d.suspect, d.clean, d.histI = 0, 0, 0, 0
 	d.susLong, d.longI = 0, 0
 	d.scoredI, d.scoreRs = 0, d.scoreRs[:0]
+}
+
+// alarms is a set of alarms, one bit each (see alarmOf).
+type alarms uint8
+
+// The alarms that count their frames apart. Each calibrated alarm has its
+// threshold set so that the persistence rule, fed its frames alone, fires
+// at the calibrated rate on clean drive (AlarmTail); counting the frames
+// of two calibrated alarms together would add windows their calibration
+// never saw, such as two clean score peaks and one clean rise. Certain
+// evidence (integrity checks, stream timing, a failed scorer) is not
+// calibrated against clean drive and counts with every alarm.
+const (
+	certain   alarms = 1 << iota
+	scoreHigh        // frame score above its threshold
+	scoreRise        // frame score risen above the stream's recent level
+	health           // the sensor's health autoencoder
+	host             // the host's health autoencoder
+)
+
+// alarmOf returns the alarm whose evidence a reason code is.
+func alarmOf(c level.Code) alarms {
+	switch c {
+	case level.ScoreHigh:
+		return scoreHigh
+	case level.ScoreRise:
+		return scoreRise
+	case level.HealthWarn, level.HealthError:
+		return health
+	case level.HostWarn, level.HostError:
+		return host
+	}
+	return certain
+}
+
+// most returns the most frames of a ring that one alarm found, counting
+// with each alarm the frames of certain evidence.
+func most(ring []alarms) int {
+	best := 0
+	for a := certain; a <= host; a <<= 1 {
+		n := 0
+		for _, f := range ring {
+			if f&(a|certain) != 0 {
+				n++
+			}
+		}
+		best = max(best, n)
+	}
+	return best
+}
+
+// count returns the frames of a ring that alarm a found.
+func count(ring []alarms, a alarms) int {
+	n := 0
+	for _, f := range ring {
+		if f&a != 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // fromScore says whether a reason is the frame score's evidence.
@@ -352,45 +418,40 @@ func fromScore(c level.Code) bool { return c == level.ScoreHigh || c == level.Sc
 
 // noteScore records the score's evidence among a scored frame's reasons.
 func (d *Decider) noteScore(rs []level.Reason) {
-	lv := level.OK
+	var bad, sus alarms
 	d.scoreRs = d.scoreRs[:0]
 	for _, r := range rs {
-		if fromScore(r.Code) {
-			lv = level.Worse(lv, r.Level)
-			d.scoreRs = append(d.scoreRs, r)
+		if !fromScore(r.Code) {
+			continue
 		}
+		if r.Level >= level.Warn {
+			sus |= alarmOf(r.Code)
+		}
+		if r.Level >= level.Error {
+			bad |= alarmOf(r.Code)
+		}
+		d.scoreRs = append(d.scoreRs, r)
 	}
-	d.scored[d.scoredI] = lv
-	d.scoredI = (d.scoredI + 1) % len(d.scored)
+	d.scoredBad[d.scoredI], d.scoredSus[d.scoredI] = bad, sus
+	d.scoredI = (d.scoredI + 1) % len(d.scoredBad)
 }
 
 // carryScore appends to the reasons of a frame left unscored (scoring is
 // decimated, or the scorer failed) the score's evidence on the latest
 // scored frame, while the scored frames alone hold the rule for it: ERROR
-// evidence when K of the last N scored frames were bad, WARN when WarnK
-// were suspect. Under decimation every n-th frame is scored, so without
-// it a fault only the score sees would give at most ⌈N/n⌉ bad frames in
-// N and, from n = 3 with the default 3 of 5, never enter ERROR; carried
-// unconditionally, one bad scored frame would count n times. Carried
-// this way, the rule holds on scored frames as calibrated, and a fault
-// enters ERROR once K of N scored frames are bad.
+// evidence when its alarm found K of the last N scored frames bad, WARN
+// when WarnK suspect. Under decimation every n-th frame is scored, so
+// without it a fault only the score sees would give at most ⌈N/n⌉ bad
+// frames in N and, from n = 3 with the default 3 of 5, never enter ERROR;
+// carried unconditionally, one bad scored frame would count n times.
+// Carried this way, the rule holds on scored frames as calibrated, and a
+// fault enters ERROR once one alarm found K of N scored frames bad.
 func (d *Decider) carryScore(rs []level.Reason) []level.Reason {
-	if len(d.scoreRs) == 0 {
-		return rs
-	}
-	bad, sus := 0, 0
-	for _, lv := range d.scored {
-		if lv >= Error {
-			bad++
-		}
-		if lv >= Warn {
-			sus++
-		}
-	}
 	for _, r := range d.scoreRs {
+		a := alarmOf(r.Code)
 		switch {
-		case r.Level >= Error && bad >= d.opts.K:
-		case r.Level >= Warn && sus >= d.opts.WarnK:
+		case r.Level >= Error && count(d.scoredBad, a) >= d.opts.K:
+		case r.Level >= Warn && count(d.scoredSus, a) >= d.opts.WarnK:
 			r.Level = Warn
 		default:
 			continue

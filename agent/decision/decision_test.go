@@ -19,8 +19,9 @@ func mustNew(t *testing.T, o Options) *Decider {
 }
 
 // run feeds a string of frame verdicts: '.' clean, 'w' suspect by stream
-// timing, 'h' suspect by content (health model), 'x' bad by score, 'e' bad
-// by another check, 's' stale; it returns the level letters.
+// timing, 'h' suspect by content (health model), 'x' bad by score, 'r' bad
+// by the score's rise, 'e' bad by the health model, 'f' bad by a certain
+// check (frozen frame), 's' stale; it returns the level letters.
 func run(d *Decider, seq string) string {
 	var out strings.Builder
 	for _, c := range seq {
@@ -32,8 +33,12 @@ func run(d *Decider, seq string) string {
 			in.Reasons = []level.Reason{{Code: level.HealthWarn, Feature: "z_p95", Value: 3, Level: level.Warn}}
 		case 'x':
 			in.Score = 3
+		case 'r':
+			in.Reasons = []level.Reason{{Code: level.ScoreRise, Feature: "log_rise", Value: 2, Level: level.Error}}
 		case 'e':
 			in.Reasons = []level.Reason{{Code: level.HealthError, Feature: "no_return_frac", Value: 0.4, Level: level.Error}}
+		case 'f':
+			in.Reasons = []level.Reason{{Code: level.Frozen, Level: level.Error}}
 		}
 		var st State
 		if c == 's' {
@@ -59,6 +64,10 @@ func TestPersistence(t *testing.T) {
 		{"a bad frame restarts the clean count", "xxx.....x" + strings.Repeat(".", 10), "OWE" + "EEEEEE" + strings.Repeat("E", 9) + "O"},
 		{"warn during recovery does not hold ERROR", "xxx" + strings.Repeat("w", 10) + ".....", "OWE" + strings.Repeat("E", 9) + "WWWWWO"},
 		{"other checks count as bad", "eee", "OWE"},
+		{"each calibrated alarm counts its own bad frames", "xxr..xex", "OWWWWWWW"},
+		{"and its own suspect frames", "x.r.x.", "OOOOWW"},
+		{"certain evidence counts with every alarm", "xfx", "OWE"},
+		{"certain evidence alone", "f.ff", "OOWE"},
 		{"stale overrides and clears", "xx" + "s" + "x..", "OW" + "S" + "OOO"},
 	}
 	for _, tc := range cases {
@@ -278,5 +287,23 @@ func TestUnscoredFramesCarryTheScore(t *testing.T) {
 	}
 	if st.Level != Error || st.Reasons[0].Code != level.ScoreRise {
 		t.Errorf("rise on every 4th frame: %v %v", st.Level, st.Reasons)
+	}
+	// Scored frames bad by one alarm or the other (high, rise, clean, high,
+	// rise, ...) are carried for neither: four of five scored frames are
+	// bad, but no alarm found more than two of them bad.
+	d = mustNew(t, Options{})
+	for i := range 60 {
+		in := Input{}
+		switch i % 12 {
+		case 0:
+			in = Input{Scored: true, Score: 9, Threshold: 2}
+		case 4:
+			in = Input{Scored: true, Score: 1, Threshold: 2, Reasons: rise}
+		case 8:
+			in = Input{Scored: true, Score: 1, Threshold: 2}
+		}
+		if st = d.Frame(in); st.Level == Error {
+			t.Fatalf("score and rise on alternate scored frames: ERROR at frame %d (%v)", i, st.Reasons)
+		}
 	}
 }

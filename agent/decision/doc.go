@@ -6,16 +6,21 @@
 // (score > threshold is a bad frame), plus reasons from the other checks
 // (stream timing, health autoencoder, frozen content), each carrying the
 // level it asks for. A frame is bad when any evidence asks for ERROR,
-// suspect when the worst asks for WARN, clean otherwise.
+// suspect when the worst asks for WARN, clean otherwise. The persistence
+// rule counts the frames of each calibrated alarm (frame score, its rise,
+// health model) apart, since each alarm is calibrated for the rule on its
+// own frames; certain evidence (integrity checks, stream timing) counts
+// with every alarm.
 //
 // Persistence keeps single outliers from flipping the published level:
 //
-//	enter ERROR  when at least K of the last N frames were bad, or the
-//	             content of at least SustainK of the last SustainN frames
-//	             was suspect (a weak fault that does not end)
+//	enter ERROR  when at least K of the last N frames were bad by one
+//	             alarm, or the content of at least SustainK of the last
+//	             SustainN frames was suspect (a weak fault that does not end)
 //	leave ERROR  after M consecutive frames that were neither bad nor
 //	             suspect while the sustained rule holds
-//	WARN         the current frame is suspect or bad, but ERROR was not entered
+//	enter WARN   when at least WarnK of the last N frames were suspect by
+//	             one alarm; left when none of the last N was suspect
 //	STALE        no frame within the stream's stale timeout (overrides all;
 //	             the history is cleared, so data resuming starts afresh);
 //	             also the start, before any frame was judged (Unjudged),

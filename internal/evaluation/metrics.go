@@ -3,6 +3,7 @@ package evaluation
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -41,6 +42,7 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 		detected    int
 		latencySum  float64
 		haveLatency bool
+		latencies   []float64 // per episode; +Inf when missed
 	}
 	groups := map[groupKey]*acc{}
 	var keys []groupKey
@@ -89,14 +91,17 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 				if g := groups[groupKey{l.Fault, l.Severity}]; g != nil {
 					g.episodes++
 					end := min(len(s.lines), j+10) // the decision may confirm just after the window
+					lat := math.Inf(1)
 					for k := i; k < end; k++ {
 						if s.lines[k].Level == "ERROR" {
 							g.detected++
 							g.latencySum += float64(k - i)
 							g.haveLatency = true
+							lat = float64(k - i)
 							break
 						}
 					}
+					g.latencies = append(g.latencies, lat)
 				}
 			}
 			i = j
@@ -139,8 +144,12 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 		return keys[a].severity < keys[b].severity
 	})
 	sums := map[string]map[string][]float64{}
+	var lats []float64 // episodes of severity ≥ 2
 	for _, k := range keys {
 		g := groups[k]
+		if k.severity >= 2 {
+			lats = append(lats, g.latencies...)
+		}
 		gr := Group{Fault: k.fault, Severity: k.severity, Dirs: g.dirs, Frames: len(g.lines), Metrics: map[string]Metric{}}
 		for _, name := range scorers {
 			neg, pos := c.scores[name], g.pos[name]
@@ -186,7 +195,25 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 	if len(res.Groups) == 0 {
 		return nil, errors.New("no faulted frames in the fault recordings (all labelled none or unaltered)")
 	}
+	res.LatencyEpisodes = len(lats)
+	if m := median(lats); !math.IsInf(m, 1) && !math.IsNaN(m) {
+		res.MedianLatency = &m
+	}
 	return res, nil
+}
+
+// median returns the median of xs (the mean of the middle two when their
+// number is even), NaN when there are none; xs is sorted in place.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }
 
 // errorFraction is the fraction of kept lines (all when keep is nil) at

@@ -76,6 +76,41 @@ func TestMetricsEpisodesAndAlarms(t *testing.T) {
 	if m := res.MeanAUROC["2"][FixedLR]; m != res.MeanAUROC["all"][FixedLR] {
 		t.Errorf("mean AUROC %v", res.MeanAUROC)
 	}
+	if res.LatencyEpisodes != 1 || res.MedianLatency == nil || *res.MedianLatency != 3 {
+		t.Errorf("median latency %v over %d episodes, want 3 over 1", res.MedianLatency, res.LatencyEpisodes)
+	}
+}
+
+// TestMedianLatency: the median is over the episodes of severity 2 and 3,
+// a missed one counting as never.
+func TestMedianLatency(t *testing.T) {
+	clean := testStream("clean", "oooooooooo", nil)
+	at := func(sev int, ls []Label) []Label {
+		for i := range ls {
+			if ls[i].Fault != "none" {
+				ls[i].Severity = sev
+			}
+		}
+		return ls
+	}
+	fast := testStream("fast", "oooEEEoooo", faultAt(10, 2, 6, "fog"))         // latency 1
+	slow := testStream("slow", "oooooEEooo", at(3, faultAt(10, 2, 6, "blur"))) // latency 3
+	missed := testStream("missed", "oooooooooo", faultAt(10, 2, 6, "dust"))
+	weak := testStream("weak", "oooooooooo", at(1, faultAt(10, 2, 6, "noise"))) // severity 1: not counted
+	res, err := metrics("m", "camera", 5, []*stream{clean, fast, slow, missed, weak}, []string{FixedLR}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.LatencyEpisodes != 3 || res.MedianLatency == nil || *res.MedianLatency != 3 {
+		t.Errorf("median latency %v over %d episodes, want 3 over 3", res.MedianLatency, res.LatencyEpisodes)
+	}
+	missed2 := testStream("missed2", "oooooooooo", faultAt(10, 2, 6, "snow"))
+	if res, err = metrics("m", "camera", 5, []*stream{clean, fast, missed, missed2}, []string{FixedLR}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if res.LatencyEpisodes != 3 || res.MedianLatency != nil {
+		t.Errorf("two of three missed: median latency %v over %d episodes, want none over 3", res.MedianLatency, res.LatencyEpisodes)
+	}
 }
 
 func TestMetricsNoFaultFrames(t *testing.T) {

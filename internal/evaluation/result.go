@@ -51,6 +51,12 @@ type Result struct {
 	Groups    []Group     `json:"groups"`
 	// MeanAUROC per severity ("1", "2", "3", "all") and scorer.
 	MeanAUROC map[string]map[string]float64 `json:"mean_auroc"`
+	// MedianLatency is the median number of frames from a fault's onset
+	// to the first ERROR over the LatencyEpisodes episodes of severity 2
+	// and 3, a missed episode counting as never; nil when at least half
+	// were missed (or there were none).
+	MedianLatency   *float64 `json:"median_latency_frames,omitempty"`
+	LatencyEpisodes int      `json:"latency_episodes,omitempty"`
 	// Labelled streams: false alarms on their clean stretches.
 	StreamFalseAlarms        int     `json:"stream_false_alarms,omitempty"`
 	StreamCleanHours         float64 `json:"stream_clean_hours,omitempty"`

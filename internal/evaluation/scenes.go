@@ -77,7 +77,14 @@ type SceneResult struct {
 	// WorstUntrusted that fraction.
 	Worst          string
 	WorstUntrusted float64
+	// MedianLatency is the median detection latency in frames over the
+	// faults at severity 2 and 3 (Result.MedianLatency): nil when at
+	// least half were missed.
+	MedianLatency *float64
 }
+
+// MaxMedianLatency is the target on SceneResult.MedianLatency, in frames.
+const MaxMedianLatency = 3
 
 // SceneOptions configure EvaluateScenes.
 type SceneOptions struct {
@@ -106,7 +113,8 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 			return nil, err
 		}
 		res := es[0].Result
-		sr := SceneResult{Scene: s.Name, Real: s.Real, CleanFrames: res.Clean.Frames, CleanUntrusted: res.Clean.Error, WorstUntrusted: math.Inf(1)}
+		sr := SceneResult{Scene: s.Name, Real: s.Real, CleanFrames: res.Clean.Frames, CleanUntrusted: res.Clean.Error, WorstUntrusted: math.Inf(1),
+			MedianLatency: res.MedianLatency}
 		var n [3]int
 		for _, g := range res.Groups {
 			if g.Severity < 1 || g.Severity > 3 {
@@ -136,21 +144,28 @@ func EvaluateScenes(ctx context.Context, ms *modelbundle.Models, model string, l
 // ScenesTable is the per-scene table of EvaluateScenes, with the targets
 // of a trust flag a fleet keeps switched on marked: at most 1 % of clean
 // frames untrusted, at least 95 % of fault frames untrusted at severity 2
-// and 3, mean AUROC at least 0.99.
+// and 3, mean AUROC at least 0.99, median detection latency at most
+// MaxMedianLatency frames.
 func ScenesTable(caption string, rs []SceneResult) report.Table {
 	t := report.Table{Caption: caption, Header: []string{"scene", "source", "clean frames", "clean untrusted",
-		"AUROC sev 1 / 2 / 3", "health AUROC sev 1 / 2 / 3", "judge AUROC sev 1 / 2 / 3", "fault frames untrusted sev 1 / 2 / 3", "least untrusted fault (sev ≥ 2)", "targets met"}}
+		"AUROC sev 1 / 2 / 3", "health AUROC sev 1 / 2 / 3", "judge AUROC sev 1 / 2 / 3", "fault frames untrusted sev 1 / 2 / 3", "least untrusted fault (sev ≥ 2)",
+		"median latency sev ≥ 2 (frames)", "targets met"}}
 	for _, r := range rs {
 		cleanOK := r.CleanUntrusted <= 0.01
 		aurocOK := r.AUROC[0] >= 0.99 && r.AUROC[1] >= 0.99 && r.AUROC[2] >= 0.99
 		detOK := r.WorstUntrusted >= 0.95
-		met := targetsMet(target{cleanOK, "clean"}, target{detOK, "faults"}, target{aurocOK, "AUROC"})
+		latOK := r.MedianLatency != nil && *r.MedianLatency <= MaxMedianLatency
+		lat := "most missed"
+		if r.MedianLatency != nil {
+			lat = strconv.FormatFloat(*r.MedianLatency, 'f', 1, 64)
+		}
+		met := targetsMet(target{cleanOK, "clean"}, target{detOK, "faults"}, target{aurocOK, "AUROC"}, target{latOK, "latency"})
 		t.Rows = append(t.Rows, []string{r.Scene, source(r.Real), strconv.Itoa(r.CleanFrames), pct(r.CleanUntrusted) + mark(cleanOK),
 			f3(r.AUROC[0]) + " / " + f3(r.AUROC[1]) + " / " + f3(r.AUROC[2]) + mark(aurocOK),
 			f3(r.HealthAUROC[0]) + " / " + f3(r.HealthAUROC[1]) + " / " + f3(r.HealthAUROC[2]),
 			f3(r.JudgeAUROC[0]) + " / " + f3(r.JudgeAUROC[1]) + " / " + f3(r.JudgeAUROC[2]),
 			pct(r.Untrusted[0]) + " / " + pct(r.Untrusted[1]) + " / " + pct(r.Untrusted[2]),
-			r.Worst + ": " + pct(r.WorstUntrusted) + mark(detOK), met})
+			r.Worst + ": " + pct(r.WorstUntrusted) + mark(detOK), lat + mark(latOK), met})
 	}
 	return t
 }

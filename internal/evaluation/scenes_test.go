@@ -125,3 +125,23 @@ func TestEvaluateScenesAndSoak(t *testing.T) {
 		t.Fatalf("scene soaks %+v", ss)
 	}
 }
+
+// TestScenesTableLatency: the median latency is a target of its own.
+func TestScenesTableLatency(t *testing.T) {
+	good := SceneResult{Scene: "a", CleanFrames: 100, AUROC: [3]float64{1, 1, 1}, Untrusted: [3]float64{1, 1, 1}, Worst: "fog 2", WorstUntrusted: 1}
+	two, four := 2.0, 4.0
+	fast, slow, missed := good, good, good
+	fast.MedianLatency, slow.MedianLatency = &two, &four
+	tab := ScenesTable("latency", []SceneResult{fast, slow, missed})
+	want := []struct{ lat, met string }{
+		{"2.0", "clean, faults, AUROC, latency"},
+		{"4.0 ✗", "clean, faults, AUROC"},
+		{"most missed ✗", "clean, faults, AUROC"},
+	}
+	for i, w := range want {
+		row := tab.Rows[i]
+		if got, met := row[len(row)-2], row[len(row)-1]; got != w.lat || met != w.met {
+			t.Errorf("row %d: latency %q, targets %q; want %q, %q", i, got, met, w.lat, w.met)
+		}
+	}
+}

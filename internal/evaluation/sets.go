@@ -83,8 +83,12 @@ func EvaluateSets(ctx context.Context, sets []Set, seed uint64, progress func(st
 		if s.World != 0 {
 			where = fmt.Sprintf(" in world %d", s.World)
 		}
-		e.Table.Caption = fmt.Sprintf("**%s** (%d held-out clean frames%s, model %s, threshold %.4g, fault seed %d)",
-			s.Name, len(s.Clean.Frames), where, filepath.Base(s.Model), e.Result.Threshold, seed)
+		lat := "most missed"
+		if m := e.Result.MedianLatency; m != nil {
+			lat = fmt.Sprintf("%.3g frames", *m)
+		}
+		e.Table.Caption = fmt.Sprintf("**%s** (%d held-out clean frames%s, model %s, threshold %.4g, fault seed %d; median detection latency at severity ≥ 2: %s over %d faults)",
+			s.Name, len(s.Clean.Frames), where, filepath.Base(s.Model), e.Result.Threshold, seed, lat, e.Result.LatencyEpisodes)
 		out = append(out, e)
 	}
 	return out, nil
