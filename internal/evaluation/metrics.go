@@ -33,16 +33,12 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 		res.Clean.FalseAlarmsPerHour = float64(res.Clean.FalseAlarms) / res.Clean.Hours
 	}
 	type acc struct {
-		dirs        []string
-		pos         map[string][]float64
-		lines       []Line
-		decidable   []Line // lines from the fire-th frame of an episode
-		episodes    int
-		preAlarmed  int
-		detected    int
-		latencySum  float64
-		haveLatency bool
-		latencies   []float64 // per episode; +Inf when missed
+		dirs       []string
+		pos        map[string][]float64
+		lines      []Line
+		decidable  []Line // lines from the fire-th frame of an episode
+		preAlarmed int
+		latencies  []float64 // per episode; +Inf when missed
 	}
 	groups := map[groupKey]*acc{}
 	var keys []groupKey
@@ -89,14 +85,10 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 				}
 			} else if l.Fault != "none" && i > 0 {
 				if g := groups[groupKey{l.Fault, l.Severity}]; g != nil {
-					g.episodes++
 					end := min(len(s.lines), j+10) // the decision may confirm just after the window
 					lat := math.Inf(1)
 					for k := i; k < end; k++ {
 						if s.lines[k].Level == "ERROR" {
-							g.detected++
-							g.latencySum += float64(k - i)
-							g.haveLatency = true
 							lat = float64(k - i)
 							break
 						}
@@ -175,9 +167,16 @@ func metrics(model, sensor string, thr float64, streams []*stream, scorers []str
 		gr.Flagged = evaluate.Flagged(g.pos[FixedLR], thr)
 		gr.Error = errorFraction(g.lines, nil)
 		gr.Decidable = errorFraction(g.decidable, nil)
-		gr.Episodes, gr.Detected, gr.PreAlarmed = g.episodes, g.detected, g.preAlarmed
-		if g.haveLatency {
-			v := g.latencySum / float64(g.detected)
+		gr.Episodes, gr.PreAlarmed = len(g.latencies), g.preAlarmed
+		sum := 0.0
+		for _, l := range g.latencies {
+			if !math.IsInf(l, 1) {
+				gr.Detected++
+				sum += l
+			}
+		}
+		if gr.Detected > 0 {
+			v := sum / float64(gr.Detected)
 			gr.LatencyFrames = &v
 		}
 		res.Groups = append(res.Groups, gr)
