@@ -391,18 +391,12 @@ func alarmOf(c level.Code) alarms {
 func most(ring []alarms) int {
 	best := 0
 	for a := certain; a <= host; a <<= 1 {
-		n := 0
-		for _, f := range ring {
-			if f&(a|certain) != 0 {
-				n++
-			}
-		}
-		best = max(best, n)
+		best = max(best, count(ring, a|certain))
 	}
 	return best
 }
 
-// count returns the frames of a ring that alarm a found.
+// count returns the frames of a ring that any alarm of a found.
 func count(ring []alarms, a alarms) int {
 	n := 0
 	for _, f := range ring {
