@@ -13,9 +13,11 @@
 //     consumer may see a message twice and dedupes by the payload's seq).
 //   - Heartbeats, health and status are kept in memory and coalesced per
 //     topic: a newer one replaces an older one that has not been sent.
-//   - The queue is bounded by message count and bytes. When full, the oldest
-//     message of the lowest priority goes first: heartbeats, then health,
-//     replies, summaries, status, and state changes last (transport.Kind.Priority).
+//   - The queue is bounded by message count and bytes, the message in flight
+//     included. When full, the oldest message of the lowest priority goes
+//     first: heartbeats, then health, replies, summaries, status, and state
+//     changes last (transport.Kind.Priority). The message in flight is the
+//     oldest; evicted, it is not queued again if its send fails.
 //   - When the disk is full or unwritable the outbox logs one clear error,
 //     keeps the message in memory, counts it in Stats, and keeps running; when
 //     a later write succeeds it logs the recovery and writes the durable

@@ -77,7 +77,7 @@ type Stats struct {
 	Published  uint64 // accepted by Publish
 	Sent       uint64 // acknowledged by the link
 	Coalesced  uint64 // replaced by a newer message on the same topic before sending
-	Dropped    uint64 // evicted because the queue was full
+	Dropped    uint64 // evicted because the queue was full (one evicted in flight counts even if that send succeeds)
 	DroppedDur uint64 // of which durable kinds (state changes, summaries)
 	SendErrors uint64 // failed sends (retried)
 	DiskErrors uint64 // failed writes or removals
@@ -85,10 +85,11 @@ type Stats struct {
 }
 
 type entry struct {
-	id     uint64
-	m      transport.Message
-	onDisk bool
-	elem   *list.Element
+	id      uint64
+	m       transport.Message
+	onDisk  bool
+	evicted bool // dropped for room while in flight: not queued again
+	elem    *list.Element
 }
 
 func (e *entry) size() int { return len(e.m.Topic) + len(e.m.Payload) }
@@ -104,8 +105,8 @@ type Outbox struct {
 	mu       sync.Mutex        // guards the fields below
 	queue    *list.List        // of *entry, oldest first; excludes the one in flight
 	latest   map[string]*entry // coalescible entry per topic, queued (not in flight)
-	inflight *entry
-	bytes    int
+	inflight *entry            // the front of the queue while the sender has it
+	bytes    int               // of the queued entries and the one in flight
 	nextID   uint64
 	stats    Stats
 	closing  bool
@@ -181,7 +182,7 @@ func (o *Outbox) Publish(ctx context.Context, m transport.Message) error {
 // memory because the disk failed when they were published.
 func (o *Outbox) persistQueued() {
 	n := 0
-	if e := o.inflight; e != nil && e.m.Kind.Durable() && !e.onDisk {
+	if e := o.live(); e != nil && e.m.Kind.Durable() && !e.onDisk {
 		o.persist(e) // sent() reads onDisk under o.mu, so it removes the file if it exists
 		n++
 	}
@@ -209,24 +210,51 @@ func (o *Outbox) supersede(e *entry) {
 }
 
 // makeRoom evicts until e fits; it returns false if e itself is the one to go.
+// The message in flight counts against the bounds and is the oldest one, so
+// what is evicted does not depend on whether the sender holds a message.
 func (o *Outbox) makeRoom(e *entry) bool {
-	for o.queue.Len()+1 > o.opt.MaxMessages || o.bytes+e.size() > o.opt.MaxBytes {
+	for o.count()+1 > o.opt.MaxMessages || o.bytes+e.size() > o.opt.MaxBytes {
 		victim := o.victim()
 		if victim == nil || victim.m.Kind.Priority() > e.m.Kind.Priority() {
 			return false // e is the oldest of the lowest priority: the newcomer loses
 		}
-		o.remove(victim)
-		if o.latest[victim.m.Topic] == victim {
-			delete(o.latest, victim.m.Topic)
+		if victim == o.inflight {
+			// The send in progress may still succeed; if it fails, putBack
+			// does not queue it again.
+			victim.evicted = true
+			o.bytes -= victim.size()
+			o.unpersist(victim)
+		} else {
+			o.remove(victim)
+			if o.latest[victim.m.Topic] == victim {
+				delete(o.latest, victim.m.Topic)
+			}
 		}
 		o.dropped(victim)
 	}
 	return true
 }
 
-// victim is the oldest queued entry of the lowest priority.
+// live is the message in flight, or nil if there is none or it was evicted.
+func (o *Outbox) live() *entry {
+	if e := o.inflight; e != nil && !e.evicted {
+		return e
+	}
+	return nil
+}
+
+// count is the number of messages held, the one in flight included.
+func (o *Outbox) count() int {
+	n := o.queue.Len()
+	if o.live() != nil {
+		n++
+	}
+	return n
+}
+
+// victim is the oldest held entry of the lowest priority.
 func (o *Outbox) victim() *entry {
-	var v *entry
+	v := o.live()
 	for el := o.queue.Front(); el != nil; el = el.Next() {
 		e := el.Value.(*entry)
 		if v == nil || e.m.Kind.Priority() < v.m.Kind.Priority() {
@@ -308,17 +336,14 @@ func (o *Outbox) Stats() Stats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	s := o.stats
-	s.Queued = o.queue.Len()
+	s.Queued = o.count()
 	for el := o.queue.Front(); el != nil; el = el.Next() {
 		if el.Value.(*entry).onDisk {
 			s.QueuedDisk++
 		}
 	}
-	if o.inflight != nil {
-		s.Queued++
-		if o.inflight.onDisk {
-			s.QueuedDisk++
-		}
+	if e := o.live(); e != nil && e.onDisk {
+		s.QueuedDisk++
 	}
 	return s
 }
@@ -398,7 +423,6 @@ func (o *Outbox) take(ctx context.Context) *entry {
 		o.mu.Lock()
 		if el := o.queue.Front(); el != nil {
 			e := o.queue.Remove(el).(*entry)
-			o.bytes -= e.size()
 			if o.latest[e.m.Topic] == e {
 				delete(o.latest, e.m.Topic)
 			}
@@ -419,14 +443,18 @@ func (o *Outbox) take(ctx context.Context) *entry {
 	}
 }
 
-// putBack returns the in-flight entry to the front of the queue, unless a
-// newer message on its topic superseded it meanwhile.
+// putBack returns the in-flight entry to the front of the queue, unless it
+// was evicted or a newer message on its topic superseded it meanwhile.
 func (o *Outbox) putBack(e *entry) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.inflight = nil
+	if e.evicted {
+		return
+	}
 	if e.m.Kind.Coalesces() {
 		if _, newer := o.latest[e.m.Topic]; newer {
+			o.bytes -= e.size()
 			o.unpersist(e)
 			o.stats.Coalesced++
 			return
@@ -434,7 +462,6 @@ func (o *Outbox) putBack(e *entry) {
 		o.latest[e.m.Topic] = e
 	}
 	e.elem = o.queue.PushFront(e)
-	o.bytes += e.size()
 }
 
 // sent forgets an acknowledged message. The removal runs without o.mu, so
@@ -442,6 +469,9 @@ func (o *Outbox) putBack(e *entry) {
 func (o *Outbox) sent(e *entry) {
 	o.mu.Lock()
 	o.inflight = nil
+	if !e.evicted {
+		o.bytes -= e.size()
+	}
 	o.stats.Sent++
 	onDisk := e.onDisk
 	o.mu.Unlock()

@@ -249,6 +249,9 @@ func TestDiskRecoveryPersistsMemoryOnlyMessages(t *testing.T) {
 func TestEvictionOrderAndCoalescing(t *testing.T) {
 	opt := fastOpts()
 	opt.MaxMessages = 4
+	// After its first failed send the sender waits until the link comes
+	// up, so nothing is in flight while the queue fills.
+	opt.RetryMin, opt.RetryMax = time.Hour, time.Hour
 	link := &fakeLink{down: true}
 	ob, _ := Open(DirFS(t.TempDir()), link, opt)
 	ctx := context.Background()
@@ -282,6 +285,78 @@ func TestEvictionOrderAndCoalescing(t *testing.T) {
 	want := []string{`{"sensor":"a","seq":2}`, `{"sensor":"a","seq":3}`, `{"sensor":"a","seq":4}`, `{"sensor":"a","seq":5}`}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("delivered\n%v\nwant\n%v", got, want)
+	}
+}
+
+// gateLink hands each message to the test and returns what the test sends back.
+type gateLink struct {
+	entered chan transport.Message
+	result  chan error
+}
+
+func (l *gateLink) Publish(ctx context.Context, m transport.Message) error {
+	select {
+	case l.entered <- m:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-l.result:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l *gateLink) Connected() bool { return true }
+
+// TestInFlightCountsAgainstBound: the message being sent is held too, and
+// is the oldest: a full queue evicts it like a queued one, and a failed
+// send does not bring it back.
+func TestInFlightCountsAgainstBound(t *testing.T) {
+	opt := fastOpts()
+	opt.MaxMessages = 2
+	link := &gateLink{entered: make(chan transport.Message), result: make(chan error)}
+	dir := DirFS(t.TempDir())
+	ob, _ := Open(dir, link, opt)
+	ctx := context.Background()
+	next := func() string { return string((<-link.entered).Payload) }
+
+	ob.Publish(ctx, beatMsg("b", 1))
+	if got := next(); got != `{"beat":1}` {
+		t.Fatalf("in flight %s", got)
+	}
+	ob.Publish(ctx, stateMsg("a", 1))
+	ob.Publish(ctx, stateMsg("a", 2)) // full: the heartbeat in flight goes
+	if s := ob.Stats(); s.Queued != 2 || s.QueuedDisk != 2 || s.Dropped != 1 || s.DroppedDur != 0 {
+		t.Fatalf("stats with the heartbeat in flight evicted: %+v", s)
+	}
+	link.result <- errors.New("fake: broker went away")
+	if got := next(); got != `{"sensor":"a","seq":1}` {
+		t.Fatalf("after the evicted message failed, sent %s", got)
+	}
+	ob.Publish(ctx, stateMsg("a", 3)) // full: the oldest state change, in flight, goes
+	if s := ob.Stats(); s.Queued != 2 || s.Dropped != 2 || s.DroppedDur != 1 {
+		t.Fatalf("stats with a state change in flight evicted: %+v", s)
+	}
+	if names, _ := dir.List(); len(names) != 2 {
+		t.Fatalf("files %v, want the two state changes held", names)
+	}
+	link.result <- nil // the evicted one got through after all
+	for _, want := range []string{`{"sensor":"a","seq":2}`, `{"sensor":"a","seq":3}`} {
+		if got := next(); got != want {
+			t.Fatalf("sent %s, want %s", got, want)
+		}
+		link.result <- nil
+	}
+	if err := ob.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := ob.Stats(); s.Queued != 0 || s.Sent != 3 || s.Dropped != 2 {
+		t.Fatalf("final stats %+v", s)
+	}
+	if names, _ := dir.List(); len(names) != 0 {
+		t.Fatalf("files left %v", names)
 	}
 }
 
