@@ -14,6 +14,7 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Config configures the embedded broker.
@@ -191,8 +192,16 @@ func (b *Broker) URL() string { return "tcp://" + b.Addr() }
 
 // Close stops the broker and disconnects its clients. It is safe to call
 // more than once.
+//
+// The listener is closed here, with its clients, before mochi's own Close:
+// mochi (v2.7.9) lists a closing listener's clients with two nested read
+// locks of its client map, and deadlocks for good when a client connecting
+// or leaving asks for the write lock between them. Closed first, the
+// listener is already shut when mochi's Close reaches it, so mochi does not
+// list its clients again.
 func (b *Broker) Close() error {
 	b.once.Do(func() {
+		b.tcp.Close(b.disconnectClients)
 		b.err = b.srv.Close()
 		close(b.done)
 	})
@@ -200,6 +209,17 @@ func (b *Broker) Close() error {
 		return fmt.Errorf("broker: close: %w", b.err)
 	}
 	return nil
+}
+
+// disconnectClients disconnects the clients of a listener, as mochi's own
+// closeListenerClients does, from a copy of the client map taken under one
+// read lock.
+func (b *Broker) disconnectClients(listener string) {
+	for _, cl := range b.srv.Clients.GetAll() {
+		if cl.Net.Listener == listener && !cl.Closed() {
+			_ = b.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)
+		}
+	}
 }
 
 // Done is closed when the broker has stopped.

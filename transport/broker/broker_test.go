@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -79,5 +80,46 @@ func TestStartRefusesMissingSecretAndBusyPort(t *testing.T) {
 	defer b.Close()
 	if _, err := Start(context.Background(), Config{Address: b.Addr()}, Options{}); err == nil {
 		t.Fatal("second broker on a busy port started")
+	}
+}
+
+// connectPacket is an MQTT 3.1.1 CONNECT with a clean session and the
+// given client id.
+func connectPacket(id string) []byte {
+	body := []byte{0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60, byte(len(id) >> 8), byte(len(id))}
+	body = append(body, id...)
+	return append([]byte{0x10, byte(len(body))}, body...)
+}
+
+// TestCloseDisconnectsClients: Close disconnects a connected client (the
+// broker closes its listener's clients itself; see Close).
+func TestCloseDisconnectsClients(t *testing.T) {
+	b, err := Start(context.Background(), Config{Address: "127.0.0.1:0"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialTimeout("tcp", b.Addr(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write(connectPacket("robot-1")); err != nil {
+		t.Fatal(err)
+	}
+	var ack [4]byte
+	if _, err := io.ReadFull(c, ack[:]); err != nil || ack != [4]byte{0x20, 2, 0, 0} {
+		t.Fatalf("CONNACK % x, %v", ack, err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The client gets mochi's DISCONNECT (or nothing), then end of stream.
+	rest, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("connection not closed by Close: %v (read % x)", err, rest)
+	}
+	if len(rest) > 0 && rest[0] != 0xe0 {
+		t.Fatalf("after Close the client read % x, want a DISCONNECT or nothing", rest)
 	}
 }
