@@ -48,6 +48,12 @@ type Plan struct {
 	// hold (decision.NewRise; 0: decision.RiseFrames); the rise level is
 	// calibrated for it.
 	RiseFrames int
+	// AlarmScenes are real scenes of the scene catalogue whose clean
+	// drives, AlarmSceneFrames frames each along a path of the virtual
+	// sensor that training did not take (AlarmSeed), set the alarms
+	// beside the AlarmWorlds' (scenes.PlanAlarmRuns).
+	AlarmScenes      []string
+	AlarmSceneFrames int
 	// TailScales rescales the frame score's parts on the alarm worlds
 	// before their alarms are set (TailScales).
 	TailScales bool
@@ -115,11 +121,12 @@ func DefaultPlans(size Size) []Plan {
 	// would lift its level far above the faults' rises.
 	camera := Plan{File: "camera.bundle", SimWorlds: worlds, CalWorlds: []uint64{36, 37}, SimFrames: 150, RealTrain: 0.6,
 		Scenes: cameraScenes, SceneFrames: 150, AlarmWorlds: []uint64{38, 39, 40, 43, 44, 45}, AlarmFrames: 6000, TailScales: true, RiseFrames: 2,
+		AlarmScenes: cameraScenes, AlarmSceneFrames: 1800,
 		Options: Options{Kind: sensors.KindCamera, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, ThumbW: 24, Health: HealthWarn}}
 	if size == SizeTiny {
 		for _, p := range []*Plan{&lidar, &camera} {
 			p.SimWorlds, p.CalWorlds, p.SimFrames, p.SimSize, p.RealTrain = []uint64{1, 2, 3}, []uint64{3}, 40, SizeTiny, 0
-			p.Scenes, p.SceneFrames = nil, 0
+			p.Scenes, p.SceneFrames, p.AlarmScenes, p.AlarmSceneFrames = nil, 0, nil, 0
 			// Sixty frames have no 99.9th percentile: no tail scales.
 			p.AlarmWorlds, p.AlarmFrames, p.TailScales = []uint64{5}, 60, false
 			p.Options.Epochs, p.Options.Hidden, p.Options.Latent, p.Options.AzBins, p.Options.ThumbW = 3, 4, 2, 8, 8
@@ -132,7 +139,7 @@ func DefaultPlans(size Size) []Plan {
 	}
 	if size == SizeFull {
 		lidar.Options.Version = 4  // 3 had no rise alarm; 2 judged the scene statistics and had no alarm worlds
-		camera.Options.Version = 6 // 5's rise held five frames; 4 had no rise alarm
+		camera.Options.Version = 6 // 5's rise held five frames and its alarms saw simulated worlds alone; 4 had no rise alarm
 	}
 	return []Plan{lidar, camera}
 }
@@ -312,10 +319,11 @@ func SimRun(kind sensors.Kind, size Size, world uint64, from, n int) (Run, error
 }
 
 // PlanAlarms calibrates the alarms of a plan's freshly trained bundle on
-// clean drives in its AlarmWorlds (see CalibrateAlarms), keeping the
-// plan's version and creation time; the bundle is returned unchanged when
-// the plan has no alarm worlds.
-func PlanAlarms(ctx context.Context, p Plan, bundle []byte) ([]byte, *Alarms, error) {
+// clean drives in its AlarmWorlds and on the scene runs (the drives of its
+// AlarmScenes, which scenes.PlanAlarmRuns makes; see CalibrateAlarms),
+// keeping the plan's version and creation time; the bundle is returned
+// unchanged when the plan has no alarm worlds.
+func PlanAlarms(ctx context.Context, p Plan, bundle []byte, scenes []Run) ([]byte, *Alarms, error) {
 	if len(p.AlarmWorlds) == 0 {
 		return bundle, nil, nil
 	}
@@ -331,6 +339,7 @@ func PlanAlarms(ctx context.Context, p Plan, bundle []byte) ([]byte, *Alarms, er
 		}
 		runs = append(runs, r)
 	}
+	runs = append(runs, scenes...)
 	al, err := CalibrateAlarms(ctx, ms, runs, AlarmOptions{TailScales: p.TailScales, RiseFrames: p.RiseFrames, Version: p.Options.Version, Created: p.Options.Created})
 	if err != nil {
 		return nil, nil, err
