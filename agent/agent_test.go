@@ -247,6 +247,8 @@ func TestSetModelAndValidation(t *testing.T) {
 		{Robot: "r", Sensors: []SensorOptions{{Source: staticSource{sensors.Info{Name: "x", Kind: sensors.KindCamera}}}}},
 		{Robot: "r", Sensors: []SensorOptions{{Source: src}}, ScoreBudget: 2},
 		{Robot: "r", Sensors: []SensorOptions{{Source: src, Model: SensorModel{Scorer: scoreByStamp(nil), Threshold: math.NaN()}}}},
+		{Robot: "r", Sensors: []SensorOptions{{Source: src, Model: SensorModel{Scorer: scoreByStamp(nil), Threshold: 1, RiseLevel: 1, RiseFrames: decision.RiseWindow + 1}}}},
+		{Robot: "r", Sensors: []SensorOptions{{Source: src, Model: SensorModel{Scorer: scoreByStamp(nil), Threshold: 1, RiseLevel: 1, RiseFrames: -1}}}},
 	}
 	for i, o := range bad {
 		if _, err := New(o); !errors.Is(err, ErrOptions) {

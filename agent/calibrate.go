@@ -192,7 +192,9 @@ func Calibrate(ctx context.Context, info sensors.Info, m SensorModel, runs []ite
 		out.WarnThreshold = cal.ScoreWarn
 		rises := make([][]float64, len(scoreRuns))
 		for i, run := range scoreRuns {
-			rises[i] = decision.Rises(run)
+			if rises[i], err = decision.Rises(run, m.RiseFrames); err != nil {
+				return m, cal, fmt.Errorf("agent: calibrate frame score rise: %w", err)
+			}
 		}
 		var ra float64
 		if cal.RiseTail, ra, err = alarm(rises); err != nil {

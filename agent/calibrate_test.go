@@ -153,7 +153,11 @@ func TestCalibrateExtrapolatesTheTail(t *testing.T) {
 	}
 	var rises [][]float64
 	for _, run := range cal.Scores {
-		rises = append(rises, decision.Rises(run))
+		r, err := decision.Rises(run, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rises = append(rises, r)
 	}
 	wantRise, err := decision.AlarmTail(rises, decision.Options{}, lidarPeriod, 0.5)
 	if err != nil {

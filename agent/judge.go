@@ -238,6 +238,14 @@ func (j *Judge) SetModel(m SensorModel) error {
 	if !(m.RiseLevel >= 0) {
 		return fmt.Errorf("agent: rise level %v is not a number ≥ 0", m.RiseLevel)
 	}
+	var rise *decision.Rise
+	if m.RiseLevel > 0 {
+		r, err := decision.NewRise(m.RiseFrames, max(1, int(RiseHold/j.period)))
+		if err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+		rise = r
+	}
 	jm := judgeModel{SensorModel: m}
 	if m.Health != nil {
 		if err := m.Health.Fits(j.feats.Names()); err != nil {
@@ -254,10 +262,7 @@ func (j *Judge) SetModel(m SensorModel) error {
 	j.model = jm
 	// Another model's scores are on another scale: the recent level
 	// starts afresh.
-	j.rise = nil
-	if m.RiseLevel > 0 {
-		j.rise = decision.NewRise(max(1, int(RiseHold/j.period)))
-	}
+	j.rise = rise
 	return nil
 }
 

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -356,10 +357,17 @@ func TestJudgeFlagsReturnsOffTheirCones(t *testing.T) {
 
 // TestJudgeRiseAlarm: a score that steps up tenfold and stays, far below
 // the threshold, is a fault appearing (score_rise, ERROR) for a model with
-// a rise level and nothing for one without. The level learns only trusted
-// frames, so the fault stays ERROR; after RiseHold it is forgotten, the
-// stream is trusted again and the new level is its normal.
+// a rise level and nothing for one without; it enters ERROR on the third
+// bad frame once the model's hold has passed. The level learns only
+// trusted frames, so the fault stays ERROR; after RiseHold it is
+// forgotten, the stream is trusted again and the new level is its normal.
 func TestJudgeRiseAlarm(t *testing.T) {
+	for _, frames := range []int{0, 2} {
+		t.Run(fmt.Sprintf("hold%d", frames), func(t *testing.T) { testJudgeRiseAlarm(t, frames) })
+	}
+}
+
+func testJudgeRiseAlarm(t *testing.T, frames int) {
 	const step = 60
 	hold := int(RiseHold / lidarPeriod)
 	score := func(seq uint64) float64 {
@@ -371,7 +379,7 @@ func TestJudgeRiseAlarm(t *testing.T) {
 	for _, rise := range []float64{0, 1} {
 		j, err := NewJudge(JudgeOptions{Kind: sensors.KindCamera, Period: lidarPeriod, Model: SensorModel{
 			Scorer:    ScorerFunc(func(f sensors.Frame) (float64, error) { return score(f.Head().Seq), nil }),
-			Threshold: 1000, RiseLevel: rise,
+			Threshold: 1000, RiseLevel: rise, RiseFrames: frames,
 		}})
 		if err != nil {
 			t.Fatal(err)
@@ -397,8 +405,8 @@ func TestJudgeRiseAlarm(t *testing.T) {
 		switch {
 		case rise == 0 && firstErr >= 0:
 			t.Errorf("no rise alarm: ERROR at frame %d", firstErr)
-		case rise > 0 && firstErr != step+decision.RiseFrames+1:
-			t.Errorf("rise alarm: first ERROR at frame %d, want %d (the third bad frame once the rise held)", firstErr, step+decision.RiseFrames+1)
+		case rise > 0 && firstErr != step+cmp.Or(frames, decision.RiseFrames)+1:
+			t.Errorf("rise alarm: first ERROR at frame %d, want %d (the third bad frame once the rise held)", firstErr, step+cmp.Or(frames, decision.RiseFrames)+1)
 		case rise > 0 && (back < step+hold || back > step+hold+15):
 			t.Errorf("rise alarm: trusted again at frame %d, want within %d frames after the level is forgotten at %d", back, 15, step+hold)
 		}

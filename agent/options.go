@@ -106,7 +106,11 @@ type SensorModel struct {
 	// (score_rise): a fault that appears at once is caught below
 	// Threshold. 0: no rise alarm.
 	RiseLevel float64
-	Health    *health.Model
+	// RiseFrames is how many frames in a row the rise must hold
+	// (decision.NewRise; 0: decision.RiseFrames). RiseLevel is calibrated
+	// for it.
+	RiseFrames int
+	Health     *health.Model
 	// ID and Version name the model bundle in the published state.
 	ID, Version string
 	// Coverage flags a model made from too little data (for instance

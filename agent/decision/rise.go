@@ -1,6 +1,7 @@
 package decision
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -10,9 +11,10 @@ const (
 	// RiseWindow is the number of frames whose median is the stream's
 	// recent level.
 	RiseWindow = 8
-	// RiseFrames is how many frames in a row a rise must hold. Clean
-	// scene events that raise a score at once (something close entering
-	// the view) pass within a few frames; a fault stays.
+	// RiseFrames is how many frames in a row a rise must hold unless a
+	// model says otherwise (NewRise). Clean scene events that raise a
+	// score at once (something close entering the view) pass within a few
+	// frames; a fault stays.
 	RiseFrames = 5
 	// RiseOffset is added to a score, in its own units (nats for a
 	// likelihood regret), before its logarithm, so that the noise of
@@ -21,10 +23,10 @@ const (
 )
 
 // Rise measures how far a frame score has risen above the stream's own
-// recent level and stayed there: the least, over the latest RiseFrames
-// frames, of log(s + RiseOffset) minus the level, the median of the same
-// over RiseWindow frames the stream was trusted on before the latest
-// RiseFrames of those (negative scores count as 0).
+// recent level and stayed there: the least, over the latest frames of its
+// hold (RiseFrames by default), of log(s + RiseOffset) minus the level, the
+// median of the same over RiseWindow frames the stream was trusted on
+// before the latest hold frames of those (negative scores count as 0).
 //
 // It is the evidence for faults that appear at once. A new scene moves a
 // sensor's frame score slowly, as the view changes, and far: a camera's
@@ -32,19 +34,19 @@ const (
 // which no fixed threshold both tolerates and catches a fault within. A
 // fault that appears (dirt on the lens, fog, a bad exposure) moves it in
 // one frame, and keeps it there. The level learns only frames the stream
-// was trusted on, the latest RiseFrames of them only once they are older
+// was trusted on, the latest hold frames of them only once they are older
 // (so the first frames of a fault are not its normal), and the frames
 // still waiting are dropped when the stream is not trusted; it forgets
-// everything after hold frames without a trusted one (the stream then
+// everything after forget frames without a trusted one (the stream then
 // starts a new level once it is trusted again), so a lasting change of
 // scene that raised ERROR ends.
 //
 // The zero value measures nothing; use NewRise. It is not safe for
 // concurrent use.
 type Rise struct {
-	hold    int
+	forget  int
 	level   ring // log(s + RiseOffset) of learnt frames, past pending
-	pending ring // the latest RiseFrames learnt, oldest first
+	pending ring // the latest hold frames learnt, oldest first
 	rises   ring // the latest rises measured
 	since   int  // frames measured since the latest one learnt
 }
@@ -72,19 +74,33 @@ func (r *ring) push(x float64) (out float64, full bool) {
 
 func (r *ring) clear() { r.n, r.i = 0, 0 }
 
-// NewRise returns a Rise that forgets its level after hold frames without
-// learning one (hold ≤ 0: never).
-func NewRise(hold int) *Rise {
-	return &Rise{hold: hold, level: ring{size: RiseWindow}, pending: ring{size: RiseFrames}, rises: ring{size: RiseFrames}}
+// ErrRiseFrames is returned by NewRise for a hold outside
+// [1, RiseWindow].
+var ErrRiseFrames = fmt.Errorf("decision: a rise holds 1 to %d frames", RiseWindow)
+
+// NewRise returns a Rise whose rises hold frames frames (0: RiseFrames) and
+// that forgets its level after forget frames without learning one (forget
+// ≤ 0: never).
+func NewRise(frames, forget int) (*Rise, error) {
+	if frames == 0 {
+		frames = RiseFrames
+	}
+	if frames < 1 || frames > RiseWindow {
+		return nil, fmt.Errorf("%w: %d", ErrRiseFrames, frames)
+	}
+	return &Rise{forget: forget, level: ring{size: RiseWindow}, pending: ring{size: frames}, rises: ring{size: frames}}, nil
 }
 
+// Frames is how many frames in a row a rise must hold.
+func (r *Rise) Frames() int { return r.rises.size }
+
 // Of measures the rise of a frame with this score and returns the least
-// over the latest RiseFrames frames, and false until RiseFrames frames in
-// a row were measured against a full level. A NaN score has no rise and
-// breaks the row; +Inf rises without bound.
+// over the latest Frames frames, and false until Frames frames in a row
+// were measured against a full level. A NaN score has no rise and breaks
+// the row; +Inf rises without bound.
 func (r *Rise) Of(score float64) (float64, bool) {
 	r.since++
-	if r.hold > 0 && r.since > r.hold {
+	if r.forget > 0 && r.since > r.forget {
 		r.Reset()
 	}
 	if r.level.n < r.level.size || math.IsNaN(score) {
@@ -127,12 +143,15 @@ func (r *Rise) Reset() {
 
 func riseLog(score float64) float64 { return math.Log(max(score, 0) + RiseOffset) }
 
-// Rises returns each frame's Rise.Of over a clean run of scores, in order,
-// as a stream trusted on every frame measures them, 0 until it measures:
-// the runs calibration sets the rise alarm on. Scores that are not finite
-// count as 0.
-func Rises(run []float64) []float64 {
-	r := NewRise(0)
+// Rises returns each frame's Rise.Of over a clean run of scores for rises
+// that hold frames frames (0: RiseFrames), in order, as a stream trusted on
+// every frame measures them, 0 until it measures: the runs calibration sets
+// the rise alarm on. Scores that are not finite count as 0.
+func Rises(run []float64, frames int) ([]float64, error) {
+	r, err := NewRise(frames, 0)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]float64, len(run))
 	for i, s := range run {
 		if math.IsNaN(s) || math.IsInf(s, 0) {
@@ -143,5 +162,5 @@ func Rises(run []float64) []float64 {
 		}
 		r.Learn(s)
 	}
-	return out
+	return out, nil
 }

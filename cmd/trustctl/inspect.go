@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -36,6 +37,9 @@ type inspectReport struct {
 	ScoreWarn float64 `json:"score_warn,omitempty"`
 	// ScoreRise is the frame-score rise alarm level (0: none).
 	ScoreRise float64 `json:"score_rise,omitempty"`
+	// RiseFrames is how many frames in a row the rise must hold (absent
+	// without a rise alarm).
+	RiseFrames int `json:"rise_frames,omitempty"`
 	// Coverage of the training data (absent when not recorded) and what
 	// is too little about it.
 	Coverage         *modelbundle.Coverage `json:"coverage,omitempty"`
@@ -97,6 +101,9 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		QuantBytes: info.QuantBytes, MACsPerScore: info.MACsPerScore, Threshold: ms.VAE.Threshold(),
 		Calibration: info.Calibration, ScoreWarn: ms.ScoreWarn, ScoreRise: ms.ScoreRise, CoverageWarnings: ms.Coverage.Warnings(),
 	}
+	if ms.ScoreRise > 0 {
+		rep.RiseFrames = cmp.Or(ms.RiseFrames, decision.RiseFrames)
+	}
 	if ms.Coverage.Frames > 0 {
 		cv := ms.Coverage
 		rep.Coverage = &cv
@@ -151,7 +158,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		w.printf("WARN threshold %.4f %s\n", ms.ScoreWarn, unit)
 	}
 	if ms.ScoreRise > 0 {
-		w.printf("rise level     %.4f (log(score + %g) over the stream's recent level, held %d frames)\n", ms.ScoreRise, decision.RiseOffset, decision.RiseFrames)
+		w.printf("rise level     %.4f (log(score + %g) over the stream's recent level, held %d frames)\n", ms.ScoreRise, decision.RiseOffset, rep.RiseFrames)
 	}
 	w.printf("clean scores   mean %.4g, std %.4g, p50 %.4g, p90 %.4g, p99 %.4g, max %.4g\n", c.Mean, c.Std, c.P50, c.P90, c.P99, c.Max)
 	switch {

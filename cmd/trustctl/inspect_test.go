@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sensortrust/trustagent/agent/decision"
 	"github.com/sensortrust/trustagent/firmware"
 	"github.com/sensortrust/trustagent/firmware/firmwaretest"
+	"github.com/sensortrust/trustagent/internal/training"
 	"github.com/sensortrust/trustagent/sensors"
 )
 
@@ -75,5 +78,28 @@ func TestInspectBadBundle(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "inspect"); code != 2 {
 		t.Fatalf("no argument: exit %d", code)
+	}
+}
+
+// TestInspectRiseHold: inspect says for how many frames the committed
+// default models' rises hold, as their plans set them.
+func TestInspectRiseHold(t *testing.T) {
+	for _, p := range training.DefaultPlans(training.SizeFull) {
+		path := filepath.Join("..", "..", "deploy", "models", p.File)
+		want := cmp.Or(p.RiseFrames, decision.RiseFrames)
+		code, out, stderr := runCmd(t, "inspect", "--json", path)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", p.File, code, stderr)
+		}
+		var rep inspectReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if !(rep.ScoreRise > 0) || rep.RiseFrames != want {
+			t.Errorf("%s: rise level %v held %d frames, want a level held %d", p.File, rep.ScoreRise, rep.RiseFrames, want)
+		}
+		if _, out, _ = runCmd(t, "inspect", path); !strings.Contains(out, fmt.Sprintf("held %d frames", want)) {
+			t.Errorf("%s: inspect does not say the hold of %d frames:\n%s", p.File, want, out)
+		}
 	}
 }

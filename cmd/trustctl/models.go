@@ -136,7 +136,11 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.File, err)
 			}
-			bundle, al, err := training.PlanAlarms(ctx, p, res.Bundle)
+			sceneRuns, err := scenes.PlanAlarmRuns(ctx, p)
+			if err != nil {
+				return err
+			}
+			bundle, al, err := training.PlanAlarms(ctx, p, res.Bundle, sceneRuns)
 			if err != nil {
 				return fmt.Errorf("%s: %w", p.File, err)
 			}
@@ -145,8 +149,8 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			fmt.Fprintf(stdout, "%s: %d bytes, trained in %v: %s\n", path, len(bundle), time.Since(t0).Round(time.Second), trainSummary(res))
 			if al != nil {
-				fmt.Fprintf(stdout, "  alarms on %d clean frames of worlds %v: frame score WARN %.4g, ERROR %.4g, rise %.4g; health WARN %.4g, ERROR %.4g\n",
-					al.Frames, p.AlarmWorlds, al.ScoreWarn, al.Threshold, al.RiseLevel, al.HealthWarn, al.HealthError)
+				fmt.Fprintf(stdout, "  alarms on %d clean frames of worlds %v and %d scenes: frame score WARN %.4g, ERROR %.4g, rise %.4g; health WARN %.4g, ERROR %.4g\n",
+					al.Frames, p.AlarmWorlds, len(p.AlarmScenes), al.ScoreWarn, al.Threshold, al.RiseLevel, al.HealthWarn, al.HealthError)
 			}
 		}
 		if *evalDir != "" {

@@ -220,6 +220,7 @@ func sensorModelOf(a *firmware.Active) (agent.SensorModel, error) {
 		Threshold:     vae.Threshold(),
 		WarnThreshold: modelbundle.ScoreWarn(c),
 		RiseLevel:     modelbundle.ScoreRise(c),
+		RiseFrames:    modelbundle.RiseFrames(c),
 		ID:            a.Bundle.ModelID,
 		Version:       strconv.FormatUint(a.Bundle.Version, 10),
 		Coverage:      modelbundle.CoverageOf(c).Flags(),

@@ -74,7 +74,7 @@ func NewReplay(ms *modelbundle.Models, period time.Duration, o JudgeOptions) (*a
 	j, err := agent.NewJudge(agent.JudgeOptions{
 		Kind: ms.VAE.Kind(), Period: period,
 		Model: agent.SensorModel{
-			Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn, RiseLevel: ms.ScoreRise, Health: ms.Health,
+			Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn, RiseLevel: ms.ScoreRise, RiseFrames: ms.RiseFrames, Health: ms.Health,
 			ID: ms.Bundle.ModelID, Version: strconv.FormatUint(ms.Bundle.Version, 10),
 		},
 		Decision: o.Persistence,

@@ -21,11 +21,12 @@ const Representation uint16 = 1
 
 // Calibration names in the calibration section.
 const (
-	ThresholdVAE     = "vae"          // fixed score threshold, Q12 nats
-	ThresholdVAEWarn = "vae_warn"     // fixed score WARN threshold, Q12 nats (optional)
-	ThresholdVAERise = "vae_rise"     // frame score rise alarm level, Q12 (optional; see decision.Rise)
-	ThresholdWarn    = "health_warn"  // health score WARN threshold, ·2²⁰
-	ThresholdError   = "health_error" // health score ERROR threshold, ·2²⁰
+	ThresholdVAE           = "vae"             // fixed score threshold, Q12 nats
+	ThresholdVAEWarn       = "vae_warn"        // fixed score WARN threshold, Q12 nats (optional)
+	ThresholdVAERise       = "vae_rise"        // frame score rise alarm level, Q12 (optional; see decision.Rise)
+	ThresholdVAERiseFrames = "vae_rise_frames" // frames in a row a rise must hold, a count (optional; decision.RiseFrames without it)
+	ThresholdWarn          = "health_warn"     // health score WARN threshold, ·2²⁰
+	ThresholdError         = "health_error"    // health score ERROR threshold, ·2²⁰
 )
 
 // ErrKind is wrapped when a bundle holds a model for another sensor kind.
@@ -60,6 +61,10 @@ type Spec struct {
 	// ScoreRise is the frame-score rise alarm level (agent.Calibrate sets
 	// one); 0: no rise alarm.
 	ScoreRise float64
+	// RiseFrames is how many frames in a row the rise must hold, recorded
+	// when positive (0: decision.RiseFrames, as in bundles made before it
+	// was recorded). ScoreRise is calibrated for it.
+	RiseFrames int
 	// Coverage of the training data, recorded when Frames > 0.
 	Coverage Coverage
 }
@@ -114,6 +119,9 @@ func Build(s Spec) ([]byte, error) {
 	if s.ScoreRise > 0 {
 		fc.Thresholds = append(fc.Thresholds, firmware.Threshold{Name: ThresholdVAERise, Value: toInt64(s.ScoreRise * 4096)})
 		fc.Stats = append(fc.Stats, firmware.Stat{Name: "vae_rise", Value: s.ScoreRise})
+		if s.RiseFrames > 0 {
+			fc.Thresholds = append(fc.Thresholds, firmware.Threshold{Name: ThresholdVAERiseFrames, Value: int64(s.RiseFrames)})
+		}
 	}
 	var probes []firmware.Probe
 	for i, f := range s.ProbeFrames {
@@ -288,6 +296,9 @@ type Models struct {
 	ScoreWarn float64
 	// ScoreRise is the frame-score rise alarm level; 0: none.
 	ScoreRise float64
+	// RiseFrames is how many frames in a row the rise must hold; 0: the
+	// bundle does not say (decision.RiseFrames).
+	RiseFrames int
 	// Coverage of the training data; zero when the bundle records none
 	// (bundles made before it was recorded).
 	Coverage Coverage
@@ -312,6 +323,20 @@ func ScoreRise(c firmware.Calibration) float64 {
 		return 0
 	}
 	return float64(v) / 4096
+}
+
+// RiseFrames is how many frames in a row the rise must hold, as a bundle's
+// calibration section records it; 0 when it records none. A count that
+// does not fit an int is returned as -1, which no rise accepts.
+func RiseFrames(c firmware.Calibration) int {
+	v, ok := c.Threshold(ThresholdVAERiseFrames)
+	switch {
+	case !ok:
+		return 0
+	case v < 0 || v > math.MaxInt32:
+		return -1
+	}
+	return int(v)
 }
 
 // Open parses a bundle, checks its content hash and sensor kind (want
@@ -349,6 +374,7 @@ func Open(ctx context.Context, data []byte, want sensors.Kind) (*Models, error) 
 		out.Calibration = c
 		out.ScoreWarn = ScoreWarn(c)
 		out.ScoreRise = ScoreRise(c)
+		out.RiseFrames = RiseFrames(c)
 		out.Coverage = CoverageOf(c)
 	}
 	if m, ok, err := b.Metadata(); err != nil {

@@ -94,6 +94,22 @@ func TestBuildOpen(t *testing.T) {
 	if err != nil || math.Abs(mw.ScoreWarn-spec.ScoreWarn) > 1.0/4096 || math.Abs(mw.ScoreRise-spec.ScoreRise) > 1.0/4096 {
 		t.Fatalf("WARN threshold %v and rise level %v after the round trip, want %v and %v (%v)", mw.ScoreWarn, mw.ScoreRise, spec.ScoreWarn, spec.ScoreRise, err)
 	}
+	if mw.RiseFrames != 0 {
+		t.Fatalf("a rise hold of %d frames nobody set", mw.RiseFrames)
+	}
+	spec.RiseFrames = 2
+	if bw, err = Build(spec); err != nil {
+		t.Fatal(err)
+	}
+	if mw, err = Open(context.Background(), bw, sensors.KindCamera); err != nil || mw.RiseFrames != 2 {
+		t.Fatalf("rise hold %d frames after the round trip, want 2 (%v)", mw.RiseFrames, err)
+	}
+	for v, want := range map[int64]int{3: 3, -1: -1, 1 << 40: -1} {
+		c := firmware.Calibration{Thresholds: []firmware.Threshold{{Name: ThresholdVAERiseFrames, Value: v}}}
+		if got := RiseFrames(c); got != want {
+			t.Errorf("recorded hold %d: RiseFrames %d, want %d", v, got, want)
+		}
+	}
 	ps, _ := ms.Bundle.Probes()
 	if len(ps) != 5 {
 		t.Fatalf("%d probes", len(ps))

@@ -36,6 +36,9 @@ type AlarmOptions struct {
 	// HealthAlarms sets the health model's ERROR level on the runs alone,
 	// so that an advisory model raises ERROR (agent.CalibrateOptions).
 	HealthAlarms bool
+	// RiseFrames is how many frames in a row the frame score's rise must
+	// hold (decision.NewRise); 0 keeps the bundle's.
+	RiseFrames int
 	// Version and Created of the new bundle.
 	Version uint64
 	Created time.Time
@@ -90,7 +93,11 @@ func CalibrateAlarms(ctx context.Context, ms *modelbundle.Models, runs []Run, o 
 	}
 	kind := model.Kind()
 	info := sensors.Info{Name: kind.String(), Kind: kind, Period: runs[0].Period}
-	sm := agent.SensorModel{Scorer: model.NewFixedScorer(), Threshold: model.Threshold(), Health: ms.Health}
+	riseFrames := ms.RiseFrames
+	if o.RiseFrames > 0 {
+		riseFrames = o.RiseFrames
+	}
+	sm := agent.SensorModel{Scorer: model.NewFixedScorer(), Threshold: model.Threshold(), Health: ms.Health, RiseFrames: riseFrames}
 	cm, cal, err := agent.Calibrate(ctx, info, sm, seqs, agent.CalibrateOptions{Decision: o.Decision, AlarmRate: o.AlarmRate, HealthAlarms: o.HealthAlarms})
 	if err != nil {
 		return nil, fmt.Errorf("training: calibrate alarms: %w", err)
@@ -107,7 +114,8 @@ func CalibrateAlarms(ctx context.Context, ms *modelbundle.Models, runs []Run, o 
 		return nil, fmt.Errorf("training: calibrate alarms: %w", err)
 	}
 	spec := modelbundle.Spec{VAE: vae, Health: cm.Health, ModelID: ms.Bundle.ModelID, Version: o.Version, Created: o.Created,
-		ToolVersion: version.String(), ScoreWarn: cal.ScoreWarn, ScoreRise: cal.RiseLevel, Coverage: ms.Coverage}
+		ToolVersion: version.String(), ScoreWarn: cal.ScoreWarn, ScoreRise: cal.RiseLevel,
+		RiseFrames: riseFrames, Coverage: ms.Coverage}
 	last := Recording{Dir: "calibration", Frames: tail, Period: runs[len(runs)-1].Period}
 	for i := range last.Frames {
 		last.Names = append(last.Names, fmt.Sprintf("%06d", i))

@@ -84,3 +84,52 @@ func TestTailScales(t *testing.T) {
 		t.Errorf("the model refuses its tail scales: %v", err)
 	}
 }
+
+// TestCalibrateAlarmsRiseFrames: the rise level is set for the hold asked
+// for, the bundle records it, and a bundle calibrated again keeps it.
+func TestCalibrateAlarmsRiseFrames(t *testing.T) {
+	kind := sensors.KindCamera
+	res, err := Train(t.Context(), []Recording{drive(t, kind, 1, 60), drive(t, kind, 2, 60)}, tinyOptions(kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := func() []Run {
+		r, err := SimRun(kind, SizeTiny, 5, 0, 300)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []Run{r}
+	}
+	open := func(b []byte) *modelbundle.Models {
+		ms, err := modelbundle.Open(t.Context(), b, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ms
+	}
+	levels := map[int]float64{}
+	for _, frames := range []int{0, 2} {
+		al, err := CalibrateAlarms(t.Context(), open(res.Bundle), runs(), AlarmOptions{RiseFrames: frames, Version: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := open(al.Bundle)
+		if ms.RiseFrames != frames || ms.ScoreRise != math.Round(al.RiseLevel*4096)/4096 {
+			t.Fatalf("hold %d: bundle records hold %d, level %v; calibrated %v", frames, ms.RiseFrames, ms.ScoreRise, al.RiseLevel)
+		}
+		levels[frames] = al.RiseLevel
+		if frames == 0 {
+			continue
+		}
+		again, err := CalibrateAlarms(t.Context(), ms, runs(), AlarmOptions{Version: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := open(again.Bundle).RiseFrames; got != frames || again.RiseLevel != al.RiseLevel {
+			t.Errorf("calibrated again: hold %d, level %v; want %d, %v", got, again.RiseLevel, frames, al.RiseLevel)
+		}
+	}
+	if levels[0] == levels[2] {
+		t.Errorf("the same rise level %v for holds of 5 and 2 frames", levels[0])
+	}
+}

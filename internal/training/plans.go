@@ -44,6 +44,16 @@ type Plan struct {
 	// thresholds for the persistence rule (PlanAlarms).
 	AlarmWorlds []uint64
 	AlarmFrames int
+	// RiseFrames is how many frames in a row the frame score's rise must
+	// hold (decision.NewRise; 0: decision.RiseFrames); the rise level is
+	// calibrated for it.
+	RiseFrames int
+	// AlarmScenes are real scenes of the scene catalogue whose clean
+	// drives, AlarmSceneFrames frames each along a path of the virtual
+	// sensor that training did not take (AlarmSeed), set the alarms
+	// beside the AlarmWorlds' (scenes.PlanAlarmRuns).
+	AlarmScenes      []string
+	AlarmSceneFrames int
 	// TailScales rescales the frame score's parts on the alarm worlds
 	// before their alarms are set (TailScales).
 	TailScales bool
@@ -103,13 +113,20 @@ func DefaultPlans(size Size) []Plan {
 	lidar := Plan{File: "lidar.bundle", SimWorlds: worlds, CalWorlds: []uint64{36, 37}, SimFrames: 150, RealTrain: 0.6, RealRotations: 16,
 		AlarmWorlds: []uint64{38, 39, 40, 43, 44, 45}, AlarmFrames: 6000,
 		Options: Options{Kind: sensors.KindLidar, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, AzBins: 32, Health: HealthError}}
+	// The camera's rise holds two frames, so that a fault only the rise
+	// sees enters ERROR on its fourth frame: its clean scene events pass
+	// within a frame or two, and a hold of two sets its rise level little
+	// higher than one of five. The LiDAR's (something close passing the
+	// sensor) hold several frames at 10 Hz; it keeps five, as a short hold
+	// would lift its level far above the faults' rises.
 	camera := Plan{File: "camera.bundle", SimWorlds: worlds, CalWorlds: []uint64{36, 37}, SimFrames: 150, RealTrain: 0.6,
-		Scenes: cameraScenes, SceneFrames: 150, AlarmWorlds: []uint64{38, 39, 40, 43, 44, 45}, AlarmFrames: 6000, TailScales: true,
+		Scenes: cameraScenes, SceneFrames: 150, AlarmWorlds: []uint64{38, 39, 40, 43, 44, 45}, AlarmFrames: 6000, TailScales: true, RiseFrames: 2,
+		AlarmScenes: cameraScenes, AlarmSceneFrames: 1800,
 		Options: Options{Kind: sensors.KindCamera, Seed: 1, TargetFPR: 0.01, Hidden: 16, Latent: 8, ThumbW: 24, Health: HealthWarn}}
 	if size == SizeTiny {
 		for _, p := range []*Plan{&lidar, &camera} {
 			p.SimWorlds, p.CalWorlds, p.SimFrames, p.SimSize, p.RealTrain = []uint64{1, 2, 3}, []uint64{3}, 40, SizeTiny, 0
-			p.Scenes, p.SceneFrames = nil, 0
+			p.Scenes, p.SceneFrames, p.AlarmScenes, p.AlarmSceneFrames = nil, 0, nil, 0
 			// Sixty frames have no 99.9th percentile: no tail scales.
 			p.AlarmWorlds, p.AlarmFrames, p.TailScales = []uint64{5}, 60, false
 			p.Options.Epochs, p.Options.Hidden, p.Options.Latent, p.Options.AzBins, p.Options.ThumbW = 3, 4, 2, 8, 8
@@ -122,7 +139,7 @@ func DefaultPlans(size Size) []Plan {
 	}
 	if size == SizeFull {
 		lidar.Options.Version = 4  // 3 had no rise alarm; 2 judged the scene statistics and had no alarm worlds
-		camera.Options.Version = 5 // 4 had no rise alarm; 3's health model raised ERROR
+		camera.Options.Version = 6 // 5's rise held five frames and its alarms saw simulated worlds alone; 4 had no rise alarm
 	}
 	return []Plan{lidar, camera}
 }
@@ -302,10 +319,11 @@ func SimRun(kind sensors.Kind, size Size, world uint64, from, n int) (Run, error
 }
 
 // PlanAlarms calibrates the alarms of a plan's freshly trained bundle on
-// clean drives in its AlarmWorlds (see CalibrateAlarms), keeping the
-// plan's version and creation time; the bundle is returned unchanged when
-// the plan has no alarm worlds.
-func PlanAlarms(ctx context.Context, p Plan, bundle []byte) ([]byte, *Alarms, error) {
+// clean drives in its AlarmWorlds and on the scene runs (the drives of its
+// AlarmScenes, which scenes.PlanAlarmRuns makes; see CalibrateAlarms),
+// keeping the plan's version and creation time; the bundle is returned
+// unchanged when the plan has no alarm worlds.
+func PlanAlarms(ctx context.Context, p Plan, bundle []byte, scenes []Run) ([]byte, *Alarms, error) {
 	if len(p.AlarmWorlds) == 0 {
 		return bundle, nil, nil
 	}
@@ -321,7 +339,8 @@ func PlanAlarms(ctx context.Context, p Plan, bundle []byte) ([]byte, *Alarms, er
 		}
 		runs = append(runs, r)
 	}
-	al, err := CalibrateAlarms(ctx, ms, runs, AlarmOptions{TailScales: p.TailScales, Version: p.Options.Version, Created: p.Options.Created})
+	runs = append(runs, scenes...)
+	al, err := CalibrateAlarms(ctx, ms, runs, AlarmOptions{TailScales: p.TailScales, RiseFrames: p.RiseFrames, Version: p.Options.Version, Created: p.Options.Created})
 	if err != nil {
 		return nil, nil, err
 	}
