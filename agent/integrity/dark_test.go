@@ -1,14 +1,12 @@
 package integrity_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"testing"
 
 	"github.com/sensortrust/trustagent/agent/integrity"
 	"github.com/sensortrust/trustagent/agent/level"
-	"github.com/sensortrust/trustagent/internal/scenes"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/faults"
 )
@@ -54,31 +52,8 @@ func TestDarkRingsCleanSim(t *testing.T) {
 }
 
 func TestDarkRingsCleanReal(t *testing.T) {
-	darkClean(t, "einride VLP-16 capture", capture(t), 0)
-	darkClean(t, "MRPT VLP-16 rawlog", []*sensors.Scan{mrptScan(t)}, 0)
-	ctx := context.Background()
-	list, miss := scenes.Catalogue(ctx, sensors.KindLidar)
-	for _, m := range miss {
-		missing(t, "%s", m)
-	}
-	real := 0
-	for _, s := range list {
-		if !s.Real {
-			continue
-		}
-		real++
-		rec, err := s.Drive(ctx, scenes.DriveOptions{Frames: 100})
-		if err != nil {
-			t.Fatalf("%s: %v", s.Name, err)
-		}
-		scans := make([]*sensors.Scan, len(rec.Frames))
-		for i, f := range rec.Frames {
-			scans[i] = f.(*sensors.Scan)
-		}
-		darkClean(t, "scene "+s.Name, scans, 0)
-	}
-	if real == 0 {
-		missing(t, "no real LiDAR scene in the catalogue")
+	for _, sc := range realScans(t) {
+		darkClean(t, sc.name, sc.scans, 0)
 	}
 }
 
@@ -86,21 +61,8 @@ func TestDarkRingsCleanReal(t *testing.T) {
 // fraction of frames with a dark ring.
 func darkFrac(t *testing.T, scans []*sensors.Scan, fault string, sev int) float64 {
 	t.Helper()
-	inj, err := faults.New(sensors.KindLidar, faults.Config{Fault: fault, Severity: sev, Seed: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var d integrity.DarkRings
-	hit, n := 0, 0
-	for _, s := range scans {
-		for _, f := range inj.Inject(s) {
-			n++
-			if d.Check(f.(*sensors.Scan)).Level() == level.Error {
-				hit++
-			}
-		}
-	}
-	return float64(hit) / float64(max(n, 1))
+	return injectedFrac(t, scans, fault, sev, func(s *sensors.Scan) bool { return d.Check(s).Level() == level.Error })
 }
 
 // TestDarkRingsLostLasers: cross_sensor deletes every fourth, every second
