@@ -66,6 +66,9 @@ type JudgeOptions struct {
 	// NoHoleCheck turns off the LiDAR surface hole check (package
 	// integrity).
 	NoHoleCheck bool
+	// NoRingCheck turns off the LiDAR dark ring check (package
+	// integrity), for a driver that leaves lasers out on purpose.
+	NoRingCheck bool
 	// ScoreBudget is the mean time the scorer may take per frame; when it
 	// takes longer, only every n-th frame is scored, and the state says so.
 	// Zero scores every frame.
@@ -106,6 +109,7 @@ type Judge struct {
 	cones    *integrity.RingGeometry // nil: no cone check
 	tears    *integrity.RowReplay    // nil: no torn-frame check
 	holes    *integrity.SurfaceHoles // nil: no surface hole check
+	dark     *integrity.DarkRings    // nil: no dark ring check
 	blanks   *integrity.BlankFrames  // nil: not a camera
 	rise     *decision.Rise          // nil: the model has no rise alarm
 
@@ -211,6 +215,9 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	}
 	if o.Kind == sensors.KindLidar && !o.NoHoleCheck {
 		j.holes = new(integrity.SurfaceHoles)
+	}
+	if o.Kind == sensors.KindLidar && !o.NoRingCheck {
+		j.dark = new(integrity.DarkRings)
 	}
 	if o.Kind == sensors.KindCamera && !o.NoTearCheck {
 		j.tears = new(integrity.RowReplay)
@@ -337,6 +344,11 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	if s, ok := f.(*sensors.Scan); ok && j.holes != nil {
 		if h := j.holes.Check(s); h.Level() > level.OK {
 			rs = append(rs, level.Reason{Code: level.Holes, Feature: "hole_frac", Value: h.Frac, Level: h.Level()})
+		}
+	}
+	if s, ok := f.(*sensors.Scan); ok && j.dark != nil {
+		if d := j.dark.Check(s); d.Level() > level.OK {
+			rs = append(rs, level.Reason{Code: level.DarkRing, Feature: "dark_rings", Value: float64(d.Dark), Level: d.Level()})
 		}
 	}
 

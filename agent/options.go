@@ -88,6 +88,9 @@ type SensorOptions struct {
 	// NoHoleCheck turns off the LiDAR surface hole check (see
 	// JudgeOptions).
 	NoHoleCheck bool
+	// NoRingCheck turns off the LiDAR dark ring check (see
+	// JudgeOptions).
+	NoRingCheck bool
 	// HardwareID for DiagnosticStatus.hardware_id; default
 	// "<Info.Model> <Info.Address>".
 	HardwareID string

@@ -41,10 +41,25 @@
 // needs 500 pairs for a verdict, and gets none when its azimuths are not
 // on the firing grid (returns moved in space and given their new
 // azimuth, which the cone check judges). Whole rings gone (a dead laser)
-// leave the other rings' surfaces whole and raise nothing; fog thins the
-// far returns, and at its densest (40 m visibility) raises the fraction
+// leave the other rings' surfaces whole and raise nothing here (DarkRings
+// sees them); fog thins the far returns, and at its densest (40 m
+// visibility) raises the fraction
 // to about 0.02, below WARN. A driver that thins its clouds on purpose
 // turns the check off (hole_check: false).
+//
+// DarkRings: neighbouring lasers of a spinning LiDAR look a degree or two
+// apart, so where the lasers just above and below a ring return all round,
+// the ring between them sweeps the same surfaces and returns too; a healthy
+// laser there never gives a revolution without a return. With the rings in
+// elevation order (the scan's ring table, else ring numbers), a run of
+// rings without a single return between a lit ring below and a lit ring
+// above (a quarter of the busiest ring's returns) is dark, and one dark
+// ring makes a frame bad: a dead laser, a lost receiver channel, a driver
+// dropping a laser's points (the catalogue's beam_missing and
+// cross_sensor). The upper lasers under an open sky sit at the edge of the
+// fan and are never dark; a frame whose busiest ring has fewer than 100
+// returns gets no verdict. A driver that leaves lasers out on purpose turns
+// the check off (ring_check: false).
 //
 // RowReplay: a camera whose buffer handling is broken hands out frames
 // whose rows above some line still hold an older frame (a torn frame, the

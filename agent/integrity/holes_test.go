@@ -139,8 +139,23 @@ func TestSurfaceHolesCleanReal(t *testing.T) {
 	if raceEnabled {
 		t.Skip("long simulated drives (tens of seconds under -race, where they add nothing: make test runs them without)")
 	}
-	checkClean(t, "einride VLP-16 capture", capture(t), 0)
-	checkClean(t, "MRPT VLP-16 rawlog", []*sensors.Scan{mrptScan(t)}, 0)
+	for _, sc := range realScans(t) {
+		checkClean(t, sc.name, sc.scans, 0)
+	}
+}
+
+// namedScans are scans of one source.
+type namedScans struct {
+	name  string
+	scans []*sensors.Scan
+}
+
+// realScans returns the clean real LiDAR scans the project holds: the
+// einride capture, the MRPT rawlog's revolution and 100 frames of each
+// real scene of the catalogue (a missing one fails under CI=true).
+func realScans(t *testing.T) []namedScans {
+	t.Helper()
+	out := []namedScans{{"einride VLP-16 capture", capture(t)}, {"MRPT VLP-16 rawlog", []*sensors.Scan{mrptScan(t)}}}
 	ctx := context.Background()
 	list, miss := scenes.Catalogue(ctx, sensors.KindLidar)
 	for _, m := range miss {
@@ -152,8 +167,7 @@ func TestSurfaceHolesCleanReal(t *testing.T) {
 			continue
 		}
 		real++
-		const n = 100
-		rec, err := s.Drive(ctx, scenes.DriveOptions{Frames: n})
+		rec, err := s.Drive(ctx, scenes.DriveOptions{Frames: 100})
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}
@@ -161,11 +175,12 @@ func TestSurfaceHolesCleanReal(t *testing.T) {
 		for i, f := range rec.Frames {
 			scans[i] = f.(*sensors.Scan)
 		}
-		checkClean(t, "scene "+s.Name, scans, 0)
+		out = append(out, namedScans{"scene " + s.Name, scans})
 	}
 	if real == 0 {
 		missing(t, "no real LiDAR scene in the catalogue")
 	}
+	return out
 }
 
 // TestSurfaceHolesUniformDropout: dropping a fraction p of a real
@@ -195,24 +210,31 @@ func TestSurfaceHolesUniformDropout(t *testing.T) {
 }
 
 // faultFrac injects fault at severity sev into scans and returns the
-// fraction of frames at or above lvl.
+// fraction of frames the surface hole check puts at or above lvl.
 func faultFrac(t *testing.T, scans []*sensors.Scan, fault string, sev int, lvl level.Level) float64 {
+	t.Helper()
+	var h integrity.SurfaceHoles
+	return injectedFrac(t, scans, fault, sev, func(s *sensors.Scan) bool { return h.Check(s).Level() >= lvl })
+}
+
+// injectedFrac injects fault at severity sev into scans and returns the
+// fraction of the frames it gives for which hit holds.
+func injectedFrac(t *testing.T, scans []*sensors.Scan, fault string, sev int, hit func(*sensors.Scan) bool) float64 {
 	t.Helper()
 	inj, err := faults.New(sensors.KindLidar, faults.Config{Fault: fault, Severity: sev, Seed: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var h integrity.SurfaceHoles
-	hit, n := 0, 0
+	hits, n := 0, 0
 	for _, s := range scans {
 		for _, f := range inj.Inject(s) {
 			n++
-			if h.Check(f.(*sensors.Scan)).Level() >= lvl {
-				hit++
+			if hit(f.(*sensors.Scan)) {
+				hits++
 			}
 		}
 	}
-	return float64(hit) / float64(max(n, 1))
+	return float64(hits) / float64(max(n, 1))
 }
 
 func TestSurfaceHolesDensityLoss(t *testing.T) {

@@ -123,6 +123,7 @@ const (
 	OffCone     Code = "off_cone"      // LiDAR returns off their laser's elevation cone
 	Torn        Code = "torn_rows"     // camera rows replaying an older frame's, spliced into a new frame
 	Holes       Code = "surface_holes" // LiDAR firings missed inside continuous surfaces (dropout)
+	DarkRing    Code = "dark_ring"     // LiDAR laser without a return between two lit ones
 	Blank       Code = "blank_frame"   // camera frame of one pixel value, or a stream showing such frames lately
 	HealthWarn  Code = "health_warn"   // health autoencoder error above its 99th percentile
 	HealthError Code = "health_error"  // health autoencoder error above its 99.9th percentile
@@ -153,7 +154,7 @@ func (c Code) Group() Group {
 	case NoEvents, RateLow, RateHigh, StampZero, StampEarly, StampLate, NoDataUpdate,
 		OutOfOrder, ClockJump, SeqGap, StaleCode, NotJudged, Stopping, QueueDrops:
 		return GroupStream
-	case ScoreHigh, ScoreRise, Frozen, OffCone, Torn, Holes, Blank, HealthWarn, HealthError, ScorerError:
+	case ScoreHigh, ScoreRise, Frozen, OffCone, Torn, Holes, DarkRing, Blank, HealthWarn, HealthError, ScorerError:
 		return GroupContent
 	case HostWarn, HostError:
 		return GroupHost

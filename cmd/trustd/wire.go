@@ -115,6 +115,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 			NoConeCheck: s.ConeCheck != nil && !*s.ConeCheck,
 			NoTearCheck: s.TearCheck != nil && !*s.TearCheck,
 			NoHoleCheck: s.HoleCheck != nil && !*s.HoleCheck,
+			NoRingCheck: s.RingCheck != nil && !*s.RingCheck,
 		})
 		opts.Sensors[len(opts.Sensors)-1].Decision = cfg.Agent.Persistence()
 	}

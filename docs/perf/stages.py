@@ -20,6 +20,7 @@ STAGES = [
     ("torn-frame check (row hashes)", ["integrity.(*RowReplay).Check"]),
     ("ring geometry check", ["integrity.(*RingGeometry).Check"]),
     ("surface hole check", ["integrity.(*SurfaceHoles).Check"]),
+    ("dark ring check", ["integrity.(*DarkRings).Check"]),
     ("window / timing features", ["health.(*Window).Add", "health.(*Window).Features", "health.(*Window).Stats"]),
     ("LiDAR/camera statistics", ["features.(*LidarExtractor).Next", "features.(*CameraExtractor).Next"]),
     ("representation encoder", ["likelihood.(*encoder).rawWith"]),

@@ -163,6 +163,10 @@ type Sensor struct {
 	// single missed firings (package agent/integrity); default on. Turn
 	// it off for a driver that thins its clouds.
 	HoleCheck *bool `yaml:"hole_check"`
+	// RingCheck, for a LiDAR, checks that no laser between two lit ones
+	// goes dark (package agent/integrity); default on. Turn it off for a
+	// driver that leaves some lasers out on purpose.
+	RingCheck *bool `yaml:"ring_check"`
 	// Options are the driver's options (a pointer to its options struct,
 	// see sensorreg.Driver.Options).
 	Options any `yaml:"-"`

@@ -40,6 +40,7 @@ sensors:
     period: 100ms
     cone_check: false
     hole_check: false
+    ring_check: false
   - name: cam0
     driver: sim-camera
     width: 320
@@ -61,6 +62,9 @@ func TestParseGood(t *testing.T) {
 	}
 	if c := cfg.Sensors[0].HoleCheck; c == nil || *c || cfg.Sensors[1].HoleCheck != nil {
 		t.Errorf("hole_check: %v, %v; want false as set, then unset", cfg.Sensors[0].HoleCheck, cfg.Sensors[1].HoleCheck)
+	}
+	if c := cfg.Sensors[0].RingCheck; c == nil || *c || cfg.Sensors[1].RingCheck != nil {
+		t.Errorf("ring_check: %v, %v; want false as set, then unset", cfg.Sensors[0].RingCheck, cfg.Sensors[1].RingCheck)
 	}
 	if c := cfg.Sensors[1].TearCheck; c == nil || *c || cfg.Sensors[0].TearCheck != nil {
 		t.Errorf("tear_check: %v, %v; want unset, then false as set", cfg.Sensors[0].TearCheck, cfg.Sensors[1].TearCheck)
