@@ -135,7 +135,7 @@ func (d *DarkRings) elevationOrder(s *sensors.Scan, rings int) []int {
 	} else {
 		el = el[:rings]
 	}
-	if len(d.order) == rings && slices.Equal(d.elev, el) && (el == nil) == (d.elev == nil) {
+	if len(d.order) == rings && slices.Equal(d.elev, el) {
 		return d.order
 	}
 	d.order = d.order[:0]
