@@ -36,8 +36,11 @@ func defaultModels(tb testing.TB, kind sensors.Kind) *modelbundle.Models {
 	return ms
 }
 
+// defaultSensorModel is the sensor model trustd makes of a bundle
+// (cmd/trustd's sensorModelOf).
 func defaultSensorModel(ms *modelbundle.Models) SensorModel {
-	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn, RiseLevel: ms.ScoreRise, Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
+	return SensorModel{Scorer: ms.VAE.NewFixedScorer(), Threshold: ms.VAE.Threshold(), WarnThreshold: ms.ScoreWarn,
+		RiseLevel: ms.ScoreRise, RiseFrames: ms.RiseFrames, Health: ms.Health, ID: ms.Bundle.ModelID, Version: "1"}
 }
 
 // faultyRecording writes 24 s of simulated 320×240 camera at 15 fps into

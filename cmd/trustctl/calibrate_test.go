@@ -49,7 +49,7 @@ func TestCalibrateSetsTheAlarmThreshold(t *testing.T) {
 			t.Fatal(err)
 		}
 		j, err := agent.NewJudge(agent.JudgeOptions{Kind: kind, Period: framePeriod(d),
-			Model: agent.SensorModel{Scorer: old.VAE.NewFixedScorer(), Threshold: th, RiseLevel: cal.ScoreRise}})
+			Model: agent.SensorModel{Scorer: old.VAE.NewFixedScorer(), Threshold: th, RiseLevel: cal.ScoreRise, RiseFrames: cal.RiseFrames}})
 		if err != nil {
 			t.Fatal(err)
 		}
