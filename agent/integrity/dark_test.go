@@ -77,11 +77,7 @@ func TestDarkRingsLostLasers(t *testing.T) {
 		t.Skip("long simulated drives (tens of seconds under -race, where they add nothing: make test runs them without)")
 	}
 	const n = 100
-	sources := map[string][]*sensors.Scan{
-		"sim world 9":     simScans(t, 9, 0, n, 16, false),
-		"sim world 13":    simScans(t, 13, 0, n, 16, true),
-		"einride capture": capture(t),
-	}
+	sources := faultSources(t, n, 9)
 	for name, scans := range sources {
 		for sev := 1; sev <= 3; sev++ {
 			for _, c := range []struct {

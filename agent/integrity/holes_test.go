@@ -237,17 +237,23 @@ func injectedFrac(t *testing.T, scans []*sensors.Scan, fault string, sev int, hi
 	return float64(hits) / float64(max(n, 1))
 }
 
+// faultSources are the scans the checks' fault tests inject into: n
+// revolutions in simulated world w and in world 13 (its no-return cells
+// dropped), and the real einride capture.
+func faultSources(t *testing.T, n int, w uint64) map[string][]*sensors.Scan {
+	t.Helper()
+	return map[string][]*sensors.Scan{
+		fmt.Sprintf("sim world %d", w): simScans(t, w, 0, n, 16, false),
+		"sim world 13":                 simScans(t, 13, 0, n, 16, true),
+		"einride capture":              capture(t),
+	}
+}
+
 func TestSurfaceHolesDensityLoss(t *testing.T) {
 	if raceEnabled {
 		t.Skip("long simulated drives (tens of seconds under -race, where they add nothing: make test runs them without)")
 	}
-	const n = 200
-	sources := map[string][]*sensors.Scan{
-		"sim world 11":    simScans(t, 11, 0, n, 16, false),
-		"sim world 13":    simScans(t, 13, 0, n, 16, true),
-		"einride capture": capture(t),
-	}
-	for name, scans := range sources {
+	for name, scans := range faultSources(t, 200, 11) {
 		for sev := 1; sev <= 3; sev++ {
 			f := faultFrac(t, scans, "density_loss", sev, level.Error)
 			t.Logf("%s, density_loss %d: %.1f %% of %d frames ERROR", name, sev, 100*f, len(scans))
