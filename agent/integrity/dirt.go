@@ -1,8 +1,6 @@
 package integrity
 
 import (
-	"slices"
-
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
 )
@@ -83,7 +81,7 @@ const (
 type LensDirt struct {
 	w, h, stride int
 	format       sensors.PixelFormat
-	cell         []uint8 // block column of each sampled column
+	start        [DirtCols + 1]int // first byte of each block's columns in a row; the row's length last
 	count        [dirtCells]float32
 	havePrev     bool
 	prev         [dirtCells]float32
@@ -184,7 +182,7 @@ func (d *LensDirt) Check(im *sensors.Image) DirtResult {
 // means fills m with im's block means of sampled pixels (the sum of a
 // pixel's bytes), setting up the sampling when the geometry changed.
 func (d *LensDirt) means(im *sensors.Image, m *[dirtCells]float32) bool {
-	bpp, _, ok := rowGeometry(im)
+	bpp, rowBytes, ok := rowGeometry(im)
 	if !ok || im.Width < DirtCols || im.Height < DirtRows {
 		d.w, d.havePrev, d.held = 0, false, false
 		return false
@@ -193,30 +191,42 @@ func (d *LensDirt) means(im *sensors.Image, m *[dirtCells]float32) bool {
 	if im.Width != d.w || im.Height != d.h || im.Stride != d.stride || im.Format != d.format {
 		d.w, d.h, d.stride, d.format = im.Width, im.Height, im.Stride, im.Format
 		d.havePrev, d.held = false, false
-		d.cell = d.cell[:0]
-		for x := 0; x < im.Width; x += sx {
-			d.cell = append(d.cell, uint8(x*DirtCols/im.Width))
+		// Block b holds the sampled columns k·sx with b ≤ k·sx·DirtCols/Width
+		// < b+1: from the first k with k·sx·DirtCols ≥ b·Width.
+		var cols [DirtCols + 1]int // sampled columns before each block
+		for b := range DirtCols + 1 {
+			cols[b] = (b*im.Width + sx*DirtCols - 1) / (sx * DirtCols)
 		}
+		for b := range DirtCols {
+			d.start[b] = cols[b] * sx * bpp
+		}
+		d.start[DirtCols] = rowBytes
 		d.count = [dirtCells]float32{}
 		for y := 0; y < im.Height; y += sy {
 			by := y * DirtRows / im.Height
-			for _, c := range d.cell {
-				d.count[by*DirtCols+int(c)]++
+			for b := range DirtCols {
+				d.count[by*DirtCols+b] += float32(cols[b+1] - cols[b])
 			}
 		}
 	}
 	var sum [dirtCells]uint32
 	step := sx * bpp
 	for y := 0; y < im.Height; y += sy {
-		row := im.Pix[y*im.Stride : y*im.Stride+im.Width*bpp]
+		row := im.Pix[y*im.Stride : y*im.Stride+rowBytes]
 		s := sum[y*DirtRows/im.Height*DirtCols:][:DirtCols]
-		for i, c := range d.cell {
-			p := row[i*step:]
-			v := uint32(p[0])
-			if bpp == 3 {
-				v += uint32(p[1]) + uint32(p[2])
+		for b := range s {
+			seg := row[d.start[b]:d.start[b+1]]
+			var acc uint32
+			if bpp == 1 {
+				for x := 0; x < len(seg); x += step {
+					acc += uint32(seg[x])
+				}
+			} else {
+				for x := 0; x+2 < len(seg); x += step {
+					acc += uint32(seg[x]) + uint32(seg[x+1]) + uint32(seg[x+2])
+				}
 			}
-			s[c&(DirtCols-1)] += v // c < DirtCols, a power of two: the mask only drops the bounds check
+			s[b] += acc
 		}
 	}
 	for i := range m {
@@ -226,10 +236,47 @@ func (d *LensDirt) means(im *sensors.Image, m *[dirtCells]float32) bool {
 }
 
 // median returns the median of xs (the upper one of an even count),
-// reordering xs.
+// reordering xs: Hoare's selection, median-of-three pivots, expected
+// linear time. xs holds no NaN (block means and their ratios are finite).
 func median(xs []float32) float32 {
-	slices.Sort(xs)
-	return xs[len(xs)/2]
+	k := len(xs) / 2
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if xs[mid] < xs[lo] {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[mid] {
+			xs[hi], xs[mid] = xs[mid], xs[hi]
+		}
+		p := xs[mid]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < p {
+				i++
+			}
+			for p < xs[j] {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k]
+		}
+	}
+	return xs[k]
 }
 
 // largestBlob marks in blob the largest 4-connected set of dark blocks
