@@ -541,7 +541,9 @@ func (j *Judge) Tick(now time.Time, every time.Duration) Verdict {
 
 // forget makes the next frame the first of a new stream for the content
 // checks that compare frames: the frozen-frame, torn-frame and blank-frame
-// checks.
+// checks. The lens dirt check keeps its frames: dirt on the lens before a
+// gap is still there after it, and a frame after a gap shows a new blob
+// only where the rest of the view matches the last frame before it.
 func (j *Judge) forget() {
 	j.hash.forget()
 	if j.tears != nil {

@@ -45,8 +45,9 @@ const (
 	// dirtFloor is added to every block mean, per byte of a pixel, so
 	// that ratios of near-black blocks (sensor noise) stay tame.
 	dirtFloor = 4
-	// dirtSamples is about how many pixels a row and a column are sampled
-	// at: every Width/80-th pixel of every Height/60-th row.
+	// dirtSampleCols and dirtSampleRows: about how many pixels of a row,
+	// and rows of the image, are sampled: every Width/80-th pixel of every
+	// Height/60-th row.
 	dirtSampleCols, dirtSampleRows = 80, 60
 
 	dirtCells = DirtCols * DirtRows
@@ -105,10 +106,11 @@ func (r DirtResult) Level() level.Level {
 	return level.OK
 }
 
-// Check judges im against the frames before it. A frame whose geometry
-// differs from the one before starts the check afresh; an image smaller
-// than the block grid, or whose buffer does not hold its geometry, gets no
-// verdict and is forgotten.
+// Check judges im against the frames before it. A frame whose size,
+// stride or format differs from the one before starts the check afresh;
+// an image smaller than the block grid, or whose buffer does not hold its
+// geometry, gets no verdict and changes nothing, so a blob on the lens
+// stays dirty across it.
 func (d *LensDirt) Check(im *sensors.Image) DirtResult {
 	var m [dirtCells]float32
 	if !d.means(im, &m) {
@@ -184,7 +186,6 @@ func (d *LensDirt) Check(im *sensors.Image) DirtResult {
 func (d *LensDirt) means(im *sensors.Image, m *[dirtCells]float32) bool {
 	bpp, rowBytes, ok := rowGeometry(im)
 	if !ok || im.Width < DirtCols || im.Height < DirtRows {
-		d.w, d.havePrev, d.held = 0, false, false
 		return false
 	}
 	sx, sy := max(1, im.Width/dirtSampleCols), max(1, im.Height/dirtSampleRows)

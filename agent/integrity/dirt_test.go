@@ -299,8 +299,9 @@ func TestLensDirtColour(t *testing.T) {
 }
 
 // TestLensDirtNoVerdict: an image smaller than the block grid or whose
-// buffer does not hold its geometry gets no verdict and does not panic;
-// a new size starts afresh, so the first frame at it is never dirty.
+// buffer does not hold its geometry gets no verdict, does not panic and
+// changes nothing; a new size starts afresh, so the first frame at it is
+// never dirty.
 func TestLensDirtNoVerdict(t *testing.T) {
 	var c integrity.LensDirt
 	for _, im := range []*sensors.Image{
@@ -319,11 +320,18 @@ func TestLensDirtNoVerdict(t *testing.T) {
 	if r := c.Check(scene(160, 120, 15, 1, disc(60, 60, 30, 0.1))); r.Dirty {
 		t.Error("the first frame of a new size is dirty")
 	}
-	// An unreadable frame between two frames forgets the one before it.
+	// Across unreadable frames, a blob landing is found against the last
+	// readable frame, and stays dirty.
 	c.Check(scene(160, 120, 18, 1, nil))
-	c.Check(&sensors.Image{Width: 160, Height: 120, Stride: 160, Format: sensors.Gray8})
-	if r := c.Check(scene(160, 120, 21, 1, disc(60, 60, 30, 0.1))); r.Dirty {
-		t.Error("the frame after an unreadable one is dirty")
+	short := &sensors.Image{Width: 160, Height: 120, Stride: 160, Format: sensors.Gray8}
+	if r := c.Check(short); r.Dirty {
+		t.Error("an unreadable frame is dirty")
+	}
+	for i := range 3 {
+		if r := c.Check(scene(160, 120, 21+3*float64(i), 1, disc(60, 60, 30, 0.1))); !r.Dirty {
+			t.Errorf("dirty frame %d after an unreadable one is not dirty", i)
+		}
+		c.Check(short)
 	}
 }
 
