@@ -2,11 +2,9 @@ package agent
 
 import (
 	"testing"
-	"time"
 
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
-	"github.com/sensortrust/trustagent/sensors/faults"
 )
 
 // TestJudgeFlagsLensDirt: dirt landing on a camera's lens (lens_occlusion
@@ -24,27 +22,12 @@ func TestJudgeFlagsLensDirt(t *testing.T) {
 		{"dirty", true, false},
 		{"dirty, check off", true, true},
 	} {
-		info := g.Info()
-		j, err := NewJudge(JudgeOptions{Kind: sensors.KindCamera, Period: info.Period, NoDirtCheck: tc.off})
-		if err != nil {
-			t.Fatal(err)
-		}
-		inj, err := faults.New(sensors.KindCamera, faults.Config{Fault: "lens_occlusion", Severity: 2, Seed: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		j.Start(t0)
 		flagged, errorFrames := 0, 0
-		for i := range lead + n {
-			f := g.Frame(uint64(i))
-			if tc.dirty && i >= lead {
-				f = inj.Inject(f)[0]
-			}
-			h := f.Head()
-			h.Seq = uint64(i + 1)
-			h.Stamp = t0.Add(time.Duration(i+1) * info.Period)
-			h.Received = h.Stamp
-			v := j.Frame(f, j.Observe(*h), 0)
+		fault := ""
+		if tc.dirty {
+			fault = "lens_occlusion"
+		}
+		judgeInjectedAfter(t, g, JudgeOptions{Kind: sensors.KindCamera, NoDirtCheck: tc.off}, fault, 2, lead, lead+n, func(i int, v Verdict) {
 			// With no model, the only content evidence is the checks'.
 			for _, r := range v.Reasons {
 				switch {
@@ -59,7 +42,7 @@ func TestJudgeFlagsLensDirt(t *testing.T) {
 			if v.Level == level.Error {
 				errorFrames++
 			}
-		}
+		})
 		t.Logf("%s: %d of %d faulty frames flagged, %d in ERROR", tc.name, flagged, n, errorFrames)
 		switch {
 		case tc.dirty && !tc.off && (flagged != n || errorFrames != n-2):
