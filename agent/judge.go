@@ -69,6 +69,9 @@ type JudgeOptions struct {
 	// NoRingCheck turns off the LiDAR dark ring check (package
 	// integrity), for a driver that leaves lasers out on purpose.
 	NoRingCheck bool
+	// NoDirtCheck turns off the camera lens dirt check (package
+	// integrity), for a camera with a moving part of the robot in view.
+	NoDirtCheck bool
 	// ScoreBudget is the mean time the scorer may take per frame; when it
 	// takes longer, only every n-th frame is scored, and the state says so.
 	// Zero scores every frame.
@@ -110,6 +113,7 @@ type Judge struct {
 	tears    *integrity.RowReplay    // nil: no torn-frame check
 	holes    *integrity.SurfaceHoles // nil: no surface hole check
 	dark     *integrity.DarkRings    // nil: no dark ring check
+	dirt     *integrity.LensDirt     // nil: no lens dirt check
 	blanks   *integrity.BlankFrames  // nil: not a camera
 	rise     *decision.Rise          // nil: the model has no rise alarm
 
@@ -221,6 +225,9 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	}
 	if o.Kind == sensors.KindCamera && !o.NoTearCheck {
 		j.tears = new(integrity.RowReplay)
+	}
+	if o.Kind == sensors.KindCamera && !o.NoDirtCheck {
+		j.dirt = new(integrity.LensDirt)
 	}
 	if o.Kind == sensors.KindCamera {
 		j.blanks = new(integrity.BlankFrames)
@@ -334,6 +341,11 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 	if im, ok := f.(*sensors.Image); ok && j.blanks != nil {
 		if b := j.blanks.Check(im); b.Level() > level.OK {
 			rs = append(rs, level.Reason{Code: level.Blank, Feature: "blank_frames", Value: float64(b.Recent), Level: b.Level()})
+		}
+	}
+	if im, ok := f.(*sensors.Image); ok && j.dirt != nil {
+		if d := j.dirt.Check(im); d.Level() > level.OK {
+			rs = append(rs, level.Reason{Code: level.LensDirt, Feature: "dirt_area", Value: d.Area, Level: d.Level()})
 		}
 	}
 	if s, ok := f.(*sensors.Scan); ok && j.cones != nil {
@@ -529,7 +541,9 @@ func (j *Judge) Tick(now time.Time, every time.Duration) Verdict {
 
 // forget makes the next frame the first of a new stream for the content
 // checks that compare frames: the frozen-frame, torn-frame and blank-frame
-// checks.
+// checks. The lens dirt check keeps its frames: dirt on the lens before a
+// gap is still there after it, and a frame after a gap shows a new blob
+// only where the rest of the view matches the last frame before it.
 func (j *Judge) forget() {
 	j.hash.forget()
 	if j.tears != nil {

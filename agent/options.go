@@ -91,6 +91,9 @@ type SensorOptions struct {
 	// NoRingCheck turns off the LiDAR dark ring check (see
 	// JudgeOptions).
 	NoRingCheck bool
+	// NoDirtCheck turns off the camera lens dirt check (see
+	// JudgeOptions).
+	NoDirtCheck bool
 	// HardwareID for DiagnosticStatus.hardware_id; default
 	// "<Info.Model> <Info.Address>".
 	HardwareID string

@@ -168,10 +168,20 @@ func TestJudgeFrozenImagesWithTearCheck(t *testing.T) {
 // injected into every frame (none when fault is ""), through a judge of
 // options o without a model (o.Period is the sensor's), and hands each
 // verdict to each before the next frame (the judge reuses its reasons).
-func judgeInjected(t *testing.T, g interface {
+func judgeInjected(t *testing.T, g simSensor, o JudgeOptions, fault string, sev, n int, each func(i int, v Verdict)) {
+	t.Helper()
+	judgeInjectedAfter(t, g, o, fault, sev, 0, n, each)
+}
+
+// simSensor is a simulated sensor as the judge tests drive it.
+type simSensor interface {
 	Info() sensors.Info
 	Frame(uint64) sensors.Frame
-}, o JudgeOptions, fault string, sev, n int, each func(i int, v Verdict)) {
+}
+
+// judgeInjectedAfter is judgeInjected with the fault injected from frame
+// lead on: the first lead frames are clean.
+func judgeInjectedAfter(t *testing.T, g simSensor, o JudgeOptions, fault string, sev, lead, n int, each func(i int, v Verdict)) {
 	t.Helper()
 	info := g.Info()
 	o.Period = info.Period
@@ -188,7 +198,7 @@ func judgeInjected(t *testing.T, g interface {
 	j.Start(t0)
 	for i := range n {
 		f := g.Frame(uint64(i))
-		if inj != nil {
+		if inj != nil && i >= lead {
 			f = inj.Inject(f)[0]
 		}
 		h := f.Head()

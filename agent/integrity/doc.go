@@ -90,4 +90,21 @@
 // stream's last BlankWindow (16) frames were blank every frame is, so a
 // camera that goes blank on every second or third frame is untrusted on
 // all of them, though 3 bad frames of 5 alone would never fill.
+//
+// LensDirt: whatever lands on a camera's lens (a leaf, mud, a drop of
+// dirty water) dims the same pixels in every frame while the scene moves
+// behind it, and dims them at once. On a grid of 16 × 12 blocks, a compact
+// blob of at least four blocks whose means fell within one frame below
+// half their previous value (relative to the median block's change, so
+// exposure and lighting cancel) is dirt when it is darker than the blocks
+// around it (a dark region of the scene that grew into view continues
+// beyond it), its new means were not already next to it in the frame
+// before (content that moved over), and four fifths of the other blocks
+// kept theirs within 25 % (not a cut or a jolt). The blob then stays
+// dirty while half its blocks stay under 0.6 of their means before it
+// appeared, followed by the whole image's change, and the blocks around
+// it stay brighter. Dirt that builds up slowly has no onset and is not
+// seen; a dark object that stops in front of a camera that does not move
+// looks like dirt while it stays. A camera with a moving part of the
+// robot in view turns the check off (dirt_check: false).
 package integrity

@@ -116,6 +116,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 			NoTearCheck: s.TearCheck != nil && !*s.TearCheck,
 			NoHoleCheck: s.HoleCheck != nil && !*s.HoleCheck,
 			NoRingCheck: s.RingCheck != nil && !*s.RingCheck,
+			NoDirtCheck: s.DirtCheck != nil && !*s.DirtCheck,
 		})
 		opts.Sensors[len(opts.Sensors)-1].Decision = cfg.Agent.Persistence()
 	}

@@ -21,6 +21,7 @@ STAGES = [
     ("ring geometry check", ["integrity.(*RingGeometry).Check"]),
     ("surface hole check", ["integrity.(*SurfaceHoles).Check"]),
     ("dark ring check", ["integrity.(*DarkRings).Check"]),
+    ("lens dirt check", ["integrity.(*LensDirt).Check"]),
     ("window / timing features", ["health.(*Window).Add", "health.(*Window).Features", "health.(*Window).Stats"]),
     ("LiDAR/camera statistics", ["features.(*LidarExtractor).Next", "features.(*CameraExtractor).Next"]),
     ("representation encoder", ["likelihood.(*encoder).rawWith"]),

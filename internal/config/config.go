@@ -167,6 +167,10 @@ type Sensor struct {
 	// goes dark (package agent/integrity); default on. Turn it off for a
 	// driver that leaves some lasers out on purpose.
 	RingCheck *bool `yaml:"ring_check"`
+	// DirtCheck, for a camera, checks for a dark blob that lands on the
+	// lens (package agent/integrity); default on. Turn it off for a camera
+	// with a moving part of the robot in view.
+	DirtCheck *bool `yaml:"dirt_check"`
 	// Options are the driver's options (a pointer to its options struct,
 	// see sensorreg.Driver.Options).
 	Options any `yaml:"-"`

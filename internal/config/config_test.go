@@ -47,6 +47,7 @@ sensors:
     height: 240
     period: 66ms
     tear_check: false
+    dirt_check: false
 `
 
 func TestParseGood(t *testing.T) {
@@ -65,6 +66,9 @@ func TestParseGood(t *testing.T) {
 	}
 	if c := cfg.Sensors[0].RingCheck; c == nil || *c || cfg.Sensors[1].RingCheck != nil {
 		t.Errorf("ring_check: %v, %v; want false as set, then unset", cfg.Sensors[0].RingCheck, cfg.Sensors[1].RingCheck)
+	}
+	if c := cfg.Sensors[1].DirtCheck; c == nil || *c || cfg.Sensors[0].DirtCheck != nil {
+		t.Errorf("dirt_check: %v, %v; want unset, then false as set", cfg.Sensors[0].DirtCheck, cfg.Sensors[1].DirtCheck)
 	}
 	if c := cfg.Sensors[1].TearCheck; c == nil || *c || cfg.Sensors[0].TearCheck != nil {
 		t.Errorf("tear_check: %v, %v; want unset, then false as set", cfg.Sensors[0].TearCheck, cfg.Sensors[1].TearCheck)

@@ -1,0 +1,54 @@
+package agent
+
+import (
+	"testing"
+
+	"github.com/sensortrust/trustagent/agent/level"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// TestJudgeFlagsLensDirt: dirt landing on a camera's lens (lens_occlusion
+// 2 after a clean lead-in) makes the camera ERROR with reason lens_dirt
+// whatever the models say, from the third faulty frame; the same drive
+// clean does not, nor does the dirty drive with the check off.
+func TestJudgeFlagsLensDirt(t *testing.T) {
+	g := newRig(t, rigOptions{camW: 320, camH: 240}).cam
+	const lead, n = 10, 30
+	for _, tc := range []struct {
+		name       string
+		dirty, off bool
+	}{
+		{"clean", false, false},
+		{"dirty", true, false},
+		{"dirty, check off", true, true},
+	} {
+		flagged, errorFrames := 0, 0
+		fault := ""
+		if tc.dirty {
+			fault = "lens_occlusion"
+		}
+		judgeInjectedAfter(t, g, JudgeOptions{Kind: sensors.KindCamera, NoDirtCheck: tc.off}, fault, 2, lead, lead+n, func(i int, v Verdict) {
+			// With no model, the only content evidence is the checks'.
+			for _, r := range v.Reasons {
+				switch {
+				case r.Code == level.LensDirt && (i < lead || r.Level != level.Error || r.Feature != "dirt_area" || !(r.Value > 0.02 && r.Value < 0.5)):
+					t.Fatalf("%s: frame %d: reason %+v", tc.name, i, r)
+				case r.Code == level.LensDirt:
+					flagged++
+				case r.Level > level.OK:
+					t.Fatalf("%s: frame %d: unexpected reason %+v", tc.name, i, r)
+				}
+			}
+			if v.Level == level.Error {
+				errorFrames++
+			}
+		})
+		t.Logf("%s: %d of %d faulty frames flagged, %d in ERROR", tc.name, flagged, n, errorFrames)
+		switch {
+		case tc.dirty && !tc.off && (flagged != n || errorFrames != n-2):
+			t.Errorf("%s: %d frames flagged, %d in ERROR; want all, ERROR from the third", tc.name, flagged, errorFrames)
+		case (!tc.dirty || tc.off) && (flagged != 0 || errorFrames != 0):
+			t.Errorf("%s: %d frames flagged, %d in ERROR; want none", tc.name, flagged, errorFrames)
+		}
+	}
+}

@@ -1,0 +1,398 @@
+package integrity
+
+import (
+	"github.com/sensortrust/trustagent/agent/level"
+	"github.com/sensortrust/trustagent/sensors"
+)
+
+// Lens dirt limits. The image is cut into a grid of DirtCols × DirtRows
+// blocks and every test is on block means.
+const (
+	// DirtCols and DirtRows are the block grid, whatever the image size
+	// (20 × 20 pixels at 320×240).
+	DirtCols, DirtRows = 16, 12
+	// DirtMinBlocks is the smallest blob that counts, about 2 % of the
+	// image: a smaller one is a small object whose shade changed.
+	DirtMinBlocks = 4
+	// DirtDrop: a block darkened at once when its mean falls below this
+	// share of its previous frame's, relative to the whole image's
+	// change (the median block's).
+	DirtDrop = 0.5
+	// DirtStill is the share of the other blocks that must keep their
+	// mean within a factor dirtStillBand of the whole image's change: the
+	// rest of the view went on as it was.
+	DirtStill = 0.8
+	// DirtHold: a blob stays dirty while half its blocks or more stay
+	// below this share of their mean before it appeared (followed by the
+	// whole image's change since).
+	DirtHold = 0.6
+
+	dirtStillBand = 1.25
+	// dirtAsDark: a block next to the blob is as dark as the blob when its
+	// mean is under this factor of the blob's median.
+	dirtAsDark = 1.25
+	// dirtRingDark is the largest share of the blocks around a new blob
+	// that may be as dark as it: dirt is darker than all round it, a dark
+	// region of the scene that grew into view is not.
+	dirtRingDark = 0.25
+	// dirtHoldRing: a held blob is released when half the blocks around it
+	// are as dark as it.
+	dirtHoldRing = 0.5
+	// dirtExplained is the largest share of a new blob's blocks whose
+	// mean some block at or next to theirs had in the frame before: scene
+	// content that moved over, not a shade cast on the lens.
+	dirtExplained = 0.5
+	// dirtFloor is added to every block mean, per byte of a pixel, so
+	// that ratios of near-black blocks (sensor noise) stay tame.
+	dirtFloor = 4
+	// dirtSampleCols and dirtSampleRows: about how many pixels of a row,
+	// and rows of the image, are sampled: every Width/80-th pixel of every
+	// Height/60-th row.
+	dirtSampleCols, dirtSampleRows = 80, 60
+
+	dirtCells = DirtCols * DirtRows
+)
+
+// LensDirt finds a dark blob that appears on the lens and stays there: a
+// leaf, a splash of mud, a drop of dirty water.
+//
+// Whatever lands on the lens dims the same pixels in every frame while the
+// scene behind it moves, and when it lands it dims them at once. The check
+// looks for that onset: a compact blob of at least DirtMinBlocks blocks
+// whose means fell within one frame below DirtDrop of their previous
+// value (relative to the median block's change, so exposure and lighting
+// changes cancel), while DirtStill of the other blocks kept theirs. Three
+// tests tell it from the scene: the blob is darker than the blocks around
+// it (a dark region of the scene that grew into view continues beyond
+// it), its new means were not already next to it in the frame before
+// (content that moved over), and the rest of the image did not change
+// (a cut, a jolt). From then on the blob's means before it appeared are
+// kept, followed by the whole image's change, and the blob stays dirty
+// while half its blocks stay under DirtHold of them and the blocks around
+// it stay brighter; when the blob clears (a leaf blown off, a dark object
+// of the scene moving on), the check lets go.
+//
+// Dirt that builds up slowly over minutes has no onset and is not seen
+// here; neither is dirt that only blurs (the frame score sees blur). A
+// dark object that stops in front of a camera that does not move looks
+// like dirt for as long as it stays.
+//
+// The zero value is ready; it keeps buffers between frames and is not safe
+// for concurrent use.
+type LensDirt struct {
+	w, h, stride int
+	format       sensors.PixelFormat
+	start        [DirtCols + 1]int // first byte of each block's columns in a row; the row's length last
+	count        [dirtCells]float32
+	havePrev     bool
+	prev         [dirtCells]float32
+	held         bool
+	blob         [dirtCells]bool
+	blobN        int
+	ref          [dirtCells]float32 // the blob's means before it appeared, followed by the image's change
+}
+
+// DirtResult is a frame's verdict.
+type DirtResult struct {
+	Dirty bool    // a blob on the lens dims part of the image
+	Area  float64 // the blob's share of the image, when Dirty
+}
+
+// Level is the level the frame asks for: ERROR when a blob is on the lens.
+func (r DirtResult) Level() level.Level {
+	if r.Dirty {
+		return level.Error
+	}
+	return level.OK
+}
+
+// Check judges im against the frames before it. A frame whose size,
+// stride or format differs from the one before starts the check afresh;
+// an image smaller than the block grid, or whose buffer does not hold its
+// geometry, gets no verdict and changes nothing, so a blob on the lens
+// stays dirty across it.
+func (d *LensDirt) Check(im *sensors.Image) DirtResult {
+	var m [dirtCells]float32
+	if !d.means(im, &m) {
+		return DirtResult{}
+	}
+	defer func() { d.prev, d.havePrev = m, true }()
+	if !d.havePrev {
+		return DirtResult{}
+	}
+	floor := float32(dirtFloor * im.Format.BytesPerPixel())
+	var r [dirtCells]float32
+	for i := range m {
+		r[i] = (m[i] + floor) / (d.prev[i] + floor)
+	}
+	if d.held {
+		// The image's change comes from the blocks outside the blob.
+		var sc [dirtCells]float32
+		n := 0
+		for i := range r {
+			if !d.blob[i] {
+				sc[n] = r[i]
+				n++
+			}
+		}
+		gain := float32(1)
+		if n > 0 {
+			gain = median(sc[:n])
+		}
+		dark := 0
+		for i := range d.ref {
+			if d.blob[i] {
+				d.ref[i] *= gain
+				if m[i]+floor < DirtHold*(d.ref[i]+floor) {
+					dark++
+				}
+			}
+		}
+		if 2*dark >= d.blobN && ringDark(&m, &d.blob, floor) < dirtHoldRing {
+			return DirtResult{Dirty: true, Area: float64(d.blobN) / dirtCells}
+		}
+		d.held = false
+	}
+
+	sc := r
+	gain := median(sc[:])
+	var dark [dirtCells]bool
+	for i := range r {
+		dark[i] = r[i] < DirtDrop*gain
+	}
+	var blob [dirtCells]bool
+	n := largestBlob(&dark, &blob)
+	if n < DirtMinBlocks {
+		return DirtResult{}
+	}
+	still, other := 0, 0
+	for i := range r {
+		if !dark[i] {
+			other++
+			if q := r[i] / gain; q > 1/dirtStillBand && q < dirtStillBand {
+				still++
+			}
+		}
+	}
+	if float32(still) < DirtStill*float32(other) || ringDark(&m, &blob, floor) > dirtRingDark || explained(&m, &d.prev, &blob, floor) > dirtExplained {
+		return DirtResult{}
+	}
+	d.held, d.blob, d.blobN, d.ref = true, blob, n, d.prev
+	return DirtResult{Dirty: true, Area: float64(n) / dirtCells}
+}
+
+// means fills m with im's block means of sampled pixels (the sum of a
+// pixel's bytes), setting up the sampling when the geometry changed.
+func (d *LensDirt) means(im *sensors.Image, m *[dirtCells]float32) bool {
+	bpp, rowBytes, ok := rowGeometry(im)
+	if !ok || im.Width < DirtCols || im.Height < DirtRows {
+		return false
+	}
+	sx, sy := max(1, im.Width/dirtSampleCols), max(1, im.Height/dirtSampleRows)
+	if im.Width != d.w || im.Height != d.h || im.Stride != d.stride || im.Format != d.format {
+		d.w, d.h, d.stride, d.format = im.Width, im.Height, im.Stride, im.Format
+		d.havePrev, d.held = false, false
+		// Block b holds the sampled columns k·sx with b ≤ k·sx·DirtCols/Width
+		// < b+1: from the first k with k·sx·DirtCols ≥ b·Width.
+		var cols [DirtCols + 1]int // sampled columns before each block
+		for b := range DirtCols + 1 {
+			cols[b] = (b*im.Width + sx*DirtCols - 1) / (sx * DirtCols)
+		}
+		for b := range DirtCols {
+			d.start[b] = cols[b] * sx * bpp
+		}
+		d.start[DirtCols] = rowBytes
+		d.count = [dirtCells]float32{}
+		for y := 0; y < im.Height; y += sy {
+			by := y * DirtRows / im.Height
+			for b := range DirtCols {
+				d.count[by*DirtCols+b] += float32(cols[b+1] - cols[b])
+			}
+		}
+	}
+	var sum [dirtCells]uint32
+	step := sx * bpp
+	for y := 0; y < im.Height; y += sy {
+		row := im.Pix[y*im.Stride : y*im.Stride+rowBytes]
+		s := sum[y*DirtRows/im.Height*DirtCols:][:DirtCols]
+		for b := range s {
+			seg := row[d.start[b]:d.start[b+1]]
+			var acc uint32
+			if bpp == 1 {
+				for x := 0; x < len(seg); x += step {
+					acc += uint32(seg[x])
+				}
+			} else {
+				for x := 0; x+2 < len(seg); x += step {
+					acc += uint32(seg[x]) + uint32(seg[x+1]) + uint32(seg[x+2])
+				}
+			}
+			s[b] += acc
+		}
+	}
+	for i := range m {
+		m[i] = float32(sum[i]) / d.count[i]
+	}
+	return true
+}
+
+// median returns the median of xs (the upper one of an even count),
+// reordering xs: Hoare's selection, median-of-three pivots, expected
+// linear time. xs holds no NaN (block means and their ratios are finite).
+func median(xs []float32) float32 {
+	k := len(xs) / 2
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if xs[mid] < xs[lo] {
+			xs[mid], xs[lo] = xs[lo], xs[mid]
+		}
+		if xs[hi] < xs[lo] {
+			xs[hi], xs[lo] = xs[lo], xs[hi]
+		}
+		if xs[hi] < xs[mid] {
+			xs[hi], xs[mid] = xs[mid], xs[hi]
+		}
+		p := xs[mid]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < p {
+				i++
+			}
+			for p < xs[j] {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k]
+		}
+	}
+	return xs[k]
+}
+
+// largestBlob marks in blob the largest 4-connected set of dark blocks
+// and returns its size.
+func largestBlob(dark, blob *[dirtCells]bool) int {
+	var seen [dirtCells]bool
+	var stack, comp [dirtCells]uint8
+	best := 0
+	for i := range dark {
+		if !dark[i] || seen[i] {
+			continue
+		}
+		stack[0], seen[i] = uint8(i), true
+		top, n := 1, 0
+		for top > 0 {
+			top--
+			c := int(stack[top])
+			comp[n] = uint8(c)
+			n++
+			for _, j := range neighbours(c) {
+				if j >= 0 && dark[j] && !seen[j] {
+					seen[j] = true
+					stack[top] = uint8(j)
+					top++
+				}
+			}
+		}
+		if n > best {
+			best = n
+			*blob = [dirtCells]bool{}
+			for _, c := range comp[:n] {
+				blob[c] = true
+			}
+		}
+	}
+	return best
+}
+
+// neighbours returns the blocks left, right, above and below block c, -1
+// past the grid's edge.
+func neighbours(c int) [4]int {
+	x, y := c%DirtCols, c/DirtCols
+	nb := [4]int{-1, -1, -1, -1}
+	if x > 0 {
+		nb[0] = c - 1
+	}
+	if x < DirtCols-1 {
+		nb[1] = c + 1
+	}
+	if y > 0 {
+		nb[2] = c - DirtCols
+	}
+	if y < DirtRows-1 {
+		nb[3] = c + DirtCols
+	}
+	return nb
+}
+
+// ringDark returns the share of the blocks around blob (next to it, not in
+// it) that are as dark as the blob's median block; 1 when nothing is
+// around it.
+func ringDark(m *[dirtCells]float32, blob *[dirtCells]bool, floor float32) float64 {
+	var in [dirtCells]float32
+	n := 0
+	var ring [dirtCells]bool
+	for i := range m {
+		if !blob[i] {
+			continue
+		}
+		in[n] = m[i]
+		n++
+		for _, j := range neighbours(i) {
+			if j >= 0 && !blob[j] {
+				ring[j] = true
+			}
+		}
+	}
+	limit := dirtAsDark*(median(in[:n])+floor) - floor
+	around, dark := 0, 0
+	for j, r := range ring {
+		if r {
+			around++
+			if m[j] < limit {
+				dark++
+			}
+		}
+	}
+	if around == 0 {
+		return 1
+	}
+	return float64(dark) / float64(around)
+}
+
+// explained returns the share of blob's blocks whose mean now lies within a
+// factor dirtStillBand of the mean that the block itself or one of its
+// eight neighbours had in the frame before.
+func explained(m, prev *[dirtCells]float32, blob *[dirtCells]bool, floor float32) float64 {
+	n, k := 0, 0
+	for i := range m {
+		if !blob[i] {
+			continue
+		}
+		n++
+		x, y := i%DirtCols, i/DirtCols
+		v := m[i] + floor
+	search:
+		for yy := max(0, y-1); yy <= min(DirtRows-1, y+1); yy++ {
+			for xx := max(0, x-1); xx <= min(DirtCols-1, x+1); xx++ {
+				p := prev[yy*DirtCols+xx] + floor
+				if v > p/dirtStillBand && v < p*dirtStillBand {
+					k++
+					break search
+				}
+			}
+		}
+	}
+	return float64(k) / float64(n)
+}
