@@ -17,16 +17,7 @@ import (
 // and the first.
 func dirtCount(frames []*sensors.Image) (dirty, first int) {
 	var c integrity.LensDirt
-	first = -1
-	for i, im := range frames {
-		if c.Check(im).Dirty {
-			dirty++
-			if first < 0 {
-				first = i
-			}
-		}
-	}
-	return dirty, first
+	return countHits(frames, func(im *sensors.Image) bool { return c.Check(im).Dirty })
 }
 
 // TestLensDirtCleanSim: the simulated camera, clean, in seven worlds the

@@ -42,19 +42,25 @@ func simImages(t testing.TB, world uint64, n, w, h int) []*sensors.Image {
 	return out
 }
 
-// countTorn runs a fresh check over frames and returns how many are torn.
-func countTorn(frames []*sensors.Image) (torn int, first int) {
-	var c integrity.RowReplay
+// countHits returns how many of frames hit says yes to, in order, and the
+// first of them (-1: none).
+func countHits(frames []*sensors.Image, hit func(*sensors.Image) bool) (n, first int) {
 	first = -1
 	for i, im := range frames {
-		if c.Check(im).Torn {
-			torn++
+		if hit(im) {
+			n++
 			if first < 0 {
 				first = i
 			}
 		}
 	}
-	return torn, first
+	return n, first
+}
+
+// countTorn runs a fresh check over frames and returns how many are torn.
+func countTorn(frames []*sensors.Image) (torn int, first int) {
+	var c integrity.RowReplay
+	return countHits(frames, func(im *sensors.Image) bool { return c.Check(im).Torn })
 }
 
 // TestRowReplayFindsRollingTear: the fault catalogue's rolling_tear over a
