@@ -80,16 +80,13 @@ const (
 // The zero value is ready; it keeps buffers between frames and is not safe
 // for concurrent use.
 type LensDirt struct {
-	w, h, stride int
-	format       sensors.PixelFormat
-	start        [DirtCols + 1]int // first byte of each block's columns in a row; the row's length last
-	count        [dirtCells]float32
-	havePrev     bool
-	prev         [dirtCells]float32
-	held         bool
-	blob         [dirtCells]bool
-	blobN        int
-	ref          [dirtCells]float32 // the blob's means before it appeared, followed by the image's change
+	grid     blockGrid
+	havePrev bool
+	prev     [dirtCells]float32
+	held     bool
+	blob     [dirtCells]bool
+	blobN    int
+	ref      [dirtCells]float32 // the blob's means before it appeared, followed by the image's change
 }
 
 // DirtResult is a frame's verdict.
@@ -113,8 +110,12 @@ func (r DirtResult) Level() level.Level {
 // stays dirty across it.
 func (d *LensDirt) Check(im *sensors.Image) DirtResult {
 	var m [dirtCells]float32
-	if !d.means(im, &m) {
+	ok, fresh := d.grid.means(im, &m)
+	if !ok {
 		return DirtResult{}
+	}
+	if fresh {
+		d.havePrev, d.held = false, false
 	}
 	defer func() { d.prev, d.havePrev = m, true }()
 	if !d.havePrev {
@@ -181,66 +182,14 @@ func (d *LensDirt) Check(im *sensors.Image) DirtResult {
 	return DirtResult{Dirty: true, Area: float64(n) / dirtCells}
 }
 
-// means fills m with im's block means of sampled pixels (the sum of a
-// pixel's bytes), setting up the sampling when the geometry changed.
-func (d *LensDirt) means(im *sensors.Image, m *[dirtCells]float32) bool {
-	bpp, rowBytes, ok := rowGeometry(im)
-	if !ok || im.Width < DirtCols || im.Height < DirtRows {
-		return false
-	}
-	sx, sy := max(1, im.Width/dirtSampleCols), max(1, im.Height/dirtSampleRows)
-	if im.Width != d.w || im.Height != d.h || im.Stride != d.stride || im.Format != d.format {
-		d.w, d.h, d.stride, d.format = im.Width, im.Height, im.Stride, im.Format
-		d.havePrev, d.held = false, false
-		// Block b holds the sampled columns k·sx with b ≤ k·sx·DirtCols/Width
-		// < b+1: from the first k with k·sx·DirtCols ≥ b·Width.
-		var cols [DirtCols + 1]int // sampled columns before each block
-		for b := range DirtCols + 1 {
-			cols[b] = (b*im.Width + sx*DirtCols - 1) / (sx * DirtCols)
-		}
-		for b := range DirtCols {
-			d.start[b] = cols[b] * sx * bpp
-		}
-		d.start[DirtCols] = rowBytes
-		d.count = [dirtCells]float32{}
-		for y := 0; y < im.Height; y += sy {
-			by := y * DirtRows / im.Height
-			for b := range DirtCols {
-				d.count[by*DirtCols+b] += float32(cols[b+1] - cols[b])
-			}
-		}
-	}
-	var sum [dirtCells]uint32
-	step := sx * bpp
-	for y := 0; y < im.Height; y += sy {
-		row := im.Pix[y*im.Stride : y*im.Stride+rowBytes]
-		s := sum[y*DirtRows/im.Height*DirtCols:][:DirtCols]
-		for b := range s {
-			seg := row[d.start[b]:d.start[b+1]]
-			var acc uint32
-			if bpp == 1 {
-				for x := 0; x < len(seg); x += step {
-					acc += uint32(seg[x])
-				}
-			} else {
-				for x := 0; x+2 < len(seg); x += step {
-					acc += uint32(seg[x]) + uint32(seg[x+1]) + uint32(seg[x+2])
-				}
-			}
-			s[b] += acc
-		}
-	}
-	for i := range m {
-		m[i] = float32(sum[i]) / d.count[i]
-	}
-	return true
-}
-
 // median returns the median of xs (the upper one of an even count),
-// reordering xs: Hoare's selection, median-of-three pivots, expected
-// linear time. xs holds no NaN (block means and their ratios are finite).
-func median(xs []float32) float32 {
-	k := len(xs) / 2
+// reordering xs. xs holds no NaN (block means and their ratios are
+// finite).
+func median(xs []float32) float32 { return kth(xs, len(xs)/2) }
+
+// kth returns the k-th smallest of xs (from 0), reordering xs: Hoare's
+// selection, median-of-three pivots, expected linear time. xs holds no NaN.
+func kth(xs []float32, k int) float32 {
 	lo, hi := 0, len(xs)-1
 	for lo < hi {
 		mid := lo + (hi-lo)/2

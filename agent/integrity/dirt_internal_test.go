@@ -35,7 +35,7 @@ func TestDirtMedian(t *testing.T) {
 	}
 }
 
-// TestDirtMeans: the block means are those of the sampled pixels (every
+// TestDirtMeans: the block means (of the lens dirt and veil checks) are those of the sampled pixels (every
 // Width/80-th of every Height/60-th row) of each block, a pixel's bytes
 // summed, for grey and colour images of sizes that divide evenly and that
 // do not.
@@ -54,10 +54,10 @@ func TestDirtMeans(t *testing.T) {
 		for i := range im.Pix {
 			im.Pix[i] = byte(r.IntN(256))
 		}
-		var d LensDirt
+		var g blockGrid
 		var got [dirtCells]float32
-		if !d.means(im, &got) {
-			t.Fatalf("%d×%d: no means", tc.w, tc.h)
+		if ok, fresh := g.means(im, &got); !ok || !fresh {
+			t.Fatalf("%d×%d: no means, or not fresh on the first frame (ok %v, fresh %v)", tc.w, tc.h, ok, fresh)
 		}
 		var sum, n [dirtCells]float64
 		sx, sy := max(1, tc.w/dirtSampleCols), max(1, tc.h/dirtSampleRows)
