@@ -119,6 +119,7 @@ type Judge struct {
 	dark     *integrity.DarkRings    // nil: no dark ring check
 	dirt     *integrity.LensDirt     // nil: no lens dirt check
 	veil     *integrity.Veil         // nil: no veil check
+	blocks   integrity.BlockMeans    // a camera frame's, for the lens dirt and veil checks
 	blanks   *integrity.BlankFrames  // nil: not a camera
 	rise     *decision.Rise          // nil: the model has no rise alarm
 
@@ -351,14 +352,16 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 			rs = append(rs, level.Reason{Code: level.Blank, Feature: "blank_frames", Value: float64(b.Recent), Level: b.Level()})
 		}
 	}
-	if im, ok := f.(*sensors.Image); ok && j.dirt != nil {
-		if d := j.dirt.Check(im); d.Level() > level.OK {
-			rs = append(rs, level.Reason{Code: level.LensDirt, Feature: "dirt_area", Value: d.Area, Level: d.Level()})
+	if im, ok := f.(*sensors.Image); ok && (j.dirt != nil || j.veil != nil) && j.blocks.Of(im) {
+		if j.dirt != nil {
+			if d := j.dirt.Check(&j.blocks); d.Level() > level.OK {
+				rs = append(rs, level.Reason{Code: level.LensDirt, Feature: "dirt_area", Value: d.Area, Level: d.Level()})
+			}
 		}
-	}
-	if im, ok := f.(*sensors.Image); ok && j.veil != nil {
-		if v := j.veil.Check(im); v.Level() > level.OK {
-			rs = append(rs, level.Reason{Code: level.Veil, Feature: "veil_offset", Value: v.Offset, Level: v.Level()})
+		if j.veil != nil {
+			if v := j.veil.Check(&j.blocks); v.Level() > level.OK {
+				rs = append(rs, level.Reason{Code: level.Veil, Feature: "veil_offset", Value: v.Offset, Level: v.Level()})
+			}
 		}
 	}
 	if s, ok := f.(*sensors.Scan); ok && j.cones != nil {

@@ -4,10 +4,9 @@ import (
 	"math"
 
 	"github.com/sensortrust/trustagent/agent/level"
-	"github.com/sensortrust/trustagent/sensors"
 )
 
-// Veil limits, on the block means of the lens dirt grid.
+// Veil limits, on the block means (BlockMeans).
 const (
 	// VeilOnset: a frame is veiled when light added at once lifts black
 	// by at least this share of the new frame's mean.
@@ -26,7 +25,7 @@ const (
 	veilMaxGain = 1.25
 	// veilDark is the rank of the block that stands for the image's
 	// darkest parts: its 5th percentile.
-	veilDark = dirtCells / 20
+	veilDark = BlockCells / 20
 )
 
 // Veil finds light laid over the whole image at once: glare on the lens
@@ -58,9 +57,8 @@ const (
 // The zero value is ready; it keeps buffers between frames and is not safe
 // for concurrent use.
 type Veil struct {
-	grid     blockGrid
 	havePrev bool
-	prev     [dirtCells]float32
+	prev     [BlockCells]float32
 	held     bool
 	lift     float64 // the onset's light at black, in block mean units, while held
 }
@@ -79,17 +77,12 @@ func (r VeilResult) Level() level.Level {
 	return level.OK
 }
 
-// Check judges im against the frames before it. A frame whose size,
-// stride or format differs from the one before starts the check afresh;
-// an image smaller than the block grid, or whose buffer does not hold its
-// geometry, gets no verdict and changes nothing.
-func (v *Veil) Check(im *sensors.Image) VeilResult {
-	var m [dirtCells]float32
-	ok, fresh := v.grid.means(im, &m)
-	if !ok {
-		return VeilResult{}
-	}
-	if fresh {
+// Check judges a frame, by its block means b, against the frames before
+// it. A frame whose means are Fresh starts the check afresh; a frame that
+// has no means is not checked and changes nothing.
+func (v *Veil) Check(b *BlockMeans) VeilResult {
+	m := b.M
+	if b.Fresh {
 		v.havePrev, v.held = false, false
 	}
 	defer func() { v.prev, v.havePrev = m, true }()
@@ -134,13 +127,13 @@ func (l line) unveils() bool {
 // fitLine fits m = a·p + b over the blocks symmetrically: a is the ratio
 // of the means' standard deviations (signed by their covariance), and the
 // line passes through both means. A frame of one shade fits no line.
-func fitLine(p, m *[dirtCells]float32) line {
+func fitLine(p, m *[BlockCells]float32) line {
 	var sp, sm float64
 	for i := range p {
 		sp += float64(p[i])
 		sm += float64(m[i])
 	}
-	l := line{mp: sp / dirtCells, mm: sm / dirtCells}
+	l := line{mp: sp / BlockCells, mm: sm / BlockCells}
 	var vp, vm, c float64
 	for i := range p {
 		dp, dm := float64(p[i])-l.mp, float64(m[i])-l.mm
@@ -150,7 +143,7 @@ func fitLine(p, m *[dirtCells]float32) line {
 	}
 	// Block means that spread less than a quarter of a grey level about
 	// their mean are a frame of one shade.
-	const flat = dirtCells * 0.25 * 0.25
+	const flat = BlockCells * 0.25 * 0.25
 	if vp < flat || vm < flat {
 		return l
 	}

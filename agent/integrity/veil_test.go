@@ -5,7 +5,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/sensortrust/trustagent/agent/integrity"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/sensors"
 	"github.com/sensortrust/trustagent/sensors/faults"
@@ -14,7 +13,7 @@ import (
 // veilCount runs a fresh check over frames and returns how many are
 // veiled and the first.
 func veilCount(frames []*sensors.Image) (veiled, first int) {
-	var c integrity.Veil
+	var c veilCheck
 	return countHits(frames, func(im *sensors.Image) bool { return c.Check(im).Veiled })
 }
 
@@ -55,7 +54,7 @@ func veiledFrac(t *testing.T, name string, frames []*sensors.Image, fault string
 		t.Fatal(err)
 	}
 	lead := len(frames) / 5
-	var c integrity.Veil
+	var c veilCheck
 	veiled := 0
 	for i, im := range frames {
 		if i >= lead {
@@ -181,7 +180,7 @@ func TestVeilRules(t *testing.T) {
 			return pan(i)
 		}, func(int) bool { return false }},
 	} {
-		var c integrity.Veil
+		var c veilCheck
 		for i := range n {
 			r := c.Check(tc.frame(i))
 			if r.Veiled != tc.want(i) {
@@ -196,7 +195,7 @@ func TestVeilRules(t *testing.T) {
 // of another size starts afresh.
 func TestVeilGeometry(t *testing.T) {
 	const w, h = 320, 240
-	var c integrity.Veil
+	var c veilCheck
 	c.Check(scene(w, h, 0, 1, nil))
 	if r := c.Check(lift(scene(w, h, 3, 1, nil), 0.7, 60)); !r.Veiled {
 		t.Fatalf("onset: %+v, want veiled", r)
@@ -220,7 +219,7 @@ func TestVeilGeometry(t *testing.T) {
 // TestVeilAllocs: a frame, veiled or not, allocates nothing.
 func TestVeilAllocs(t *testing.T) {
 	frames := []*sensors.Image{scene(320, 240, 0, 1, nil), lift(scene(320, 240, 3, 1, nil), 0.7, 60)}
-	var c integrity.Veil
+	var c veilCheck
 	c.Check(frames[0])
 	i := 0
 	if a := testing.AllocsPerRun(100, func() { c.Check(frames[i%2]); i++ }); a != 0 {
@@ -232,7 +231,7 @@ func BenchmarkVeil(b *testing.B) {
 	for _, sz := range [][2]int{{320, 240}, {640, 480}, {1280, 720}} {
 		b.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(b *testing.B) {
 			frames := []*sensors.Image{scene(sz[0], sz[1], 0, 1, nil), scene(sz[0], sz[1], 3, 1, nil)}
-			var c integrity.Veil
+			var c veilCheck
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
