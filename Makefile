@@ -50,7 +50,7 @@ test-host:
 	# Tests too slow under the race detector run here without it.
 	$(GO) test $(TESTFLAGS) -run 'Golden|TrustdAndTrustctlScoreAgree' ./agent/
 	$(GO) test $(TESTFLAGS) -run 'DashboardShowsFaultInBrowser' ./cmd/trustd/
-	$(GO) test $(TESTFLAGS) -run 'RowReplay(FindsRollingTear|CleanSim)|SurfaceHoles(Clean|DensityLoss|OtherFaults)|DarkRings(CleanSim|LostLasers)|LensDirt(CleanSim|CleanReal|FindsOcclusion)' ./agent/integrity/
+	$(GO) test $(TESTFLAGS) -run 'RowReplay(FindsRollingTear|CleanSim)|SurfaceHoles(Clean|DensityLoss|OtherFaults)|DarkRings(CleanSim|LostLasers)|LensDirt(CleanSim|CleanReal|FindsOcclusion)|Veil(CleanSim|CleanReal|FindsBrightnessContrast)' ./agent/integrity/
 
 # The chaos/soak run of the MQTT contract (internal/chaos; its short form runs in test-host).
 CHAOS_DURATION ?= 1h

@@ -72,6 +72,10 @@ type JudgeOptions struct {
 	// NoDirtCheck turns off the camera lens dirt check (package
 	// integrity), for a camera with a moving part of the robot in view.
 	NoDirtCheck bool
+	// NoVeilCheck turns off the camera veil check (package integrity),
+	// for a camera whose view is lit at once by light it is meant to see
+	// through, such as a display.
+	NoVeilCheck bool
 	// ScoreBudget is the mean time the scorer may take per frame; when it
 	// takes longer, only every n-th frame is scored, and the state says so.
 	// Zero scores every frame.
@@ -114,6 +118,8 @@ type Judge struct {
 	holes    *integrity.SurfaceHoles // nil: no surface hole check
 	dark     *integrity.DarkRings    // nil: no dark ring check
 	dirt     *integrity.LensDirt     // nil: no lens dirt check
+	veil     *integrity.Veil         // nil: no veil check
+	blocks   integrity.BlockMeans    // a camera frame's, for the lens dirt and veil checks
 	blanks   *integrity.BlankFrames  // nil: not a camera
 	rise     *decision.Rise          // nil: the model has no rise alarm
 
@@ -229,6 +235,9 @@ func NewJudge(o JudgeOptions) (*Judge, error) {
 	if o.Kind == sensors.KindCamera && !o.NoDirtCheck {
 		j.dirt = new(integrity.LensDirt)
 	}
+	if o.Kind == sensors.KindCamera && !o.NoVeilCheck {
+		j.veil = new(integrity.Veil)
+	}
 	if o.Kind == sensors.KindCamera {
 		j.blanks = new(integrity.BlankFrames)
 	}
@@ -343,9 +352,16 @@ func (j *Judge) Frame(f sensors.Frame, timing streamcheck.Frame, dropped uint64)
 			rs = append(rs, level.Reason{Code: level.Blank, Feature: "blank_frames", Value: float64(b.Recent), Level: b.Level()})
 		}
 	}
-	if im, ok := f.(*sensors.Image); ok && j.dirt != nil {
-		if d := j.dirt.Check(im); d.Level() > level.OK {
-			rs = append(rs, level.Reason{Code: level.LensDirt, Feature: "dirt_area", Value: d.Area, Level: d.Level()})
+	if im, ok := f.(*sensors.Image); ok && (j.dirt != nil || j.veil != nil) && j.blocks.Of(im) {
+		if j.dirt != nil {
+			if d := j.dirt.Check(&j.blocks); d.Level() > level.OK {
+				rs = append(rs, level.Reason{Code: level.LensDirt, Feature: "dirt_area", Value: d.Area, Level: d.Level()})
+			}
+		}
+		if j.veil != nil {
+			if v := j.veil.Check(&j.blocks); v.Level() > level.OK {
+				rs = append(rs, level.Reason{Code: level.Veil, Feature: "veil_offset", Value: v.Offset, Level: v.Level()})
+			}
 		}
 	}
 	if s, ok := f.(*sensors.Scan); ok && j.cones != nil {
@@ -541,9 +557,10 @@ func (j *Judge) Tick(now time.Time, every time.Duration) Verdict {
 
 // forget makes the next frame the first of a new stream for the content
 // checks that compare frames: the frozen-frame, torn-frame and blank-frame
-// checks. The lens dirt check keeps its frames: dirt on the lens before a
-// gap is still there after it, and a frame after a gap shows a new blob
-// only where the rest of the view matches the last frame before it.
+// checks. The lens dirt and veil checks keep their frames: dirt on the
+// lens or light over it before a gap is still there after it, and a frame
+// after a gap shows a new blob or veil only where the rest of the view
+// matches the last frame before it.
 func (j *Judge) forget() {
 	j.hash.forget()
 	if j.tears != nil {

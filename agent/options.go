@@ -94,6 +94,8 @@ type SensorOptions struct {
 	// NoDirtCheck turns off the camera lens dirt check (see
 	// JudgeOptions).
 	NoDirtCheck bool
+	// NoVeilCheck turns off the camera veil check (see JudgeOptions).
+	NoVeilCheck bool
 	// HardwareID for DiagnosticStatus.hardware_id; default
 	// "<Info.Model> <Info.Address>".
 	HardwareID string

@@ -82,7 +82,7 @@ func newPipe(a *Agent, so SensorOptions) (*pipe, error) {
 	j, err := NewJudge(JudgeOptions{
 		Kind: info.Kind, Period: period, Model: so.Model, Decision: so.Decision, Stream: sopts, ScoreBudget: budget,
 		NoConeCheck: so.NoConeCheck, NoTearCheck: so.NoTearCheck, NoHoleCheck: so.NoHoleCheck,
-		NoRingCheck: so.NoRingCheck, NoDirtCheck: so.NoDirtCheck,
+		NoRingCheck: so.NoRingCheck, NoDirtCheck: so.NoDirtCheck, NoVeilCheck: so.NoVeilCheck,
 	})
 	if err != nil {
 		return nil, err

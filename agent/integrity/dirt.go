@@ -1,16 +1,9 @@
 package integrity
 
-import (
-	"github.com/sensortrust/trustagent/agent/level"
-	"github.com/sensortrust/trustagent/sensors"
-)
+import "github.com/sensortrust/trustagent/agent/level"
 
-// Lens dirt limits. The image is cut into a grid of DirtCols × DirtRows
-// blocks and every test is on block means.
+// Lens dirt limits, on the block means (BlockMeans).
 const (
-	// DirtCols and DirtRows are the block grid, whatever the image size
-	// (20 × 20 pixels at 320×240).
-	DirtCols, DirtRows = 16, 12
 	// DirtMinBlocks is the smallest blob that counts, about 2 % of the
 	// image: a smaller one is a small object whose shade changed.
 	DirtMinBlocks = 4
@@ -45,12 +38,6 @@ const (
 	// dirtFloor is added to every block mean, per byte of a pixel, so
 	// that ratios of near-black blocks (sensor noise) stay tame.
 	dirtFloor = 4
-	// dirtSampleCols and dirtSampleRows: about how many pixels of a row,
-	// and rows of the image, are sampled: every Width/80-th pixel of every
-	// Height/60-th row.
-	dirtSampleCols, dirtSampleRows = 80, 60
-
-	dirtCells = DirtCols * DirtRows
 )
 
 // LensDirt finds a dark blob that appears on the lens and stays there: a
@@ -80,16 +67,12 @@ const (
 // The zero value is ready; it keeps buffers between frames and is not safe
 // for concurrent use.
 type LensDirt struct {
-	w, h, stride int
-	format       sensors.PixelFormat
-	start        [DirtCols + 1]int // first byte of each block's columns in a row; the row's length last
-	count        [dirtCells]float32
-	havePrev     bool
-	prev         [dirtCells]float32
-	held         bool
-	blob         [dirtCells]bool
-	blobN        int
-	ref          [dirtCells]float32 // the blob's means before it appeared, followed by the image's change
+	havePrev bool
+	prev     [BlockCells]float32
+	held     bool
+	blob     [BlockCells]bool
+	blobN    int
+	ref      [BlockCells]float32 // the blob's means before it appeared, followed by the image's change
 }
 
 // DirtResult is a frame's verdict.
@@ -106,28 +89,27 @@ func (r DirtResult) Level() level.Level {
 	return level.OK
 }
 
-// Check judges im against the frames before it. A frame whose size,
-// stride or format differs from the one before starts the check afresh;
-// an image smaller than the block grid, or whose buffer does not hold its
-// geometry, gets no verdict and changes nothing, so a blob on the lens
-// stays dirty across it.
-func (d *LensDirt) Check(im *sensors.Image) DirtResult {
-	var m [dirtCells]float32
-	if !d.means(im, &m) {
-		return DirtResult{}
+// Check judges a frame, by its block means b, against the frames before
+// it. A frame whose means are Fresh starts the check afresh; a frame that
+// has no means is not checked, so a blob on the lens stays dirty across
+// it.
+func (d *LensDirt) Check(b *BlockMeans) DirtResult {
+	m := b.M
+	if b.Fresh {
+		d.havePrev, d.held = false, false
 	}
 	defer func() { d.prev, d.havePrev = m, true }()
 	if !d.havePrev {
 		return DirtResult{}
 	}
-	floor := float32(dirtFloor * im.Format.BytesPerPixel())
-	var r [dirtCells]float32
+	floor := float32(dirtFloor * b.bpp)
+	var r [BlockCells]float32
 	for i := range m {
 		r[i] = (m[i] + floor) / (d.prev[i] + floor)
 	}
 	if d.held {
 		// The image's change comes from the blocks outside the blob.
-		var sc [dirtCells]float32
+		var sc [BlockCells]float32
 		n := 0
 		for i := range r {
 			if !d.blob[i] {
@@ -149,18 +131,18 @@ func (d *LensDirt) Check(im *sensors.Image) DirtResult {
 			}
 		}
 		if 2*dark >= d.blobN && ringDark(&m, &d.blob, floor) < dirtHoldRing {
-			return DirtResult{Dirty: true, Area: float64(d.blobN) / dirtCells}
+			return DirtResult{Dirty: true, Area: float64(d.blobN) / BlockCells}
 		}
 		d.held = false
 	}
 
 	sc := r
 	gain := median(sc[:])
-	var dark [dirtCells]bool
+	var dark [BlockCells]bool
 	for i := range r {
 		dark[i] = r[i] < DirtDrop*gain
 	}
-	var blob [dirtCells]bool
+	var blob [BlockCells]bool
 	n := largestBlob(&dark, &blob)
 	if n < DirtMinBlocks {
 		return DirtResult{}
@@ -178,69 +160,17 @@ func (d *LensDirt) Check(im *sensors.Image) DirtResult {
 		return DirtResult{}
 	}
 	d.held, d.blob, d.blobN, d.ref = true, blob, n, d.prev
-	return DirtResult{Dirty: true, Area: float64(n) / dirtCells}
-}
-
-// means fills m with im's block means of sampled pixels (the sum of a
-// pixel's bytes), setting up the sampling when the geometry changed.
-func (d *LensDirt) means(im *sensors.Image, m *[dirtCells]float32) bool {
-	bpp, rowBytes, ok := rowGeometry(im)
-	if !ok || im.Width < DirtCols || im.Height < DirtRows {
-		return false
-	}
-	sx, sy := max(1, im.Width/dirtSampleCols), max(1, im.Height/dirtSampleRows)
-	if im.Width != d.w || im.Height != d.h || im.Stride != d.stride || im.Format != d.format {
-		d.w, d.h, d.stride, d.format = im.Width, im.Height, im.Stride, im.Format
-		d.havePrev, d.held = false, false
-		// Block b holds the sampled columns k·sx with b ≤ k·sx·DirtCols/Width
-		// < b+1: from the first k with k·sx·DirtCols ≥ b·Width.
-		var cols [DirtCols + 1]int // sampled columns before each block
-		for b := range DirtCols + 1 {
-			cols[b] = (b*im.Width + sx*DirtCols - 1) / (sx * DirtCols)
-		}
-		for b := range DirtCols {
-			d.start[b] = cols[b] * sx * bpp
-		}
-		d.start[DirtCols] = rowBytes
-		d.count = [dirtCells]float32{}
-		for y := 0; y < im.Height; y += sy {
-			by := y * DirtRows / im.Height
-			for b := range DirtCols {
-				d.count[by*DirtCols+b] += float32(cols[b+1] - cols[b])
-			}
-		}
-	}
-	var sum [dirtCells]uint32
-	step := sx * bpp
-	for y := 0; y < im.Height; y += sy {
-		row := im.Pix[y*im.Stride : y*im.Stride+rowBytes]
-		s := sum[y*DirtRows/im.Height*DirtCols:][:DirtCols]
-		for b := range s {
-			seg := row[d.start[b]:d.start[b+1]]
-			var acc uint32
-			if bpp == 1 {
-				for x := 0; x < len(seg); x += step {
-					acc += uint32(seg[x])
-				}
-			} else {
-				for x := 0; x+2 < len(seg); x += step {
-					acc += uint32(seg[x]) + uint32(seg[x+1]) + uint32(seg[x+2])
-				}
-			}
-			s[b] += acc
-		}
-	}
-	for i := range m {
-		m[i] = float32(sum[i]) / d.count[i]
-	}
-	return true
+	return DirtResult{Dirty: true, Area: float64(n) / BlockCells}
 }
 
 // median returns the median of xs (the upper one of an even count),
-// reordering xs: Hoare's selection, median-of-three pivots, expected
-// linear time. xs holds no NaN (block means and their ratios are finite).
-func median(xs []float32) float32 {
-	k := len(xs) / 2
+// reordering xs. xs holds no NaN (block means and their ratios are
+// finite).
+func median(xs []float32) float32 { return kth(xs, len(xs)/2) }
+
+// kth returns the k-th smallest of xs (from 0), reordering xs: Hoare's
+// selection, median-of-three pivots, expected linear time. xs holds no NaN.
+func kth(xs []float32, k int) float32 {
 	lo, hi := 0, len(xs)-1
 	for lo < hi {
 		mid := lo + (hi-lo)/2
@@ -282,9 +212,9 @@ func median(xs []float32) float32 {
 
 // largestBlob marks in blob the largest 4-connected set of dark blocks
 // and returns its size.
-func largestBlob(dark, blob *[dirtCells]bool) int {
-	var seen [dirtCells]bool
-	var stack, comp [dirtCells]uint8
+func largestBlob(dark, blob *[BlockCells]bool) int {
+	var seen [BlockCells]bool
+	var stack, comp [BlockCells]uint8
 	best := 0
 	for i := range dark {
 		if !dark[i] || seen[i] {
@@ -307,7 +237,7 @@ func largestBlob(dark, blob *[dirtCells]bool) int {
 		}
 		if n > best {
 			best = n
-			*blob = [dirtCells]bool{}
+			*blob = [BlockCells]bool{}
 			for _, c := range comp[:n] {
 				blob[c] = true
 			}
@@ -319,19 +249,19 @@ func largestBlob(dark, blob *[dirtCells]bool) int {
 // neighbours returns the blocks left, right, above and below block c, -1
 // past the grid's edge.
 func neighbours(c int) [4]int {
-	x, y := c%DirtCols, c/DirtCols
+	x, y := c%BlockCols, c/BlockCols
 	nb := [4]int{-1, -1, -1, -1}
 	if x > 0 {
 		nb[0] = c - 1
 	}
-	if x < DirtCols-1 {
+	if x < BlockCols-1 {
 		nb[1] = c + 1
 	}
 	if y > 0 {
-		nb[2] = c - DirtCols
+		nb[2] = c - BlockCols
 	}
-	if y < DirtRows-1 {
-		nb[3] = c + DirtCols
+	if y < BlockRows-1 {
+		nb[3] = c + BlockCols
 	}
 	return nb
 }
@@ -339,10 +269,10 @@ func neighbours(c int) [4]int {
 // ringDark returns the share of the blocks around blob (next to it, not in
 // it) that are as dark as the blob's median block; 1 when nothing is
 // around it.
-func ringDark(m *[dirtCells]float32, blob *[dirtCells]bool, floor float32) float64 {
-	var in [dirtCells]float32
+func ringDark(m *[BlockCells]float32, blob *[BlockCells]bool, floor float32) float64 {
+	var in [BlockCells]float32
 	n := 0
-	var ring [dirtCells]bool
+	var ring [BlockCells]bool
 	for i := range m {
 		if !blob[i] {
 			continue
@@ -374,19 +304,19 @@ func ringDark(m *[dirtCells]float32, blob *[dirtCells]bool, floor float32) float
 // explained returns the share of blob's blocks whose mean now lies within a
 // factor dirtStillBand of the mean that the block itself or one of its
 // eight neighbours had in the frame before.
-func explained(m, prev *[dirtCells]float32, blob *[dirtCells]bool, floor float32) float64 {
+func explained(m, prev *[BlockCells]float32, blob *[BlockCells]bool, floor float32) float64 {
 	n, k := 0, 0
 	for i := range m {
 		if !blob[i] {
 			continue
 		}
 		n++
-		x, y := i%DirtCols, i/DirtCols
+		x, y := i%BlockCols, i/BlockCols
 		v := m[i] + floor
 	search:
-		for yy := max(0, y-1); yy <= min(DirtRows-1, y+1); yy++ {
-			for xx := max(0, x-1); xx <= min(DirtCols-1, x+1); xx++ {
-				p := prev[yy*DirtCols+xx] + floor
+		for yy := max(0, y-1); yy <= min(BlockRows-1, y+1); yy++ {
+			for xx := max(0, x-1); xx <= min(BlockCols-1, x+1); xx++ {
+				p := prev[yy*BlockCols+xx] + floor
 				if v > p/dirtStillBand && v < p*dirtStillBand {
 					k++
 					break search

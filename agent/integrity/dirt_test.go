@@ -6,7 +6,6 @@ import (
 	"math"
 	"testing"
 
-	"github.com/sensortrust/trustagent/agent/integrity"
 	"github.com/sensortrust/trustagent/agent/level"
 	"github.com/sensortrust/trustagent/internal/scenes"
 	"github.com/sensortrust/trustagent/sensors"
@@ -16,7 +15,7 @@ import (
 // dirtCount runs a fresh check over frames and returns how many are dirty
 // and the first.
 func dirtCount(frames []*sensors.Image) (dirty, first int) {
-	var c integrity.LensDirt
+	var c dirtCheck
 	return countHits(frames, func(im *sensors.Image) bool { return c.Check(im).Dirty })
 }
 
@@ -90,7 +89,7 @@ func occludedFrac(t *testing.T, name string, frames []*sensors.Image, sev int, s
 		t.Fatal(err)
 	}
 	lead := len(frames) / 5
-	var c integrity.LensDirt
+	var c dirtCheck
 	dirty := 0
 	for i, im := range frames {
 		if i >= lead {
@@ -253,7 +252,7 @@ func TestLensDirtRules(t *testing.T) {
 			return scene(w, h, 3*float64(i), 1, wall(i))
 		}, func(i int) bool { return i == 10 }},
 	} {
-		var c integrity.LensDirt
+		var c dirtCheck
 		for i := range n {
 			r := c.Check(tc.frame(i))
 			if r.Dirty != tc.want(i) {
@@ -276,7 +275,7 @@ func TestLensDirtColour(t *testing.T) {
 		}
 		return im
 	}
-	var c integrity.LensDirt
+	var c dirtCheck
 	for i := range 20 {
 		var shade func(x, y int) float64
 		if i >= 10 {
@@ -294,7 +293,7 @@ func TestLensDirtColour(t *testing.T) {
 // changes nothing; a new size starts afresh, so the first frame at it is
 // never dirty.
 func TestLensDirtNoVerdict(t *testing.T) {
-	var c integrity.LensDirt
+	var c dirtCheck
 	for _, im := range []*sensors.Image{
 		{Width: 8, Height: 8, Stride: 8, Format: sensors.Gray8, Pix: make([]byte, 64)},
 		{Width: 320, Height: 240, Stride: 320, Format: sensors.Gray8, Pix: make([]byte, 1000)},
@@ -330,7 +329,7 @@ func TestLensDirtNoVerdict(t *testing.T) {
 // its size.
 func TestLensDirtAllocs(t *testing.T) {
 	frames := []*sensors.Image{scene(320, 240, 0, 1, nil), scene(320, 240, 3, 1, disc(100, 90, 45, 0.15))}
-	var c integrity.LensDirt
+	var c dirtCheck
 	c.Check(frames[0])
 	i := 0
 	if a := testing.AllocsPerRun(100, func() { c.Check(frames[i%2]); i++ }); a != 0 {
@@ -342,7 +341,7 @@ func BenchmarkLensDirt(b *testing.B) {
 	for _, sz := range [][2]int{{320, 240}, {640, 480}, {1280, 720}} {
 		b.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(b *testing.B) {
 			frames := []*sensors.Image{scene(sz[0], sz[1], 0, 1, nil), scene(sz[0], sz[1], 3, 1, nil)}
-			var c integrity.LensDirt
+			var c dirtCheck
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {

@@ -107,4 +107,13 @@
 // seen; a dark object that stops in front of a camera that does not move
 // looks like dirt while it stays. A camera with a moving part of the
 // robot in view turns the check off (dirt_check: false).
+//
+// Veil: light laid over the whole view at once (glare, a washed-out or
+// low-contrast picture) lifts dark parts as much as bright ones, so the
+// previous frame's block means explain the new ones through a line
+// m′ = a·m + b with a ≤ 1.25 and an offset b at black of at least a
+// quarter of the new mean; exposure changes scale the image instead, and
+// the scene's motion explains less of the variance. The veil is held
+// while the darkest blocks stay lifted and released when it lifts at once.
+// Light that builds up slowly has no onset and is not seen.
 package integrity

@@ -126,6 +126,7 @@ const (
 	DarkRing    Code = "dark_ring"     // LiDAR laser without a return between two lit ones
 	Blank       Code = "blank_frame"   // camera frame of one pixel value, or a stream showing such frames lately
 	LensDirt    Code = "lens_dirt"     // camera: a dark blob that appeared on the lens at once and stays
+	Veil        Code = "veil"          // camera: light laid over the whole view at once (glare, washed out, low contrast)
 	HealthWarn  Code = "health_warn"   // health autoencoder error above its 99th percentile
 	HealthError Code = "health_error"  // health autoencoder error above its 99.9th percentile
 	ScorerError Code = "scorer_error"  // the scorer failed on this frame
@@ -155,7 +156,7 @@ func (c Code) Group() Group {
 	case NoEvents, RateLow, RateHigh, StampZero, StampEarly, StampLate, NoDataUpdate,
 		OutOfOrder, ClockJump, SeqGap, StaleCode, NotJudged, Stopping, QueueDrops:
 		return GroupStream
-	case ScoreHigh, ScoreRise, Frozen, OffCone, Torn, Holes, DarkRing, Blank, LensDirt, HealthWarn, HealthError, ScorerError:
+	case ScoreHigh, ScoreRise, Frozen, OffCone, Torn, Holes, DarkRing, Blank, LensDirt, Veil, HealthWarn, HealthError, ScorerError:
 		return GroupContent
 	case HostWarn, HostError:
 		return GroupHost

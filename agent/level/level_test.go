@@ -46,7 +46,7 @@ func TestWorseAndGroups(t *testing.T) {
 	if Worse(OK, Warn) != Warn || Worse(Error, Warn) != Error || Worse(Error, Stale) != Stale {
 		t.Error("Worse order")
 	}
-	if StaleCode.Group() != GroupStream || Frozen.Group() != GroupContent || Torn.Group() != GroupContent || Holes.Group() != GroupContent || DarkRing.Group() != GroupContent || Blank.Group() != GroupContent || LensDirt.Group() != GroupContent || HostWarn.Group() != GroupHost || Decimated.Group() != GroupInfo {
+	if StaleCode.Group() != GroupStream || Frozen.Group() != GroupContent || Torn.Group() != GroupContent || Holes.Group() != GroupContent || DarkRing.Group() != GroupContent || Blank.Group() != GroupContent || LensDirt.Group() != GroupContent || Veil.Group() != GroupContent || HostWarn.Group() != GroupHost || Decimated.Group() != GroupInfo {
 		t.Error("groups")
 	}
 }

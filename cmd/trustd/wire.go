@@ -117,6 +117,7 @@ func buildPipeline(ctx context.Context, cfg config.Config, link *mqttLink, model
 			NoHoleCheck: s.HoleCheck != nil && !*s.HoleCheck,
 			NoRingCheck: s.RingCheck != nil && !*s.RingCheck,
 			NoDirtCheck: s.DirtCheck != nil && !*s.DirtCheck,
+			NoVeilCheck: s.VeilCheck != nil && !*s.VeilCheck,
 		})
 		opts.Sensors[len(opts.Sensors)-1].Decision = cfg.Agent.Persistence()
 	}

@@ -4,8 +4,8 @@
 # instructions per judged frame (callgrind, Judge.Frame inclusive / calls)
 # with the shares of the statistics, the encoder, the re-fit, the frame
 # hashes (frozen and torn-frame checks) and the other integrity checks (the
-# LiDAR's cone, surface hole and dark ring checks, the camera's lens dirt
-# check), for each size in BenchmarkJudgeCameraSize and
+# LiDAR's cone, surface hole and dark ring checks, the camera's block
+# means and its lens dirt and veil checks), for each size in BenchmarkJudgeCameraSize and
 # BenchmarkJudgeLidarRings. Run from the repository root; needs valgrind
 # and python3; takes about ten minutes.
 set -e
@@ -24,6 +24,6 @@ for b in JudgeCameraSize/320x240 JudgeCameraSize/640x480 JudgeCameraSize/1280x72
 	python3 ../docs/perf/stages.py "$tmp/cg.out" | awk -v b="$b" -v ns="$ns" '
 		/^judged frame/ {t=$(NF-3)} /^LiDAR\/camera statistics/ {s=$(NF-3)}
 		/^representation encoder/ {e=$(NF-3)} /^integer re-fit/ {r=$(NF-3)}
-		/^frozen-frame hash/ || /^torn-frame check/ {h+=$(NF-3)} /^ring geometry check/ || /^surface hole check/ || /^dark ring check/ || /^lens dirt check/ {c+=$(NF-3)}
+		/^frozen-frame hash/ || /^torn-frame check/ {h+=$(NF-3)} /^ring geometry check/ || /^surface hole check/ || /^dark ring check/ || /^block means/ || /^lens dirt check/ || /^veil check/ {c+=$(NF-3)}
 		END {printf "| %s | %s | %s k | %s k | %s k | %s k | %s k | %s k |\n", b, ns, t, s, e, r, h, c}'
 done

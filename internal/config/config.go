@@ -171,6 +171,11 @@ type Sensor struct {
 	// lens (package agent/integrity); default on. Turn it off for a camera
 	// with a moving part of the robot in view.
 	DirtCheck *bool `yaml:"dirt_check"`
+	// VeilCheck, for a camera, checks for light laid over the whole view
+	// at once, glare or a washed-out picture (package agent/integrity);
+	// default on. Turn it off for a camera meant to see through light
+	// that comes on at once, such as a display.
+	VeilCheck *bool `yaml:"veil_check"`
 	// Options are the driver's options (a pointer to its options struct,
 	// see sensorreg.Driver.Options).
 	Options any `yaml:"-"`

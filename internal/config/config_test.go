@@ -48,6 +48,7 @@ sensors:
     period: 66ms
     tear_check: false
     dirt_check: false
+    veil_check: false
 `
 
 func TestParseGood(t *testing.T) {
@@ -69,6 +70,9 @@ func TestParseGood(t *testing.T) {
 	}
 	if c := cfg.Sensors[1].DirtCheck; c == nil || *c || cfg.Sensors[0].DirtCheck != nil {
 		t.Errorf("dirt_check: %v, %v; want unset, then false as set", cfg.Sensors[0].DirtCheck, cfg.Sensors[1].DirtCheck)
+	}
+	if c := cfg.Sensors[1].VeilCheck; c == nil || *c || cfg.Sensors[0].VeilCheck != nil {
+		t.Errorf("veil_check: %v, %v; want unset, then false as set", cfg.Sensors[0].VeilCheck, cfg.Sensors[1].VeilCheck)
 	}
 	if c := cfg.Sensors[1].TearCheck; c == nil || *c || cfg.Sensors[0].TearCheck != nil {
 		t.Errorf("tear_check: %v, %v; want unset, then false as set", cfg.Sensors[0].TearCheck, cfg.Sensors[1].TearCheck)

@@ -72,7 +72,7 @@ func Parse(name string, data []byte, reg *sensorreg.Registry) (Config, error) {
 
 // commonKeys are the keys of every sensor entry; the others are its
 // driver's.
-var commonKeys = []string{"name", "driver", "bundle", "period", "cone_check", "tear_check", "hole_check", "ring_check", "dirt_check"}
+var commonKeys = []string{"name", "driver", "bundle", "period", "cone_check", "tear_check", "hole_check", "ring_check", "dirt_check", "veil_check"}
 
 // decodeSensor decodes one entry of sensors: the common keys, then the
 // other keys into its driver's options.
