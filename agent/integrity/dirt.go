@@ -67,12 +67,10 @@ const (
 // The zero value is ready; it keeps buffers between frames and is not safe
 // for concurrent use.
 type LensDirt struct {
-	havePrev bool
-	prev     [BlockCells]float32
-	held     bool
-	blob     [BlockCells]bool
-	blobN    int
-	ref      [BlockCells]float32 // the blob's means before it appeared, followed by the image's change
+	held  bool
+	blob  [BlockCells]bool
+	blobN int
+	ref   [BlockCells]float32 // the blob's means before it appeared, followed by the image's change
 }
 
 // DirtResult is a frame's verdict.
@@ -89,23 +87,20 @@ func (r DirtResult) Level() level.Level {
 	return level.OK
 }
 
-// Check judges a frame, by its block means b, against the frames before
-// it. A frame whose means are Fresh starts the check afresh; a frame that
-// has no means is not checked, so a blob on the lens stays dirty across
-// it.
+// Check judges a frame by its block means b and the previous frame's. A
+// frame without the previous frame's (the first, or one of a new size)
+// starts the check afresh; a frame the judge has no means of is not
+// checked, so a blob on the lens stays dirty across it.
 func (d *LensDirt) Check(b *BlockMeans) DirtResult {
-	m := b.M
-	if b.Fresh {
-		d.havePrev, d.held = false, false
-	}
-	defer func() { d.prev, d.havePrev = m, true }()
-	if !d.havePrev {
+	m, prev := &b.M, &b.Prev
+	if !b.HavePrev {
+		d.held = false
 		return DirtResult{}
 	}
 	floor := float32(dirtFloor * b.bpp)
 	var r [BlockCells]float32
 	for i := range m {
-		r[i] = (m[i] + floor) / (d.prev[i] + floor)
+		r[i] = (m[i] + floor) / (prev[i] + floor)
 	}
 	if d.held {
 		// The image's change comes from the blocks outside the blob.
@@ -130,7 +125,7 @@ func (d *LensDirt) Check(b *BlockMeans) DirtResult {
 				}
 			}
 		}
-		if 2*dark >= d.blobN && ringDark(&m, &d.blob, floor) < dirtHoldRing {
+		if 2*dark >= d.blobN && ringDark(m, &d.blob, floor) < dirtHoldRing {
 			return DirtResult{Dirty: true, Area: float64(d.blobN) / BlockCells}
 		}
 		d.held = false
@@ -156,10 +151,10 @@ func (d *LensDirt) Check(b *BlockMeans) DirtResult {
 			}
 		}
 	}
-	if float32(still) < DirtStill*float32(other) || ringDark(&m, &blob, floor) > dirtRingDark || explained(&m, &d.prev, &blob, floor) > dirtExplained {
+	if float32(still) < DirtStill*float32(other) || ringDark(m, &blob, floor) > dirtRingDark || explained(m, prev, &blob, floor) > dirtExplained {
 		return DirtResult{}
 	}
-	d.held, d.blob, d.blobN, d.ref = true, blob, n, d.prev
+	d.held, d.blob, d.blobN, d.ref = true, blob, n, *prev
 	return DirtResult{Dirty: true, Area: float64(n) / BlockCells}
 }
 

@@ -17,69 +17,55 @@ const (
 	blockSampleCols, blockSampleRows = 80, 60
 )
 
-// BlockMeans are a camera frame's block means: the mean of the sampled
-// pixels of each block, a pixel's bytes summed, from about 4 800 pixels
-// whatever the image size. One BlockMeans computes them once per frame
-// for every check that takes them; it keeps the sampling set up for the
-// last geometry.
+// BlockMeans are a camera frame's block means, and the previous frame's:
+// the mean of the sampled pixels of each block, a pixel's bytes summed,
+// from about 4 800 pixels whatever the image size. One BlockMeans
+// computes them once per frame for every check that takes them; it keeps
+// the sampling set up for the last geometry.
 //
 // The zero value is ready; it is not safe for concurrent use.
 type BlockMeans struct {
-	M     [BlockCells]float32 // row-major, BlockCols to a row
-	Fresh bool                // the frame's size, stride or format differs from the one before
-	bpp   int
-	grid  blockGrid
-}
+	M, Prev [BlockCells]float32 // row-major, BlockCols to a row
+	// HavePrev: Prev holds the frame before, of the same size, stride and
+	// format; false on the first frame and when the geometry changed.
+	HavePrev bool
 
-// Of computes im's block means into b. It returns false, leaving b as it
-// was, when im is smaller than the grid or its buffer does not hold its
-// geometry.
-func (b *BlockMeans) Of(im *sensors.Image) bool {
-	var m [BlockCells]float32
-	ok, fresh := b.grid.means(im, &m)
-	if ok {
-		b.M, b.Fresh, b.bpp = m, fresh, im.Format.BytesPerPixel()
-	}
-	return ok
-}
-
-// blockGrid samples frames of one geometry into block means.
-type blockGrid struct {
+	have         bool
+	bpp          int
 	w, h, stride int
 	format       sensors.PixelFormat
 	start        [BlockCols + 1]int // first byte of each block's columns in a row; the row's length last
 	count        [BlockCells]float32
 }
 
-// means fills m with im's block means of sampled pixels (the sum of a
-// pixel's bytes). ok is false when im is smaller than the grid or its
-// buffer does not hold its geometry; fresh is true when im's size, stride
-// or format differs from the frame before, whose means m cannot be
-// compared with.
-func (g *blockGrid) means(im *sensors.Image, m *[BlockCells]float32) (ok, fresh bool) {
+// Of computes im's block means into M, moving the last ones to Prev. It
+// returns false, leaving b as it was, when im is smaller than the grid or
+// its buffer does not hold its geometry.
+func (b *BlockMeans) Of(im *sensors.Image) bool {
 	bpp, rowBytes, ok := rowGeometry(im)
 	if !ok || im.Width < BlockCols || im.Height < BlockRows {
-		return false, false
+		return false
 	}
 	sx, sy := max(1, im.Width/blockSampleCols), max(1, im.Height/blockSampleRows)
-	if im.Width != g.w || im.Height != g.h || im.Stride != g.stride || im.Format != g.format {
-		g.w, g.h, g.stride, g.format = im.Width, im.Height, im.Stride, im.Format
-		fresh = true
+	b.HavePrev, b.Prev = b.have, b.M
+	if im.Width != b.w || im.Height != b.h || im.Stride != b.stride || im.Format != b.format {
+		b.w, b.h, b.stride, b.format, b.bpp = im.Width, im.Height, im.Stride, im.Format, bpp
+		b.HavePrev = false
 		// Block b holds the sampled columns k·sx with b ≤ k·sx·BlockCols/Width
 		// < b+1: from the first k with k·sx·BlockCols ≥ b·Width.
 		var cols [BlockCols + 1]int // sampled columns before each block
-		for b := range BlockCols + 1 {
-			cols[b] = (b*im.Width + sx*BlockCols - 1) / (sx * BlockCols)
+		for k := range BlockCols + 1 {
+			cols[k] = (k*im.Width + sx*BlockCols - 1) / (sx * BlockCols)
 		}
-		for b := range BlockCols {
-			g.start[b] = cols[b] * sx * bpp
+		for k := range BlockCols {
+			b.start[k] = cols[k] * sx * bpp
 		}
-		g.start[BlockCols] = rowBytes
-		g.count = [BlockCells]float32{}
+		b.start[BlockCols] = rowBytes
+		b.count = [BlockCells]float32{}
 		for y := 0; y < im.Height; y += sy {
 			by := y * BlockRows / im.Height
-			for b := range BlockCols {
-				g.count[by*BlockCols+b] += float32(cols[b+1] - cols[b])
+			for k := range BlockCols {
+				b.count[by*BlockCols+k] += float32(cols[k+1] - cols[k])
 			}
 		}
 	}
@@ -88,8 +74,8 @@ func (g *blockGrid) means(im *sensors.Image, m *[BlockCells]float32) (ok, fresh 
 	for y := 0; y < im.Height; y += sy {
 		row := im.Pix[y*im.Stride : y*im.Stride+rowBytes]
 		s := sum[y*BlockRows/im.Height*BlockCols:][:BlockCols]
-		for b := range s {
-			seg := row[g.start[b]:g.start[b+1]]
+		for k := range s {
+			seg := row[b.start[k]:b.start[k+1]]
 			var acc uint32
 			if bpp == 1 {
 				for x := 0; x < len(seg); x += step {
@@ -100,11 +86,12 @@ func (g *blockGrid) means(im *sensors.Image, m *[BlockCells]float32) (ok, fresh 
 					acc += uint32(seg[x]) + uint32(seg[x+1]) + uint32(seg[x+2])
 				}
 			}
-			s[b] += acc
+			s[k] += acc
 		}
 	}
-	for i := range m {
-		m[i] = float32(sum[i]) / g.count[i]
+	for i := range b.M {
+		b.M[i] = float32(sum[i]) / b.count[i]
 	}
-	return true, fresh
+	b.have = true
+	return true
 }

@@ -11,7 +11,7 @@ import (
 // TestBlockMeans: the block means are those of the sampled pixels (every
 // Width/80-th of every Height/60-th row) of each block, a pixel's bytes
 // summed, for grey and colour images of sizes that divide evenly and that
-// do not.
+// do not; a second frame keeps the first one's as Prev.
 func TestBlockMeans(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, tc := range []struct {
@@ -28,10 +28,13 @@ func TestBlockMeans(t *testing.T) {
 			im.Pix[i] = byte(r.IntN(256))
 		}
 		var b BlockMeans
-		if !b.Of(im) || !b.Fresh {
-			t.Fatalf("%d×%d: no means, or not fresh on the first frame", tc.w, tc.h)
+		if !b.Of(im) || b.HavePrev {
+			t.Fatalf("%d×%d: no means, or a previous frame's on the first frame", tc.w, tc.h)
 		}
 		got := b.M
+		if !b.Of(im) || !b.HavePrev || b.Prev != got {
+			t.Fatalf("%d×%d: a second frame does not keep the first one's means as Prev", tc.w, tc.h)
+		}
 		var sum, n [BlockCells]float64
 		sx, sy := max(1, tc.w/blockSampleCols), max(1, tc.h/blockSampleRows)
 		for y := 0; y < tc.h; y += sy {

@@ -54,13 +54,11 @@ const (
 // image as much as the scene does (fog's patches) or drives much of the
 // image to white (its blocks then follow no line).
 //
-// The zero value is ready; it keeps buffers between frames and is not safe
+// The zero value is ready; it keeps state between frames and is not safe
 // for concurrent use.
 type Veil struct {
-	havePrev bool
-	prev     [BlockCells]float32
-	held     bool
-	lift     float64 // the onset's light at black, in block mean units, while held
+	held bool
+	lift float64 // the onset's light at black, in block mean units, while held
 }
 
 // VeilResult is a frame's verdict.
@@ -77,21 +75,19 @@ func (r VeilResult) Level() level.Level {
 	return level.OK
 }
 
-// Check judges a frame, by its block means b, against the frames before
-// it. A frame whose means are Fresh starts the check afresh; a frame that
-// has no means is not checked and changes nothing.
+// Check judges a frame by its block means b and the previous frame's. A
+// frame without the previous frame's (the first, or one of a new size)
+// starts the check afresh; a frame the judge has no means of is not
+// checked and changes nothing.
 func (v *Veil) Check(b *BlockMeans) VeilResult {
-	m := b.M
-	if b.Fresh {
-		v.havePrev, v.held = false, false
-	}
-	defer func() { v.prev, v.havePrev = m, true }()
-	if !v.havePrev {
+	m, prev := &b.M, &b.Prev
+	if !b.HavePrev {
+		v.held = false
 		return VeilResult{}
 	}
-	l := fitLine(&v.prev, &m)
+	l := fitLine(prev, m)
 	if v.held {
-		dark := m
+		dark := *m
 		lifted := float64(kth(dark[:], veilDark)) >= VeilLifted*v.lift
 		if lifted && !l.unveils() && l.mm > 0 {
 			return VeilResult{Veiled: true, Offset: v.lift / l.mm}
